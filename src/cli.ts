@@ -1,0 +1,223 @@
+// Builds the commander program. Each action lazy-imports its command module, so `airtime
+// --version` loads nothing but commander, and each command loads only what it uses.
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import type { Context, GlobalFlags } from './context.js';
+import type { Streams } from './ui/output.js';
+
+declare const __AIRTIME_VERSION__: string;
+/** Set by the build from package.json; tests that import the source see a placeholder. */
+export const VERSION = typeof __AIRTIME_VERSION__ === 'string' ? __AIRTIME_VERSION__ : '0.0.0-dev';
+
+/** Parses argv, runs the command, prints its result; returns the exit code for main.ts to use. */
+export async function run(argv: string[], streams: Streams, cwd: string): Promise<number> {
+  let exitCode = 0;
+  let context: Context | undefined;
+  let parserMessage = '';
+
+  const contextFor = async (command: Command): Promise<Context> => {
+    const { createContext } = await import('./context.js');
+    context ??= createContext(streams, globalFlags(command), cwd);
+    return context;
+  };
+  const finish = (code: number) => {
+    exitCode = code;
+  };
+
+  const program = new Command('airtime')
+    .description("Send mobile airtime through Africa's Talking, and keep a ledger of every transaction.")
+    .version(VERSION, '-V, --version', 'print the version')
+    .option('--json', 'print exactly one JSON document on stdout')
+    .option('-q, --quiet', 'print nothing but errors')
+    .option('-v, --verbose', 'show the HTTP exchange with Africa\'s Talking (secrets redacted)')
+    .option('--no-color', 'no colour, even on a terminal')
+    .option('--no-input', 'never prompt; a missing value is an error')
+    .option('--debug', 'show stack traces')
+    .option('--config <path>', 'use this config file instead of searching (AIRTIME_CONFIG)')
+    .option('--profile <name>', 'use a profile from the config file (AIRTIME_PROFILE)')
+    .showSuggestionAfterError(true)
+    .configureHelp({ showGlobalOptions: true })
+    .exitOverride()
+    .configureOutput({
+      writeOut: (text) => streams.stdout.write(text),
+      writeErr: (text) => streams.stderr.write(text),
+      // Parser errors come back through exitOverride and are printed like every other error.
+      outputError: (text) => {
+        parserMessage = text;
+      },
+    });
+
+  program
+    .command('send')
+    .description('send airtime to one phone number')
+    .argument('[phone]', 'mobile number, e.g. +254712345678 (or 0712345678 with --country)')
+    .argument('[amount]', 'amount in the currency, e.g. 50 or 50.25')
+    .option('-c, --currency <code>', "ISO currency; default detected from the number's country")
+    .option('--country <CC>', 'country for national numbers like 0712345678 (config defaultCountry)')
+    .option('-k, --key <key>', 'idempotency key (1-255 visible ASCII characters); default a new UUID')
+    .option('-n, --dry-run', 'validate and show what would be sent; send nothing')
+    .option('-y, --yes', 'do not ask for confirmation at a terminal')
+    .addOption(new Option('--retries <n>', 'retries after the first attempt for transient failures (default 3)').argParser(wholeNumber))
+    .addOption(new Option('--timeout <seconds>', 'per-request timeout (default 30; fractions allowed)').argParser(positiveNumber))
+    .addOption(new Option('--max-num-retry <n>', "passed to Africa's Talking as maxNumRetry").argParser(wholeNumber))
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ airtime send +254712345678 50
+  $ airtime send 0712345678 50 --country KE --key order-1234 --yes
+  $ airtime send "$PHONE" 50 --json | jq -r .requestId
+  0 9 * * 1  airtime send +254712345678 100 --key "weekly-$(date +\\%G-\\%V)" --json >> ~/airtime.log`,
+    )
+    .action(async (phone: string | undefined, amount: string | undefined, options: Record<string, unknown>, command: Command) => {
+      const ctx = await contextFor(command);
+      const [{ send }, { printSend }] = await Promise.all([import('./commands/send.js'), import('./ui/render.js')]);
+      const outcome = await send({ phone, amount, ...options }, ctx);
+      finish(printSend(outcome, ctx.output));
+    });
+
+  program
+    .command('validate')
+    .description('check a number and amount offline: no credentials, no network')
+    .argument('[phone]', 'mobile number')
+    .argument('[amount]', 'amount in the currency')
+    .option('-c, --currency <code>', 'expected currency')
+    .option('--country <CC>', 'country for national numbers')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ airtime validate +254712345678 50
+  $ airtime validate 0712345678 --country KE --json | jq .phoneNumber`,
+    )
+    .action(async (phone: string | undefined, amount: string | undefined, options: Record<string, unknown>, command: Command) => {
+      const ctx = await contextFor(command);
+      const [{ validate }, { printValidate }] = await Promise.all([
+        import('./commands/validate.js'),
+        import('./ui/render.js'),
+      ]);
+      finish(printValidate(await validate({ phone, amount, ...options }, ctx), ctx.output));
+    });
+
+  program
+    .command('balance')
+    .description("the Africa's Talking account balance")
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ airtime balance
+  $ airtime balance --json | jq -r .amount`,
+    )
+    .action(async (_options: Record<string, unknown>, command: Command) => {
+      const ctx = await contextFor(command);
+      const [{ balance }, { printBalance }] = await Promise.all([import('./commands/balance.js'), import('./ui/render.js')]);
+      finish(printBalance(await balance(ctx), ctx.output));
+    });
+
+  program
+    .command('emulator')
+    .description("run a local Africa's Talking for trying the tool and for tests")
+    .addOption(new Option('--port <port>', 'port to listen on; 0 picks a free one').default(8788).argParser(port))
+    .option('--host <host>', 'address to listen on', '127.0.0.1')
+    .addOption(new Option('--duplicate-window <seconds>', 'duplicate window (default 300)').argParser(positiveNumber))
+    .addOption(new Option('--latency <ms>', 'delay before every answer').argParser(wholeNumber))
+    .option('--balance <money>', 'opening balance, e.g. "KES 100000"')
+    .addOption(new Option('--fault-rate <0..1>', 'share of send requests given a random fault').argParser(fraction))
+    .option('--faults <list>', 'faults to draw from: 500,429,reset,hang,malformed,drop')
+    .option('--fault-script <list>', 'faults for the next send requests, in order (ok for a normal answer)')
+    .addOption(new Option('--seed <n>', 'seed of the fault dice').argParser(wholeNumber))
+    .addOption(new Option('--retry-after <seconds>', 'Retry-After of a 429 (default 1)').argParser(wholeNumber))
+    .addOption(new Option('--duplicate-status <code>', 'HTTP status of the duplicate answer (default 409)').argParser(wholeNumber))
+    .option('--airtime-disabled', 'answer every send with "Airtime is not enabled for this account"')
+    .option('--callback-url <url>', 'POST status callbacks here after each accepted send')
+    .addOption(new Option('--callback-format <format>', 'callback body encoding').choices(['form', 'json']).default('form'))
+    .addOption(new Option('--delivery-delay <seconds>', 'time from acceptance to delivery (default 1)').argParser(nonNegativeNumber))
+    .addOption(new Option('--delivery-failure-rate <0..1>', 'share of deliveries that fail').argParser(fraction))
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ airtime emulator --port 0
+  $ eval "$(airtime emulator | head -n 1)"   # in one shell; then, in another:
+  $ AIRTIME_API_URL=http://127.0.0.1:8788 AT_USERNAME=sandbox AT_API_KEY=test airtime send +254712345678 50`,
+    )
+    .action(async (options: Record<string, unknown>, command: Command) => {
+      const ctx = await contextFor(command);
+      const { emulator } = await import('./commands/emulator.js');
+      await emulator(options as never, ctx);
+      finish(0);
+    });
+
+  try {
+    if (argv.length === 0) {
+      // Guided prompts arrive with interactive mode; until then, and off a terminal, the help.
+      streams.stderr.write(program.helpInformation());
+      return 2;
+    }
+    await program.parseAsync(argv, { from: 'user' });
+    return exitCode;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') {
+        return 0;
+      }
+      const { AirtimeError } = await import('./core/errors.js');
+      throw new AirtimeError('USAGE', usageMessage(parserMessage || error.message), {
+        hint: usageHint(parserMessage || error.message),
+      });
+    }
+    throw error;
+  }
+}
+
+function globalFlags(command: Command): GlobalFlags {
+  const all = command.optsWithGlobals<Record<string, unknown>>();
+  return {
+    json: Boolean(all.json),
+    quiet: Boolean(all.quiet),
+    verbose: Boolean(all.verbose),
+    color: all.color !== false,
+    input: all.input !== false,
+    debug: Boolean(all.debug),
+    config: all.config as string | undefined,
+    profile: all.profile as string | undefined,
+  };
+}
+
+function usageMessage(text: string): string {
+  return text.trim().replace(/^error:\s*/, '');
+}
+
+function usageHint(text: string): string {
+  // commander reads "-5" as an option: say what the person most likely meant.
+  if (/unknown option '-\d/.test(text)) return 'amounts must be positive; run `airtime send --help` for usage';
+  return 'run `airtime --help` for usage';
+}
+
+function wholeNumber(value: string): number {
+  if (!/^\d+$/.test(value)) throw new InvalidArgumentError('expected a whole number, 0 or more.');
+  return Number(value);
+}
+
+function positiveNumber(value: string): number {
+  const number = Number(value);
+  if (!/^\d*\.?\d+$/.test(value) || !(number > 0)) throw new InvalidArgumentError('expected a number above 0.');
+  return number;
+}
+
+function nonNegativeNumber(value: string): number {
+  if (!/^\d*\.?\d+$/.test(value)) throw new InvalidArgumentError('expected a number, 0 or more.');
+  return Number(value);
+}
+
+function fraction(value: string): number {
+  const number = Number(value);
+  if (!/^\d*\.?\d+$/.test(value) || number > 1) throw new InvalidArgumentError('expected a number from 0 to 1.');
+  return number;
+}
+
+function port(value: string): number {
+  const number = wholeNumber(value);
+  if (number > 65535) throw new InvalidArgumentError('expected a port from 0 to 65535.');
+  return number;
+}

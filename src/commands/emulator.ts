@@ -1,0 +1,59 @@
+import type { Context } from '../context.js';
+import { AirtimeError } from '../core/errors.js';
+import { FAULTS, startEmulator, type Fault } from '../emulator/server.js';
+import { nextShutdownSignal } from '../signals.js';
+
+export interface EmulatorCommandOptions {
+  port: number;
+  host: string;
+  duplicateWindow?: number | undefined;
+  latency?: number | undefined;
+  balance?: string | undefined;
+  faultRate?: number | undefined;
+  faults?: string | undefined;
+  faultScript?: string | undefined;
+  seed?: number | undefined;
+  retryAfter?: number | undefined;
+  duplicateStatus?: number | undefined;
+  airtimeDisabled?: boolean | undefined;
+  callbackUrl?: string | undefined;
+  callbackFormat?: string | undefined;
+  deliveryDelay?: number | undefined;
+  deliveryFailureRate?: number | undefined;
+}
+
+/** Runs a local Africa's Talking until SIGINT or SIGTERM; the first stdout line is its address. */
+export async function emulator(options: EmulatorCommandOptions, ctx: Context): Promise<void> {
+  const server = await startEmulator({
+    port: options.port,
+    host: options.host,
+    duplicateWindowMs: options.duplicateWindow === undefined ? undefined : options.duplicateWindow * 1000,
+    latencyMs: options.latency,
+    balance: options.balance,
+    apiKey: ctx.env.AIRTIME_EMULATOR_KEY || undefined,
+    faultRate: options.faultRate,
+    faultKinds: options.faults === undefined ? undefined : parseFaults(options.faults, '--faults'),
+    faultScript: options.faultScript === undefined ? undefined : parseFaults(options.faultScript, '--fault-script'),
+    seed: options.seed,
+    retryAfterSeconds: options.retryAfter,
+    duplicateStatus: options.duplicateStatus,
+    airtimeDisabled: options.airtimeDisabled,
+    callbackUrl: options.callbackUrl,
+    callbackFormat: options.callbackFormat === 'json' ? 'json' : 'form',
+    deliveryDelayMs: options.deliveryDelay === undefined ? undefined : options.deliveryDelay * 1000,
+    deliveryFailureRate: options.deliveryFailureRate,
+    log: (line) => ctx.output.info(line),
+  } as Parameters<typeof startEmulator>[0]);
+  // The first line is meant for `export` (or a test) to read: always printed, even with --quiet.
+  ctx.output.streams.stdout.write(`AIRTIME_API_URL=${server.url}\n`);
+  ctx.output.info(`emulating Africa's Talking at ${server.url} (any username; Ctrl-C to stop)`);
+  await nextShutdownSignal();
+  await server.close();
+}
+
+function parseFaults(list: string, flag: string): Fault[] {
+  const faults = list.split(',').map((f) => f.trim()).filter(Boolean);
+  const bad = faults.find((f) => !FAULTS.includes(f as Fault));
+  if (bad !== undefined) throw new AirtimeError('USAGE', `${flag}: unknown fault ${bad}; use ${FAULTS.join(', ')}`);
+  return faults as Fault[];
+}

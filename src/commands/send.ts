@@ -1,0 +1,134 @@
+import type { Settings } from '../config.js';
+import { environmentFor, retryPolicy, type Context } from '../context.js';
+import { AirtimeError } from '../core/errors.js';
+import { newIdempotencyKey, parseIdempotencyKey } from '../core/idempotency.js';
+import { formatAmount, formatMoney, parseAmount, checkAmountRange } from '../core/money.js';
+import { parsePhone } from '../core/phone.js';
+import { defaultMaxMinor, parseRecipient, type Recipient } from '../core/recipient.js';
+import { noRecorder, sendTransaction, type TransactionResult } from '../transaction.js';
+import { confirmationText } from '../ui/render.js';
+import { startSpinner } from '../ui/spinner.js';
+
+export interface SendOptions {
+  phone?: string | undefined;
+  amount?: string | undefined;
+  currency?: string | undefined;
+  country?: string | undefined;
+  key?: string | undefined;
+  dryRun?: boolean | undefined;
+  yes?: boolean | undefined;
+  force?: boolean | undefined;
+  retries?: number | undefined;
+  timeout?: number | undefined;
+  maxNumRetry?: number | undefined;
+}
+
+export interface SendPreview {
+  phoneNumber: string;
+  country: string;
+  amount: string;
+  currency: string;
+  idempotencyKey: string;
+  environment: string | null;
+}
+
+export type SendOutcome =
+  | { kind: 'dry-run'; preview: SendPreview }
+  | { kind: 'declined'; preview: SendPreview }
+  | { kind: 'sent'; result: TransactionResult };
+
+export async function send(options: SendOptions, ctx: Context): Promise<SendOutcome> {
+  const settings = await ctx.settings({
+    country: options.country,
+    timeout: options.timeout,
+    retries: options.retries,
+    maxNumRetry: options.maxNumRetry,
+  });
+  const { phone, amount } = await collectRecipient(options, ctx, settings);
+  const recipient = parseRecipient(
+    { phone, amount, currency: options.currency, country: settings.defaultCountry },
+    settings.limits.perRecipient,
+  );
+  const idempotencyKey = options.key === undefined ? newIdempotencyKey() : parseIdempotencyKey(options.key);
+  const preview = previewOf(recipient, idempotencyKey, settings);
+  if (options.dryRun) return { kind: 'dry-run', preview };
+
+  const client = await ctx.client(settings);
+  if (ctx.output.interactive && !options.yes) {
+    const confirmed = await ctx.prompter.confirm(confirmationText(preview, ctx.output), true);
+    if (!confirmed) return { kind: 'declined', preview };
+  }
+
+  const spinner = await startSpinner(ctx.output, `Sending ${formatMoney(recipient.amountMinor, recipient.market)} to ${recipient.phoneNumber}`);
+  try {
+    const result = await sendTransaction(
+      { recipient, idempotencyKey, maxNumRetry: settings.maxNumRetry },
+      {
+        client,
+        recorder: noRecorder,
+        policy: retryPolicy(settings),
+        clock: ctx.clock,
+        onRetry: (event) => {
+          const message = `attempt ${event.attempt - 1} got ${event.reason}; retrying in ${(event.delayMs / 1000).toFixed(1)} s under the same key`;
+          spinner.update(message);
+          if (!ctx.output.animated) ctx.output.verbose(message);
+        },
+      },
+    );
+    return { kind: 'sent', result };
+  } finally {
+    spinner.stop();
+  }
+}
+
+/** Phone and amount from the arguments, or asked for at a terminal; a usage error elsewhere. */
+async function collectRecipient(
+  options: SendOptions,
+  ctx: Context,
+  settings: Settings,
+): Promise<{ phone: string; amount: string }> {
+  const missing = options.phone === undefined ? '<phone>' : options.amount === undefined ? '<amount>' : undefined;
+  if (missing === undefined) return { phone: options.phone ?? '', amount: options.amount ?? '' };
+  if (!ctx.output.interactive) {
+    throw new AirtimeError('USAGE', `missing argument ${missing}`, {
+      hint: 'usage: airtime send <phone> <amount>, e.g. airtime send +254712345678 50',
+    });
+  }
+  const country = settings.defaultCountry;
+  const phone =
+    options.phone ??
+    (await ctx.prompter.text({
+      message: 'Phone number',
+      validate: (value) => reason(() => parsePhone(value, country)),
+    }));
+  const market = parsePhone(phone, country).market;
+  const max = settings.limits.perRecipient[market.currency] ?? defaultMaxMinor(market);
+  const amount =
+    options.amount ??
+    (await ctx.prompter.text({
+      message: `Amount in ${market.currency}`,
+      validate: (value) => reason(() => checkAmountRange(parseAmount(value, market), market, max)),
+    }));
+  return { phone, amount };
+}
+
+function reason(check: () => unknown): string | undefined {
+  try {
+    check();
+    return undefined;
+  } catch (error) {
+    if (error instanceof AirtimeError) return error.message;
+    throw error;
+  }
+}
+
+function previewOf(recipient: Recipient, idempotencyKey: string, settings: Settings): SendPreview {
+  return {
+    phoneNumber: recipient.phoneNumber,
+    country: recipient.market.country,
+    amount: formatAmount(recipient.amountMinor, recipient.market),
+    currency: recipient.market.currency,
+    idempotencyKey,
+    environment: environmentFor(settings) ?? null,
+  };
+}

@@ -1,0 +1,86 @@
+// What every command gets: where to print, how to ask, the clock, and lazily the configuration
+// and the Africa's Talking client. Tests and benchmarks build it with their own seams.
+import { AtClient, environmentOf, type Environment } from './at/client.js';
+import { createFetch } from './at/http.js';
+import { loadSettings, type FlagOverrides, type Settings } from './config.js';
+import { AirtimeError } from './core/errors.js';
+import { systemClock, type Clock, type RetryPolicy } from './core/retry.js';
+import { Output, type OutputFlags, type Streams } from './ui/output.js';
+import { createPrompter, type Prompter } from './ui/prompt.js';
+
+export interface GlobalFlags extends OutputFlags {
+  config?: string | undefined;
+  profile?: string | undefined;
+}
+
+export interface Context {
+  output: Output;
+  prompter: Prompter;
+  clock: Clock;
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  flags: GlobalFlags;
+  /** Loads configuration once per run; the command's own flags override it. */
+  settings(overrides?: FlagOverrides): Promise<Settings>;
+  /** A client for the configured account; exit 4 when credentials are missing. */
+  client(settings: Settings): Promise<AtClient>;
+}
+
+export function createContext(streams: Streams, flags: GlobalFlags, cwd: string): Context {
+  const output = new Output(streams, flags);
+  let loaded: Promise<Settings> | undefined;
+  return {
+    output,
+    prompter: createPrompter(output),
+    clock: systemClock,
+    cwd,
+    env: streams.env,
+    flags,
+    settings(overrides = {}) {
+      loaded ??= loadSettings({
+        cwd,
+        env: streams.env,
+        flags: { config: flags.config, profile: flags.profile, ...overrides },
+      }).then((settings) => {
+        for (const warning of settings.warnings) output.warn(warning);
+        return settings;
+      });
+      return loaded;
+    },
+    async client(settings) {
+      const { username, apiKey } = requireCredentials(settings);
+      return new AtClient({
+        username,
+        apiKey,
+        baseUrl: settings.apiUrl,
+        timeoutMs: settings.timeoutMs,
+        fetch: await createFetch(streams.env),
+        log: flags.verbose ? (line) => output.verbose(line) : undefined,
+      });
+    },
+  };
+}
+
+export function requireCredentials(settings: Settings): { username: string; apiKey: string } {
+  const missing = [settings.username === undefined && 'username', settings.apiKey === undefined && 'API key'].filter(Boolean);
+  if (settings.username === undefined || settings.apiKey === undefined) {
+    throw new AirtimeError('MISSING_CREDENTIALS', `no Africa's Talking ${missing.join(' or ')} configured`, {
+      hint: 'set AT_USERNAME and AT_API_KEY, or run `airtime config init`',
+    });
+  }
+  return { username: settings.username, apiKey: settings.apiKey };
+}
+
+export function environmentFor(settings: Settings): Environment | undefined {
+  return settings.username === undefined ? undefined : environmentOf(settings.username);
+}
+
+export function retryPolicy(settings: Settings): RetryPolicy {
+  return {
+    retries: settings.retries,
+    baseDelayMs: settings.retryDelayMs,
+    maxDelayMs: 60_000,
+    windowMs: settings.duplicateWindowMs,
+    timeoutMs: settings.timeoutMs,
+  };
+}

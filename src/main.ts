@@ -1,0 +1,47 @@
+// The process entry: run the command line, and the one place that ends the process with a code.
+// (dist/launcher.cjs loads it, after answering --version on its own.)
+import type { Streams } from './ui/output.js';
+
+const argv = process.argv.slice(2);
+const streams: Streams = { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env };
+
+let exitCode: number;
+try {
+  const { run } = await import('./cli.js');
+  exitCode = await run(argv, streams, process.cwd());
+} catch (error) {
+  exitCode = await report(error);
+}
+// Exit explicitly: fetch keeps idle connections alive for seconds after the last answer.
+// stdout and stderr are synchronous for files and pipes on POSIX, so nothing written is lost.
+process.exit(exitCode);
+
+async function report(error: unknown): Promise<number> {
+  const [{ AirtimeError }, { Output }, { printError }] = await Promise.all([
+    import('./core/errors.js'),
+    import('./ui/output.js'),
+    import('./ui/render.js'),
+  ]);
+  // The parser may have failed before the flags were read, so they are read from argv here.
+  const has = (flag: string) => argv.includes(flag);
+  const output = new Output(streams, {
+    json: has('--json'),
+    quiet: has('-q') || has('--quiet'),
+    verbose: false,
+    color: !has('--no-color'),
+    debug: has('--debug'),
+    input: false,
+  });
+  if (error instanceof AirtimeError) {
+    printError(error, output);
+    if (output.flags.debug && error.stack) streams.stderr.write(`${error.stack}\n`);
+    return error.exitCode;
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  output.error(
+    `unexpected failure: ${message}`,
+    output.flags.debug ? undefined : 'this is a bug in airtime: please report it with the output of the same command run with --debug',
+  );
+  if (output.flags.debug && error instanceof Error && error.stack) streams.stderr.write(`${error.stack}\n`);
+  return 1;
+}

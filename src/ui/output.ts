@@ -1,0 +1,88 @@
+// Where everything the user sees goes. stdout carries the result (human text, or exactly one JSON
+// document with --json); stderr carries progress, warnings and errors. Colour is decided for
+// each stream on its own.
+import { Chalk, type ChalkInstance } from 'chalk';
+import { colorLevel } from './color.js';
+
+export interface Streams {
+  stdout: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
+  stderr: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
+  stdin: NodeJS.ReadableStream & { isTTY?: boolean };
+  env: NodeJS.ProcessEnv;
+}
+
+export interface OutputFlags {
+  json: boolean;
+  quiet: boolean;
+  verbose: boolean;
+  /** false with --no-color */
+  color: boolean;
+  debug: boolean;
+  /** false with --no-input */
+  input: boolean;
+}
+
+export class Output {
+  /** Colours for stdout text. */
+  readonly out: ChalkInstance;
+  /** Colours for stderr text. */
+  readonly err: ChalkInstance;
+
+  constructor(
+    readonly streams: Streams,
+    readonly flags: OutputFlags,
+  ) {
+    this.out = new Chalk({ level: colorLevel({ isTTY: Boolean(streams.stdout.isTTY), env: streams.env, allowed: flags.color && !flags.json }) });
+    this.err = new Chalk({ level: colorLevel({ isTTY: Boolean(streams.stderr.isTTY), env: streams.env, allowed: flags.color }) });
+  }
+
+  /** Prompts only when a person is there to answer: both ends a terminal, and neither --no-input nor CI. */
+  get interactive(): boolean {
+    const { stdin, stdout, env } = this.streams;
+    return Boolean(stdin.isTTY && stdout.isTTY) && this.flags.input && !env.CI;
+  }
+
+  /** Spinners and progress bars: stderr is a terminal and nothing asked for quiet output. */
+  get animated(): boolean {
+    return Boolean(this.streams.stderr.isTTY) && !this.flags.json && !this.flags.quiet && this.streams.env.TERM !== 'dumb';
+  }
+
+  /** Dates for people on a terminal, ISO-8601 for everything else. */
+  get localDates(): boolean {
+    return Boolean(this.streams.stdout.isTTY) && !this.flags.json;
+  }
+
+  /** A line of the human result on stdout (nothing with --json or --quiet). */
+  result(line = ''): void {
+    if (this.flags.json || this.flags.quiet) return;
+    this.streams.stdout.write(`${line}\n`);
+  }
+
+  /** The one JSON document of a --json run. */
+  json(document: unknown): void {
+    this.streams.stdout.write(`${JSON.stringify(document)}\n`);
+  }
+
+  /** Progress and notes on stderr (nothing with --quiet). */
+  info(line: string): void {
+    if (this.flags.quiet) return;
+    this.streams.stderr.write(`${line}\n`);
+  }
+
+  warn(line: string): void {
+    if (this.flags.quiet) return;
+    this.streams.stderr.write(`${this.err.yellow('warning:')} ${line}\n`);
+  }
+
+  /** --verbose detail (the HTTP exchange); the client has already redacted secrets. */
+  verbose(line: string): void {
+    if (!this.flags.verbose) return;
+    this.streams.stderr.write(`${this.err.dim(line)}\n`);
+  }
+
+  /** An error a person can act on: the message, then what to do next. Always printed. */
+  error(message: string, hint?: string): void {
+    this.streams.stderr.write(`${this.err.red('error:')} ${message}\n`);
+    if (hint) this.streams.stderr.write(`${this.err.dim(hint)}\n`);
+  }
+}

@@ -1,0 +1,61 @@
+// Prompts for people at a terminal (@inquirer/prompts). Callers ask only when Output.interactive
+// is true; off a terminal a missing value is a usage error instead, never a hang.
+import { AirtimeError } from '../core/errors.js';
+import type { Output } from './output.js';
+
+export interface TextQuestion {
+  message: string;
+  default?: string | undefined;
+  /** Returns the reason the answer is not acceptable, or undefined when it is. */
+  validate?: (value: string) => string | undefined;
+}
+
+export interface Choice<T extends string> {
+  value: T;
+  name: string;
+  description?: string;
+}
+
+export interface Prompter {
+  text(question: TextQuestion): Promise<string>;
+  confirm(message: string, defaultValue?: boolean): Promise<boolean>;
+  select<T extends string>(message: string, choices: Choice<T>[]): Promise<T>;
+  secret(message: string): Promise<string>;
+}
+
+export function createPrompter(output: Output): Prompter {
+  const context = { input: output.streams.stdin, output: output.streams.stdout, clearPromptOnDone: false };
+  const load = () => import('@inquirer/prompts');
+  return {
+    text: (question) =>
+      cancellable(async () => {
+        const { input } = await load();
+        return input(
+          {
+            message: question.message,
+            default: question.default,
+            validate: (value: string) => question.validate?.(value) ?? true,
+          },
+          context,
+        );
+      }),
+    confirm: (message, defaultValue = true) =>
+      cancellable(async () => (await load()).confirm({ message, default: defaultValue }, context)),
+    select: <T extends string>(message: string, choices: Choice<T>[]) =>
+      cancellable(async () => (await load()).select<T>({ message, choices }, context)),
+    secret: (message) =>
+      cancellable(async () => (await load()).password({ message, mask: true }, context)),
+  };
+}
+
+/** Ctrl-C at a prompt ends the run as "cancelled" (exit 130), with nothing sent. */
+async function cancellable<T>(ask: () => Promise<T>): Promise<T> {
+  try {
+    return await ask();
+  } catch (error) {
+    if (error instanceof Error && (error.name === 'ExitPromptError' || error.name === 'AbortPromptError')) {
+      throw new AirtimeError('INTERRUPTED', 'cancelled', { exitCode: 130 });
+    }
+    throw error;
+  }
+}

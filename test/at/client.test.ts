@@ -1,0 +1,170 @@
+import { describe, expect, it } from 'vitest';
+import { AtClient, environmentOf, type FetchLike } from '../../src/at/client.js';
+
+const KEY = 'atsk_unit_secret_0123456789';
+
+interface Call {
+  url: string;
+  init: RequestInit;
+}
+
+/** A fetch that records the request and answers with the given response (or throws the error). */
+function fakeFetch(answer: Response | Error): { fetch: FetchLike; calls: Call[] } {
+  const calls: Call[] = [];
+  return {
+    calls,
+    fetch: async (url, init) => {
+      calls.push({ url, init });
+      if (answer instanceof Error) throw answer;
+      return answer;
+    },
+  };
+}
+
+function client(answer: Response | Error, extra: Partial<ConstructorParameters<typeof AtClient>[0]> = {}) {
+  const fake = fakeFetch(answer);
+  const lines: string[] = [];
+  const at = new AtClient({
+    username: 'sandbox',
+    apiKey: KEY,
+    timeoutMs: 1000,
+    fetch: fake.fetch,
+    log: (line) => lines.push(line),
+    ...extra,
+  });
+  return { at, calls: fake.calls, lines };
+}
+
+const json = (status: number, body: unknown, headers: Record<string, string> = {}) =>
+  new Response(JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json', ...headers } });
+
+const request = { phoneNumber: '+254712345678', amount: 'KES 50.00', idempotencyKey: 'key-1' };
+
+const accepted = {
+  errorMessage: 'None',
+  numSent: 1,
+  totalAmount: 'KES 50.0000',
+  totalDiscount: 'KES 2.0000',
+  responses: [
+    { phoneNumber: '+254712345678', errorMessage: 'None', amount: 'KES 50.0000', status: 'Sent', requestId: 'ATQid_1', discount: 'KES 2.0000' },
+  ],
+};
+
+const failedRecipient = (errorMessage: string) => ({
+  errorMessage: 'Invalid Requests',
+  numSent: 0,
+  totalAmount: '0',
+  totalDiscount: '0',
+  responses: [{ phoneNumber: '+254712345678', errorMessage, amount: 'KES 50.0000', status: 'Failed', requestId: 'None', discount: '0' }],
+});
+
+const duplicate = {
+  errorMessage: 'A duplicate request was received within the last 5 minutes',
+  numSent: 0,
+  totalAmount: '0',
+  totalDiscount: '0',
+  responses: [],
+};
+
+describe('AtClient.send speaks the documented wire format', () => {
+  it('posts a form with username, recipients and the Idempotency-Key header', async () => {
+    const { at, calls } = client(json(201, accepted));
+    await at.send({ ...request, maxNumRetry: 3 });
+    const call = calls[0];
+    expect(call?.url).toBe('https://api.sandbox.africastalking.com/version1/airtime/send');
+    expect(call?.init.method).toBe('POST');
+    expect(call?.init.headers).toMatchObject({
+      apiKey: KEY,
+      Accept: 'application/json',
+      'Content-Type': 'application/x-www-form-urlencoded',
+      'Idempotency-Key': 'key-1',
+    });
+    const form = new URLSearchParams(String(call?.init.body));
+    expect(form.get('username')).toBe('sandbox');
+    expect(JSON.parse(form.get('recipients') ?? '')).toEqual([{ phoneNumber: '+254712345678', amount: 'KES 50.00' }]);
+    expect(form.get('maxNumRetry')).toBe('3');
+  });
+
+  it.each([
+    ['sandbox', undefined, 'https://api.sandbox.africastalking.com'],
+    ['Sandbox', undefined, 'https://api.africastalking.com'], // case-sensitive, unlike the official SDK
+    ['acme', undefined, 'https://api.africastalking.com'],
+    ['acme', 'http://127.0.0.1:9/', 'http://127.0.0.1:9'],
+  ])('username %s with override %s uses %s', (username, baseUrl, expected) => {
+    const { at } = client(json(201, accepted), { username, baseUrl });
+    expect(at.baseUrl).toBe(expected);
+    expect(at.environment).toBe(environmentOf(username));
+  });
+});
+
+describe('AtClient.send classifies every answer', () => {
+  it.each([
+    ['201 Sent', json(201, accepted), { kind: 'accepted', requestId: 'ATQid_1', status: 'Sent', discount: 'KES 2.0000' }],
+    ['limits', json(201, failedRecipient('Value Outside The Allowed Limits')), { kind: 'rejected', reason: 'limits' }],
+    ['balance', json(201, failedRecipient('Insufficient Credit')), { kind: 'rejected', reason: 'balance' }],
+    ['number', json(201, failedRecipient('Invalid Phone Number')), { kind: 'rejected', reason: 'number' }],
+    ['country', json(201, failedRecipient('Unsupported Country')), { kind: 'rejected', reason: 'country' }],
+    ['unknown text passed through', json(201, failedRecipient('Telco Says No')), { kind: 'rejected', reason: 'other', errorMessage: 'Telco Says No' }],
+    [
+      'airtime not enabled',
+      json(201, { errorMessage: 'Airtime is not enabled for this account', numSent: 0, responses: [], totalAmount: '0', totalDiscount: '0' }),
+      { kind: 'rejected', reason: 'disabled' },
+    ],
+    ['duplicate at 409', json(409, duplicate), { kind: 'duplicate' }],
+    ['duplicate at 201', json(201, duplicate), { kind: 'duplicate' }],
+    ['duplicate at 400', json(400, duplicate), { kind: 'duplicate' }],
+    ['duplicate as text', new Response(duplicate.errorMessage, { status: 200 }), { kind: 'duplicate' }],
+    ['401', new Response('The supplied authentication is invalid', { status: 401 }), { kind: 'auth-failed' }],
+    ['400', new Response('The request contains bad syntax or cannot be fulfilled', { status: 400 }), { kind: 'rejected', reason: 'bad-request' }],
+    ['429', new Response('slow down', { status: 429, headers: { 'Retry-After': '2' } }), { kind: 'transient', reached: false, retryAfterMs: 2000 }],
+    ['500', new Response('oops', { status: 500 }), { kind: 'transient', reached: true }],
+    ['503', new Response('', { status: 503 }), { kind: 'transient', reached: true }],
+    ['201 not JSON', new Response('<html>gateway</html>', { status: 201 }), { kind: 'transient', reached: true }],
+    ['201 without recipients', json(201, { errorMessage: 'None', responses: [] }), { kind: 'transient', reached: true }],
+  ])('%s', async (_name, response, expected) => {
+    const { at } = client(response);
+    expect(await at.send(request)).toMatchObject(expected);
+  });
+
+  it.each([
+    ['timeout', Object.assign(new Error('timed out'), { name: 'TimeoutError' }), true],
+    ['refused', Object.assign(new TypeError('fetch failed'), { cause: { code: 'ECONNREFUSED' } }), false],
+    ['no DNS', Object.assign(new TypeError('fetch failed'), { cause: { code: 'ENOTFOUND' } }), false],
+    ['reset', Object.assign(new TypeError('fetch failed'), { cause: { code: 'ECONNRESET' } }), true],
+    ['socket closed', Object.assign(new TypeError('fetch failed'), { cause: { code: 'UND_ERR_SOCKET' } }), true],
+  ])('%s → transient, reached=%s', async (_name, error, reached) => {
+    const { at } = client(error);
+    expect(await at.send(request)).toMatchObject({ kind: 'transient', reached });
+  });
+
+  it('never writes the API key in its verbose log, even when the server echoes it', async () => {
+    const { at, lines } = client(new Response(`bad key ${KEY}`, { status: 401 }));
+    await at.send(request);
+    expect(lines.join('\n')).toContain('apiKey: [redacted]');
+    expect(lines.join('\n')).not.toContain(KEY);
+  });
+});
+
+describe('AtClient lookups', () => {
+  it('reads the balance', async () => {
+    const { at, calls } = client(json(200, { UserData: { balance: 'KES 1,234.5' } }));
+    expect(await at.balance()).toMatchObject({ kind: 'ok', balance: 'KES 1,234.5' });
+    expect(calls[0]?.url).toBe('https://api.sandbox.africastalking.com/version1/user?username=sandbox');
+  });
+
+  it('reads a transaction status defensively', async () => {
+    const { at, calls } = client(json(200, { status: 'Success', data: { whatever: 1 } }));
+    expect(await at.findTransaction('ATQid_1')).toMatchObject({ kind: 'ok', status: 'Success' });
+    expect(calls[0]?.url).toContain('/query/transaction/find?username=sandbox&transactionId=ATQid_1');
+  });
+
+  it.each([
+    [json(404, { errorMessage: 'Transaction not found' }), 'not-found'],
+    [new Response('nope', { status: 401 }), 'auth-failed'],
+    [new Response('x', { status: 502 }), 'transient'],
+    [new Response('not json', { status: 200 }), 'transient'],
+  ])('balance answer %# → %s', async (response, kind) => {
+    const { at } = client(response);
+    expect((await at.balance()).kind).toBe(kind);
+  });
+});

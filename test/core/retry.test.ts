@@ -1,0 +1,118 @@
+import { describe, expect, it } from 'vitest';
+import { backoffDelayMs, lastRetryStart, runWithRetry, type Clock, type RetryPolicy } from '../../src/core/retry.js';
+
+const policy: RetryPolicy = { retries: 3, baseDelayMs: 1000, maxDelayMs: 60_000, windowMs: 300_000, timeoutMs: 30_000 };
+
+/** A clock whose sleep only moves time forward: a whole schedule runs in microseconds. */
+function fakeClock(randomValues: number[] = [0.999]): Clock & { slept: number[]; time: number } {
+  const clock = {
+    time: 1_000_000,
+    slept: [] as number[],
+    now: () => clock.time,
+    sleep: async (ms: number) => {
+      clock.slept.push(ms);
+      clock.time += ms;
+    },
+    random: () => randomValues[clock.slept.length % randomValues.length] ?? 0.5,
+  };
+  return clock;
+}
+
+describe('backoffDelayMs', () => {
+  it.each([
+    // retry, random, retryAfter, expected
+    [1, 0.999, undefined, 999],
+    [2, 0.999, undefined, 1998],
+    [3, 0.999, undefined, 3996],
+    [1, 0, undefined, 0],
+    [3, 0.5, undefined, 2000],
+    [20, 0.5, undefined, 30_000], // capped at maxDelayMs before jitter
+    [1, 0.5, 5000, 5000], // Retry-After is honoured
+    [3, 0.999, 1000, 3996], // and never shortens the backoff
+  ])('retry %d, random %d, Retry-After %s → %d ms', (retry, random, retryAfter, expected) => {
+    expect(backoffDelayMs(retry, policy, () => random, retryAfter)).toBe(expected);
+  });
+});
+
+describe('runWithRetry', () => {
+  it('retries transient results with doubling, jittered waits and stops at the first final one', async () => {
+    const clock = fakeClock();
+    const results = ['503', '503', 'ok'];
+    const seen: number[] = [];
+    const run = await runWithRetry(
+      async (n) => {
+        seen.push(n);
+        return results[n - 1] ?? 'ok';
+      },
+      { policy, clock, transient: (r) => (r === '503' ? { reason: r } : null) },
+    );
+    expect(run).toEqual({ result: 'ok', attempts: 3 });
+    expect(seen).toEqual([1, 2, 3]);
+    expect(clock.slept).toEqual([999, 1998]);
+  });
+
+  it('never retries a final answer', async () => {
+    const clock = fakeClock();
+    const run = await runWithRetry(async () => 'rejected', { policy, clock, transient: () => null });
+    expect(run.attempts).toBe(1);
+    expect(clock.slept).toEqual([]);
+  });
+
+  it('gives up after the configured number of retries', async () => {
+    const clock = fakeClock();
+    const run = await runWithRetry(async () => 'timeout', { policy, clock, transient: (r) => ({ reason: r }) });
+    expect(run).toEqual({ result: 'timeout', attempts: 4, exhausted: 'retries' });
+    expect(clock.slept).toHaveLength(3);
+  });
+
+  it('starts no retry that could reach AT after the duplicate window since the first attempt', async () => {
+    const clock = fakeClock();
+    const short = { ...policy, retries: 10, windowMs: 10_000, timeoutMs: 3_000 };
+    let firstAt = 0;
+    const run = await runWithRetry(
+      async (n) => {
+        if (n === 1) firstAt = clock.now();
+        return 'timeout';
+      },
+      { policy: short, clock, transient: (r) => ({ reason: r }) },
+    );
+    expect(run.exhausted).toBe('window');
+    // Every retry started before window - timeout; the next one would not have.
+    expect(clock.now()).toBeLessThanOrEqual(lastRetryStart(firstAt, short));
+    expect(run.attempts).toBeLessThan(11);
+  });
+
+  it('counts the window from a first attempt made by an earlier run', async () => {
+    const clock = fakeClock();
+    const run = await runWithRetry(async () => 'timeout', {
+      policy,
+      clock,
+      transient: (r) => ({ reason: r }),
+      firstAttemptAt: clock.time - policy.windowMs + policy.timeoutMs,
+    });
+    expect(run).toEqual({ result: 'timeout', attempts: 1, exhausted: 'window' });
+  });
+
+  it('honours Retry-After', async () => {
+    const clock = fakeClock([0]);
+    await runWithRetry(async (n) => (n === 1 ? '429' : 'ok'), {
+      policy,
+      clock,
+      transient: (r) => (r === '429' ? { reason: r, retryAfterMs: 7000 } : null),
+    });
+    expect(clock.slept).toEqual([7000]);
+  });
+
+  it('stops retrying once aborted', async () => {
+    const clock = fakeClock();
+    const controller = new AbortController();
+    const run = await runWithRetry(
+      async () => {
+        controller.abort();
+        return 'timeout';
+      },
+      { policy, clock, transient: (r) => ({ reason: r }), signal: controller.signal },
+    );
+    expect(run).toEqual({ result: 'timeout', attempts: 1, exhausted: 'aborted' });
+  });
+});

@@ -1,0 +1,113 @@
+// Runs the built binary the way a user's shell or cron job does: a separate process, its own
+// HOME, stdin and stdout as pipes (no terminal) unless a test says otherwise.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const BIN = fileURLToPath(new URL('../../bin/airtime.cjs', import.meta.url));
+export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+export interface CliResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+export interface Sandbox {
+  home: string;
+  /** A working directory inside HOME, so the config search stops at HOME. */
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+}
+
+/** A fresh HOME with XDG folders, and the environment a test process runs with. */
+export function makeSandbox(extraEnv: NodeJS.ProcessEnv = {}): Sandbox {
+  const home = mkdtempSync(join(tmpdir(), 'airtime-e2e-'));
+  const cwd = join(home, 'work');
+  mkdirSync(cwd, { recursive: true });
+  return {
+    home,
+    cwd,
+    env: {
+      PATH: process.env.PATH,
+      HOME: home,
+      XDG_CONFIG_HOME: join(home, '.config'),
+      XDG_DATA_HOME: join(home, '.local', 'share'),
+      LANG: 'C.UTF-8',
+      TZ: 'UTC',
+      ...extraEnv,
+    },
+  };
+}
+
+export interface RunOptions {
+  sandbox: Sandbox;
+  env?: NodeJS.ProcessEnv;
+  input?: string;
+  /** Leave stdin open (never write or close it), to prove the command does not wait for it. */
+  keepStdinOpen?: boolean;
+  timeoutMs?: number;
+}
+
+export function spawnCli(args: string[], options: RunOptions): ChildProcess {
+  return spawn(process.execPath, [BIN, ...args], {
+    cwd: options.sandbox.cwd,
+    env: { ...options.sandbox.env, ...options.env },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+}
+
+export function runCli(args: string[], options: RunOptions): Promise<CliResult> {
+  const child = spawnCli(args, options);
+  return collect(child, options);
+}
+
+export function collect(child: ChildProcess, options: Pick<RunOptions, 'input' | 'keepStdinOpen' | 'timeoutMs'> = {}): Promise<CliResult> {
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
+    stdout += chunk;
+  });
+  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
+    stderr += chunk;
+  });
+  if (!options.keepStdinOpen) child.stdin?.end(options.input ?? '');
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`airtime did not finish within ${options.timeoutMs ?? 15_000} ms\nstdout: ${stdout}\nstderr: ${stderr}`));
+    }, options.timeoutMs ?? 15_000);
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, stdout, stderr });
+    });
+  });
+}
+
+/** The one JSON document a --json run prints. */
+export function parseJson(result: CliResult): Record<string, unknown> {
+  try {
+    return JSON.parse(result.stdout) as Record<string, unknown>;
+  } catch {
+    throw new Error(`stdout is not one JSON document:\n${result.stdout}\nstderr:\n${result.stderr}`);
+  }
+}
+
+// eslint-disable-next-line no-control-regex
+export const ANSI = /\u001b\[[0-9;]*m/;
+
+/** Writes the user config file of a sandbox ($XDG_CONFIG_HOME/airtime/config.json). */
+export function writeUserConfig(sandbox: Sandbox, config: Record<string, unknown>): string {
+  const dir = join(sandbox.env.XDG_CONFIG_HOME ?? join(sandbox.home, '.config'), 'airtime');
+  mkdirSync(dir, { recursive: true });
+  const path = join(dir, 'config.json');
+  writeFileSync(path, JSON.stringify(config, null, 2), { mode: 0o600 });
+  return path;
+}
+
+/** Timings that keep retries and timeouts fast in tests. */
+export const FAST = { retryDelay: 0.01, timeout: 1 };
