@@ -25,14 +25,3 @@ export async function startupBench({ rounds = 21 } = {}) {
   ];
   return { baselineMs: base, rounds, results };
 }
-
-if (import.meta.url === `file://${process.argv[1]}`) {
-  const { baselineMs, rounds, results } = await startupBench();
-  console.log(`start-up, medians of ${rounds} interleaved runs; node -e 0 = ${baselineMs.toFixed(1)} ms\n`);
-  console.log(
-    table(
-      results.map((r) => [r.name, `${r.medianMs.toFixed(1)} ms`, `${r.ratio.toFixed(2)}x`, `≤ ${r.target}x`, r.ratio <= r.target ? 'met' : 'NOT met']),
-      ['command', 'median', 'ratio', 'target', ''],
-    ),
-  );
-}

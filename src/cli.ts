@@ -59,6 +59,7 @@ export async function run(argv: string[], streams: Streams, cwd: string): Promis
     .addOption(new Option('--retries <n>', 'retries after the first attempt for transient failures (default 3)').argParser(wholeNumber))
     .addOption(new Option('--timeout <seconds>', 'per-request timeout (default 30; fractions allowed)').argParser(positiveNumber))
     .addOption(new Option('--max-num-retry <n>', "passed to Africa's Talking as maxNumRetry").argParser(wholeNumber))
+    .option('--force', 'resend a key left unknown past the duplicate window (only after checking it did not arrive)')
     .addHelpText(
       'after',
       `
@@ -115,6 +116,94 @@ Examples:
     });
 
   program
+    .command('status')
+    .description('transactions from the ledger: one by requestId, key or batch id, or the most recent')
+    .argument('[id]', 'a requestId, an idempotency key or a batch id')
+    .addOption(new Option('--limit <n>', 'how many recent transactions (default 20)').argParser(wholeNumber))
+    .option('--since <when>', 'only since then: 7d, 24h, 2026-11-01')
+    .addOption(new Option('--state <state>', 'only in this state').choices(['pending', 'sent', 'delivered', 'failed', 'unknown']))
+    .option('--reference <ref>', 'only with this reference')
+    .option('--refresh', "ask Africa's Talking about transactions that are not final, and record the answer")
+    .option('--wait', 'poll until every transaction is delivered or failed (exit 0, 1, or 5 if still not final)')
+    .addOption(new Option('--wait-timeout <seconds>', 'how long --wait waits (default 300)').argParser(positiveNumber))
+    .option('--all-environments', 'sandbox and live, not just the current one')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ airtime status
+  $ airtime status order-1234 --refresh
+  $ airtime status payroll-2026-11 --json | jq -r '.transactions[] | select(.state != "sent") | .phoneNumber'
+  $ airtime status ATQid_1be914ac47845eef1a1dab5d89ec50ff --wait --wait-timeout 120`,
+    )
+    .action(async (id: string | undefined, options: Record<string, unknown>, command: Command) => {
+      const ctx = await contextFor(command);
+      const [{ status }, { printStatus }] = await Promise.all([import('./commands/status.js'), import('./ui/render.js')]);
+      finish(printStatus(await status({ id, ...options }, ctx), ctx.output));
+    });
+
+  program
+    .command('reconcile')
+    .description("settle an unknown transaction by hand, after checking Africa's Talking's dashboard")
+    .argument('<key>', 'the idempotency key')
+    .requiredOption('--as <state>', 'what happened: sent or failed')
+    .option('--request-id <id>', "Africa's Talking's requestId, when it was sent")
+    .option('--note <text>', 'why, for the record')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ airtime reconcile order-1234 --as sent --request-id ATQid_1be914ac47845eef1a1dab5d89ec50ff
+  $ airtime reconcile order-1234 --as failed --note "not in the AT dashboard on 2026-11-27"`,
+    )
+    .action(async (key: string, options: Record<string, unknown>, command: Command) => {
+      const ctx = await contextFor(command);
+      const [{ reconcile }, { printReconcile }] = await Promise.all([import('./commands/reconcile.js'), import('./ui/render.js')]);
+      finish(printReconcile(await reconcile({ key, ...(options as { as: string }) }, ctx), ctx.output));
+    });
+
+  program
+    .command('stats')
+    .description('what was sent, delivered and failed, per currency and per day')
+    .option('--since <when>', 'from: 7d, 24h, 2026-11-01')
+    .option('--until <when>', 'until (exclusive): 2026-11-30')
+    .option('--currency <code>', 'one currency only')
+    .option('--all-environments', 'sandbox and live, not just the current one')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ airtime stats --since 7d
+  $ airtime stats --since 2026-11-01 --until 2026-12-01 --json | jq .byCurrency`,
+    )
+    .action(async (options: Record<string, unknown>, command: Command) => {
+      const ctx = await contextFor(command);
+      const [{ stats }, { printStats }] = await Promise.all([import('./commands/stats.js'), import('./ui/render.js')]);
+      finish(printStats(await stats(options, ctx), ctx.output));
+    });
+
+  program
+    .command('export')
+    .description('every transaction of a period with its final state, for accounting')
+    .option('--since <when>', 'from: 30d, 2026-11-01')
+    .option('--until <when>', 'until (exclusive)')
+    .addOption(new Option('--format <format>', 'csv or jsonl (default csv, or jsonl for a .jsonl --output)').choices(['csv', 'jsonl']))
+    .option('--output <file>', 'write to a file (mode 0600) instead of stdout')
+    .option('--all-environments', 'sandbox and live, not just the current one')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ airtime export --since 2026-11-01 --until 2026-12-01 --output november.csv
+  $ airtime export --format jsonl | jq -r 'select(.state == "failed") | .phoneNumber'`,
+    )
+    .action(async (options: Record<string, unknown>, command: Command) => {
+      const ctx = await contextFor(command);
+      const [{ exportTransactions }, { printExport }] = await Promise.all([import('./commands/export.js'), import('./ui/render.js')]);
+      finish(printExport(await exportTransactions(options, ctx), ctx.output));
+    });
+
+  program
     .command('emulator')
     .description("run a local Africa's Talking for trying the tool and for tests")
     .addOption(new Option('--port <port>', 'port to listen on; 0 picks a free one').default(8788).argParser(port))
@@ -123,7 +212,7 @@ Examples:
     .addOption(new Option('--latency <ms>', 'delay before every answer').argParser(wholeNumber))
     .option('--balance <money>', 'opening balance, e.g. "KES 100000"')
     .addOption(new Option('--fault-rate <0..1>', 'share of send requests given a random fault').argParser(fraction))
-    .option('--faults <list>', 'faults to draw from: 500,429,reset,hang,malformed,drop')
+    .option('--faults <list>', 'faults to draw from: 500,429,reset,stall,hang,malformed,drop')
     .option('--fault-script <list>', 'faults for the next send requests, in order (ok for a normal answer)')
     .addOption(new Option('--seed <n>', 'seed of the fault dice').argParser(wholeNumber))
     .addOption(new Option('--retry-after <seconds>', 'Retry-After of a 429 (default 1)').argParser(wholeNumber))
@@ -154,19 +243,23 @@ Examples:
       streams.stderr.write(program.helpInformation());
       return 2;
     }
-    await program.parseAsync(argv, { from: 'user' });
+    await parse(program, argv, () => parserMessage);
     return exitCode;
+  } finally {
+    context?.close();
+  }
+}
+
+/** Runs the parser; its own errors (unknown option, bad value) become usage errors, exit 2. */
+async function parse(program: Command, argv: string[], parserMessage: () => string): Promise<void> {
+  try {
+    await program.parseAsync(argv, { from: 'user' });
   } catch (error) {
-    if (error instanceof CommanderError) {
-      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') {
-        return 0;
-      }
-      const { AirtimeError } = await import('./core/errors.js');
-      throw new AirtimeError('USAGE', usageMessage(parserMessage || error.message), {
-        hint: usageHint(parserMessage || error.message),
-      });
-    }
-    throw error;
+    if (!(error instanceof CommanderError)) throw error;
+    if (['commander.helpDisplayed', 'commander.version', 'commander.help'].includes(error.code)) return;
+    const { AirtimeError } = await import('./core/errors.js');
+    const message = parserMessage() || error.message;
+    throw new AirtimeError('USAGE', usageMessage(message), { hint: usageHint(message) });
   }
 }
 

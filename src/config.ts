@@ -8,6 +8,7 @@ import { homedir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { isCountryCode, isCurrencyCode, marketByCurrency, type CountryCode } from './core/countries.js';
 import { AirtimeError } from './core/errors.js';
+import { defaultDailyCaps } from './core/limits.js';
 import { parseAmount } from './core/money.js';
 import type { MoneyLimits } from './core/recipient.js';
 
@@ -353,7 +354,7 @@ function parseLimit(key: string, currency: string, amount: unknown, source: stri
 }
 
 function mergeLimits(layers: Layer[]): Limits {
-  const limits: Limits = { perRecipient: {}, perRun: {}, daily: {} };
+  const limits: Limits = { perRecipient: {}, perRun: {}, daily: defaultDailyCaps() };
   for (const layer of layers) {
     const fileLimits = layer.values.limits as Record<string, Raw> | undefined;
     for (const kind of LIMIT_KINDS) {

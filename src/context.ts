@@ -5,6 +5,9 @@ import { createFetch } from './at/http.js';
 import { loadSettings, type FlagOverrides, type Settings } from './config.js';
 import { AirtimeError } from './core/errors.js';
 import { systemClock, type Clock, type RetryPolicy } from './core/retry.js';
+import type { Ledger } from './ledger/ledger.js';
+import { currentOwner, hostName, osUser, ownerLiveness } from './ledger/owner.js';
+import type { TransactionDeps } from './transaction.js';
 import { Output, type OutputFlags, type Streams } from './ui/output.js';
 import { createPrompter, type Prompter } from './ui/prompt.js';
 
@@ -24,11 +27,18 @@ export interface Context {
   settings(overrides?: FlagOverrides): Promise<Settings>;
   /** A client for the configured account; exit 4 when credentials are missing. */
   client(settings: Settings): Promise<AtClient>;
+  /** The ledger, opened for writing (created when missing): exit 4 LEDGER_ERROR when unusable. */
+  ledger(settings: Settings): Promise<Ledger>;
+  /** The ledger for reading; null when there is none yet (a missing ledger is an empty one). */
+  readLedger(settings: Settings): Promise<Ledger | null>;
+  /** Closes what the run opened. */
+  close(): void;
 }
 
 export function createContext(streams: Streams, flags: GlobalFlags, cwd: string): Context {
   const output = new Output(streams, flags);
   let loaded: Promise<Settings> | undefined;
+  const opened: Ledger[] = [];
   return {
     output,
     prompter: createPrompter(output),
@@ -58,6 +68,43 @@ export function createContext(streams: Streams, flags: GlobalFlags, cwd: string)
         log: flags.verbose ? (line) => output.verbose(line) : undefined,
       });
     },
+    async ledger(settings) {
+      const { Ledger } = await import('./ledger/ledger.js');
+      const ledger = Ledger.open(settings.ledgerPath);
+      opened.push(ledger);
+      return ledger;
+    },
+    async readLedger(settings) {
+      const { Ledger } = await import('./ledger/ledger.js');
+      const ledger = Ledger.openForReading(settings.ledgerPath);
+      if (ledger) opened.push(ledger);
+      return ledger;
+    },
+    close() {
+      for (const ledger of opened.splice(0)) ledger.close();
+    },
+  };
+}
+
+/** Everything a transaction needs from this run: the ledger, the client, the policy, who we are. */
+export function transactionDeps(
+  ctx: Context,
+  settings: Settings,
+  client: AtClient,
+  ledger: Ledger,
+  extra: Partial<TransactionDeps> = {},
+): TransactionDeps {
+  return {
+    client,
+    store: ledger,
+    account: requireCredentials(settings).username,
+    policy: retryPolicy(settings),
+    clock: ctx.clock,
+    owner: currentOwner(),
+    liveness: ownerLiveness,
+    origin: { osUser: osUser(), host: hostName() },
+    dailyCaps: settings.limits.daily,
+    ...extra,
   };
 }
 

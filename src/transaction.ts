@@ -1,17 +1,33 @@
-// One airtime transaction, start to finish: record it, request it (retrying transient failures
-// under the same key), record the answer. Shared by `send`, bulk sends and `serve`'s POST /send.
+// One airtime transaction, start to finish: claim its key in the ledger (a committed `pending`
+// row) before anything leaves, request it (retrying transient failures under the same key), and
+// settle the row from the answer. Shared by `send`, bulk sends and `serve`'s POST /send.
+//
+// What happens to a key the ledger already holds:
+//   sent / delivered / failed      → the recorded result is replayed, no request
+//   pending, owner process alive   → wait for it, then replay its result
+//   pending (owner gone) / unknown → resent under the same key while the duplicate window since
+//                                    the first attempt is open (AT drops it if the first arrived);
+//                                    after that it stays unknown (exit 5) unless --force
 import type { AtClient, Environment, SendAnswer } from './at/client.js';
-import type { ErrorCode } from './core/errors.js';
+import { marketByCurrency } from './core/countries.js';
+import { AirtimeError, EXIT, exitCodeFor, type ErrorCode } from './core/errors.js';
 import { formatAmount, formatMoney, formatReportedMoney, parseReportedMoney } from './core/money.js';
-import type { Recipient } from './core/recipient.js';
-import { runWithRetry, type Clock, type RetryEvent, type RetryPolicy } from './core/retry.js';
+import type { MoneyLimits, Recipient } from './core/recipient.js';
+import { lastRetryStart, runWithRetry, type Clock, type RetryEvent, type RetryPolicy } from './core/retry.js';
+import type { ClaimOutcome, NewTransaction, Settlement, StoredTransaction, TransactionState } from './ledger/ledger.js';
+import type { Liveness, Owner } from './ledger/owner.js';
 
-export type TransactionState = 'pending' | 'sent' | 'delivered' | 'failed' | 'unknown';
+export type { TransactionState };
 
 export interface TransactionRequest {
   recipient: Recipient;
   idempotencyKey: string;
   maxNumRetry?: number | undefined;
+  batchId?: string | undefined;
+  reference?: string | undefined;
+  rowNumber?: number | undefined;
+  /** Resend a key left unknown past the duplicate window (the user checked it did not arrive). */
+  force?: boolean | undefined;
 }
 
 /** The outcome of a send as the user sees it (`send --json`). */
@@ -31,37 +47,143 @@ export interface TransactionResult {
   replayed: boolean;
   attempts: number;
   environment: Environment;
+  /** The exit code this outcome calls for; a replay keeps the original's. */
+  exitCode: number;
 }
 
-/** What the ledger records about the attempt and its answer. Until the ledger lands these do nothing. */
-export interface TransactionRecorder {
-  /** Called before the request leaves: the transaction must be durable by the time this returns. */
-  recordPending(request: TransactionRequest, environment: Environment): void;
-  recordAnswer(request: TransactionRequest, result: TransactionResult, answers: SendAnswer[]): void;
+/** The part of the ledger a transaction needs; the benchmark swaps in an in-memory one. */
+export interface TransactionStore {
+  claim(input: NewTransaction, now: number, dailyCaps: MoneyLimits): ClaimOutcome;
+  beginAttempt(id: number, owner: Owner, now: number): StoredTransaction;
+  takeOver(id: number, seen: Owner | null, owner: Owner, now: number, resetWindow?: boolean): boolean;
+  settle(id: number, settlement: Settlement, now: number, events?: { kind: string; payload: unknown }[]): void;
+  get(id: number): StoredTransaction | undefined;
 }
-
-export const noRecorder: TransactionRecorder = {
-  recordPending() {},
-  recordAnswer() {},
-};
 
 export interface TransactionDeps {
   client: Pick<AtClient, 'send' | 'environment'>;
-  recorder: TransactionRecorder;
+  store: TransactionStore;
+  /** The AT username: keys are scoped to it and the environment. */
+  account: string;
   policy: RetryPolicy;
   clock: Clock;
+  owner: Owner;
+  liveness: (owner: Owner) => Liveness;
+  origin: { osUser: string; host: string };
+  dailyCaps?: MoneyLimits | undefined;
   onRetry?: ((event: RetryEvent) => void) | undefined;
+  /** Called once when another live process is found sending this key. */
+  onWait?: ((owner: Owner) => void) | undefined;
   signal?: AbortSignal | undefined;
+  /** How often to look at a row another process is sending (default 100 ms). */
+  waitPollMs?: number | undefined;
 }
 
 export async function sendTransaction(request: TransactionRequest, deps: TransactionDeps): Promise<TransactionResult> {
   const { recipient } = request;
-  const environment = deps.client.environment;
-  deps.recorder.recordPending(request, environment);
+  const claim = deps.store.claim(
+    {
+      account: deps.account,
+      environment: deps.client.environment,
+      idempotencyKey: request.idempotencyKey,
+      phoneNumber: recipient.phoneNumber,
+      country: recipient.market.country,
+      currency: recipient.market.currency,
+      amountMinor: recipient.amountMinor,
+      batchId: request.batchId,
+      reference: request.reference,
+      rowNumber: request.rowNumber,
+      maxNumRetry: request.maxNumRetry,
+      owner: deps.owner,
+      ...deps.origin,
+    },
+    deps.clock.now(),
+    deps.dailyCaps ?? {},
+  );
+  switch (claim.kind) {
+    case 'over-cap':
+      throw overDailyCap(recipient, claim.spentMinor, claim.capMinor);
+    case 'created':
+      // The claim itself recorded the first attempt.
+      return attempt(request, claim.row, undefined, deps, true);
+    case 'existing':
+      checkSameParameters(claim.row, request);
+      return resume(request, claim.row, deps);
+  }
+}
 
+async function resume(request: TransactionRequest, found: StoredTransaction, deps: TransactionDeps): Promise<TransactionResult> {
+  const { store, clock, policy } = deps;
+  let row = found;
+  let announced = false;
+  for (;;) {
+    if (row.state === 'sent' || row.state === 'delivered' || row.state === 'failed') return resultFromRow(row, true);
+
+    const owner = row.owner;
+    if (row.state === 'pending' && owner) {
+      const liveness = deps.liveness(owner);
+      const started = row.firstAttemptAt ?? row.createdAt;
+      // A live owner has the request in flight: wait for its answer instead of sending again.
+      // An owner on another host cannot be checked; it is trusted until the window has passed.
+      const waiting = liveness === 'alive' || (liveness === 'unknown' && clock.now() < started + policy.windowMs);
+      if (waiting) {
+        if (clock.now() > started + policy.windowMs + policy.timeoutMs) {
+          return inFlightElsewhere(row, owner);
+        }
+        if (!announced) deps.onWait?.(owner);
+        announced = true;
+        await clock.sleep(deps.waitPollMs ?? 100);
+        row = store.get(row.id) ?? row;
+        continue;
+      }
+    }
+
+    // The row is unknown, or pending with its owner gone (a crash, a kill): recover it.
+    const first = row.firstAttemptAt;
+    const now = clock.now();
+    if (first === null || now <= lastRetryStart(first, policy)) {
+      if (!store.takeOver(row.id, owner, deps.owner, now)) {
+        row = store.get(row.id) ?? row; // another process recovered it first: follow that one
+        continue;
+      }
+      return attempt(request, row, first ?? undefined, deps);
+    }
+    if (request.force) {
+      // Past the window AT would treat the key as new: only on the user's word that it did not arrive.
+      if (!store.takeOver(row.id, owner, deps.owner, now, true)) {
+        row = store.get(row.id) ?? row;
+        continue;
+      }
+      return attempt(request, row, undefined, deps);
+    }
+    if (row.state === 'pending') {
+      if (!store.takeOver(row.id, owner, deps.owner, now)) {
+        row = store.get(row.id) ?? row;
+        continue;
+      }
+      const message = `an earlier run was stopped after sending this key ${minutesAgo(first, now)}, and no answer was recorded`;
+      store.settle(row.id, { ...unknownSettlement(message), requestId: row.requestId }, now);
+      row = store.get(row.id) ?? row;
+    }
+    return { ...resultFromRow(row, false), exitCode: EXIT.UNKNOWN, error: { code: 'OUTCOME_UNKNOWN', message: row.errorMessage ?? 'outcome unknown' } };
+  }
+}
+
+async function attempt(
+  request: TransactionRequest,
+  row: StoredTransaction,
+  firstAttemptAt: number | undefined,
+  deps: TransactionDeps,
+  claimedFirstAttempt = false,
+): Promise<TransactionResult> {
+  const { recipient } = request;
+  const { store, clock } = deps;
   const answers: SendAnswer[] = [];
   const run = await runWithRetry(
-    async () => {
+    async (n) => {
+      // Committed before the request leaves: a crash from here on leaves a pending row that a
+      // re-run recovers under the same key.
+      if (n > 1 || !claimedFirstAttempt) store.beginAttempt(row.id, deps.owner, clock.now());
       const answer = await deps.client.send({
         phoneNumber: recipient.phoneNumber,
         amount: formatMoney(recipient.amountMinor, recipient.market),
@@ -73,21 +195,37 @@ export async function sendTransaction(request: TransactionRequest, deps: Transac
     },
     {
       policy: deps.policy,
-      clock: deps.clock,
+      clock,
       transient: (answer) => (answer.kind === 'transient' ? answer : null),
+      firstAttemptAt,
       onRetry: deps.onRetry,
       signal: deps.signal,
     },
   );
-
-  const result = resultFromAnswers(request, environment, answers, run.attempts);
-  deps.recorder.recordAnswer(request, result, answers);
+  const previousAttempts = claimedFirstAttempt ? 0 : row.attempts;
+  const result = resultFromAnswers(request, deps.client.environment, answers, previousAttempts + run.attempts);
+  const discount = parseReportedMoney(result.discount);
+  store.settle(
+    row.id,
+    {
+      state: result.state,
+      atStatus: result.status,
+      requestId: result.requestId,
+      discountCurrency: discount?.currency ?? null,
+      discountUnits4: discount?.units4 ?? null,
+      errorCode: result.error?.code ?? null,
+      errorMessage: result.errorMessage,
+      exitCode: result.exitCode,
+    },
+    clock.now(),
+    answers.map((answer) => ({ kind: 'answer', payload: answerEvent(answer) })),
+  );
   return result;
 }
 
 /** Settles a transaction from every answer its attempts got (the last one decides, earlier ones qualify). */
 export function resultFromAnswers(
-  request: TransactionRequest,
+  request: Pick<TransactionRequest, 'recipient' | 'idempotencyKey'>,
   environment: Environment,
   answers: SendAnswer[],
   attempts: number,
@@ -106,15 +244,16 @@ export function resultFromAnswers(
     attempts,
     environment,
   };
-  const last = answers.at(-1);
-  const fail = (state: TransactionState, status: string | null, code: ErrorCode, message: string) => ({
+  const fail = (state: TransactionState, status: string | null, code: ErrorCode, message: string): TransactionResult => ({
     ...base,
     state,
     status,
     errorMessage: message,
     error: { code, message },
+    exitCode: exitCodeFor(code),
   });
 
+  const last = answers.at(-1);
   if (!last) return fail('unknown', null, 'OUTCOME_UNKNOWN', 'no request was made');
   switch (last.kind) {
     case 'accepted': {
@@ -124,18 +263,14 @@ export function resultFromAnswers(
         state: 'sent',
         status: last.status,
         requestId: last.requestId,
-        discount: discount ? formatReportedMoney(discount) : last.discount,
+        discount: discount ? formatReportedMoney(discount) : null,
         errorMessage: last.errorMessage,
         error: null,
+        exitCode: EXIT.OK,
       };
     }
     case 'rejected':
-      return fail(
-        'failed',
-        'Failed',
-        last.reason === 'balance' ? 'INSUFFICIENT_BALANCE' : 'REJECTED',
-        last.errorMessage,
-      );
+      return fail('failed', 'Failed', last.reason === 'balance' ? 'INSUFFICIENT_BALANCE' : 'REJECTED', last.errorMessage);
     case 'duplicate':
       // The key reached AT earlier; what AT decided then is not known. Never 'failed': it may
       // have been paid.
@@ -154,4 +289,86 @@ export function resultFromAnswers(
         : fail('failed', null, 'NETWORK_ERROR', `could not reach Africa's Talking after ${attempts} attempt(s): ${last.reason}`);
     }
   }
+}
+
+/** A recorded transaction as a result; `replayed` when nothing was sent this time. */
+export function resultFromRow(row: StoredTransaction, replayed: boolean): TransactionResult {
+  const market = marketByCurrency(row.currency);
+  const error = row.errorCode ? { code: row.errorCode, message: row.errorMessage ?? row.errorCode } : null;
+  return {
+    state: row.state,
+    status: row.atStatus,
+    phoneNumber: row.phoneNumber,
+    country: row.country,
+    amount: market ? formatAmount(row.amountMinor, market) : String(row.amountMinor),
+    currency: row.currency,
+    idempotencyKey: row.idempotencyKey,
+    requestId: row.requestId,
+    discount:
+      row.discountCurrency !== null && row.discountUnits4 !== null
+        ? formatReportedMoney({ currency: row.discountCurrency, units4: row.discountUnits4 })
+        : null,
+    errorMessage: row.errorMessage,
+    error,
+    replayed,
+    attempts: row.attempts,
+    environment: row.environment,
+    exitCode: row.exitCode ?? (error ? exitCodeFor(error.code) : EXIT.OK),
+  };
+}
+
+function checkSameParameters(row: StoredTransaction, request: TransactionRequest): void {
+  const { recipient } = request;
+  if (
+    row.phoneNumber === recipient.phoneNumber &&
+    row.currency === recipient.market.currency &&
+    row.amountMinor === recipient.amountMinor
+  ) {
+    return;
+  }
+  const market = marketByCurrency(row.currency);
+  const recorded = market ? formatMoney(row.amountMinor, market) : `${row.currency} ${row.amountMinor}`;
+  throw new AirtimeError(
+    'IDEMPOTENCY_CONFLICT',
+    `key ${row.idempotencyKey} already names ${recorded} to ${row.phoneNumber}, not ${formatMoney(recipient.amountMinor, recipient.market)} to ${recipient.phoneNumber}`,
+    { hint: `use a new key for a new send; run \`airtime status ${row.idempotencyKey}\` to see the recorded one` },
+  );
+}
+
+function overDailyCap(recipient: Recipient, spentMinor: number, capMinor: number): AirtimeError {
+  const { market } = recipient;
+  return new AirtimeError(
+    'LIMIT_EXCEEDED',
+    `${formatMoney(recipient.amountMinor, market)} would bring the last 24 hours to ${formatMoney(spentMinor, market)}, over limits.daily.${market.currency} (${formatMoney(capMinor, market)})`,
+    { hint: `nothing was sent; raise limits.daily.${market.currency} in your config if this is intended` },
+  );
+}
+
+function inFlightElsewhere(row: StoredTransaction, owner: Owner): TransactionResult {
+  const message = `process ${owner.pid} on ${owner.host} is still sending this key and has not recorded an answer`;
+  return { ...resultFromRow(row, false), error: { code: 'OUTCOME_UNKNOWN', message }, errorMessage: message, exitCode: EXIT.UNKNOWN };
+}
+
+function unknownSettlement(message: string): Settlement {
+  return {
+    state: 'unknown',
+    atStatus: null,
+    requestId: null,
+    discountCurrency: null,
+    discountUnits4: null,
+    errorCode: 'OUTCOME_UNKNOWN',
+    errorMessage: message,
+    exitCode: EXIT.UNKNOWN,
+  };
+}
+
+function minutesAgo(then: number, now: number): string {
+  const minutes = Math.round((now - then) / 60_000);
+  return minutes < 1 ? 'under a minute ago' : `${minutes} minute(s) ago`;
+}
+
+/** What the ledger keeps of each answer: its kind, HTTP status and raw body. */
+function answerEvent(answer: SendAnswer): Record<string, unknown> {
+  const { raw, ...rest } = answer;
+  return { ...rest, raw: raw ?? null };
 }

@@ -167,7 +167,8 @@ describe('loadSettings', () => {
     projectFile({ limits: { perRecipient: { KES: 200.5 } } });
     const { limits } = await load();
     expect(limits.perRecipient).toEqual({ KES: 20_050 });
-    expect(limits.daily).toEqual({ UGX: 5000 });
+    expect(limits.daily.UGX).toBe(5000);
+    expect(limits.daily.KES).toBe(10_000_000); // the default: KES 100,000 a day
   });
 
   it('loads .airtimerc.example, which documents every key', async () => {

@@ -1,11 +1,12 @@
 import type { Settings } from '../config.js';
-import { environmentFor, retryPolicy, type Context } from '../context.js';
+import { environmentFor, transactionDeps, type Context } from '../context.js';
 import { AirtimeError } from '../core/errors.js';
 import { newIdempotencyKey, parseIdempotencyKey } from '../core/idempotency.js';
 import { formatAmount, formatMoney, parseAmount, checkAmountRange } from '../core/money.js';
 import { parsePhone } from '../core/phone.js';
 import { defaultMaxMinor, parseRecipient, type Recipient } from '../core/recipient.js';
-import { noRecorder, sendTransaction, type TransactionResult } from '../transaction.js';
+import { checkRunTotals } from '../core/limits.js';
+import { sendTransaction, type TransactionResult } from '../transaction.js';
 import { confirmationText } from '../ui/render.js';
 import { startSpinner } from '../ui/spinner.js';
 
@@ -53,7 +54,10 @@ export async function send(options: SendOptions, ctx: Context): Promise<SendOutc
   const preview = previewOf(recipient, idempotencyKey, settings);
   if (options.dryRun) return { kind: 'dry-run', preview };
 
+  checkRunTotals(new Map([[recipient.market, recipient.amountMinor]]), settings.limits.perRun);
   const client = await ctx.client(settings);
+  // Opened (and proved writable) before anything is sent: an unusable ledger stops the send here.
+  const ledger = await ctx.ledger(settings);
   if (ctx.output.interactive && !options.yes) {
     const confirmed = await ctx.prompter.confirm(confirmationText(preview, ctx.output), true);
     if (!confirmed) return { kind: 'declined', preview };
@@ -62,18 +66,19 @@ export async function send(options: SendOptions, ctx: Context): Promise<SendOutc
   const spinner = await startSpinner(ctx.output, `Sending ${formatMoney(recipient.amountMinor, recipient.market)} to ${recipient.phoneNumber}`);
   try {
     const result = await sendTransaction(
-      { recipient, idempotencyKey, maxNumRetry: settings.maxNumRetry },
-      {
-        client,
-        recorder: noRecorder,
-        policy: retryPolicy(settings),
-        clock: ctx.clock,
+      { recipient, idempotencyKey, maxNumRetry: settings.maxNumRetry, force: options.force },
+      transactionDeps(ctx, settings, client, ledger, {
         onRetry: (event) => {
           const message = `attempt ${event.attempt - 1} got ${event.reason}; retrying in ${(event.delayMs / 1000).toFixed(1)} s under the same key`;
           spinner.update(message);
           if (!ctx.output.animated) ctx.output.verbose(message);
         },
-      },
+        onWait: (owner) => {
+          const message = `another airtime (pid ${owner.pid}) is sending this key; waiting for its answer`;
+          spinner.update(message);
+          if (!ctx.output.animated) ctx.output.info(message);
+        },
+      }),
     );
     return { kind: 'sent', result };
   } finally {

@@ -11,11 +11,12 @@ export type Fault =
   | '500' // answer 500 without processing
   | '429' // answer 429 with Retry-After, without processing
   | 'reset' // destroy the connection without processing
+  | 'stall' // never process, never answer (the request is lost on the way)
   | 'hang' // process (accept) the send, then never answer
   | 'malformed' // process the send, then answer 201 with a body that is not JSON
   | 'drop'; // process the send, then destroy the connection
 
-export const FAULTS: readonly Fault[] = ['ok', '500', '429', 'reset', 'hang', 'malformed', 'drop'];
+export const FAULTS: readonly Fault[] = ['ok', '500', '429', 'reset', 'stall', 'hang', 'malformed', 'drop'];
 
 export interface EmulatorOptions {
   port?: number;
@@ -247,6 +248,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       req.socket.destroy();
       return;
     }
+    if (fault === 'stall') {
+      record.outcome = 'stall';
+      return;
+    }
     if (fault === '500') {
       record.outcome = '500';
       return send(res, 500, 'text/plain', 'Internal Server Error');
@@ -294,8 +299,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       return { status: 400, contentType: 'text/plain', body: BAD_REQUEST, outcome: '400' };
     }
 
-    // With a key, requests are told apart by key; without one, by their content.
-    const identity = key ?? `content:${form.get('recipients')}`;
+    // With a key, requests are told apart by key; without one, by their content. Each account
+    // (and the sandbox, a separate system) has its own keys.
+    const identity = `${form.get('username')}\n${key ?? `content:${form.get('recipients')}`}`;
     const now = Date.now();
     const seen = keys.get(identity);
     if (seen !== undefined && now - seen < windowMs) {

@@ -2,9 +2,14 @@
 // calls for; src/main.ts is the one that exits.
 import type { BalanceResult } from '../commands/balance.js';
 import type { SendOutcome, SendPreview } from '../commands/send.js';
+import type { ExportResult } from '../commands/export.js';
+import type { ReconcileResult } from '../commands/reconcile.js';
+import type { StatsResult } from '../commands/stats.js';
+import type { StatusResult } from '../commands/status.js';
 import type { ValidateResult } from '../commands/validate.js';
-import { EXIT, exitCodeFor, type AirtimeError } from '../core/errors.js';
-import type { TransactionResult } from '../transaction.js';
+import { EXIT, type AirtimeError } from '../core/errors.js';
+import type { StoredTransaction } from '../ledger/ledger.js';
+import { resultFromRow, type TransactionResult } from '../transaction.js';
 import type { Output } from './output.js';
 
 export function stateColor(output: Output, state: string, text = state): string {
@@ -22,9 +27,23 @@ export function confirmationText(preview: SendPreview, output: Output): string {
 
 /** The contract's `send --json` document. */
 export function transactionJson(result: TransactionResult): Record<string, unknown> {
-  const { error, country: _country, ...fields } = result;
-  const ok = result.state === 'sent' || result.state === 'delivered';
-  return ok || !error ? { ok, ...fields } : { ok, error, ...fields };
+  const ok = result.exitCode === 0;
+  return {
+    ok,
+    ...(ok || !result.error ? {} : { error: result.error }),
+    status: result.status,
+    state: result.state,
+    phoneNumber: result.phoneNumber,
+    amount: result.amount,
+    currency: result.currency,
+    idempotencyKey: result.idempotencyKey,
+    requestId: result.requestId,
+    discount: result.discount,
+    errorMessage: result.errorMessage,
+    replayed: result.replayed,
+    attempts: result.attempts,
+    environment: result.environment,
+  };
 }
 
 export function printSend(outcome: SendOutcome, output: Output): number {
@@ -48,12 +67,12 @@ export function printSend(outcome: SendOutcome, output: Output): number {
 }
 
 export function printTransaction(result: TransactionResult, output: Output): number {
-  const exitCode = result.error ? exitCodeFor(result.error.code) : EXIT.OK;
+  const { exitCode } = result;
   if (output.flags.json) {
     output.json(transactionJson(result));
   }
   const money = `${result.currency} ${result.amount}`;
-  if (!result.error) {
+  if (exitCode === EXIT.OK) {
     const tick = output.out.green('✔');
     const replayed = result.replayed ? output.out.dim(' (replayed from the ledger; nothing new was sent)') : '';
     output.result(
@@ -63,14 +82,15 @@ export function printTransaction(result: TransactionResult, output: Output): num
     if (result.discount) output.result(`  discount ${result.discount}`);
     return exitCode;
   }
-  output.error(`${result.error.message} (${money} to ${result.phoneNumber})`, hintFor(result));
+  const message = result.error?.message ?? result.errorMessage ?? result.state;
+  output.error(`${result.replayed ? 'replayed from the ledger: ' : ''}${message} (${money} to ${result.phoneNumber})`, hintFor(result));
   return exitCode;
 }
 
 function hintFor(result: TransactionResult): string | undefined {
   switch (result.error?.code) {
     case 'OUTCOME_UNKNOWN':
-      return `key ${result.idempotencyKey}: check Africa's Talking before sending again; re-running with --key ${result.idempotencyKey} cannot pay twice within the duplicate window`;
+      return `run \`airtime status ${result.idempotencyKey}\` to check; re-running with --key ${result.idempotencyKey} cannot pay twice, and once you have checked Africa's Talking, \`airtime reconcile ${result.idempotencyKey} --as sent|failed\` settles it`;
     case 'AUTH_FAILED':
       return 'check AT_USERNAME and AT_API_KEY (or `airtime config show`)';
     case 'INSUFFICIENT_BALANCE':
@@ -110,6 +130,145 @@ export function printBalance(result: BalanceResult, output: Output): number {
     output.json({ ok: true, balance: result.balance, currency: result.currency, amount: result.amount });
   } else {
     output.result(`${result.balance}  (${result.environment})`);
+  }
+  return EXIT.OK;
+}
+
+/** Local time for people at a terminal, ISO-8601 (UTC) for everything else. */
+export function formatTime(ms: number, output: Output): string {
+  const date = new Date(ms);
+  if (!output.localDates) return date.toISOString();
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())} ${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}`;
+}
+
+/** The contract's `status --json` entry. */
+export function statusJson(row: StoredTransaction): Record<string, unknown> {
+  const result = resultFromRow(row, false);
+  return {
+    idempotencyKey: row.idempotencyKey,
+    requestId: row.requestId,
+    phoneNumber: row.phoneNumber,
+    amount: result.amount,
+    currency: row.currency,
+    state: row.state,
+    errorMessage: row.errorMessage,
+    batchId: row.batchId,
+    reference: row.reference,
+    createdAt: new Date(row.createdAt).toISOString(),
+    updatedAt: new Date(row.updatedAt).toISOString(),
+    environment: row.environment,
+    status: row.atStatus,
+    discount: result.discount,
+    attempts: row.attempts,
+  };
+}
+
+export function printStatus(result: StatusResult, output: Output): number {
+  if (!result.found) {
+    const message = `no transaction has the requestId, key or batch id ${result.id}`;
+    if (output.flags.json) output.json({ ok: false, error: { code: 'NOT_FOUND', message }, transactions: [] });
+    output.error(message, 'run `airtime status` to list recent transactions (add --all-environments to include both)');
+    return result.exitCode;
+  }
+  if (output.flags.json) {
+    output.json({ ok: true, transactions: result.transactions.map(statusJson) });
+    return result.exitCode;
+  }
+  if (result.transactions.length === 0) {
+    output.info('no transactions yet');
+    return result.exitCode;
+  }
+  const rows = result.transactions.map((row) => {
+    const amount = resultFromRow(row, false).amount;
+    return [
+      formatTime(row.createdAt, output),
+      row.state,
+      `${row.currency} ${amount}`,
+      row.phoneNumber,
+      row.idempotencyKey,
+      row.requestId ?? '-',
+      row.reference ?? row.batchId ?? '',
+      row.errorMessage ?? '',
+    ];
+  });
+  if (output.streams.stdout.isTTY) {
+    const header = ['CREATED', 'STATE', 'AMOUNT', 'PHONE', 'KEY', 'REQUEST ID', 'REFERENCE', 'ERROR'];
+    const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+    const line = (cells: string[], color = false) =>
+      cells
+        .map((cell, i) => {
+          const padded = cell.padEnd(widths[i] ?? 0);
+          return color && i === 1 ? stateColor(output, cell, padded) : padded;
+        })
+        .join('  ')
+        .trimEnd();
+    output.result(output.out.bold(line(header)));
+    for (const row of rows) output.result(line(row, true));
+  } else {
+    for (const row of rows) output.result(row.join('\t'));
+  }
+  if (result.transactions.some((r) => r.state === 'unknown')) {
+    output.info('unknown: check Africa\'s Talking, then `airtime reconcile <key> --as sent|failed`');
+  }
+  return result.exitCode;
+}
+
+export function printReconcile(result: ReconcileResult, output: Output): number {
+  const row = result.transaction;
+  if (output.flags.json) {
+    output.json({ ok: true, transaction: statusJson(row), previousState: result.previousState, settledBy: result.by });
+  } else {
+    output.result(
+      `Settled key ${row.idempotencyKey} as ${stateColor(output, row.state)} (was ${result.previousState}), by ${result.by}.`,
+    );
+  }
+  return EXIT.OK;
+}
+
+export function printStats(result: StatsResult, output: Output): number {
+  if (output.flags.json) {
+    const { pending: _pending, ...contract } = result;
+    output.json({ ok: true, ...contract });
+    return EXIT.OK;
+  }
+  const c = output.out;
+  const rate = result.successRate === null ? 'n/a' : `${(result.successRate * 100).toFixed(1)}%`;
+  output.result(
+    `attempts ${result.attempts}   ${c.green(`sent ${result.sent}`)} (delivered ${result.delivered})   ${c.red(`failed ${result.failed}`)}   ${c.yellow(`unknown ${result.unknown}`)}   success rate ${rate}`,
+  );
+  const currencies = Object.entries(result.byCurrency);
+  if (currencies.length > 0) {
+    output.result('');
+    for (const [currency, figures] of currencies) {
+      output.result(`${currency.padEnd(4)} ${String(figures.count).padStart(7)} sent  ${figures.amount.padStart(14)}  discount ${figures.discount}`);
+    }
+  }
+  if (result.failureReasons.length > 0) {
+    output.result('');
+    output.result('top failure reasons:');
+    for (const reason of result.failureReasons) output.result(`${String(reason.count).padStart(7)}  ${reason.reason}`);
+  }
+  // People read a chart faster than a table; a script reads the JSON.
+  if (output.streams.stdout.isTTY && result.daily.length > 0) {
+    const days = result.daily.slice(-30);
+    const widest = Math.max(...days.map((d) => d.sent + d.failed + d.unknown), 1);
+    const width = Math.max(10, Math.min(50, (output.streams.stdout.columns ?? 80) - 40));
+    output.result('');
+    for (const day of days) {
+      const bar = (n: number) => '█'.repeat(Math.round((n / widest) * width));
+      output.result(
+        `${day.date}  ${c.green(bar(day.sent))}${c.red(bar(day.failed))}${c.yellow(bar(day.unknown))} ${day.sent} sent, ${day.failed} failed${day.unknown ? `, ${day.unknown} unknown` : ''}`,
+      );
+    }
+  }
+  return EXIT.OK;
+}
+
+export function printExport(result: ExportResult, output: Output): number {
+  if (result.destination !== 'stdout') {
+    if (output.flags.json) output.json({ ok: true, rows: result.rows, output: result.destination });
+    else output.info(`exported ${result.rows} transaction(s) to ${result.destination}`);
   }
   return EXIT.OK;
 }

@@ -111,3 +111,37 @@ export function writeUserConfig(sandbox: Sandbox, config: Record<string, unknown
 
 /** Timings that keep retries and timeouts fast in tests. */
 export const FAST = { retryDelay: 0.01, timeout: 1 };
+
+/** The ledger file a sandbox's runs use by default. */
+export function ledgerPath(sandbox: Sandbox): string {
+  return join(sandbox.env.XDG_DATA_HOME ?? join(sandbox.home, '.local', 'share'), 'airtime', 'ledger.db');
+}
+
+/** Polls until the condition holds (or fails the test after the timeout). */
+export async function waitFor(condition: () => boolean, timeoutMs = 10_000, what = 'condition'): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+const shellQuote = (arg: string) => `'${arg.replace(/'/g, `'\\''`)}'`;
+
+/**
+ * Runs the binary under a pseudo-terminal (util-linux `script`), the way a person at a terminal
+ * would: stdin, stdout and stderr are all the terminal, so output arrives merged.
+ */
+export function spawnInTerminal(args: string[], options: RunOptions & { columns?: number }): ChildProcess {
+  const command = [process.execPath, BIN, ...args].map(shellQuote).join(' ');
+  const sized = `stty cols ${options.columns ?? 100} rows 40 2>/dev/null; exec ${command}`;
+  return spawn('script', ['-qefc', sized, '/dev/null'], {
+    cwd: options.sandbox.cwd,
+    env: { ...options.sandbox.env, TERM: 'xterm-256color', ...options.env },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+}
+
+export function runInTerminal(args: string[], options: RunOptions & { columns?: number }): Promise<CliResult> {
+  return collect(spawnInTerminal(args, options), { ...options, keepStdinOpen: options.keepStdinOpen ?? true });
+}

@@ -1,0 +1,21 @@
+// Benchmarks written in TypeScript import the project's source directly; this bundles one into
+// bench/tmp/ (native better-sqlite3 stays external) and returns the path to run with node.
+import { build } from 'esbuild';
+import { basename } from 'node:path';
+import { ROOT } from './lib.mjs';
+
+export async function bundleBench(entry) {
+  const outfile = `${ROOT}bench/tmp/${basename(entry, '.ts')}.mjs`;
+  await build({
+    entryPoints: [`${ROOT}${entry}`],
+    outfile,
+    bundle: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    external: ['better-sqlite3'],
+    banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
+    logLevel: 'warning',
+  });
+  return outfile;
+}

@@ -1,0 +1,141 @@
+// Sends per second against the emulator with the ledger (synchronous FULL and NORMAL) versus an
+// in-process store that records nothing: the cost the ledger adds to every send. The no-op store
+// is a benchmark-only seam; users cannot turn the ledger off.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { AtClient } from '../src/at/client.js';
+import { parseRecipient } from '../src/core/recipient.js';
+import { systemClock } from '../src/core/retry.js';
+import { Ledger, type ClaimOutcome, type NewTransaction, type Settlement, type StoredTransaction } from '../src/ledger/ledger.js';
+import { currentOwner, ownerLiveness } from '../src/ledger/owner.js';
+import { sendTransaction, type TransactionStore } from '../src/transaction.js';
+
+const SENDS = Number(process.env.BENCH_SENDS ?? 400);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+// This file runs bundled into bench/tmp/ (see bench/build.mjs).
+const BIN = new URL('../../bin/airtime.cjs', import.meta.url).pathname;
+
+/** Keeps the one row a send needs in memory and nothing else. */
+class NoopStore implements TransactionStore {
+  private rows = new Map<number, StoredTransaction>();
+  private next = 1;
+  claim(input: NewTransaction, now: number): ClaimOutcome {
+    const row = {
+      id: this.next++,
+      ...input,
+      batchId: null,
+      reference: null,
+      rowNumber: null,
+      maxNumRetry: null,
+      state: 'pending',
+      atStatus: null,
+      requestId: null,
+      discountCurrency: null,
+      discountUnits4: null,
+      errorCode: null,
+      errorMessage: null,
+      exitCode: null,
+      attempts: 0,
+      firstAttemptAt: null,
+      createdAt: now,
+      updatedAt: now,
+      settledAt: null,
+      validatedTransactionId: null,
+      settledBy: null,
+      note: null,
+    } as StoredTransaction;
+    this.rows.set(row.id, row);
+    return { kind: 'created', row };
+  }
+  beginAttempt(id: number): StoredTransaction {
+    return this.rows.get(id) as StoredTransaction;
+  }
+  takeOver(): boolean {
+    return true;
+  }
+  settle(id: number, _settlement: Settlement): void {
+    this.rows.delete(id);
+  }
+  get(id: number): StoredTransaction | undefined {
+    return this.rows.get(id);
+  }
+}
+
+async function startEmulatorProcess(latencyMs: number): Promise<{ url: string; stop: () => void }> {
+  const args = [BIN, 'emulator', '--port', '0', '--balance', 'KES 1000000000', '--latency', String(latencyMs), '--quiet'];
+  const child = spawn(process.execPath, args, {
+    stdio: ['ignore', 'pipe', 'ignore'],
+    env: { ...process.env, NODE_EXTRA_CA_CERTS: '' },
+  });
+  const url = await new Promise<string>((resolve, reject) => {
+    child.stdout.once('data', (chunk: Buffer) => resolve(chunk.toString().split('\n')[0]?.split('=')[1] ?? ''));
+    child.once('exit', (code) => reject(new Error(`the emulator exited (${code}) before printing its address`)));
+  });
+  return { url, stop: () => child.kill('SIGTERM') };
+}
+
+async function sendsPerSecond(store: TransactionStore, url: string, label: string, sends: number): Promise<number> {
+  const client = new AtClient({ username: 'bench', apiKey: 'bench-key', baseUrl: url, timeoutMs: 10_000, fetch: (i, o) => fetch(i, o) });
+  const recipient = parseRecipient({ phone: '+254712345678', amount: '10' });
+  const deps = {
+    client,
+    store,
+    account: 'bench',
+    policy: { retries: 0, baseDelayMs: 10, maxDelayMs: 10, windowMs: 300_000, timeoutMs: 10_000 },
+    clock: systemClock,
+    owner: currentOwner(),
+    liveness: ownerLiveness,
+    origin: { osUser: 'bench', host: 'bench' },
+  };
+  const started = performance.now();
+  for (let i = 0; i < sends; i += 1) {
+    const result = await sendTransaction({ recipient, idempotencyKey: `${label}-${i}-${Math.random()}` }, deps);
+    if (result.state !== 'sent') throw new Error(`send ${i} ended ${result.state}: ${result.errorMessage}`);
+  }
+  return sends / ((performance.now() - started) / 1000);
+}
+
+/**
+ * Sequential sends (the worst case for the ledger: nothing overlaps its commits), each mode in
+ * turn, round after round, so drift on a shared machine hits all three alike.
+ */
+export async function ledgerThroughput({ latencyMs = 0 } = {}) {
+  const dir = mkdtempSync(join(tmpdir(), 'airtime-bench-ledger-'));
+  const emulator = await startEmulatorProcess(latencyMs);
+  try {
+    const modes = {
+      none: () => new NoopStore(),
+      FULL: () => Ledger.open(join(dir, `full-${Math.random()}.db`), { synchronous: 'FULL' }),
+      NORMAL: () => Ledger.open(join(dir, `normal-${Math.random()}.db`), { synchronous: 'NORMAL' }),
+    };
+    const samples: Record<string, number[]> = { none: [], FULL: [], NORMAL: [] };
+    const sends = latencyMs > 0 ? Math.min(SENDS, 200) : SENDS;
+    await sendsPerSecond(new NoopStore(), emulator.url, 'warmup', 50);
+    for (let round = 0; round < ROUNDS; round += 1) {
+      for (const [mode, open] of Object.entries(modes)) {
+        const store = open();
+        samples[mode]?.push(await sendsPerSecond(store, emulator.url, `${mode}-${round}`, sends));
+        if (store instanceof Ledger) store.close();
+      }
+    }
+    const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
+    const none = median(samples.none ?? []);
+    const full = median(samples.FULL ?? []);
+    const normal = median(samples.NORMAL ?? []);
+    return {
+      latencyMs,
+      sends: latencyMs > 0 ? Math.min(SENDS, 200) : SENDS,
+      rounds: ROUNDS,
+      sendsPerSecond: { none, FULL: full, NORMAL: normal },
+      // Added cost per send, as a share of the no-ledger time: (t_ledger - t_none) / t_none.
+      addedFull: none / full - 1,
+      addedNormal: none / normal - 1,
+      target: 0.15,
+    };
+  } finally {
+    emulator.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

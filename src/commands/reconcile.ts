@@ -1,0 +1,63 @@
+import { environmentFor, requireCredentials, type Context } from '../context.js';
+import { AirtimeError, EXIT } from '../core/errors.js';
+import type { StoredTransaction } from '../ledger/ledger.js';
+import { hostName, osUser, ownerLiveness } from '../ledger/owner.js';
+
+export interface ReconcileOptions {
+  key: string;
+  as: string;
+  requestId?: string | undefined;
+  note?: string | undefined;
+}
+
+export interface ReconcileResult {
+  transaction: StoredTransaction;
+  previousState: string;
+  by: string;
+}
+
+/**
+ * Settles an `unknown` (or stale `pending`) transaction by hand, after checking Africa's Talking's
+ * dashboard. Records who and when; refuses a transaction that is already final.
+ */
+export async function reconcile(options: ReconcileOptions, ctx: Context): Promise<ReconcileResult> {
+  if (options.as !== 'sent' && options.as !== 'failed') {
+    throw new AirtimeError('USAGE', `--as ${options.as}: use --as sent or --as failed`);
+  }
+  const settings = await ctx.settings();
+  const { username } = requireCredentials(settings);
+  const environment = environmentFor(settings) ?? 'live';
+  const ledger = await ctx.ledger(settings);
+  const row = ledger.byKey(username, environment, options.key);
+  if (!row) {
+    throw new AirtimeError('NOT_FOUND', `no ${environment} transaction of ${username} has the key ${options.key}`, {
+      hint: 'run `airtime status` to list recent transactions',
+    });
+  }
+  if (row.state === 'sent' || row.state === 'delivered' || row.state === 'failed') {
+    throw new AirtimeError('USAGE', `key ${options.key} is already final (${row.state}); reconcile settles only unknown or stale pending transactions`);
+  }
+  if (row.state === 'pending' && row.owner && ownerLiveness(row.owner) === 'alive') {
+    throw new AirtimeError(
+      'USAGE',
+      `key ${options.key} is being sent right now by process ${row.owner.pid}; wait for it, then check with \`airtime status ${options.key}\``,
+    );
+  }
+  const by = `${osUser()}@${hostName()}`;
+  const sent = options.as === 'sent';
+  const transaction = ledger.reconcile(
+    row.id,
+    {
+      state: sent ? 'sent' : 'failed',
+      atStatus: null,
+      requestId: options.requestId ?? null,
+      errorCode: sent ? null : 'REJECTED',
+      errorMessage: sent ? null : 'settled as failed by hand',
+      exitCode: sent ? EXIT.OK : EXIT.FAILED,
+    },
+    by,
+    options.note ?? null,
+    ctx.clock.now(),
+  );
+  return { transaction, previousState: row.state, by };
+}

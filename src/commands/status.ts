@@ -1,0 +1,118 @@
+import type { AtClient } from '../at/client.js';
+import { environmentFor, type Context } from '../context.js';
+import { AirtimeError, EXIT } from '../core/errors.js';
+import { parseMoment } from '../core/time.js';
+import type { Ledger, StoredTransaction, TransactionState } from '../ledger/ledger.js';
+
+export interface StatusOptions {
+  id?: string | undefined;
+  limit?: number | undefined;
+  since?: string | undefined;
+  state?: string | undefined;
+  reference?: string | undefined;
+  refresh?: boolean | undefined;
+  wait?: boolean | undefined;
+  waitTimeout?: number | undefined;
+  allEnvironments?: boolean | undefined;
+}
+
+export interface StatusResult {
+  transactions: StoredTransaction[];
+  /** False when an id was asked for and the ledger has nothing by that name. */
+  found: boolean;
+  id: string | undefined;
+  /** With --wait: whether every transaction reached a final state in time. */
+  waited: boolean;
+  exitCode: number;
+}
+
+const STATES: readonly TransactionState[] = ['pending', 'sent', 'delivered', 'failed', 'unknown'];
+
+export async function status(options: StatusOptions, ctx: Context): Promise<StatusResult> {
+  const settings = await ctx.settings();
+  if (options.state !== undefined && !STATES.includes(options.state as TransactionState)) {
+    throw new AirtimeError('USAGE', `--state ${options.state}: use one of ${STATES.join(', ')}`);
+  }
+  const since = options.since === undefined ? undefined : parseMoment(options.since, ctx.clock.now());
+  const environment = options.allEnvironments ? undefined : environmentFor(settings);
+  const asksAfrica = Boolean(options.refresh || options.wait);
+  const ledger = asksAfrica ? await ctx.ledger(settings) : await ctx.readLedger(settings);
+  const load = (): StoredTransaction[] => {
+    if (!ledger) return [];
+    return options.id !== undefined
+      ? ledger.lookup(options.id, environment)
+      : ledger.recent({
+          environment,
+          since,
+          state: options.state as TransactionState | undefined,
+          reference: options.reference,
+          limit: options.limit ?? 20,
+        });
+  };
+
+  let transactions = load();
+  const found = options.id === undefined || transactions.length > 0;
+  let waited = false;
+  if (found && asksAfrica && ledger) {
+    const client = await ctx.client(settings);
+    const warned = new Set<string>();
+    const refresh = (rows: StoredTransaction[]) => refreshRows(ledger, client, rows, ctx, warned);
+    await refresh(transactions);
+    transactions = load();
+    if (options.wait) {
+      const deadline = ctx.clock.now() + (options.waitTimeout ?? 300) * 1000;
+      let delay = Math.max(settings.retryDelayMs, 50);
+      while (transactions.some(notFinal) && ctx.clock.now() + delay <= deadline) {
+        await ctx.clock.sleep(delay);
+        delay = Math.min(delay * 2, 10_000);
+        await refresh(transactions);
+        transactions = load();
+      }
+      waited = !transactions.some(notFinal);
+    }
+  }
+  return { transactions, found, id: options.id, waited, exitCode: exitCodeOf(transactions, found, Boolean(options.wait)) };
+}
+
+/** Not yet known to be delivered or failed: what --wait waits for. */
+function notFinal(row: StoredTransaction): boolean {
+  return row.state !== 'delivered' && row.state !== 'failed';
+}
+
+/** Asks Africa's Talking about every row that is not final and has a requestId, and records the answer. */
+async function refreshRows(
+  ledger: Ledger,
+  client: AtClient,
+  rows: StoredTransaction[],
+  ctx: Context,
+  warned: Set<string>,
+): Promise<void> {
+  for (const row of rows) {
+    if (!notFinal(row) || row.requestId === null) continue;
+    const answer = await client.findTransaction(row.requestId);
+    if (answer.kind === 'auth-failed') {
+      throw new AirtimeError('AUTH_FAILED', `Africa's Talking refused the credentials: ${answer.errorMessage}`);
+    }
+    if (answer.kind !== 'ok') {
+      if (!warned.has(row.requestId)) {
+        ctx.output.warn(`could not refresh ${row.requestId}: ${answer.kind === 'transient' ? answer.reason : answer.errorMessage}`);
+        warned.add(row.requestId);
+      }
+      continue;
+    }
+    if (answer.status === null) continue;
+    ledger.recordDelivery(
+      row.id,
+      { status: answer.status, description: null, requestId: row.requestId, source: 'query', payload: answer.raw ?? null },
+      ctx.clock.now(),
+    );
+  }
+}
+
+function exitCodeOf(rows: StoredTransaction[], found: boolean, wait: boolean): number {
+  if (!found) return EXIT.FAILED;
+  if (!wait) return EXIT.OK;
+  if (rows.some(notFinal)) return EXIT.UNKNOWN;
+  return rows.some((r) => r.state === 'failed') ? EXIT.FAILED : EXIT.OK;
+}
+

@@ -1,0 +1,28 @@
+import type { CurrencyCode, Market } from './countries.js';
+import { MARKETS } from './countries.js';
+import { AirtimeError } from './errors.js';
+import { formatMoney } from './money.js';
+import type { MoneyLimits } from './recipient.js';
+
+/**
+ * Default `limits.daily`: ten times the per-recipient default, about USD 750 a day per currency.
+ * A cap exists by default so that a runaway loop of single sends (a cron job gone wrong) cannot
+ * empty the account; anyone paying more sets their own.
+ */
+export function defaultDailyCaps(): MoneyLimits {
+  return Object.fromEntries(MARKETS.map((m) => [m.currency, m.maxPerRecipient * 10 ** m.decimals * 10])) as MoneyLimits;
+}
+
+/** `limits.perRun`: the total of one run (a single send, or a whole file) per currency. */
+export function checkRunTotals(totals: ReadonlyMap<Market, number>, perRun: MoneyLimits): void {
+  for (const [market, total] of totals) {
+    const cap = perRun[market.currency as CurrencyCode];
+    if (cap !== undefined && total > cap) {
+      throw new AirtimeError(
+        'LIMIT_EXCEEDED',
+        `this run sends ${formatMoney(total, market)}, over limits.perRun.${market.currency} (${formatMoney(cap, market)})`,
+        { hint: `nothing was sent; raise limits.perRun.${market.currency} in your config if this is intended` },
+      );
+    }
+  }
+}

@@ -1,0 +1,29 @@
+import { AirtimeError } from './errors.js';
+
+const UNITS: Record<string, number> = { m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
+
+/**
+ * A moment from what a person types after --since / --until: a duration back from now ("7d",
+ * "24h", "30m", "2w"), a local date ("2026-11-01", its midnight in local time) or an ISO date-time.
+ */
+export function parseMoment(text: string, now: number, flag = '--since'): number {
+  const trimmed = text.trim();
+  const duration = /^(\d+)\s*([mhdw])$/.exec(trimmed);
+  if (duration) return now - Number(duration[1]) * (UNITS[duration[2] ?? 'd'] ?? 0);
+  const day = /^(\d{4})-(\d{2})-(\d{2})$/.exec(trimmed);
+  if (day) {
+    const date = new Date(Number(day[1]), Number(day[2]) - 1, Number(day[3]));
+    if (date.getMonth() === Number(day[2]) - 1) return date.getTime();
+  } else if (/^\d{4}-\d{2}-\d{2}T/.test(trimmed)) {
+    const parsed = Date.parse(trimmed);
+    if (!Number.isNaN(parsed)) return parsed;
+  }
+  throw new AirtimeError('USAGE', `${flag} ${text}: use a duration like 7d, 24h or 30m, a date like 2026-11-01, or an ISO date-time`);
+}
+
+/** The local calendar day of a moment, "2026-11-27". */
+export function localDay(ms: number): string {
+  const date = new Date(ms);
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}`;
+}

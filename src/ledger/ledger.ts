@@ -1,0 +1,674 @@
+// The transaction ledger: an embedded SQLite database, the only code that touches it. Every send
+// is claimed here (a committed `pending` row) before its request leaves the machine, and settled
+// here from the answer, a callback, a query or a person.
+import Database from 'better-sqlite3';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { AirtimeError, type ErrorCode } from '../core/errors.js';
+import type { MoneyLimits } from '../core/recipient.js';
+import type { Owner } from './owner.js';
+import { MIGRATIONS } from './schema.js';
+
+export type Environment = 'sandbox' | 'live';
+export type TransactionState = 'pending' | 'sent' | 'delivered' | 'failed' | 'unknown';
+export const FINAL_STATES: readonly TransactionState[] = ['sent', 'delivered', 'failed'];
+
+/**
+ * `FULL`: a commit is on disk when it returns, so even a power cut cannot lose a `pending` row (and
+ * with it the knowledge that money may have moved). `NORMAL` under WAL survives a killed process but
+ * a power cut may undo the last commits. The ledger runs FULL, and relaxes only the settling commit
+ * after an answer: losing that one to a power cut leaves the row `pending`, which a re-run treats as
+ * `unknown` (never as unsent), so it costs an `airtime reconcile`, never a second payment. See the
+ * README for the measurements.
+ */
+export type Synchronous = 'FULL' | 'NORMAL';
+
+export interface StoredTransaction {
+  id: number;
+  account: string;
+  environment: Environment;
+  idempotencyKey: string;
+  phoneNumber: string;
+  country: string;
+  currency: string;
+  amountMinor: number;
+  batchId: string | null;
+  reference: string | null;
+  rowNumber: number | null;
+  state: TransactionState;
+  /** Africa's Talking's word: Sent, Failed, Success. */
+  atStatus: string | null;
+  requestId: string | null;
+  discountCurrency: string | null;
+  /** The discount in ten-thousandths of its own currency. */
+  discountUnits4: number | null;
+  errorCode: ErrorCode | null;
+  errorMessage: string | null;
+  /** The exit code of the run that settled it, so a replay exits the same way. */
+  exitCode: number | null;
+  attempts: number;
+  maxNumRetry: number | null;
+  firstAttemptAt: number | null;
+  createdAt: number;
+  updatedAt: number;
+  settledAt: number | null;
+  owner: Owner | null;
+  osUser: string;
+  host: string;
+  validatedTransactionId: string | null;
+  settledBy: string | null;
+  note: string | null;
+}
+
+export interface NewTransaction {
+  account: string;
+  environment: Environment;
+  idempotencyKey: string;
+  phoneNumber: string;
+  country: string;
+  currency: string;
+  amountMinor: number;
+  batchId?: string | null | undefined;
+  reference?: string | null | undefined;
+  rowNumber?: number | null | undefined;
+  maxNumRetry?: number | null | undefined;
+  owner: Owner;
+  osUser: string;
+  host: string;
+}
+
+export type ClaimOutcome =
+  | { kind: 'created'; row: StoredTransaction }
+  | { kind: 'existing'; row: StoredTransaction }
+  /** The daily cap refused it; nothing was recorded. */
+  | { kind: 'over-cap'; spentMinor: number; capMinor: number };
+
+/** Thrown inside the claim's transaction to roll the insert back. */
+class OverCap extends Error {
+  constructor(
+    readonly spentMinor: number,
+    readonly capMinor: number,
+  ) {
+    super('over the daily cap');
+  }
+}
+
+export interface Settlement {
+  state: TransactionState;
+  atStatus: string | null;
+  requestId: string | null;
+  discountCurrency: string | null;
+  discountUnits4: number | null;
+  errorCode: ErrorCode | null;
+  errorMessage: string | null;
+  exitCode: number;
+}
+
+export interface TransactionFilter {
+  environment?: Environment | undefined;
+  since?: number | undefined;
+  until?: number | undefined;
+  state?: TransactionState | undefined;
+  reference?: string | undefined;
+  currency?: string | undefined;
+  limit?: number | undefined;
+}
+
+/** States that count against the daily cap: money that has left, or may have. */
+const SPENT_STATES = "('pending', 'sent', 'delivered', 'unknown')";
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+interface Row {
+  [column: string]: unknown;
+}
+
+export interface OpenOptions {
+  synchronous?: Synchronous;
+  busyTimeoutMs?: number;
+}
+
+export class Ledger {
+  private readonly statements = new Map<string, Database.Statement>();
+
+  private constructor(
+    readonly path: string,
+    private readonly db: Database.Database,
+    private readonly synchronous: Synchronous = 'FULL',
+  ) {}
+
+  /**
+   * Opens (creating when missing) the ledger for writing: the folder 0700, the file 0600, WAL so
+   * readers never block the writer, and a busy timeout so processes can share it. Any failure is
+   * exit 4 LEDGER_ERROR naming the path, before any request is made.
+   */
+  static open(path: string, options: OpenOptions = {}): Ledger {
+    return guard(path, () => {
+      mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+      if (!existsSync(path)) {
+        closeSync(openSync(path, 'a', 0o600));
+        chmodSync(path, 0o600);
+      }
+      const db = new Database(path, { timeout: options.busyTimeoutMs ?? 10_000 });
+      try {
+        db.pragma('journal_mode = WAL');
+        db.pragma(`synchronous = ${options.synchronous ?? 'FULL'}`);
+        db.pragma('foreign_keys = ON');
+        migrate(db);
+        // Prove the file can be written now, not after a request has left.
+        db.prepare('UPDATE transactions SET id = id WHERE 0').run();
+        db.exec('BEGIN IMMEDIATE; COMMIT;');
+      } catch (error) {
+        db.close();
+        throw error;
+      }
+      return new Ledger(path, db, options.synchronous ?? 'FULL');
+    });
+  }
+
+  /** Opens an existing ledger to read it; a missing ledger is an empty one (null). */
+  static openForReading(path: string): Ledger | null {
+    if (!existsSync(path)) return null;
+    return guard(path, () => {
+      const db = new Database(path, { readonly: true, fileMustExist: true, timeout: 10_000 });
+      try {
+        const version = Number(db.pragma('user_version', { simple: true }));
+        if (version === 0) {
+          db.close();
+          return null;
+        }
+        if (version > MIGRATIONS.length) {
+          throw new Error(`it was written by a newer airtime (schema ${version}, this one knows ${MIGRATIONS.length})`);
+        }
+      } catch (error) {
+        if (db.open) db.close();
+        throw error;
+      }
+      return new Ledger(path, db);
+    });
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+
+  /**
+   * Claims a key: inserts a `pending` row, or finds the row that already holds the key. The unique
+   * constraint decides (two processes cannot both insert), and the daily cap is checked in the same
+   * write transaction, so two processes cannot both squeeze under it. A new row already counts its
+   * first attempt: the request follows at once, and one commit fewer per send matters (README).
+   */
+  claim(input: NewTransaction, now: number, dailyCaps: MoneyLimits = {}): ClaimOutcome {
+    try {
+      return this.insertClaim(input, now, dailyCaps);
+    } catch (error) {
+      if (error instanceof OverCap) return { kind: 'over-cap', spentMinor: error.spentMinor, capMinor: error.capMinor };
+      throw error;
+    }
+  }
+
+  private insertClaim(input: NewTransaction, now: number, dailyCaps: MoneyLimits): ClaimOutcome {
+    return this.write(() => {
+      const inserted = this.statement(
+        `INSERT INTO transactions (account, environment, idempotency_key, phone_number, country, currency,
+           amount_minor, batch_id, reference, row_number, state, max_num_retry, attempts, first_attempt_at,
+           created_at, updated_at, owner_pid, owner_host, owner_started_at, os_user, host)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, 1, ?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (account, environment, idempotency_key) DO NOTHING
+         RETURNING *`,
+      ).get(
+        input.account,
+        input.environment,
+        input.idempotencyKey,
+        input.phoneNumber,
+        input.country,
+        input.currency,
+        input.amountMinor,
+        input.batchId ?? null,
+        input.reference ?? null,
+        input.rowNumber ?? null,
+        input.maxNumRetry ?? null,
+        now,
+        now,
+        now,
+        input.owner.pid,
+        input.owner.host,
+        input.owner.startedAt,
+        input.osUser,
+        input.host,
+      ) as Row | undefined;
+      if (!inserted) {
+        const existing = this.byKey(input.account, input.environment, input.idempotencyKey);
+        if (!existing) throw new Error('a claimed key has no row');
+        return { kind: 'existing', row: existing };
+      }
+      const cap = dailyCaps[input.currency as keyof MoneyLimits];
+      if (cap !== undefined) {
+        const spent = this.spentSince(input.account, input.environment, input.currency, now - DAY_MS);
+        // Throwing rolls the insert back: a refused send leaves no row behind.
+        if (spent > cap) throw new OverCap(spent, cap);
+      }
+      return { kind: 'created', row: toTransaction(inserted) };
+    });
+  }
+
+  /** Recorded and committed before each further request leaves: one more attempt, and who makes it. */
+  beginAttempt(id: number, owner: Owner, now: number): StoredTransaction {
+    this.write(() =>
+      this.statement(
+        `UPDATE transactions SET attempts = attempts + 1, first_attempt_at = COALESCE(first_attempt_at, ?),
+           state = 'pending', owner_pid = ?, owner_host = ?, owner_started_at = ?, updated_at = ?
+         WHERE id = ?`,
+      ).run(now, owner.pid, owner.host, owner.startedAt, now, id),
+    );
+    return this.mustGet(id);
+  }
+
+  /**
+   * Takes over a `pending` row whose owner is gone, or an `unknown` one, for a resend. A compare-
+   * and-set on the owner seen: of two processes recovering one row, only one gets it.
+   */
+  takeOver(id: number, seen: Owner | null, owner: Owner, now: number, resetWindow = false): boolean {
+    const result = this.write(() =>
+      this.statement(
+        `UPDATE transactions SET owner_pid = ?, owner_host = ?, owner_started_at = ?, state = 'pending',
+           first_attempt_at = CASE WHEN ? THEN NULL ELSE first_attempt_at END, updated_at = ?
+         WHERE id = ? AND state IN ('pending', 'unknown')
+           AND owner_pid IS ? AND owner_host IS ? AND owner_started_at IS ?`,
+      ).run(owner.pid, owner.host, owner.startedAt, resetWindow ? 1 : 0, now, id, seen?.pid ?? null, seen?.host ?? null, seen?.startedAt ?? null),
+    );
+    return result.changes === 1;
+  }
+
+  /**
+   * Records the outcome, and the answers it came from, in one commit: the one commit that need not
+   * wait for the disk (see Synchronous).
+   */
+  settle(id: number, settlement: Settlement, now: number, events: { kind: string; payload: unknown }[] = []): void {
+    if (this.synchronous === 'FULL') this.statement('PRAGMA synchronous = NORMAL').run();
+    try {
+      this.settleNow(id, settlement, now, events);
+    } finally {
+      if (this.synchronous === 'FULL') this.statement('PRAGMA synchronous = FULL').run();
+    }
+  }
+
+  private settleNow(id: number, settlement: Settlement, now: number, events: { kind: string; payload: unknown }[]): void {
+    this.write(() => {
+      for (const event of events) this.insertEvent(id, event.kind, event.payload, now);
+      this.statement(
+        `UPDATE transactions SET state = ?, at_status = ?, request_id = ?, discount_currency = ?, discount_units4 = ?,
+           error_code = ?, error_message = ?, exit_code = ?, updated_at = ?, settled_at = ?,
+           owner_pid = NULL, owner_host = NULL, owner_started_at = NULL
+         WHERE id = ?`,
+      ).run(
+        settlement.state,
+        settlement.atStatus,
+        settlement.requestId,
+        settlement.discountCurrency,
+        settlement.discountUnits4,
+        settlement.errorCode,
+        settlement.errorMessage,
+        settlement.exitCode,
+        now,
+        settlement.state === 'pending' ? null : now,
+        id,
+      );
+    });
+  }
+
+  /** Appends to a transaction's history (or, with no transaction, an orphan event). */
+  recordEvent(transactionId: number | null, kind: string, payload: unknown, now: number): void {
+    this.write(() => this.insertEvent(transactionId, kind, payload, now));
+  }
+
+  private insertEvent(transactionId: number | null, kind: string, payload: unknown, now: number): void {
+    this.statement('INSERT INTO events (transaction_id, kind, at, payload) VALUES (?, ?, ?, ?)').run(
+      transactionId,
+      kind,
+      now,
+      typeof payload === 'string' ? payload : JSON.stringify(payload),
+    );
+  }
+
+  events(transactionId: number): { kind: string; at: number; payload: string }[] {
+    return this.statement('SELECT kind, at, payload FROM events WHERE transaction_id = ? ORDER BY id').all(transactionId) as {
+      kind: string;
+      at: number;
+      payload: string;
+    }[];
+  }
+
+  get(id: number): StoredTransaction | undefined {
+    const row = this.statement('SELECT * FROM transactions WHERE id = ?').get(id) as Row | undefined;
+    return row && toTransaction(row);
+  }
+
+  byKey(account: string, environment: Environment, key: string): StoredTransaction | undefined {
+    const row = this.statement('SELECT * FROM transactions WHERE account = ? AND environment = ? AND idempotency_key = ?').get(
+      account,
+      environment,
+      key,
+    ) as Row | undefined;
+    return row && toTransaction(row);
+  }
+
+  /** Transactions named by a requestId, an idempotency key or a batch id. */
+  lookup(id: string, environment?: Environment): StoredTransaction[] {
+    const rows = this.statement(
+      `SELECT * FROM transactions WHERE (@env IS NULL OR environment = @env) AND request_id = @id
+       UNION SELECT * FROM transactions WHERE (@env IS NULL OR environment = @env) AND idempotency_key = @id
+       UNION SELECT * FROM transactions WHERE (@env IS NULL OR environment = @env) AND batch_id = @id
+       ORDER BY row_number, created_at, id`,
+    ).all({ env: environment ?? null, id }) as Row[];
+    return rows.map(toTransaction);
+  }
+
+  /** The most recent transactions, newest first. */
+  recent(filter: TransactionFilter): StoredTransaction[] {
+    const { where, params } = whereClause(filter);
+    const rows = this.db
+      .prepare(`SELECT * FROM transactions ${where} ORDER BY created_at DESC, id DESC LIMIT ?`)
+      .all(...params, filter.limit ?? 20) as Row[];
+    return rows.map(toTransaction);
+  }
+
+  /** Every transaction of a period, oldest first, without holding them all in memory. */
+  *iterate(filter: TransactionFilter): Generator<StoredTransaction> {
+    const { where, params } = whereClause(filter);
+    for (const row of this.db.prepare(`SELECT * FROM transactions ${where} ORDER BY created_at, id`).iterate(...params)) {
+      yield toTransaction(row as Row);
+    }
+  }
+
+  /** Minor units of a currency pending, sent, delivered or unknown since a moment. */
+  spentSince(account: string, environment: Environment, currency: string, since: number): number {
+    const row = this.statement(
+      `SELECT COALESCE(SUM(amount_minor), 0) AS total FROM transactions
+       WHERE account = ? AND environment = ? AND currency = ? AND created_at > ? AND state IN ${SPENT_STATES}`,
+    ).get(account, environment, currency, since) as { total: number };
+    return row.total;
+  }
+
+  /**
+   * A delivery result from a status callback or a status query. The rule: `Success` wins. Airtime
+   * that reached a phone cannot be taken back, so a late `Failed` after `Success` changes nothing
+   * (it is kept as an event); a `Success` after `Failed` (AT's own maxNumRetry retries can do
+   * this) marks it delivered. The same result twice changes nothing and records nothing.
+   */
+  recordDelivery(
+    id: number,
+    delivery: { status: string; description: string | null; requestId: string | null; source: string; payload: unknown },
+    now: number,
+  ): { changed: boolean; row: StoredTransaction } {
+    return this.write(() => {
+      const row = this.mustGet(id);
+      const target: TransactionState | null =
+        delivery.status === 'Success' ? 'delivered' : delivery.status === 'Failed' ? 'failed' : null;
+      const event = { source: delivery.source, status: delivery.status, description: delivery.description, payload: delivery.payload };
+      if (target === null || row.state === target || (row.state === 'delivered' && target === 'failed')) {
+        // Only a contradicting result is worth keeping; in-flight words (Queued, Sent) are not.
+        if (target !== null && row.state !== target) {
+          this.insertEvent(id, 'delivery-ignored', event, now);
+        }
+        return { changed: false, row };
+      }
+      this.statement(
+        `UPDATE transactions SET state = ?, at_status = ?, request_id = COALESCE(request_id, ?), error_code = ?,
+           error_message = ?, updated_at = ?, settled_at = ?, owner_pid = NULL, owner_host = NULL, owner_started_at = NULL
+         WHERE id = ?`,
+      ).run(
+        target,
+        delivery.status,
+        delivery.requestId,
+        target === 'failed' ? 'REJECTED' : null,
+        target === 'failed' ? (delivery.description ?? 'delivery failed') : null,
+        now,
+        now,
+        id,
+      );
+      this.insertEvent(id, 'delivery', event, now);
+      return { changed: true, row: this.mustGet(id) };
+    });
+  }
+
+  /** Settles a transaction by hand (`airtime reconcile`), recording who and when. */
+  reconcile(
+    id: number,
+    settlement: Omit<Settlement, 'discountCurrency' | 'discountUnits4'>,
+    by: string,
+    note: string | null,
+    now: number,
+  ): StoredTransaction {
+    this.write(() => {
+      this.statement(
+        `UPDATE transactions SET state = ?, at_status = ?, request_id = COALESCE(?, request_id), error_code = ?,
+           error_message = ?, exit_code = ?, updated_at = ?, settled_at = ?, settled_by = ?, note = ?,
+           owner_pid = NULL, owner_host = NULL, owner_started_at = NULL
+         WHERE id = ?`,
+      ).run(
+        settlement.state,
+        settlement.atStatus,
+        settlement.requestId,
+        settlement.errorCode,
+        settlement.errorMessage,
+        settlement.exitCode,
+        now,
+        now,
+        by,
+        note,
+        id,
+      );
+      this.insertEvent(id, 'reconcile', { as: settlement.state, requestId: settlement.requestId, by, note }, now);
+    });
+    return this.mustGet(id);
+  }
+
+  /**
+   * Totals for `airtime stats`, per state, currency and discount currency, and the top failure
+   * reasons. Each query reads one covering index in order (see the schema), never the table; with
+   * no environment given, each environment is read on its own and the results merged, which keeps
+   * that property.
+   */
+  aggregate(filter: TransactionFilter): {
+    totals: { state: TransactionState; currency: string; discountCurrency: string | null; count: number; amountMinor: number; discountUnits4: number | null }[];
+    failureReasons: { reason: string; count: number }[];
+    first: number | null;
+    last: number | null;
+  } {
+    const environments: Environment[] = filter.environment ? [filter.environment] : ['sandbox', 'live'];
+    const totals: ReturnType<Ledger['aggregate']>['totals'] = [];
+    const reasons = new Map<string, number>();
+    let first: number | null = null;
+    let last: number | null = null;
+    for (const environment of environments) {
+      const { where, params } = whereClause({ ...filter, environment });
+      totals.push(
+        ...(this.db
+          .prepare(
+            `SELECT state, currency, discount_currency AS discountCurrency, COUNT(*) AS count, SUM(amount_minor) AS amountMinor,
+               SUM(discount_units4) AS discountUnits4
+             FROM transactions ${where} GROUP BY state, currency, discount_currency`,
+          )
+          .all(...params) as ReturnType<Ledger['aggregate']>['totals']),
+      );
+      const failures = this.db
+        .prepare(
+          `SELECT COALESCE(error_message, 'unknown reason') AS reason, COUNT(*) AS count FROM transactions
+           ${where} AND state = 'failed' GROUP BY reason`,
+        )
+        .all(...params) as { reason: string; count: number }[];
+      for (const { reason, count } of failures) reasons.set(reason, (reasons.get(reason) ?? 0) + count);
+      const range = this.db
+        .prepare(
+          `SELECT (SELECT created_at FROM transactions ${where} ORDER BY created_at LIMIT 1) AS first,
+                  (SELECT created_at FROM transactions ${where} ORDER BY created_at DESC LIMIT 1) AS last`,
+        )
+        .get(...params, ...params) as { first: number | null; last: number | null };
+      if (range.first !== null) first = first === null ? range.first : Math.min(first, range.first);
+      if (range.last !== null) last = last === null ? range.last : Math.max(last, range.last);
+    }
+    const failureReasons = [...reasons]
+      .map(([reason, count]) => ({ reason, count }))
+      .sort((a, b) => b.count - a.count || a.reason.localeCompare(b.reason))
+      .slice(0, 5);
+    return { totals, failureReasons, first, last };
+  }
+
+  /** Counts of one period (a local day) for the per-day chart, by conditional sums: no sort. */
+  countPeriod(filter: TransactionFilter): { attempts: number; sent: number; failed: number; unknown: number } {
+    const { where, params } = whereClause(filter);
+    const row = this.db
+      .prepare(
+        `SELECT COUNT(*) AS attempts, COALESCE(SUM(state IN ('sent', 'delivered')), 0) AS sent,
+           COALESCE(SUM(state = 'failed'), 0) AS failed, COALESCE(SUM(state IN ('unknown', 'pending')), 0) AS unknown
+         FROM transactions ${where}`,
+      )
+      .get(...params) as { attempts: number; sent: number; failed: number; unknown: number };
+    return row;
+  }
+
+  /** For benchmarks and tests: runs statements on the raw database. */
+  unsafeExec(sql: string): void {
+    this.db.exec(sql);
+  }
+
+  private mustGet(id: number): StoredTransaction {
+    const row = this.get(id);
+    if (!row) throw new Error(`transaction ${id} vanished`);
+    return row;
+  }
+
+  private statement(sql: string): Database.Statement {
+    let statement = this.statements.get(sql);
+    if (!statement) {
+      statement = this.db.prepare(sql);
+      this.statements.set(sql, statement);
+    }
+    return statement;
+  }
+
+  /**
+   * A write transaction that takes the write lock at once (BEGIN IMMEDIATE), so a second process
+   * waits out the busy timeout instead of failing on a lock upgrade.
+   */
+  private write<T>(fn: () => T): T {
+    if (this.db.inTransaction) return fn();
+    try {
+      this.statement('BEGIN IMMEDIATE').run();
+      try {
+        const result = fn();
+        this.statement('COMMIT').run();
+        return result;
+      } catch (error) {
+        if (this.db.inTransaction) this.statement('ROLLBACK').run();
+        throw error;
+      }
+    } catch (error) {
+      if (error instanceof AirtimeError || error instanceof OverCap) throw error;
+      throw ledgerError(this.path, error);
+    }
+  }
+}
+
+function migrate(db: Database.Database): void {
+  const version = Number(db.pragma('user_version', { simple: true }));
+  if (version > MIGRATIONS.length) {
+    throw new Error(`it was written by a newer airtime (schema ${version}, this one knows ${MIGRATIONS.length})`);
+  }
+  for (let next = version; next < MIGRATIONS.length; next += 1) {
+    db.transaction(() => {
+      db.exec(MIGRATIONS[next] ?? '');
+      db.pragma(`user_version = ${next + 1}`);
+    }).immediate();
+  }
+}
+
+function whereClause(filter: TransactionFilter): { where: string; params: unknown[] } {
+  const conditions: string[] = [];
+  const params: unknown[] = [];
+  const add = (condition: string, value: unknown) => {
+    conditions.push(condition);
+    params.push(value);
+  };
+  // Always name the environment: every index leads with it, so even "both" is an index range.
+  if (filter.environment) add('environment = ?', filter.environment);
+  else conditions.push("environment IN ('sandbox', 'live')");
+  if (filter.since !== undefined) add('created_at >= ?', filter.since);
+  if (filter.until !== undefined) add('created_at < ?', filter.until);
+  if (filter.state) add('state = ?', filter.state);
+  if (filter.reference !== undefined) add('reference = ?', filter.reference);
+  if (filter.currency) add('currency = ?', filter.currency);
+  return { where: conditions.length ? `WHERE ${conditions.join(' AND ')}` : '', params };
+}
+
+function toTransaction(row: Row): StoredTransaction {
+  const ownerPid = row.owner_pid as number | null;
+  return {
+    id: row.id as number,
+    account: row.account as string,
+    environment: row.environment as Environment,
+    idempotencyKey: row.idempotency_key as string,
+    phoneNumber: row.phone_number as string,
+    country: row.country as string,
+    currency: row.currency as string,
+    amountMinor: row.amount_minor as number,
+    batchId: row.batch_id as string | null,
+    reference: row.reference as string | null,
+    rowNumber: row.row_number as number | null,
+    state: row.state as TransactionState,
+    atStatus: row.at_status as string | null,
+    requestId: row.request_id as string | null,
+    discountCurrency: row.discount_currency as string | null,
+    discountUnits4: row.discount_units4 as number | null,
+    errorCode: row.error_code as ErrorCode | null,
+    errorMessage: row.error_message as string | null,
+    exitCode: row.exit_code as number | null,
+    attempts: row.attempts as number,
+    maxNumRetry: row.max_num_retry as number | null,
+    firstAttemptAt: row.first_attempt_at as number | null,
+    createdAt: row.created_at as number,
+    updatedAt: row.updated_at as number,
+    settledAt: row.settled_at as number | null,
+    owner:
+      ownerPid === null
+        ? null
+        : { pid: ownerPid, host: row.owner_host as string, startedAt: row.owner_started_at as number },
+    osUser: row.os_user as string,
+    host: row.host as string,
+    validatedTransactionId: row.validated_transaction_id as string | null,
+    settledBy: row.settled_by as string | null,
+    note: row.note as string | null,
+  };
+}
+
+function guard<T>(path: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (error) {
+    if (error instanceof AirtimeError) throw error;
+    throw ledgerError(path, error);
+  }
+}
+
+function ledgerError(path: string, error: unknown): AirtimeError {
+  const err = error as { code?: string; message?: string };
+  const reasons: Record<string, string> = {
+    SQLITE_NOTADB: 'it is not an SQLite database (corrupt, or another file)',
+    SQLITE_CORRUPT: 'it is corrupt',
+    SQLITE_READONLY: 'it is read-only',
+    SQLITE_CANTOPEN: 'it cannot be opened',
+    SQLITE_BUSY: 'another process held it locked for too long',
+    SQLITE_FULL: 'the disk is full',
+    EACCES: 'permission denied',
+    EPERM: 'permission denied',
+    ENOTDIR: 'a file is in the way of its folder',
+    EEXIST: 'a file is in the way of its folder',
+    EISDIR: 'it is a folder',
+    EROFS: 'the file system is read-only',
+  };
+  const reason = (err.code && reasons[err.code]) ?? err.message ?? String(error);
+  return new AirtimeError('LEDGER_ERROR', `the ledger ${path} cannot be used: ${reason}`, {
+    hint: 'fix the file or point AIRTIME_LEDGER (config `ledger`) elsewhere; nothing was sent',
+    cause: error,
+  });
+}

@@ -1,0 +1,67 @@
+// The ledger's schema, versioned with SQLite's user_version: migration N brings a database from
+// version N-1 to N, inside one transaction. Never edit a migration that has shipped; add one.
+
+export const MIGRATIONS: readonly string[] = [
+  // 1: transactions and their history.
+  `
+  CREATE TABLE transactions (
+    id INTEGER PRIMARY KEY,
+    account TEXT NOT NULL,
+    environment TEXT NOT NULL CHECK (environment IN ('sandbox', 'live')),
+    idempotency_key TEXT NOT NULL,
+    phone_number TEXT NOT NULL,
+    country TEXT NOT NULL,
+    currency TEXT NOT NULL,
+    amount_minor INTEGER NOT NULL CHECK (amount_minor > 0),
+    batch_id TEXT,
+    reference TEXT,
+    row_number INTEGER,
+    state TEXT NOT NULL CHECK (state IN ('pending', 'sent', 'delivered', 'failed', 'unknown')),
+    at_status TEXT,
+    request_id TEXT,
+    discount_currency TEXT,
+    discount_units4 INTEGER,
+    error_code TEXT,
+    error_message TEXT,
+    exit_code INTEGER,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    max_num_retry INTEGER,
+    first_attempt_at INTEGER,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL,
+    settled_at INTEGER,
+    owner_pid INTEGER,
+    owner_host TEXT,
+    owner_started_at INTEGER,
+    os_user TEXT NOT NULL,
+    host TEXT NOT NULL,
+    validated_transaction_id TEXT UNIQUE,
+    validated_at INTEGER,
+    settled_by TEXT,
+    note TEXT,
+    -- A key names one transaction per account and environment: the same key under sandbox and
+    -- under live are two transactions. This constraint is what claims a key.
+    UNIQUE (account, environment, idempotency_key)
+  );
+  CREATE INDEX transactions_request_id ON transactions (request_id) WHERE request_id IS NOT NULL;
+  CREATE INDEX transactions_batch ON transactions (batch_id, row_number) WHERE batch_id IS NOT NULL;
+  -- stats: the per-day counts and the totals each read one covering index in order, with no sort,
+  -- which keeps a million-row ledger's stats well under a second.
+  CREATE INDEX transactions_created ON transactions (environment, created_at, state, currency);
+  CREATE INDEX transactions_totals ON transactions
+    (environment, state, currency, discount_currency, created_at, amount_minor, discount_units4);
+  CREATE INDEX transactions_failed ON transactions (environment, created_at, error_message) WHERE state = 'failed';
+  CREATE INDEX transactions_caps ON transactions (account, environment, currency, created_at);
+  CREATE INDEX transactions_match ON transactions (phone_number, currency, amount_minor, created_at);
+
+  -- Every answer, callback, query and hand settlement, as received: append-only.
+  CREATE TABLE events (
+    id INTEGER PRIMARY KEY,
+    transaction_id INTEGER REFERENCES transactions (id),
+    kind TEXT NOT NULL,
+    at INTEGER NOT NULL,
+    payload TEXT NOT NULL
+  );
+  CREATE INDEX events_transaction ON events (transaction_id);
+  `,
+];

@@ -1,0 +1,240 @@
+// The ledger's promises, end to end: real processes, real kills, the emulator counting acceptances.
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { FAST, collect, ledgerPath, makeSandbox, parseJson, runCli, spawnCli, waitFor, writeUserConfig, type Sandbox } from '../helpers/cli.js';
+import { emulator, emulatorEnv } from '../helpers/emulator.js';
+import { readLedger } from '../helpers/ledger.js';
+
+function fastSandbox(config: Record<string, unknown> = {}): Sandbox {
+  const sandbox = makeSandbox();
+  writeUserConfig(sandbox, { ...FAST, ...config });
+  return sandbox;
+}
+
+const SEND = ['send', '+254712345678', '50', '--key', 'order-1', '--json'];
+
+describe('crash safety', () => {
+  it('records pending before the request leaves; after SIGKILL a re-run in the window resends and a real answer settles it', async () => {
+    const emu = await emulator({ faultScript: ['stall'] });
+    const sandbox = fastSandbox();
+    const env = emulatorEnv(emu);
+    const child = spawnCli([...SEND, '--timeout', '30'], { sandbox, env });
+    const done = collect(child);
+    await waitFor(() => emu.state().sends.length === 1, 10_000, 'the request');
+    const [pending] = readLedger(ledgerPath(sandbox));
+    expect(pending).toMatchObject({ idempotency_key: 'order-1', state: 'pending', attempts: 1, owner_pid: child.pid, amount_minor: 5000 });
+    expect(pending?.first_attempt_at).toBeTypeOf('number');
+    child.kill('SIGKILL');
+    expect((await done).signal).toBe('SIGKILL');
+
+    const rerun = await runCli(SEND, { sandbox, env });
+    expect(rerun.code).toBe(0);
+    expect(parseJson(rerun)).toMatchObject({ state: 'sent', replayed: false, attempts: 2 });
+    expect(emu.state().sends.map((s) => s.idempotencyKey)).toEqual(['order-1', 'order-1']);
+    expect(emu.acceptancesByKey().get('order-1')).toBe(1);
+    expect(readLedger(ledgerPath(sandbox))[0]).toMatchObject({ state: 'sent', owner_pid: null });
+  });
+
+  it('after SIGKILL once AT accepted, a re-run in the window gets "duplicate": unknown, exit 5, one acceptance', async () => {
+    const emu = await emulator({ faultScript: ['hang'] });
+    const sandbox = fastSandbox();
+    const env = emulatorEnv(emu);
+    const child = spawnCli([...SEND, '--timeout', '30'], { sandbox, env });
+    const done = collect(child);
+    await waitFor(() => emu.state().accepted.length === 1, 10_000, 'the acceptance');
+    child.kill('SIGKILL');
+    await done;
+    const rerun = await runCli(SEND, { sandbox, env });
+    expect(rerun.code).toBe(5);
+    expect(parseJson(rerun)).toMatchObject({ state: 'unknown', error: { code: 'OUTCOME_UNKNOWN' } });
+    expect(rerun.stderr).toContain('airtime status order-1');
+    expect(emu.state().sends.map((s) => s.outcome)).toEqual(['accepted', 'duplicate']);
+    expect(emu.acceptancesByKey().get('order-1')).toBe(1);
+    // And again: still unknown, still one acceptance.
+    const again = await runCli(SEND, { sandbox, env });
+    expect(again.code).toBe(5);
+    expect(emu.acceptancesByKey().get('order-1')).toBe(1);
+  });
+
+  it('past the duplicate window a killed send stays unknown with no request; --force resends', async () => {
+    const emu = await emulator({ faultScript: ['hang'], duplicateWindowMs: 1000 });
+    const sandbox = fastSandbox({ duplicateWindow: 1.5, timeout: 0.5 });
+    const env = emulatorEnv(emu);
+    const child = spawnCli([...SEND, '--timeout', '30'], { sandbox, env });
+    const done = collect(child);
+    await waitFor(() => emu.state().accepted.length === 1, 10_000, 'the acceptance');
+    child.kill('SIGKILL');
+    await done;
+    await new Promise((resolve) => setTimeout(resolve, 1200)); // past window − timeout
+
+    const late = await runCli(SEND, { sandbox, env });
+    expect(late.code).toBe(5);
+    expect(parseJson(late)).toMatchObject({ state: 'unknown', error: { code: 'OUTCOME_UNKNOWN' } });
+    expect(late.stderr).toContain('reconcile');
+    expect(emu.state().sends).toHaveLength(1);
+    expect(readLedger(ledgerPath(sandbox))[0]?.state).toBe('unknown');
+
+    const forced = await runCli([...SEND, '--force'], { sandbox, env });
+    expect(forced.code).toBe(0);
+    expect(emu.state().sends).toHaveLength(2);
+    // What --force is for, and why it asks to be checked first: AT had it, and now pays it again.
+    expect(emu.acceptancesByKey().get('order-1')).toBe(2);
+  });
+});
+
+describe('idempotency', () => {
+  it('replays a recorded result with no request, and with the original exit code', async () => {
+    const emu = await emulator();
+    const sandbox = fastSandbox();
+    const env = emulatorEnv(emu);
+    const first = parseJson(await runCli(SEND, { sandbox, env }));
+    const replay = await runCli(SEND, { sandbox, env });
+    expect(replay.code).toBe(0);
+    expect(parseJson(replay)).toEqual({ ...first, replayed: true });
+    expect(emu.state().sends).toHaveLength(1);
+    const human = await runCli(SEND.slice(0, -1), { sandbox, env });
+    expect(human.stdout).toContain('replayed from the ledger');
+
+    const poor = await emulator({ balance: 'KES 1' });
+    const poorEnv = emulatorEnv(poor);
+    const failed = await runCli([...SEND.slice(0, 4), 'order-2', '--json'], { sandbox, env: poorEnv });
+    expect(failed.code).toBe(1);
+    const failedReplay = await runCli([...SEND.slice(0, 4), 'order-2', '--json'], { sandbox, env: poorEnv });
+    expect(failedReplay.code).toBe(1);
+    expect(parseJson(failedReplay)).toMatchObject({ replayed: true, state: 'failed', error: { code: 'INSUFFICIENT_BALANCE' } });
+    expect(poor.state().sends).toHaveLength(1);
+  });
+
+  it('refuses the same key with other parameters: exit 2 IDEMPOTENCY_CONFLICT, no request', async () => {
+    const emu = await emulator();
+    const sandbox = fastSandbox();
+    const env = emulatorEnv(emu);
+    await runCli(SEND, { sandbox, env });
+    for (const args of [
+      ['send', '+254712345678', '60', '--key', 'order-1', '--json'],
+      ['send', '+254712345679', '50', '--key', 'order-1', '--json'],
+    ]) {
+      const conflict = await runCli(args, { sandbox, env });
+      expect(conflict.code).toBe(2);
+      expect(parseJson(conflict)).toMatchObject({ ok: false, error: { code: 'IDEMPOTENCY_CONFLICT' } });
+    }
+    expect(emu.state().sends).toHaveLength(1);
+  });
+
+  it('treats the same key under sandbox and under live as two transactions', async () => {
+    const emu = await emulator();
+    const sandbox = fastSandbox();
+    expect((await runCli(SEND, { sandbox, env: emulatorEnv(emu) })).code).toBe(0);
+    const live = await runCli(SEND, { sandbox, env: emulatorEnv(emu, { AT_USERNAME: 'acme' }) });
+    expect(live.code).toBe(0);
+    expect(parseJson(live)).toMatchObject({ environment: 'live', replayed: false });
+    expect(readLedger(ledgerPath(sandbox)).map((r) => [r.environment, r.idempotency_key])).toEqual([
+      ['sandbox', 'order-1'],
+      ['live', 'order-1'],
+    ]);
+  });
+
+  it('lets exactly one of two processes started at once with one key send; both exit 0', async () => {
+    const emu = await emulator({ latencyMs: 400 });
+    const sandbox = fastSandbox();
+    const env = emulatorEnv(emu);
+    const [a, b] = await Promise.all([runCli(SEND, { sandbox, env }), runCli(SEND, { sandbox, env })]);
+    expect([a.code, b.code]).toEqual([0, 0]);
+    expect(emu.state().sends).toHaveLength(1);
+    const docs = [parseJson(a), parseJson(b)];
+    expect(docs.map((d) => d.replayed).sort()).toEqual([false, true]);
+    expect(docs[0]?.requestId).toBe(docs[1]?.requestId);
+    expect(a.stderr + b.stderr).toContain('is sending this key; waiting for its answer');
+  });
+});
+
+describe('an unusable ledger stops the send before any request', () => {
+  const cases: [string, (path: string) => void][] = [
+    ['a file in the way of its folder', (path) => {
+      mkdirSync(dirname(dirname(path)), { recursive: true });
+      writeFileSync(dirname(path), 'not a folder');
+    }],
+    ['a folder at its path', (path) => mkdirSync(path, { recursive: true })],
+    ['a corrupt file', (path) => {
+      mkdirSync(dirname(path), { recursive: true });
+      writeFileSync(path, 'this is not an SQLite database, just text that happens to be here '.repeat(100));
+    }],
+  ];
+  it.each(cases)('%s: exit 4 LEDGER_ERROR naming the path', async (_name, breakIt) => {
+    const emu = await emulator();
+    const sandbox = fastSandbox();
+    const path = join(sandbox.home, 'books', 'ledger.db');
+    breakIt(path);
+    await expectRefused(emu, sandbox, path);
+  });
+
+  it('a folder that cannot be created (sysfs refuses even root): exit 4 LEDGER_ERROR naming the path', async () => {
+    await expectRefused(await emulator(), fastSandbox(), '/sys/airtime-ledger-test/ledger.db');
+  });
+
+  async function expectRefused(emu: Awaited<ReturnType<typeof emulator>>, sandbox: Sandbox, path: string) {
+    const result = await runCli(SEND, { sandbox, env: emulatorEnv(emu, { AIRTIME_LEDGER: path }) });
+    expect(result.code).toBe(4);
+    const doc = parseJson(result);
+    expect(doc).toMatchObject({ ok: false, error: { code: 'LEDGER_ERROR' } });
+    expect(String((doc.error as { message: string }).message)).toContain(path);
+    expect(emu.state().sends).toHaveLength(0);
+  }
+
+  // root ignores file modes, so a read-only ledger can only be shown to a normal user.
+  it.skipIf(process.getuid?.() === 0)('a read-only file: exit 4 LEDGER_ERROR naming the path', async () => {
+    const emu = await emulator();
+    const sandbox = fastSandbox();
+    const env = emulatorEnv(emu);
+    await runCli([...SEND.slice(0, 4), 'first', '--json'], { sandbox, env });
+    const path = ledgerPath(sandbox);
+    chmodSync(path, 0o400);
+    chmodSync(dirname(path), 0o500);
+    const result = await runCli(SEND, { sandbox, env });
+    chmodSync(dirname(path), 0o700);
+    expect(result.code).toBe(4);
+    expect(result.stderr).toContain(path);
+    expect(emu.state().sends).toHaveLength(1);
+  });
+
+  it('creates the ledger folder 0700 and the file 0600', async () => {
+    const emu = await emulator();
+    const sandbox = fastSandbox();
+    await runCli(SEND, { sandbox, env: emulatorEnv(emu) });
+    const { statSync } = await import('node:fs');
+    expect(statSync(dirname(ledgerPath(sandbox))).mode & 0o777).toBe(0o700);
+    expect(statSync(ledgerPath(sandbox)).mode & 0o777).toBe(0o600);
+  });
+});
+
+describe('caps', () => {
+  it('limits.daily refuses the send that would pass it, with no request, and stops a runaway loop', async () => {
+    const emu = await emulator();
+    const sandbox = fastSandbox({ limits: { daily: { KES: 100 } } });
+    const env = emulatorEnv(emu);
+    const codes: number[] = [];
+    const errors: unknown[] = [];
+    for (let i = 0; i < 5; i += 1) {
+      const result = await runCli(['send', '+254712345678', '30', '--json'], { sandbox, env });
+      codes.push(result.code ?? -1);
+      if (result.code !== 0) errors.push(parseJson(result).error);
+    }
+    expect(codes).toEqual([0, 0, 0, 2, 2]);
+    expect(errors[0]).toMatchObject({ code: 'LIMIT_EXCEEDED' });
+    expect(String((errors[0] as { message: string }).message)).toContain('limits.daily.KES (KES 100.00)');
+    expect(emu.state().accepted).toHaveLength(3);
+    expect(readLedger(ledgerPath(sandbox))).toHaveLength(3);
+  });
+
+  it('limits.perRun refuses a single send above it', async () => {
+    const emu = await emulator();
+    const result = await runCli(['send', '+254712345678', '60', '--json'], {
+      sandbox: fastSandbox({ limits: { perRun: { KES: 50 } } }),
+      env: emulatorEnv(emu),
+    });
+    expect(result.code).toBe(2);
+    expect(parseJson(result)).toMatchObject({ error: { code: 'LIMIT_EXCEEDED' } });
+    expect(emu.state().sends).toHaveLength(0);
+  });
+});

@@ -1,0 +1,186 @@
+// status, stats, reconcile and export over a ledger filled by real sends.
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { startEmulator, type Emulator } from '../../src/emulator/server.js';
+import { ANSI, FAST, ledgerPath, makeSandbox, parseJson, runCli, runInTerminal, writeUserConfig, type Sandbox } from '../helpers/cli.js';
+
+let emu: Emulator;
+let disabled: Emulator;
+let sandbox: Sandbox;
+let env: NodeJS.ProcessEnv;
+
+beforeAll(async () => {
+  emu = await startEmulator({ port: 0, deliveryDelayMs: 0, duplicateStatus: 409 });
+  disabled = await startEmulator({ port: 0, airtimeDisabled: true });
+  sandbox = makeSandbox();
+  writeUserConfig(sandbox, FAST);
+  env = { AIRTIME_API_URL: emu.url, AT_USERNAME: 'sandbox', AT_API_KEY: 'records-key' };
+  const send = (args: string[], extra: NodeJS.ProcessEnv = {}) => runCli(['send', ...args], { sandbox, env: { ...env, ...extra } });
+  expect((await send(['+254712345678', '50', '--key', 'k-ke1'])).code).toBe(0);
+  expect((await send(['+254712345679', '100', '--key', 'k-ke2'])).code).toBe(0);
+  expect((await send(['+256701234567', '500', '--key', 'k-ug'])).code).toBe(0);
+  emu.script(['hang']);
+  expect((await send(['+254712345670', '20', '--key', 'k-unk', '--timeout', '0.3'])).code).toBe(5);
+  expect((await send(['+254712345671', '30', '--key', 'k-fail'], { AIRTIME_API_URL: disabled.url })).code).toBe(1);
+  expect((await send(['+254712345672', '40', '--key', 'k-live'], { AT_USERNAME: 'acme' })).code).toBe(0);
+  return async () => {
+    await emu.close();
+    await disabled.close();
+  };
+});
+
+describe('airtime status', () => {
+  it('lists the current environment, newest first, as plain lines when piped', async () => {
+    const result = await runCli(['status'], { sandbox, env });
+    expect(result.code).toBe(0);
+    const lines = result.stdout.trim().split('\n');
+    expect(lines.map((l) => l.split('\t')[4])).toEqual(['k-fail', 'k-unk', 'k-ug', 'k-ke2', 'k-ke1']);
+    expect(lines[0]).toMatch(/^\d{4}-\d{2}-\d{2}T[\d:.]+Z\tfailed\tKES 30\.00\t\+254712345671\tk-fail\t-/);
+    expect(result.stdout).not.toMatch(ANSI);
+    const all = await runCli(['status', '--all-environments', '--json'], { sandbox, env });
+    expect((parseJson(all).transactions as unknown[]).length).toBe(6);
+  });
+
+  it('finds one transaction by key, requestId or state, as the contract JSON', async () => {
+    const byKey = parseJson(await runCli(['status', 'k-ug', '--json'], { sandbox, env }));
+    const transactions = byKey.transactions as Record<string, unknown>[];
+    expect(transactions).toHaveLength(1);
+    expect(transactions[0]).toMatchObject({
+      idempotencyKey: 'k-ug',
+      requestId: expect.stringMatching(/^ATQid_/),
+      phoneNumber: '+256701234567',
+      amount: '500',
+      currency: 'UGX',
+      state: 'sent',
+      errorMessage: null,
+      batchId: null,
+      reference: null,
+      createdAt: expect.stringMatching(/Z$/),
+      updatedAt: expect.stringMatching(/Z$/),
+    });
+    const byRequestId = parseJson(await runCli(['status', String(transactions[0]?.requestId), '--json'], { sandbox, env }));
+    expect((byRequestId.transactions as { idempotencyKey: string }[])[0]?.idempotencyKey).toBe('k-ug');
+    const unknown = parseJson(await runCli(['status', '--state', 'unknown', '--json'], { sandbox, env }));
+    expect((unknown.transactions as { idempotencyKey: string }[]).map((t) => t.idempotencyKey)).toEqual(['k-unk']);
+  });
+
+  it('exits 1 NOT_FOUND for an id the ledger does not hold', async () => {
+    const result = await runCli(['status', 'no-such-key', '--json'], { sandbox, env });
+    expect(result.code).toBe(1);
+    expect(parseJson(result)).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' }, transactions: [] });
+  });
+
+  it('--refresh asks Africa\'s Talking and records delivery; --wait exits 0 once delivered', async () => {
+    const refreshed = parseJson(await runCli(['status', 'k-ke1', '--refresh', '--json'], { sandbox, env }));
+    expect((refreshed.transactions as { state: string }[])[0]?.state).toBe('delivered');
+    const waited = await runCli(['status', 'k-ke2', '--wait', '--wait-timeout', '5', '--json'], { sandbox, env });
+    expect(waited.code).toBe(0);
+    expect((parseJson(waited).transactions as { state: string }[])[0]?.state).toBe('delivered');
+    // An unknown send has no requestId to ask about: --wait gives up with exit 5.
+    const stuck = await runCli(['status', 'k-unk', '--wait', '--wait-timeout', '0.2'], { sandbox, env });
+    expect(stuck.code).toBe(5);
+  });
+
+  it('shows an aligned, coloured table at a terminal', async () => {
+    const result = await runInTerminal(['status'], { sandbox, env });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/CREATED\s+STATE\s+AMOUNT\s+PHONE\s+KEY/);
+    expect(result.stdout).toMatch(ANSI);
+    expect(result.stdout).toMatch(/\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}/); // local time, not ISO
+  });
+});
+
+describe('airtime stats', () => {
+  it('follows the contract definitions in JSON', async () => {
+    const result = await runCli(['stats', '--json'], { sandbox, env });
+    expect(result.code).toBe(0);
+    const doc = parseJson(result);
+    expect(doc).toMatchObject({
+      ok: true,
+      attempts: 5,
+      sent: 3,
+      failed: 1,
+      unknown: 1,
+      successRate: 0.75,
+      byCurrency: {
+        KES: { count: 2, amount: '150.00', discount: '6.0000' },
+        UGX: { count: 1, amount: '500', discount: '20.0000' },
+      },
+      failureReasons: [{ reason: 'Airtime is not enabled for this account', count: 1 }],
+    });
+    expect(doc.delivered).toBeGreaterThanOrEqual(0);
+    expect(doc.daily).toEqual([{ date: expect.stringMatching(/^\d{4}-\d{2}-\d{2}$/), attempts: 5, sent: 3, failed: 1, unknown: 1 }]);
+    const ugx = parseJson(await runCli(['stats', '--currency', 'UGX', '--json'], { sandbox, env }));
+    expect(ugx).toMatchObject({ attempts: 1, sent: 1, successRate: 1 });
+    const future = parseJson(await runCli(['stats', '--since', '2099-01-01', '--json'], { sandbox, env }));
+    expect(future).toMatchObject({ attempts: 0, successRate: null, byCurrency: {} });
+  });
+
+  it('prints figures when piped, and a per-day chart at a terminal', async () => {
+    const piped = await runCli(['stats'], { sandbox, env });
+    expect(piped.stdout).toContain('success rate 75.0%');
+    expect(piped.stdout).toContain('Airtime is not enabled for this account');
+    expect(piped.stdout).not.toContain('█');
+    const terminal = await runInTerminal(['stats'], { sandbox, env });
+    expect(terminal.stdout).toContain('█');
+    expect(terminal.stdout).toMatch(ANSI);
+  });
+});
+
+describe('a fresh machine', () => {
+  it('answers status and stats as for no transactions, without creating a ledger', async () => {
+    const fresh = makeSandbox();
+    const status = await runCli(['status', '--json'], { sandbox: fresh, env });
+    expect(status.code).toBe(0);
+    expect(parseJson(status)).toEqual({ ok: true, transactions: [] });
+    const stats = await runCli(['stats', '--json'], { sandbox: fresh, env });
+    expect(parseJson(stats)).toMatchObject({ ok: true, attempts: 0, sent: 0, successRate: null, daily: [] });
+    expect(existsSync(ledgerPath(fresh))).toBe(false);
+  });
+});
+
+describe('airtime reconcile', () => {
+  it('settles an unknown send by hand, records who, and refuses a final one', async () => {
+    const result = await runCli(['reconcile', 'k-unk', '--as', 'sent', '--request-id', 'ATQid_byhand', '--note', 'seen in dashboard', '--json'], {
+      sandbox,
+      env,
+    });
+    expect(result.code).toBe(0);
+    const doc = parseJson(result);
+    expect(doc).toMatchObject({ ok: true, previousState: 'unknown', transaction: { state: 'sent', requestId: 'ATQid_byhand' } });
+    expect(String(doc.settledBy)).toMatch(/.+@.+/);
+    const again = await runCli(['reconcile', 'k-unk', '--as', 'failed'], { sandbox, env });
+    expect(again.code).toBe(2);
+    expect(again.stderr).toContain('already final');
+    const missing = await runCli(['reconcile', 'nope', '--as', 'sent', '--json'], { sandbox, env });
+    expect(missing.code).toBe(1);
+    expect(parseJson(missing)).toMatchObject({ error: { code: 'NOT_FOUND' } });
+    const human = await runCli(['reconcile', 'k-fail', '--as', 'sent'], { sandbox, env });
+    expect(human.code).toBe(2);
+  });
+});
+
+describe('airtime export', () => {
+  it('streams CSV and JSON lines, and writes a private file', async () => {
+    const csv = await runCli(['export'], { sandbox, env });
+    expect(csv.code).toBe(0);
+    const lines = csv.stdout.trim().split('\n');
+    expect(lines[0]).toBe(
+      'createdAt,updatedAt,environment,account,idempotencyKey,requestId,phoneNumber,country,amount,currency,state,status,discount,errorCode,errorMessage,batchId,reference,attempts,osUser,host,settledBy,note',
+    );
+    expect(lines).toHaveLength(6);
+    expect(lines[1]).toContain(',k-ke1,');
+    const jsonl = await runCli(['export', '--format', 'jsonl', '--all-environments'], { sandbox, env });
+    const records = jsonl.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(records).toHaveLength(6);
+    expect(records[0]).toMatchObject({ idempotencyKey: 'k-ke1', amount: '50.00', currency: 'KES', discount: 'KES 2.0000' });
+    const file = join(sandbox.home, 'november.csv');
+    const written = await runCli(['export', '--output', file, '--json'], { sandbox, env });
+    expect(parseJson(written)).toEqual({ ok: true, rows: 5, output: file });
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect(readFileSync(file, 'utf8').split('\n')[0]).toContain('createdAt');
+    const none = await runCli(['export', '--since', '2099-01-01'], { sandbox, env });
+    expect(none.stdout.trim().split('\n')).toHaveLength(1);
+  });
+});

@@ -1,0 +1,137 @@
+import Database from 'better-sqlite3';
+import { mkdtempSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { Ledger, type ClaimOutcome, type NewTransaction } from '../../src/ledger/ledger.js';
+import { currentOwner, ownerLiveness, type Owner } from '../../src/ledger/owner.js';
+import { MIGRATIONS } from '../../src/ledger/schema.js';
+
+let path: string;
+let ledger: Ledger;
+const me = currentOwner();
+const other: Owner = { pid: 999_999, host: me.host, startedAt: 1 };
+
+function tx(overrides: Partial<NewTransaction> = {}): NewTransaction {
+  return {
+    account: 'sandbox',
+    environment: 'sandbox',
+    idempotencyKey: 'k1',
+    phoneNumber: '+254712345678',
+    country: 'KE',
+    currency: 'KES',
+    amountMinor: 5000,
+    owner: me,
+    osUser: 'tester',
+    host: 'test-host',
+    ...overrides,
+  };
+}
+
+/** The row of a claim that must have created one. */
+function created(outcome: ClaimOutcome) {
+  if (outcome.kind !== 'created') throw new Error(`expected a new row, got ${outcome.kind}`);
+  return outcome;
+}
+
+beforeEach(() => {
+  path = join(mkdtempSync(join(tmpdir(), 'ledger-')), 'sub', 'ledger.db');
+  ledger = Ledger.open(path);
+  return () => ledger.close();
+});
+
+describe('Ledger', () => {
+  it('creates its folder 0700 and file 0600, in WAL mode, at the latest schema', () => {
+    expect(statSync(join(path, '..')).mode & 0o777).toBe(0o700);
+    expect(statSync(path).mode & 0o777).toBe(0o600);
+    const db = new Database(path, { readonly: true });
+    expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+    expect(db.pragma('user_version', { simple: true })).toBe(MIGRATIONS.length);
+    db.close();
+  });
+
+  it('claims a key once: the second claim finds the first row', () => {
+    const first = ledger.claim(tx(), 1000);
+    expect(first.kind).toBe('created');
+    const second = ledger.claim(tx({ amountMinor: 9999 }), 2000);
+    expect(second.kind).toBe('existing');
+    if (second.kind === 'existing') expect(second.row).toMatchObject({ amountMinor: 5000, state: 'pending', createdAt: 1000 });
+    // Scoped to account and environment.
+    expect(ledger.claim(tx({ environment: 'live' }), 3000).kind).toBe('created');
+    expect(ledger.claim(tx({ account: 'other-app' }), 3000).kind).toBe('created');
+  });
+
+  it('refuses a claim over the daily cap and leaves no row', () => {
+    expect(ledger.claim(tx({ idempotencyKey: 'a' }), 1000, { KES: 10_000 }).kind).toBe('created');
+    const refused = ledger.claim(tx({ idempotencyKey: 'b', amountMinor: 6000 }), 2000, { KES: 10_000 });
+    expect(refused).toEqual({ kind: 'over-cap', spentMinor: 11_000, capMinor: 10_000 });
+    expect(ledger.lookup('b')).toEqual([]);
+    // Failed sends do not count; sends older than 24 hours do not count.
+    const a = ledger.lookup('a')[0];
+    if (!a) throw new Error('missing');
+    ledger.settle(a.id, { state: 'failed', atStatus: 'Failed', requestId: null, discountCurrency: null, discountUnits4: null, errorCode: 'REJECTED', errorMessage: 'x', exitCode: 1 }, 3000);
+    expect(ledger.claim(tx({ idempotencyKey: 'c', amountMinor: 10_000 }), 4000, { KES: 10_000 }).kind).toBe('created');
+    expect(ledger.claim(tx({ idempotencyKey: 'd', amountMinor: 10_000 }), 4000 + 86_400_000, { KES: 10_000 }).kind).toBe('created');
+  });
+
+  it('counts attempts and keeps the first attempt time', () => {
+    const { row } = created(ledger.claim(tx(), 1000));
+    // The claim counts the first attempt: its request follows at once.
+    expect(row).toMatchObject({ attempts: 1, firstAttemptAt: 1000, owner: me });
+    expect(ledger.beginAttempt(row.id, me, 2000)).toMatchObject({ attempts: 2, firstAttemptAt: 1000 });
+  });
+
+  it('lets only one process take over a stale row (compare-and-set on the owner seen)', () => {
+    const { row } = created(ledger.claim(tx({ owner: other }), 1000));
+    expect(ledger.takeOver(row.id, other, me, 2000)).toBe(true);
+    expect(ledger.takeOver(row.id, other, { ...me, pid: 1 }, 2000)).toBe(false);
+    expect(ledger.get(row.id)?.owner).toEqual(me);
+  });
+
+  it('settles, and records events', () => {
+    const { row } = created(ledger.claim(tx(), 1000));
+    ledger.settle(
+      row.id,
+      { state: 'sent', atStatus: 'Sent', requestId: 'ATQid_1', discountCurrency: 'USD', discountUnits4: 4350, errorCode: null, errorMessage: null, exitCode: 0 },
+      2000,
+    );
+    expect(ledger.get(row.id)).toMatchObject({ state: 'sent', requestId: 'ATQid_1', discountCurrency: 'USD', discountUnits4: 4350, owner: null, settledAt: 2000 });
+    ledger.settle(row.id, { state: 'sent', atStatus: 'Sent', requestId: 'ATQid_1', discountCurrency: 'USD', discountUnits4: 4350, errorCode: null, errorMessage: null, exitCode: 0 }, 2500, [
+      { kind: 'answer', payload: { raw: '{}' } },
+    ]);
+    expect(ledger.events(row.id)).toEqual([{ kind: 'answer', at: 2500, payload: '{"raw":"{}"}' }]);
+    expect(ledger.lookup('ATQid_1').map((r) => r.id)).toEqual([row.id]);
+  });
+
+  it('applies delivery results by its rule: Success wins, repeats change nothing', () => {
+    const { row } = created(ledger.claim(tx(), 1000));
+    ledger.settle(row.id, { state: 'sent', atStatus: 'Sent', requestId: 'R', discountCurrency: null, discountUnits4: null, errorCode: null, errorMessage: null, exitCode: 0 }, 1000);
+    const delivery = (status: string) => ({ status, description: `d-${status}`, requestId: 'R', source: 'callback', payload: { status } });
+    expect(ledger.recordDelivery(row.id, delivery('Failed'), 2000)).toMatchObject({ changed: true, row: { state: 'failed', errorMessage: 'd-Failed' } });
+    expect(ledger.recordDelivery(row.id, delivery('Failed'), 2500).changed).toBe(false);
+    expect(ledger.recordDelivery(row.id, delivery('Success'), 3000)).toMatchObject({ changed: true, row: { state: 'delivered', errorMessage: null } });
+    expect(ledger.recordDelivery(row.id, delivery('Failed'), 4000)).toMatchObject({ changed: false, row: { state: 'delivered' } });
+    expect(ledger.recordDelivery(row.id, delivery('Queued'), 5000).changed).toBe(false);
+    expect(ledger.events(row.id).map((e) => e.kind)).toEqual(['delivery', 'delivery', 'delivery-ignored']);
+  });
+
+  it('reads a missing ledger as none, and refuses a file from a newer airtime', () => {
+    expect(Ledger.openForReading(join(path, '..', 'nope.db'))).toBeNull();
+    ledger.close();
+    const db = new Database(path);
+    db.pragma(`user_version = ${MIGRATIONS.length + 1}`);
+    db.close();
+    expect(() => Ledger.open(path)).toThrowError(/newer airtime/);
+  });
+});
+
+describe('owner liveness', () => {
+  it('knows this process is alive, a gone pid is dead, a reused pid is dead, another host unknown', () => {
+    expect(ownerLiveness(me)).toBe('alive');
+    expect(ownerLiveness(other)).toBe('dead');
+    expect(ownerLiveness({ ...me, startedAt: me.startedAt - 60_000 })).toBe('dead');
+    // pid 1 exists (init), but it did not start when the owner did.
+    expect(ownerLiveness({ pid: 1, host: me.host, startedAt: Date.now() })).toBe('dead');
+    expect(ownerLiveness({ ...me, host: 'elsewhere' })).toBe('unknown');
+  });
+});
