@@ -203,6 +203,21 @@ Examples:
       finish(printExport(await exportTransactions(options, ctx), ctx.output));
     });
 
+  // serve: owned by src/commands/serve.ts (issue 7).
+  program
+    .command('serve')
+    .description("receive Africa's Talking's status and validation callbacks (and, with --enable-send, POST /send)")
+    .addOption(new Option('--port <port>', 'port to listen on').default(8787).argParser(port))
+    .option('--host <host>', 'address to listen on', '127.0.0.1')
+    .option('--token <token>', 'shared secret callbacks carry as ?token= (AIRTIME_WEBHOOK_TOKEN)')
+    .option('--insecure-no-token', 'accept callbacks without a token (never with --enable-send)')
+    .option('--enable-send', 'also serve POST /send, behind Authorization: Bearer <token>')
+    .action(async (options: Record<string, unknown>, command: Command) => {
+      const ctx = await contextFor(command);
+      const { serve } = await import('./commands/serve.js');
+      finish(await serve(options as never, ctx));
+    });
+
   program
     .command('emulator')
     .description("run a local Africa's Talking for trying the tool and for tests")

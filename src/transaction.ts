@@ -372,3 +372,24 @@ function answerEvent(answer: SendAnswer): Record<string, unknown> {
   const { raw, ...rest } = answer;
   return { ...rest, raw: raw ?? null };
 }
+
+/** The contract's `send --json` document. */
+export function transactionJson(result: TransactionResult): Record<string, unknown> {
+  const ok = result.exitCode === 0;
+  return {
+    ok,
+    ...(ok || !result.error ? {} : { error: result.error }),
+    status: result.status,
+    state: result.state,
+    phoneNumber: result.phoneNumber,
+    amount: result.amount,
+    currency: result.currency,
+    idempotencyKey: result.idempotencyKey,
+    requestId: result.requestId,
+    discount: result.discount,
+    errorMessage: result.errorMessage,
+    replayed: result.replayed,
+    attempts: result.attempts,
+    environment: result.environment,
+  };
+}

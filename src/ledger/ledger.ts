@@ -532,6 +532,19 @@ export class Ledger {
     this.db.exec(sql);
   }
 
+  /**
+   * For the other modules of src/ledger (callbacks, batches): `fn` runs inside one write
+   * transaction on the raw database, with the ledger's error handling.
+   */
+  withWrite<T>(fn: (db: Database.Database) => T): T {
+    return this.write(() => fn(this.db));
+  }
+
+  /** For the other modules of src/ledger: reads on the raw database. */
+  withRead<T>(fn: (db: Database.Database) => T): T {
+    return guard(this.path, () => fn(this.db));
+  }
+
   private mustGet(id: number): StoredTransaction {
     const row = this.get(id);
     if (!row) throw new Error(`transaction ${id} vanished`);
@@ -601,7 +614,8 @@ function whereClause(filter: TransactionFilter): { where: string; params: unknow
   return { where: conditions.length ? `WHERE ${conditions.join(' AND ')}` : '', params };
 }
 
-function toTransaction(row: Row): StoredTransaction {
+/** Maps a `transactions` row (SELECT *) to a StoredTransaction. */
+export function toTransaction(row: Record<string, unknown>): StoredTransaction {
   const ownerPid = row.owner_pid as number | null;
   return {
     id: row.id as number,

@@ -9,7 +9,7 @@ import type { StatusResult } from '../commands/status.js';
 import type { ValidateResult } from '../commands/validate.js';
 import { EXIT, type AirtimeError } from '../core/errors.js';
 import type { StoredTransaction } from '../ledger/ledger.js';
-import { resultFromRow, type TransactionResult } from '../transaction.js';
+import { resultFromRow, transactionJson, type TransactionResult } from '../transaction.js';
 import type { Output } from './output.js';
 
 export function stateColor(output: Output, state: string, text = state): string {
@@ -23,27 +23,6 @@ export function stateColor(output: Output, state: string, text = state): string 
 export function confirmationText(preview: SendPreview, output: Output): string {
   const where = preview.environment === 'live' ? output.out.bold.red('LIVE, real money') : 'sandbox';
   return `Send ${preview.currency} ${preview.amount} to ${preview.phoneNumber} (${preview.country}) on ${where}?`;
-}
-
-/** The contract's `send --json` document. */
-export function transactionJson(result: TransactionResult): Record<string, unknown> {
-  const ok = result.exitCode === 0;
-  return {
-    ok,
-    ...(ok || !result.error ? {} : { error: result.error }),
-    status: result.status,
-    state: result.state,
-    phoneNumber: result.phoneNumber,
-    amount: result.amount,
-    currency: result.currency,
-    idempotencyKey: result.idempotencyKey,
-    requestId: result.requestId,
-    discount: result.discount,
-    errorMessage: result.errorMessage,
-    replayed: result.replayed,
-    attempts: result.attempts,
-    environment: result.environment,
-  };
 }
 
 export function printSend(outcome: SendOutcome, output: Output): number {
