@@ -21,6 +21,9 @@ const BIN = new URL('../../bin/airtime.cjs', import.meta.url).pathname;
 class NoopStore implements TransactionStore {
   private rows = new Map<number, StoredTransaction>();
   private next = 1;
+  claimMany(inputs: readonly NewTransaction[], now: number): ClaimOutcome[] {
+    return inputs.map((input) => this.claim(input, now));
+  }
   claim(input: NewTransaction, now: number): ClaimOutcome {
     const row = {
       id: this.next++,

@@ -51,6 +51,33 @@ if (wanted('ledger')) {
   ]);
 }
 
+if (wanted('bulk')) {
+  console.error('bulk sends and validate --file on 1,000,000 rows…');
+  const bulk = await runTs('bench/bulk.ts', 'bulkBench');
+  results.bulk = bulk;
+  const t = bulk.throughput;
+  rows.push([
+    `bulk: ${t.rows} rows, no latency, concurrency ${t.concurrency}, vs plain fetch without a ledger`,
+    `${t.ratio.toFixed(2)}x (${(t.airtimeMs / 1000).toFixed(2)} s vs ${(t.referenceMs / 1000).toFixed(2)} s)`,
+    `< ${t.target}x`,
+    verdict(t.ratio < t.target),
+  ]);
+  const l = bulk.latencyBound;
+  rows.push([
+    `bulk: ${l.rows} rows, ${l.latencyMs} ms latency, concurrency ${l.concurrency}`,
+    `${(l.measuredMs / 1000).toFixed(2)} s (${l.ratio.toFixed(2)}x the ideal ${(l.idealMs / 1000).toFixed(0)} s)`,
+    `≤ ${l.target}x`,
+    verdict(l.ratio <= l.target),
+  ]);
+  const v = bulk.validate;
+  rows.push([
+    'validate --file on 1,000,000 rows',
+    `${Math.round(v.rowsPerSecond).toLocaleString('en-US')} rows/s, peak ${v.peakMb.toFixed(0)} MB`,
+    `≥ 50,000 rows/s, < 150 MB`,
+    verdict(v.rowsPerSecond >= v.rowsPerSecondTarget && v.peakMb < v.peakMbTarget),
+  ]);
+}
+
 if (wanted('stats')) {
   console.error('stats on 1,000,000 rows (generating the ledger takes a while)…');
   const stats = await runTs('bench/stats-million.ts', 'statsMillion');

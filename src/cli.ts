@@ -60,6 +60,15 @@ export async function run(argv: string[], streams: Streams, cwd: string): Promis
     .addOption(new Option('--timeout <seconds>', 'per-request timeout (default 30; fractions allowed)').argParser(positiveNumber))
     .addOption(new Option('--max-num-retry <n>', "passed to Africa's Talking as maxNumRetry").argParser(wholeNumber))
     .option('--force', 'resend a key left unknown past the duplicate window (only after checking it did not arrive)')
+    .option('-f, --file <path|->', 'send to every row of a CSV, JSON or JSON-lines file (- reads stdin)')
+    .option('--batch <name>', 'name of the batch (default: derived from the file\'s content)')
+    .option('--skip-invalid', 'send the valid rows of a file with invalid ones (exit 3)')
+    .option('--allow-duplicates', 'pay rows that repeat a phone, amount and currency')
+    .option('--new', 'pay rows matching payments of the last 24 hours again, on purpose')
+    .option('--retry-failed', 'resend the failed rows of a batch, under new keys')
+    .addOption(new Option('--concurrency <n>', 'requests in flight at once (default 4)').argParser(concurrency))
+    .addOption(new Option('--rate <per-second>', 'at most this many requests per second').argParser(positiveNumber))
+    .option('--report <file.csv|file.jsonl>', 'write one line per row')
     .addHelpText(
       'after',
       `
@@ -67,10 +76,17 @@ Examples:
   $ airtime send +254712345678 50
   $ airtime send 0712345678 50 --country KE --key order-1234 --yes
   $ airtime send "$PHONE" 50 --json | jq -r .requestId
+  $ airtime send --file payouts.csv --batch payroll-2026-11 --yes
   0 9 * * 1  airtime send +254712345678 100 --key "weekly-$(date +\\%G-\\%V)" --json >> ~/airtime.log`,
     )
     .action(async (phone: string | undefined, amount: string | undefined, options: Record<string, unknown>, command: Command) => {
       const ctx = await contextFor(command);
+      if (typeof options.file === 'string') {
+        if (phone !== undefined || amount !== undefined) await usage('give either <phone> <amount> or --file, not both');
+        const [{ sendFile }, { printBulk }] = await Promise.all([import('./commands/bulk.js'), import('./ui/render.js')]);
+        finish(printBulk(await sendFile(options as never, ctx), ctx.output));
+        return;
+      }
       const [{ send }, { printSend }] = await Promise.all([import('./commands/send.js'), import('./ui/render.js')]);
       const outcome = await send({ phone, amount, ...options }, ctx);
       finish(printSend(outcome, ctx.output));
@@ -83,15 +99,25 @@ Examples:
     .argument('[amount]', 'amount in the currency')
     .option('-c, --currency <code>', 'expected currency')
     .option('--country <CC>', 'country for national numbers')
+    .option('-f, --file <path|->', 'check every row of a CSV, JSON or JSON-lines file (- reads stdin)')
+    .option('--allow-duplicates', 'do not count rows repeating a phone, amount and currency as problems')
     .addHelpText(
       'after',
       `
 Examples:
   $ airtime validate +254712345678 50
-  $ airtime validate 0712345678 --country KE --json | jq .phoneNumber`,
+  $ airtime validate 0712345678 --country KE --json | jq .phoneNumber
+  $ airtime validate --file payouts.csv --json | jq .totals`,
     )
     .action(async (phone: string | undefined, amount: string | undefined, options: Record<string, unknown>, command: Command) => {
       const ctx = await contextFor(command);
+      if (typeof options.file === 'string') {
+        if (phone !== undefined) await usage('give either <phone> or --file, not both');
+        const [{ validateFile }, { printValidateFile }] = await Promise.all([import('./commands/bulk.js'), import('./ui/render.js')]);
+        const result = await validateFile({ file: options.file, country: options.country as string | undefined }, ctx);
+        finish(printValidateFile(result, ctx.output, Boolean(options.allowDuplicates)));
+        return;
+      }
       const [{ validate }, { printValidate }] = await Promise.all([
         import('./commands/validate.js'),
         import('./ui/render.js'),
@@ -278,6 +304,11 @@ async function parse(program: Command, argv: string[], parserMessage: () => stri
   }
 }
 
+async function usage(message: string): Promise<never> {
+  const { AirtimeError } = await import('./core/errors.js');
+  throw new AirtimeError('USAGE', message);
+}
+
 function globalFlags(command: Command): GlobalFlags {
   const all = command.optsWithGlobals<Record<string, unknown>>();
   return {
@@ -316,6 +347,12 @@ function positiveNumber(value: string): number {
 function nonNegativeNumber(value: string): number {
   if (!/^\d*\.?\d+$/.test(value)) throw new InvalidArgumentError('expected a number, 0 or more.');
   return Number(value);
+}
+
+function concurrency(value: string): number {
+  const number = wholeNumber(value);
+  if (number < 1 || number > 64) throw new InvalidArgumentError('expected a whole number from 1 to 64.');
+  return number;
 }
 
 function fraction(value: string): number {

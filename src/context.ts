@@ -90,7 +90,7 @@ export function createContext(streams: Streams, flags: GlobalFlags, cwd: string)
 export function transactionDeps(
   ctx: Context,
   settings: Settings,
-  client: AtClient,
+  client: Pick<AtClient, 'send' | 'environment'>,
   ledger: Ledger,
   extra: Partial<TransactionDeps> = {},
 ): TransactionDeps {

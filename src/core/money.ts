@@ -15,14 +15,15 @@ function scaleOf(market: Market): number {
 /** Parses a decimal text ("50", "50.5", "50.25") into minor units of the market's currency. */
 export function parseAmount(input: string | number, market: Market): number {
   const text = String(input).trim();
-  const allowed =
+  // Built only for an error message: a million-row file parses a million amounts.
+  const allowed = () =>
     market.decimals === 0
       ? `a whole number of ${market.currency}, e.g. ${market.floor * 10}`
       : `a positive number with at most ${market.decimals} decimals, e.g. 50 or 50.25`;
   const match = DECIMAL.exec(text);
   if (!match) {
     const shown = text === '' ? 'an empty amount' : `"${text}"`;
-    throw new AirtimeError('INVALID_AMOUNT', `${shown} is not an amount: use ${allowed}`);
+    throw new AirtimeError('INVALID_AMOUNT', `${shown} is not an amount: use ${allowed()}`);
   }
   const whole = match[1] ?? '';
   const fraction = (match[2] ?? '').replace(/0+$/, '');
@@ -30,8 +31,8 @@ export function parseAmount(input: string | number, market: Market): number {
     throw new AirtimeError(
       'INVALID_AMOUNT',
       market.decimals === 0
-        ? `${market.currency} has no minor units: ${text} must be ${allowed}`
-        : `${text} has more than ${market.decimals} decimals: use ${allowed}`,
+        ? `${market.currency} has no minor units: ${text} must be ${allowed()}`
+        : `${text} has more than ${market.decimals} decimals: use ${allowed()}`,
     );
   }
   if (whole.replace(/^0+/, '').length > MAX_INTEGER_DIGITS) {
@@ -39,7 +40,7 @@ export function parseAmount(input: string | number, market: Market): number {
   }
   const minor = Number(whole) * scaleOf(market) + Number(fraction.padEnd(market.decimals, '0') || '0');
   if (minor === 0) {
-    throw new AirtimeError('INVALID_AMOUNT', `the amount must be more than 0: use ${allowed}`);
+    throw new AirtimeError('INVALID_AMOUNT', `the amount must be more than 0: use ${allowed()}`);
   }
   return minor;
 }

@@ -1,4 +1,4 @@
-import { parsePhoneNumberWithError, type MetadataJson } from 'libphonenumber-js/core';
+import { parsePhoneNumberWithError, type MetadataJson, type PhoneNumber } from 'libphonenumber-js/core';
 import metadataJson from './phone-metadata.json' with { type: 'json' };
 import { MARKETS, marketByCountry, type Market } from './countries.js';
 import { AirtimeError } from './errors.js';
@@ -42,8 +42,9 @@ export function parsePhone(input: string, country?: string): Phone {
     }
     // Bare digits are read as international first (254712345678); they fall back to a national
     // number without its trunk 0 (712345678 with --country KE) only when that reading fails.
-    if (market && (explicit || !defaultMarket || tryParse(e164)?.isValid())) {
-      return checkMobile(input, e164, market);
+    if (market) {
+      const parsed = tryParse(e164);
+      if (explicit || !defaultMarket || parsed?.isValid()) return checkMobile(input, parsed, market);
     }
   }
   if (!defaultMarket) {
@@ -57,11 +58,10 @@ export function parsePhone(input: string, country?: string): Phone {
   if (!parsed || parsed.country !== defaultMarket.country) {
     throw invalid(input, `it is not a valid ${defaultMarket.name} number`);
   }
-  return checkMobile(input, parsed.number, defaultMarket);
+  return checkMobile(input, parsed, defaultMarket);
 }
 
-function checkMobile(input: string, e164: string, market: Market): Phone {
-  const parsed = tryParse(e164);
+function checkMobile(input: string, parsed: PhoneNumber | undefined, market: Market): Phone {
   if (!parsed || !parsed.isValid() || parsed.country !== market.country) {
     throw invalid(input, `it is not a valid ${market.name} number`);
   }
@@ -73,7 +73,7 @@ function checkMobile(input: string, e164: string, market: Market): Phone {
   return { e164: parsed.number, market };
 }
 
-function tryParse(text: string, market?: Market) {
+function tryParse(text: string, market?: Market): PhoneNumber | undefined {
   try {
     return market
       ? parsePhoneNumberWithError(text, { defaultCountry: market.country }, metadata)

@@ -78,15 +78,14 @@ export function checkRecipient(input: RecipientInput, perRecipient: MoneyLimits 
     }
   }
 
-  const found = {
-    ...(phoneNumber === undefined ? {} : { phoneNumber }),
-    ...(market === undefined ? {} : { market }),
-    ...(amountMinor === undefined ? {} : { amountMinor }),
-  };
-  if (errors.length > 0 || !market || phoneNumber === undefined || amountMinor === undefined) {
-    return { ...found, errors };
+  const check: RecipientCheck = { errors };
+  if (phoneNumber !== undefined) check.phoneNumber = phoneNumber;
+  if (market !== undefined) check.market = market;
+  if (amountMinor !== undefined) check.amountMinor = amountMinor;
+  if (errors.length === 0 && market && phoneNumber !== undefined && amountMinor !== undefined) {
+    check.recipient = { phoneNumber, market, amountMinor };
   }
-  return { ...found, recipient: { phoneNumber, market, amountMinor }, errors };
+  return check;
 }
 
 /** Like checkRecipient, but throws the first problem. */

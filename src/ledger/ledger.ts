@@ -199,56 +199,69 @@ export class Ledger {
    */
   claim(input: NewTransaction, now: number, dailyCaps: MoneyLimits = {}): ClaimOutcome {
     try {
-      return this.insertClaim(input, now, dailyCaps);
+      return this.write(() => this.insertClaim(input, now, dailyCaps));
     } catch (error) {
       if (error instanceof OverCap) return { kind: 'over-cap', spentMinor: error.spentMinor, capMinor: error.capMinor };
       throw error;
     }
   }
 
+  /**
+   * Claims several keys in one commit. If the group as a whole would pass a daily cap, it is rolled
+   * back and the keys are claimed one by one, so exactly the rows that fit get in.
+   */
+  claimMany(inputs: readonly NewTransaction[], now: number, dailyCaps: MoneyLimits = {}): ClaimOutcome[] {
+    if (inputs.length === 1) return [this.claim(inputs[0] as NewTransaction, now, dailyCaps)];
+    try {
+      return this.write(() => inputs.map((input) => this.insertClaim(input, now, dailyCaps)));
+    } catch (error) {
+      if (!(error instanceof OverCap)) throw error;
+      return inputs.map((input) => this.claim(input, now, dailyCaps));
+    }
+  }
+
+  /** Inside a write transaction: one key's insert (or its existing row) and the daily cap check. */
   private insertClaim(input: NewTransaction, now: number, dailyCaps: MoneyLimits): ClaimOutcome {
-    return this.write(() => {
-      const inserted = this.statement(
-        `INSERT INTO transactions (account, environment, idempotency_key, phone_number, country, currency,
-           amount_minor, batch_id, reference, row_number, state, max_num_retry, attempts, first_attempt_at,
-           created_at, updated_at, owner_pid, owner_host, owner_started_at, os_user, host)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, 1, ?, ?, ?, ?, ?, ?, ?, ?)
-         ON CONFLICT (account, environment, idempotency_key) DO NOTHING
-         RETURNING *`,
-      ).get(
-        input.account,
-        input.environment,
-        input.idempotencyKey,
-        input.phoneNumber,
-        input.country,
-        input.currency,
-        input.amountMinor,
-        input.batchId ?? null,
-        input.reference ?? null,
-        input.rowNumber ?? null,
-        input.maxNumRetry ?? null,
-        now,
-        now,
-        now,
-        input.owner.pid,
-        input.owner.host,
-        input.owner.startedAt,
-        input.osUser,
-        input.host,
-      ) as Row | undefined;
-      if (!inserted) {
-        const existing = this.byKey(input.account, input.environment, input.idempotencyKey);
-        if (!existing) throw new Error('a claimed key has no row');
-        return { kind: 'existing', row: existing };
-      }
-      const cap = dailyCaps[input.currency as keyof MoneyLimits];
-      if (cap !== undefined) {
-        const spent = this.spentSince(input.account, input.environment, input.currency, now - DAY_MS);
-        // Throwing rolls the insert back: a refused send leaves no row behind.
-        if (spent > cap) throw new OverCap(spent, cap);
-      }
-      return { kind: 'created', row: toTransaction(inserted) };
-    });
+    const inserted = this.statement(
+      `INSERT INTO transactions (account, environment, idempotency_key, phone_number, country, currency,
+         amount_minor, batch_id, reference, row_number, state, max_num_retry, attempts, first_attempt_at,
+         created_at, updated_at, owner_pid, owner_host, owner_started_at, os_user, host)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, 1, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (account, environment, idempotency_key) DO NOTHING
+       RETURNING *`,
+    ).get(
+      input.account,
+      input.environment,
+      input.idempotencyKey,
+      input.phoneNumber,
+      input.country,
+      input.currency,
+      input.amountMinor,
+      input.batchId ?? null,
+      input.reference ?? null,
+      input.rowNumber ?? null,
+      input.maxNumRetry ?? null,
+      now,
+      now,
+      now,
+      input.owner.pid,
+      input.owner.host,
+      input.owner.startedAt,
+      input.osUser,
+      input.host,
+    ) as Row | undefined;
+    if (!inserted) {
+      const existing = this.byKey(input.account, input.environment, input.idempotencyKey);
+      if (!existing) throw new Error('a claimed key has no row');
+      return { kind: 'existing', row: existing };
+    }
+    const cap = dailyCaps[input.currency as keyof MoneyLimits];
+    if (cap !== undefined) {
+      const spent = this.spentSince(input.account, input.environment, input.currency, now - DAY_MS);
+      // Throwing rolls the insert back: a refused send leaves no row behind.
+      if (spent > cap) throw new OverCap(spent, cap);
+    }
+    return { kind: 'created', row: toTransaction(inserted) };
   }
 
   /** Recorded and committed before each further request leaves: one more attempt, and who makes it. */
@@ -380,12 +393,20 @@ export class Ledger {
     }
   }
 
-  /** Minor units of a currency pending, sent, delivered or unknown since a moment. */
+  /**
+   * Minor units of a currency pending, sent, delivered or unknown since a moment: the per-minute
+   * totals (schema 2) of whole minutes after it, plus the rows of the minute it falls in.
+   */
   spentSince(account: string, environment: Environment, currency: string, since: number): number {
+    const minute = Math.floor(since / 60_000);
     const row = this.statement(
-      `SELECT COALESCE(SUM(amount_minor), 0) AS total FROM transactions
-       WHERE account = ? AND environment = ? AND currency = ? AND created_at > ? AND state IN ${SPENT_STATES}`,
-    ).get(account, environment, currency, since) as { total: number };
+      `SELECT
+         (SELECT COALESCE(SUM(amount_minor), 0) FROM spend_by_minute
+           WHERE account = @account AND environment = @environment AND currency = @currency AND minute > @minute)
+       + (SELECT COALESCE(SUM(amount_minor), 0) FROM transactions
+           WHERE account = @account AND environment = @environment AND currency = @currency
+             AND created_at > @since AND created_at < (@minute + 1) * 60000 AND state IN ${SPENT_STATES}) AS total`,
+    ).get({ account, environment, currency, minute, since }) as { total: number };
     return row.total;
   }
 
@@ -584,14 +605,19 @@ export class Ledger {
 }
 
 function migrate(db: Database.Database): void {
-  const version = Number(db.pragma('user_version', { simple: true }));
-  if (version > MIGRATIONS.length) {
-    throw new Error(`it was written by a newer airtime (schema ${version}, this one knows ${MIGRATIONS.length})`);
-  }
-  for (let next = version; next < MIGRATIONS.length; next += 1) {
+  for (;;) {
+    const version = Number(db.pragma('user_version', { simple: true }));
+    if (version > MIGRATIONS.length) {
+      throw new Error(`it was written by a newer airtime (schema ${version}, this one knows ${MIGRATIONS.length})`);
+    }
+    if (version === MIGRATIONS.length) return;
+    // Two processes may open a new ledger at once (two cron jobs): the version is read again under
+    // the write lock, so only one of them runs each migration.
     db.transaction(() => {
-      db.exec(MIGRATIONS[next] ?? '');
-      db.pragma(`user_version = ${next + 1}`);
+      const locked = Number(db.pragma('user_version', { simple: true }));
+      if (locked !== version) return;
+      db.exec(MIGRATIONS[version] ?? '');
+      db.pragma(`user_version = ${version + 1}`);
     }).immediate();
   }
 }

@@ -64,4 +64,36 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX events_transaction ON events (transaction_id);
   `,
+  // 2: the daily cap's running totals. Summing a day of transactions inside every claim made a big
+  // batch quadratic (each row re-read every row before it); triggers keep per-minute totals of
+  // money that has left or may have (every state but failed), so a claim sums at most 1,440
+  // minutes plus the rows of one partial minute.
+  `
+  CREATE TABLE spend_by_minute (
+    account TEXT NOT NULL,
+    environment TEXT NOT NULL,
+    currency TEXT NOT NULL,
+    minute INTEGER NOT NULL,
+    amount_minor INTEGER NOT NULL,
+    PRIMARY KEY (account, environment, currency, minute)
+  ) WITHOUT ROWID;
+  INSERT INTO spend_by_minute
+    SELECT account, environment, currency, created_at / 60000, SUM(amount_minor) FROM transactions
+    WHERE state <> 'failed' GROUP BY account, environment, currency, created_at / 60000;
+  CREATE TRIGGER spend_on_insert AFTER INSERT ON transactions WHEN NEW.state <> 'failed' BEGIN
+    INSERT INTO spend_by_minute VALUES (NEW.account, NEW.environment, NEW.currency, NEW.created_at / 60000, NEW.amount_minor)
+      ON CONFLICT DO UPDATE SET amount_minor = amount_minor + excluded.amount_minor;
+  END;
+  CREATE TRIGGER spend_on_failure AFTER UPDATE OF state ON transactions
+    WHEN NEW.state = 'failed' AND OLD.state <> 'failed' BEGIN
+    UPDATE spend_by_minute SET amount_minor = amount_minor - OLD.amount_minor
+      WHERE account = OLD.account AND environment = OLD.environment AND currency = OLD.currency
+        AND minute = OLD.created_at / 60000;
+  END;
+  CREATE TRIGGER spend_on_revival AFTER UPDATE OF state ON transactions
+    WHEN OLD.state = 'failed' AND NEW.state <> 'failed' BEGIN
+    INSERT INTO spend_by_minute VALUES (NEW.account, NEW.environment, NEW.currency, NEW.created_at / 60000, NEW.amount_minor)
+      ON CONFLICT DO UPDATE SET amount_minor = amount_minor + excluded.amount_minor;
+  END;
+  `,
 ];

@@ -63,6 +63,11 @@ export class Output {
     this.streams.stdout.write(`${JSON.stringify(document)}\n`);
   }
 
+  /** Raw text on stdout: a large JSON document written piece by piece. */
+  write(text: string): void {
+    this.streams.stdout.write(text);
+  }
+
   /** Progress and notes on stderr (nothing with --quiet). */
   info(line: string): void {
     if (this.flags.quiet) return;

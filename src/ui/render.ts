@@ -1,6 +1,9 @@
 // Turning command results into what people and scripts read. Returns the exit code the result
 // calls for; src/main.ts is the one that exits.
 import type { BalanceResult } from '../commands/balance.js';
+import { describeProblem, type BulkOutcome, type ValidateFileResult } from '../commands/bulk.js';
+import type { FileCheck } from '../bulk/check.js';
+import { formatAmount } from '../core/money.js';
 import type { SendOutcome, SendPreview } from '../commands/send.js';
 import type { ExportResult } from '../commands/export.js';
 import type { ReconcileResult } from '../commands/reconcile.js';
@@ -250,4 +253,105 @@ export function printExport(result: ExportResult, output: Output): number {
     else output.info(`exported ${result.rows} transaction(s) to ${result.destination}`);
   }
   return EXIT.OK;
+}
+
+export function printBulk(outcome: BulkOutcome, output: Output): number {
+  if (outcome.kind === 'declined') {
+    output.error('cancelled: nothing was sent');
+    return EXIT.SIGINT;
+  }
+  if (outcome.kind === 'dry-run') {
+    const { check, batchId, repeats } = outcome;
+    const totals = totalsOf(check);
+    if (output.flags.json) {
+      output.json({
+        ok: true,
+        dryRun: true,
+        batchId,
+        total: check.total,
+        valid: check.validCount,
+        invalid: check.invalidCount,
+        duplicates: check.duplicateCount,
+        repeats: repeats.length,
+        totals,
+      });
+    } else {
+      const money = Object.entries(totals).map(([currency, amount]) => `${currency} ${amount}`).join(', ');
+      output.result(`Would send ${check.validCount} row(s) in batch ${batchId}: ${money}. Nothing was sent.`);
+      if (check.invalidCount > 0) output.warn(`${check.invalidCount} invalid row(s) would be skipped (--skip-invalid)`);
+      if (repeats.length > 0) {
+        output.warn(`${repeats.length} row(s) repeat a payment of the last 24 hours: a new batch is refused unless --new`);
+      }
+    }
+    return EXIT.OK;
+  }
+
+  const { summary, failures } = outcome;
+  if (output.flags.json) {
+    const { batchId, total, sent, failed, unknown, replayed, skipped, totals } = summary;
+    const head = { ok: summary.exitCode === 0, batchId, total, sent, failed, unknown, replayed, skipped, totals };
+    // Written row by row: a million-row batch does not become one string in memory.
+    output.write(`${JSON.stringify(head).slice(0, -1)},"rows":[`);
+    let first = true;
+    for (const row of outcome.rows()) {
+      output.write(`${first ? '' : ','}${JSON.stringify(row)}`);
+      first = false;
+    }
+    output.write(']}\n');
+  }
+  const c = output.out;
+  const money = Object.entries(summary.totals).map(([currency, amount]) => `${currency} ${amount}`).join(', ') || 'nothing';
+  output.result(
+    `batch ${summary.batchId}: ${c.green(`${summary.sent} sent`)}, ${summary.failed ? c.red(`${summary.failed} failed`) : '0 failed'}, ` +
+      `${summary.unknown ? c.yellow(`${summary.unknown} unknown`) : '0 unknown'}, ${summary.replayed} replayed, ${summary.skipped} skipped ` +
+      `(${money} accepted) in ${(summary.elapsedMs / 1000).toFixed(1)} s`,
+  );
+  if (!output.flags.json) {
+    for (const row of failures) {
+      output.info(`  row ${row.row}: ${row.state}${row.phoneNumber ? ` ${row.currency} ${row.amount} to ${row.phoneNumber}` : ''}: ${row.errorMessage ?? ''}`);
+    }
+  }
+  if (summary.alreadyComplete) {
+    output.warn(`batch ${summary.batchId} was already complete: nothing was sent; these are its recorded results`);
+  }
+  if (summary.unknown > 0) {
+    output.info(`unknown rows may have been paid: check them with \`airtime status ${summary.batchId}\`, then \`airtime reconcile <key> --as sent|failed\``);
+  }
+  if (summary.failed > 0 && !summary.interrupted) {
+    output.info(`to resend the failed rows under new keys: ${summary.resumeCommand} --retry-failed`);
+  }
+  if (summary.interrupted) {
+    output.error(`interrupted by ${summary.interrupted}; the ledger is consistent. Resume with:`, summary.resumeCommand);
+  }
+  return summary.exitCode;
+}
+
+export function printValidateFile(result: ValidateFileResult, output: Output, allowDuplicates: boolean): number {
+  const { check } = result;
+  const valid = check.invalidCount === 0 && (allowDuplicates || check.duplicateCount === 0) && check.total > 0;
+  if (output.flags.json) {
+    output.json({
+      ok: valid,
+      valid,
+      total: check.total,
+      validRows: check.validCount,
+      invalidRows: check.invalidCount,
+      duplicates: check.duplicateCount,
+      totals: totalsOf(check),
+      invalid: check.invalid,
+      duplicateRows: check.duplicates,
+    });
+    return valid ? EXIT.OK : EXIT.USAGE;
+  }
+  const money = Object.entries(totalsOf(check)).map(([currency, amount]) => `${currency} ${amount}`).join(', ') || 'nothing';
+  output.result(`${check.total} row(s): ${check.validCount} valid, ${check.invalidCount} invalid, ${check.duplicateCount} duplicate(s); ${money}`);
+  for (const problem of check.invalid) output.error(describeProblem(problem));
+  if (check.invalidCount > check.invalid.length) output.info(`… and ${check.invalidCount - check.invalid.length} more invalid rows`);
+  if (!allowDuplicates) for (const d of check.duplicates) output.error(`row ${d.row} repeats row ${d.firstRow} (same phone, amount and currency)`);
+  if (check.total === 0) output.error('the file has no rows');
+  return valid ? EXIT.OK : EXIT.USAGE;
+}
+
+function totalsOf(check: FileCheck): Record<string, string> {
+  return Object.fromEntries([...check.totals].map(([market, minor]) => [market.currency, formatAmount(minor, market)]));
 }

@@ -74,6 +74,55 @@ describe('Ledger', () => {
     expect(ledger.claim(tx({ idempotencyKey: 'd', amountMinor: 10_000 }), 4000 + 86_400_000, { KES: 10_000 }).kind).toBe('created');
   });
 
+  it('keeps the daily totals equal to a plain sum over the transactions, whatever happens to them', () => {
+    // A seeded walk: claims at random moments over two days, settled, failed and revived at random.
+    let seed = 7;
+    const random = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+    const base = 1_800_000_000_000;
+    const ids: number[] = [];
+    for (let i = 0; i < 300; i += 1) {
+      const at = base + Math.floor(random() * 2 * 86_400_000);
+      const { row } = created(ledger.claim(tx({ idempotencyKey: `k${i}`, amountMinor: 100 + Math.floor(random() * 900), currency: random() < 0.2 ? 'UGX' : 'KES' }), at));
+      ids.push(row.id);
+      const fate = random();
+      const settle = (state: 'sent' | 'failed' | 'unknown') =>
+        ledger.settle(row.id, { state, atStatus: null, requestId: `R${i}`, discountCurrency: null, discountUnits4: null, errorCode: null, errorMessage: null, exitCode: 0 }, at);
+      if (fate < 0.5) settle('sent');
+      else if (fate < 0.75) settle('failed');
+      else if (fate < 0.85) settle('unknown');
+      if (fate >= 0.6 && fate < 0.75) ledger.recordDelivery(row.id, { status: 'Success', description: null, requestId: null, source: 'test', payload: {} }, at);
+      if (fate < 0.1) ledger.recordDelivery(row.id, { status: 'Failed', description: 'x', requestId: null, source: 'test', payload: {} }, at);
+    }
+    const db = new Database(path, { readonly: true });
+    const plain = db.prepare(
+      "SELECT COALESCE(SUM(amount_minor), 0) AS total FROM transactions WHERE currency = ? AND created_at > ? AND state <> 'failed'",
+    );
+    for (let k = 0; k < 50; k += 1) {
+      const since = base + Math.floor(random() * 2 * 86_400_000);
+      for (const currency of ['KES', 'UGX']) {
+        expect(ledger.spentSince('sandbox', 'sandbox', currency, since)).toBe((plain.get(currency, since) as { total: number }).total);
+      }
+    }
+    db.close();
+  });
+
+  it('backfills the daily totals when an older ledger is migrated', () => {
+    ledger.close();
+    const old = join(path, '..', 'old.db');
+    const db = new Database(old);
+    db.exec(MIGRATIONS[0] ?? '');
+    db.pragma('user_version = 1');
+    db.prepare(
+      "INSERT INTO transactions (account, environment, idempotency_key, phone_number, country, currency, amount_minor, state, created_at, updated_at, os_user, host) VALUES ('sandbox', 'sandbox', ?, '+254712345678', 'KE', 'KES', ?, ?, ?, ?, 'u', 'h')",
+    ).run('a', 500, 'sent', 1000, 1000);
+    db.prepare(
+      "INSERT INTO transactions (account, environment, idempotency_key, phone_number, country, currency, amount_minor, state, created_at, updated_at, os_user, host) VALUES ('sandbox', 'sandbox', ?, '+254712345678', 'KE', 'KES', ?, ?, ?, ?, 'u', 'h')",
+    ).run('b', 700, 'failed', 2000, 2000);
+    db.close();
+    ledger = Ledger.open(old);
+    expect(ledger.spentSince('sandbox', 'sandbox', 'KES', 0)).toBe(500);
+  });
+
   it('counts attempts and keeps the first attempt time', () => {
     const { row } = created(ledger.claim(tx(), 1000));
     // The claim counts the first attempt: its request follows at once.

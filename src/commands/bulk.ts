@@ -1,0 +1,604 @@
+// `airtime send --file` and `airtime validate --file`: a list paid once and only once.
+//
+// 1. Validate every row (same rules as a single send) before anything is sent.
+// 2. Name the batch (--batch, or the file's digest) and each row's key (its `key` column, or the
+//    batch and the row's own content), so a re-run finds the same keys and resumes.
+// 3. Refuse what would pay twice or too much: rows matching payments of the last 24 hours in a new
+//    batch (REPEAT_PAYMENT, unless --new), and the caps.
+// 4. Send the rows with a bounded pool, a shared rate limit, and the single-send engine, which
+//    gives every row the ledger's guarantees.
+import { once } from 'node:events';
+import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import type { SendAnswer } from '../at/client.js';
+import { checkFile, type FileCheck, type RowProblem, type ValidRow } from '../bulk/check.js';
+import { detectFormat, type FileFormat } from '../bulk/reader.js';
+import type { Settings } from '../config.js';
+import { environmentFor, requireCredentials, transactionDeps, type Context } from '../context.js';
+import { batchIdFromContent, parseBatchName, retryKey, rowKey } from '../core/batch.js';
+import { marketByCurrency, type Market } from '../core/countries.js';
+import { AirtimeError, EXIT } from '../core/errors.js';
+import { checkRunTotals } from '../core/limits.js';
+import { formatAmount, formatMoney, formatUnits4, parseReportedMoney } from '../core/money.js';
+import { RateLimiter } from '../core/rate.js';
+import { batchExists, batchTransactions, recentPayment, type Scope } from '../ledger/batches.js';
+import type { ClaimOutcome, Ledger, StoredTransaction } from '../ledger/ledger.js';
+import { onInterrupt } from '../signals.js';
+import { claimTransactions, resultFromRow, sendClaimed, type TransactionRequest, type TransactionResult } from '../transaction.js';
+import { createProgress } from '../ui/progress.js';
+
+export interface BulkOptions {
+  file: string;
+  batch?: string | undefined;
+  country?: string | undefined;
+  yes?: boolean | undefined;
+  dryRun?: boolean | undefined;
+  skipInvalid?: boolean | undefined;
+  allowDuplicates?: boolean | undefined;
+  new?: boolean | undefined;
+  retryFailed?: boolean | undefined;
+  force?: boolean | undefined;
+  concurrency?: number | undefined;
+  rate?: number | undefined;
+  report?: string | undefined;
+  retries?: number | undefined;
+  timeout?: number | undefined;
+  maxNumRetry?: number | undefined;
+}
+
+/** One line of the result: the contract's `rows[]` entry. */
+export interface BulkRow {
+  row: number;
+  phoneNumber: string | null;
+  amount: string | null;
+  currency: string | null;
+  reference: string | null;
+  state: string;
+  requestId: string | null;
+  idempotencyKey: string | null;
+  errorMessage: string | null;
+}
+
+export interface BulkSummary {
+  batchId: string;
+  file: string;
+  total: number;
+  sent: number;
+  failed: number;
+  unknown: number;
+  replayed: number;
+  skipped: number;
+  /** Amounts accepted, per currency (the contract's `totals`). */
+  totals: Record<string, string>;
+  /** Rows that made no request because the batch was already complete. */
+  alreadyComplete: boolean;
+  interrupted: NodeJS.Signals | null;
+  /** How to resume after an interruption. */
+  resumeCommand: string;
+  elapsedMs: number;
+  exitCode: number;
+}
+
+export type BulkOutcome =
+  | { kind: 'dry-run'; batchId: string; check: FileCheck; repeats: RepeatMatch[] }
+  | { kind: 'declined' }
+  | { kind: 'done'; summary: BulkSummary; rows: () => Generator<BulkRow>; failures: BulkRow[] };
+
+export interface RepeatMatch {
+  row: number;
+  phoneNumber: string;
+  amount: string;
+  currency: string;
+  matchedKey: string;
+  matchedBatch: string | null;
+  matchedAt: number;
+}
+
+export interface ValidateFileResult {
+  check: FileCheck;
+}
+
+const INTERRUPTED = Symbol('interrupted');
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** `airtime validate --file`: the validation pass on its own. No credentials, no network. */
+export async function validateFile(options: { file: string; country?: string | undefined }, ctx: Context): Promise<ValidateFileResult> {
+  const settings = await ctx.settings({ country: options.country });
+  const input = await openInput(options.file, ctx);
+  try {
+    const check = await checkFile(input.path, input.format, { country: settings.defaultCountry, perRecipient: settings.limits.perRecipient });
+    return { check };
+  } finally {
+    input.cleanup();
+  }
+}
+
+export async function sendFile(options: BulkOptions, ctx: Context): Promise<BulkOutcome> {
+  // Off a terminal nobody can confirm: a script must say --yes, so a stray run pays nobody.
+  if (!options.dryRun && !options.yes && !ctx.output.interactive) {
+    throw new AirtimeError('USAGE', 'a bulk send off a terminal needs --yes (or --dry-run to check it first)', {
+      hint: `e.g. airtime send --file ${options.file} --yes`,
+    });
+  }
+  const settings = await ctx.settings({
+    country: options.country,
+    timeout: options.timeout,
+    retries: options.retries,
+    maxNumRetry: options.maxNumRetry,
+    concurrency: options.concurrency,
+    rate: options.rate,
+  });
+  const batchName = options.batch === undefined ? undefined : parseBatchName(options.batch);
+  const started = ctx.clock.now();
+  const input = await openInput(options.file, ctx);
+  try {
+    // Pass 1: validate everything, and note rows that repeat recent payments.
+    const environment = environmentFor(settings);
+    const scope: Scope | undefined =
+      settings.username && environment ? { account: settings.username, environment } : undefined;
+    const readLedger = scope ? await ctx.readLedger(settings) : null;
+    const repeats: RepeatMatch[] = [];
+    let repeatCount = 0;
+    const since = ctx.clock.now() - DAY_MS;
+    const check = await checkFile(input.path, input.format, {
+      country: settings.defaultCountry,
+      perRecipient: settings.limits.perRecipient,
+      onValidRow: (row) => {
+        if (!readLedger || !scope) return;
+        const match = recentPayment(readLedger, scope, {
+          phoneNumber: row.recipient.phoneNumber,
+          currency: row.recipient.market.currency,
+          amountMinor: row.recipient.amountMinor,
+        }, since);
+        if (!match) return;
+        repeatCount += 1;
+        if (repeats.length < 50) {
+          repeats.push({
+            row: row.row,
+            phoneNumber: match.phoneNumber,
+            amount: formatAmount(row.recipient.amountMinor, row.recipient.market),
+            currency: match.currency,
+            matchedKey: match.idempotencyKey,
+            matchedBatch: match.batchId,
+            matchedAt: match.createdAt,
+          });
+        }
+      },
+    });
+    refuseBadFile(check, options);
+    const batchId = batchName ?? batchIdFromContent(check.sha256);
+    if (options.dryRun) return { kind: 'dry-run', batchId, check, repeats };
+
+    const client = await ctx.client(settings);
+    const ledger = await ctx.ledger(settings);
+    const account = requireCredentials(settings).username;
+    const sendScope: Scope = { account, environment: client.environment };
+    const resuming = batchExists(ledger, sendScope, batchId);
+    if (!resuming && repeatCount > 0 && !options.new) throw repeatPayment(repeats, repeatCount, batchId);
+
+    const toSend = unsentTotals(check.totals, ledger, sendScope, batchId, Boolean(options.retryFailed));
+    checkRunTotals(toSend, settings.limits.perRun);
+    checkDailyCaps(toSend, ledger, sendScope, settings, ctx.clock.now());
+
+    if (ctx.output.interactive && !options.yes) {
+      const confirmed = await confirmBatch(ctx, client, check, toSend, batchId, resuming);
+      if (!confirmed) return { kind: 'declined' };
+    }
+
+    return await dispatch({ options, ctx, settings, client, ledger, scope: sendScope, check, batchId, input, started });
+  } finally {
+    input.cleanup();
+  }
+}
+
+interface DispatchArgs {
+  options: BulkOptions;
+  ctx: Context;
+  settings: Settings;
+  client: Awaited<ReturnType<Context['client']>>;
+  ledger: Ledger;
+  scope: Scope;
+  check: FileCheck;
+  batchId: string;
+  input: Input;
+  started: number;
+}
+
+/** Pass 2: each valid row through the send engine, a bounded number at a time. */
+async function dispatch(args: DispatchArgs): Promise<BulkOutcome> {
+  const { options, ctx, settings, client, ledger, scope, check, batchId, input } = args;
+  const limiter = new RateLimiter(ctx.clock, settings.rate);
+  // Every request of the batch passes the shared limiter; a 429 pauses them all.
+  const limitedClient = {
+    environment: client.environment,
+    send: async (request: Parameters<typeof client.send>[0]): Promise<SendAnswer> => {
+      await limiter.take();
+      const answer = await client.send(request);
+      if (answer.kind === 'transient' && answer.httpStatus === 429) {
+        limiter.pause(answer.retryAfterMs ?? Math.max(settings.retryDelayMs, 1000));
+      }
+      return answer;
+    },
+  };
+  const controller = new AbortController();
+  let interrupted: NodeJS.Signals | null = null;
+  let fatal: unknown;
+  const resumeCommand = resumeCommandFor(options, batchId);
+  const unregister = onInterrupt((signal) => {
+    interrupted = signal;
+    controller.abort();
+    ctx.output.info(`\nstopping: waiting for the requests in flight (press Ctrl-C again to quit at once)`);
+  });
+  const deps = transactionDeps(ctx, settings, limitedClient, ledger, { signal: controller.signal });
+  const counts = { done: 0, sent: 0, failed: 0, unknown: 0, replayed: 0, skipped: check.invalidCount };
+  const accepted = new Map<string, number>();
+  const progress = createProgress(ctx.output, check.validCount);
+  const inFlight = new Set<Promise<void>>();
+
+  const record = (result: TransactionResult, row: ValidRow) => {
+    counts.done += 1;
+    if (result.replayed) counts.replayed += 1;
+    if (result.state === 'sent' || result.state === 'delivered') {
+      counts.sent += 1;
+      accepted.set(result.currency, (accepted.get(result.currency) ?? 0) + row.recipient.amountMinor);
+    } else if (result.state === 'failed') counts.failed += 1;
+    else counts.unknown += 1;
+    progress.update(counts);
+  };
+
+  const requestFor = (row: ValidRow): TransactionRequest => ({
+    recipient: row.recipient,
+    idempotencyKey: keyForRow(row, batchId, ledger, scope, Boolean(options.retryFailed)),
+    batchId,
+    reference: row.reference ?? undefined,
+    rowNumber: row.row,
+    maxNumRetry: settings.maxNumRetry,
+    force: options.force,
+  });
+
+  const sendRow = async (row: ValidRow, request: TransactionRequest, claim: ClaimOutcome) => {
+    try {
+      record(await sendClaimed(request, claim, deps), row);
+    } catch (error) {
+      if (error instanceof AirtimeError && (error.code === 'IDEMPOTENCY_CONFLICT' || error.code === 'LIMIT_EXCEEDED')) {
+        // This row cannot be sent as it stands; the rest of the batch is unaffected (a cap reached
+        // mid-batch by another sender stops dispatching, below).
+        counts.done += 1;
+        counts.skipped += 1;
+        ctx.output.warn(`row ${row.row}: ${error.message}`);
+        if (error.code === 'LIMIT_EXCEEDED') controller.abort();
+        return;
+      }
+      fatal ??= error;
+      controller.abort();
+    }
+  };
+
+  // Rows wait in `ready` until a slot frees. Whatever is ready when slots free up is claimed in
+  // one commit (one wait for the disk for the group), then each row's request leaves at once.
+  const ready: ValidRow[] = [];
+  let wakeScan: (() => void) | undefined;
+  let pumpScheduled = false;
+  const pump = () => {
+    pumpScheduled = false;
+    const free = settings.concurrency - inFlight.size;
+    if (!controller.signal.aborted && free > 0 && ready.length > 0) {
+      const group = ready.splice(0, free);
+      const requests = group.map(requestFor);
+      let claims: ClaimOutcome[] = [];
+      try {
+        claims = claimTransactions(requests, deps);
+      } catch (error) {
+        fatal ??= error;
+        controller.abort();
+      }
+      claims.forEach((claim, i) => {
+        const task: Promise<void> = sendRow(group[i] as ValidRow, requests[i] as TransactionRequest, claim).finally(() => {
+          inFlight.delete(task);
+          schedulePump();
+        });
+        inFlight.add(task);
+      });
+    }
+    wakeScan?.();
+  };
+  const schedulePump = () => {
+    if (pumpScheduled) return;
+    pumpScheduled = true;
+    setImmediate(pump);
+  };
+
+  try {
+    await checkFile(input.path, input.format, {
+      country: settings.defaultCountry,
+      perRecipient: settings.limits.perRecipient,
+      onValidRow: async (row) => {
+        if (controller.signal.aborted) throw INTERRUPTED;
+        ready.push(row);
+        schedulePump();
+        while (ready.length >= settings.concurrency && !controller.signal.aborted) {
+          await new Promise<void>((resolve) => {
+            wakeScan = resolve;
+          });
+        }
+      },
+    });
+    // The file is read; send what is still waiting, then wait for the last answers.
+    for (;;) {
+      const waiting = ready.length > 0 && !controller.signal.aborted;
+      if (!waiting && inFlight.size === 0) break;
+      if (waiting && inFlight.size < settings.concurrency) {
+        schedulePump();
+        await new Promise<void>((resolve) => setImmediate(resolve));
+      } else {
+        await Promise.race(inFlight);
+      }
+    }
+  } catch (error) {
+    if (error !== INTERRUPTED) fatal ??= error;
+  } finally {
+    // In-flight requests finish (each bounded by the timeout): the ledger is left consistent.
+    await Promise.allSettled([...inFlight]);
+    unregister();
+    progress.stop();
+  }
+  if (fatal) throw fatal;
+
+  const notDispatched = check.validCount - counts.done;
+  counts.skipped += Math.max(0, notDispatched);
+  const summary: BulkSummary = {
+    batchId,
+    file: options.file,
+    total: check.total,
+    sent: counts.sent,
+    failed: counts.failed,
+    unknown: counts.unknown,
+    replayed: counts.replayed,
+    skipped: counts.skipped,
+    totals: Object.fromEntries(
+      [...accepted].map(([currency, minor]) => {
+        const market = marketByCurrency(currency);
+        return [currency, market ? formatAmount(minor, market) : String(minor)];
+      }),
+    ),
+    alreadyComplete: !interrupted && counts.replayed === check.validCount && check.validCount > 0,
+    interrupted,
+    resumeCommand,
+    elapsedMs: ctx.clock.now() - args.started,
+    exitCode: bulkExitCode(interrupted, counts),
+  };
+  const rows = () => batchRows(ledger, scope, batchId, check.invalid);
+  const failures: BulkRow[] = [];
+  for (const row of rows()) {
+    if (row.state === 'failed' || row.state === 'unknown' || row.state === 'invalid') failures.push(row);
+    if (failures.length >= 20) break;
+  }
+  if (options.report) await writeReport(options.report, rows());
+  return { kind: 'done', summary, rows, failures };
+}
+
+/** The contract's precedence: 130/143 over 5 over 3 over 1 over 0. */
+export function bulkExitCode(
+  interrupted: NodeJS.Signals | null,
+  counts: { sent: number; failed: number; unknown: number; skipped: number },
+): number {
+  if (interrupted) return interrupted === 'SIGTERM' ? EXIT.SIGTERM : EXIT.SIGINT;
+  if (counts.unknown > 0) return EXIT.UNKNOWN;
+  const notSent = counts.failed + counts.skipped;
+  if (counts.sent > 0 && notSent > 0) return EXIT.PARTIAL;
+  if (counts.sent === 0 && notSent > 0) return EXIT.FAILED;
+  return EXIT.OK;
+}
+
+/**
+ * The row's key: its `key` column, else derived from the batch and its content. With
+ * --retry-failed a failed row gets the next fresh key (its old one is spent: AT would answer
+ * "duplicate" within the window, and pay it again after, unannounced).
+ */
+function keyForRow(row: ValidRow, batchId: string, ledger: Ledger, scope: Scope, retryFailed: boolean): string {
+  const base =
+    row.key ??
+    rowKey(batchId, {
+      phoneNumber: row.recipient.phoneNumber,
+      amountMinor: row.recipient.amountMinor,
+      currency: row.recipient.market.currency,
+      reference: row.reference,
+      occurrence: row.occurrence,
+    });
+  if (!retryFailed) return base;
+  for (let attempt = 0; ; attempt += 1) {
+    const key = attempt === 0 ? base : retryKey(base, attempt);
+    const existing = ledger.byKey(scope.account, scope.environment, key);
+    if (!existing || existing.state !== 'failed') return key;
+  }
+}
+
+/** Minor units still to send per market: the file's valid rows less what the batch already recorded. */
+function unsentTotals(totals: Map<Market, number>, ledger: Ledger, scope: Scope, batchId: string, retryFailed: boolean): Map<Market, number> {
+  const recorded = new Map<string, number>();
+  for (const row of latestPerRow(batchTransactions(ledger, scope, batchId))) {
+    if (row.state === 'failed' && retryFailed) continue;
+    recorded.set(row.currency, (recorded.get(row.currency) ?? 0) + row.amountMinor);
+  }
+  const unsent = new Map<Market, number>();
+  for (const [market, total] of totals) {
+    const left = total - (recorded.get(market.currency) ?? 0);
+    if (left > 0) unsent.set(market, left);
+  }
+  return unsent;
+}
+
+function checkDailyCaps(toSend: Map<Market, number>, ledger: Ledger, scope: Scope, settings: Settings, now: number): void {
+  for (const [market, amount] of toSend) {
+    const cap = settings.limits.daily[market.currency];
+    if (cap === undefined) continue;
+    const spent = ledger.spentSince(scope.account, scope.environment, market.currency, now - DAY_MS);
+    if (spent + amount > cap) {
+      throw new AirtimeError(
+        'LIMIT_EXCEEDED',
+        `this batch sends ${formatMoney(amount, market)}; with ${formatMoney(spent, market)} in the last 24 hours that passes limits.daily.${market.currency} (${formatMoney(cap, market)})`,
+        { hint: `nothing was sent; raise limits.daily.${market.currency} in your config if this is intended` },
+      );
+    }
+  }
+}
+
+function refuseBadFile(check: FileCheck, options: BulkOptions): void {
+  if (check.total === 0) throw new AirtimeError('INVALID_FILE', `${options.file} has no rows`);
+  if (check.invalidCount > 0 && !options.skipInvalid) {
+    const listed = check.invalid.slice(0, 10).map(describeProblem).join('; ');
+    throw new AirtimeError(
+      'INVALID_FILE',
+      `${check.invalidCount} of ${check.total} rows are invalid, so nothing was sent: ${listed}${check.invalidCount > 10 ? '; …' : ''}`,
+      {
+        hint: 'fix them, or pass --skip-invalid to send the valid rows; `airtime validate --file` lists them all',
+        details: { invalid: check.invalid },
+      },
+    );
+  }
+  if (check.duplicateCount > 0 && !options.allowDuplicates) {
+    const listed = check.duplicates.slice(0, 10).map((d) => `row ${d.row} repeats row ${d.firstRow}`).join('; ');
+    throw new AirtimeError('DUPLICATE_ROWS', `${check.duplicateCount} row(s) repeat an earlier row's phone, amount and currency: ${listed}`, {
+      hint: 'give them distinct key or reference values, or pass --allow-duplicates to pay each of them',
+      details: { duplicates: check.duplicates },
+    });
+  }
+}
+
+export function describeProblem(problem: RowProblem): string {
+  return `row ${problem.row}${problem.line === null ? '' : ` (line ${problem.line})`}: ${problem.errors.map((e) => e.message).join(', ')}`;
+}
+
+function repeatPayment(repeats: RepeatMatch[], count: number, batchId: string): AirtimeError {
+  const listed = repeats
+    .slice(0, 5)
+    .map((r) => `row ${r.row} (${r.currency} ${r.amount} to ${r.phoneNumber}, already in ${r.matchedBatch ? `batch ${r.matchedBatch}` : `send ${r.matchedKey}`})`)
+    .join('; ');
+  return new AirtimeError(
+    'REPEAT_PAYMENT',
+    `${count} row(s) of this new batch (${batchId}) pay the same phone, amount and currency as a payment of the last 24 hours: ${listed}${count > 5 ? '; …' : ''}`,
+    { hint: 'nothing was sent; pass --new to pay them again on purpose', details: { repeats } },
+  );
+}
+
+async function confirmBatch(
+  ctx: Context,
+  client: Awaited<ReturnType<Context['client']>>,
+  check: FileCheck,
+  toSend: Map<Market, number>,
+  batchId: string,
+  resuming: boolean,
+): Promise<boolean> {
+  const answer = await client.balance();
+  const money = answer.kind === 'ok' ? parseReportedMoney(answer.balance) : null;
+  const balance = money ? `${money.currency} ${formatUnits4(money.units4, true)}` : 'unavailable';
+  const totals = [...toSend].map(([market, minor]) => formatMoney(minor, market)).join(', ') || 'nothing new';
+  ctx.output.info(
+    `${resuming ? 'Resuming' : 'Sending'} batch ${batchId}: ${check.validCount} row(s), ${totals}, on ${client.environment}. Account balance: ${balance}.`,
+  );
+  return ctx.prompter.confirm(client.environment === 'live' ? ctx.output.err.bold.red('Send real airtime now?') : 'Send now?', false);
+}
+
+function resumeCommandFor(options: BulkOptions, batchId: string): string {
+  const flags = [
+    options.skipInvalid && '--skip-invalid',
+    options.allowDuplicates && '--allow-duplicates',
+    options.retryFailed && '--retry-failed',
+  ].filter(Boolean);
+  const file = /^[\w./-]+$/.test(options.file) ? options.file : `'${options.file.replace(/'/g, `'\\''`)}'`;
+  return ['airtime send --file', file, '--batch', batchId, '--yes', ...flags].join(' ');
+}
+
+/** The batch's rows in row order, from the ledger (the source of truth), with the invalid ones. */
+function* batchRows(ledger: Ledger, scope: Scope, batchId: string, invalid: RowProblem[]): Generator<BulkRow> {
+  let next = 0;
+  const invalidRow = (problem: RowProblem): BulkRow => ({
+    row: problem.row,
+    phoneNumber: null,
+    amount: null,
+    currency: null,
+    reference: null,
+    state: 'invalid',
+    requestId: null,
+    idempotencyKey: null,
+    errorMessage: problem.errors.map((e) => e.message).join(', '),
+  });
+  for (const row of latestPerRow(batchTransactions(ledger, scope, batchId))) {
+    while (next < invalid.length && (invalid[next]?.row ?? 0) < (row.rowNumber ?? 0)) yield invalidRow(invalid[next++] as RowProblem);
+    const result = resultFromRow(row, false);
+    yield {
+      row: row.rowNumber ?? 0,
+      phoneNumber: row.phoneNumber,
+      amount: result.amount,
+      currency: row.currency,
+      reference: row.reference,
+      state: row.state,
+      requestId: row.requestId,
+      idempotencyKey: row.idempotencyKey,
+      errorMessage: row.errorMessage,
+    };
+  }
+  while (next < invalid.length) yield invalidRow(invalid[next++] as RowProblem);
+}
+
+/** Rows come ordered by row number, retries last: keep the last of each row. */
+function* latestPerRow(rows: Iterable<StoredTransaction>): Generator<StoredTransaction> {
+  let held: StoredTransaction | undefined;
+  for (const row of rows) {
+    if (held && held.rowNumber !== row.rowNumber) yield held;
+    held = row;
+  }
+  if (held) yield held;
+}
+
+async function writeReport(path: string, rows: Iterable<BulkRow>): Promise<void> {
+  const jsonl = path.endsWith('.jsonl') || path.endsWith('.ndjson');
+  const file = createWriteStream(path, { mode: 0o600 });
+  await once(file, 'open').catch((error: NodeJS.ErrnoException) => {
+    throw new AirtimeError('USAGE', `cannot write the report ${path}: ${error.code ?? error.message}`);
+  });
+  const columns = ['row', 'phoneNumber', 'amount', 'currency', 'reference', 'state', 'requestId', 'idempotencyKey', 'errorMessage'] as const;
+  const write = async (line: string) => {
+    if (!file.write(`${line}\n`)) await once(file, 'drain');
+  };
+  if (!jsonl) await write(columns.join(','));
+  for (const row of rows) {
+    await write(jsonl ? JSON.stringify(row) : columns.map((c) => csvCell(row[c])).join(','));
+  }
+  file.end();
+  await once(file, 'finish');
+}
+
+function csvCell(value: string | number | null): string {
+  if (value === null) return '';
+  const text = String(value);
+  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+interface Input {
+  path: string;
+  format: FileFormat;
+  cleanup(): void;
+}
+
+/**
+ * The file to read twice (validate, then send). Standard input can be read only once, so it is
+ * first copied to a private temporary file, streamed, never held in memory.
+ */
+async function openInput(file: string, ctx: Context): Promise<Input> {
+  if (file !== '-') {
+    try {
+      return { path: file, format: await detectFormat(file), cleanup: () => {} };
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      throw new AirtimeError('INVALID_FILE', `cannot read ${file}: ${code === 'ENOENT' ? 'no such file' : (code ?? String(error))}`);
+    }
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'airtime-stdin-'));
+  const path = join(dir, 'input');
+  await pipeline(ctx.output.streams.stdin, createWriteStream(path, { mode: 0o600 }));
+  return { path, format: await detectFormat(path), cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+

@@ -1,0 +1,52 @@
+// Ledger queries for bulk sends: whether a batch exists, its rows, and recent payments a new file
+// would repeat.
+import { toTransaction, type Environment, type Ledger, type StoredTransaction } from './ledger.js';
+
+export interface Scope {
+  account: string;
+  environment: Environment;
+}
+
+export function batchExists(ledger: Ledger, scope: Scope, batchId: string): boolean {
+  return ledger.withRead((db) =>
+    Boolean(
+      db
+        .prepare('SELECT 1 FROM transactions WHERE batch_id = ? AND account = ? AND environment = ? LIMIT 1')
+        .get(batchId, scope.account, scope.environment),
+    ),
+  );
+}
+
+/** A batch's transactions in row order; a row resent with --retry-failed has its latest last. */
+export function* batchTransactions(ledger: Ledger, scope: Scope, batchId: string): Generator<StoredTransaction> {
+  const rows = ledger.withRead((db) =>
+    db
+      .prepare('SELECT * FROM transactions WHERE batch_id = ? AND account = ? AND environment = ? ORDER BY row_number, id')
+      .iterate(batchId, scope.account, scope.environment),
+  );
+  for (const row of rows) yield toTransaction(row as Record<string, unknown>);
+}
+
+/**
+ * The most recent transaction of this account and environment, since `since`, paying this phone
+ * this amount in this currency and accepted or possibly accepted (sent, delivered, pending,
+ * unknown): what a new file must not pay again by mistake.
+ */
+export function recentPayment(
+  ledger: Ledger,
+  scope: Scope,
+  payment: { phoneNumber: string; currency: string; amountMinor: number },
+  since: number,
+): StoredTransaction | undefined {
+  const row = ledger.withRead((db) =>
+    db
+      .prepare(
+        `SELECT * FROM transactions
+         WHERE phone_number = ? AND currency = ? AND amount_minor = ? AND created_at > ?
+           AND account = ? AND environment = ? AND state IN ('sent', 'delivered', 'pending', 'unknown')
+         ORDER BY created_at DESC LIMIT 1`,
+      )
+      .get(payment.phoneNumber, payment.currency, payment.amountMinor, since, scope.account, scope.environment),
+  );
+  return row === undefined ? undefined : toTransaction(row as Record<string, unknown>);
+}

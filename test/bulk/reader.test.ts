@@ -1,0 +1,109 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { checkFile } from '../../src/bulk/check.js';
+import { csvLines, detectFormat, fieldName, readRows, type RawRow } from '../../src/bulk/reader.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'reader-'));
+let n = 0;
+function file(content: string | Buffer, ext = ''): string {
+  const path = join(dir, `f${(n += 1)}${ext}`);
+  writeFileSync(path, content);
+  return path;
+}
+
+async function rows(path: string): Promise<RawRow[]> {
+  const out: RawRow[] = [];
+  for await (const row of readRows(path, await detectFormat(path)).rows) out.push(row);
+  return out;
+}
+
+describe('readRows', () => {
+  it('reads CSV with a BOM, CRLF, quoted fields, blank lines and any header spelling', async () => {
+    const path = file('\uFEFFPhone Number,AMOUNT,currency,Reference,notes\r\n"+254 712 345 678",50,KES,"a, ""quoted"" ref",x\r\n\r\n,,,,\r\n+256701234567,500,,,\r\n', '.csv');
+    expect(await rows(path)).toEqual([
+      { row: 1, line: null, phone: '+254 712 345 678', amount: '50', currency: 'KES', reference: 'a, "quoted" ref' },
+      { row: 2, line: null, phone: '+256701234567', amount: '500' },
+    ]);
+    // Lines are looked up only for the rows an error report names.
+    expect(await csvLines(path, [2])).toEqual(new Map([[2, 5]]));
+  });
+
+  it('reads a JSON array and JSON lines, and sniffs the format without an extension', async () => {
+    const array = file(' [\n {"phone":"+254712345678","amount":50},\n {"phoneNumber":"+256701234567","amount":"500","key":"k-1"}\n]\n');
+    expect(await detectFormat(array)).toBe('json');
+    expect(await rows(array)).toEqual([
+      { row: 1, line: 2, phone: '+254712345678', amount: 50 },
+      { row: 2, line: 3, phone: '+256701234567', amount: '500', key: 'k-1' },
+    ]);
+    const lines = file('{"phone":"+254712345678","amount":50}\n\n[1]\nnot json\n{"phone":"+27821234567","amount":10}');
+    expect(await detectFormat(lines)).toBe('jsonl');
+    expect(await rows(lines)).toEqual([
+      { row: 1, line: 1, phone: '+254712345678', amount: 50 },
+      { row: 2, line: 3, unreadable: expect.stringContaining('must be an object') },
+      { row: 3, line: 4, unreadable: 'this line is not JSON' },
+      { row: 4, line: 5, phone: '+27821234567', amount: 10 },
+    ]);
+  });
+
+  it('keeps strings with brackets, braces, commas and escapes whole in a JSON array', async () => {
+    const path = file('[{"phone":"+254712345678","amount":50,"reference":"a],}{\\"[,"}]', '.json');
+    expect((await rows(path))[0]?.reference).toBe('a],}{"[,');
+  });
+
+  it.each([
+    ['{"not":"an array"}', '.json', 'must hold an array'],
+    ['[{"phone":"+254712345678"', '.json', 'not closed'],
+    ['[{"phone":1},] x', '.json', 'after the closing'],
+    ['[{"phone": nope}]', '.json', 'not valid JSON'],
+    ['name,value\nx,1\n', '.csv', 'phone (or phoneNumber) column'],
+    ['phone,amount\n"+254712345678,50\n', '.csv', 'cannot be read'],
+  ])('refuses %j as a whole file (INVALID_FILE)', async (content, ext, fragment) => {
+    await expect(rows(file(content, ext))).rejects.toMatchObject({ code: 'INVALID_FILE', message: expect.stringContaining(fragment) });
+  });
+
+  it('maps header spellings to the contract names', () => {
+    expect(['phone', 'phoneNumber', 'phone_number', 'Phone Number', 'amount', 'Currency', 'currencyCode', 'key', 'idempotency_key', 'ref'].map(fieldName)).toEqual([
+      'phone', 'phone', 'phone', 'phone', 'amount', 'currency', 'currency', 'key', 'key', 'reference',
+    ]);
+    expect(fieldName('notes')).toBeUndefined();
+  });
+});
+
+describe('checkFile', () => {
+  it('finds invalid rows, duplicates and key conflicts, and totals the valid rows in minor units', async () => {
+    const path = file(
+      [
+        'phone,amount,currency,key,reference',
+        '+254712345678,50,,,',
+        '+254712345678,50,,,', // duplicate of row 1
+        '+254712345678,50,,,again', // distinct reference: not a duplicate
+        '+254202345678,50,,,', // landline
+        '+256701234567,500.5,,,', // UGX has no decimals
+        '+254712345679,10,,k1,',
+        '+254712345670,20,,k1,', // k1 names another send
+        '+255712345678,1000,KES,,', // currency mismatch
+      ].join('\n'),
+      '.csv',
+    );
+    const check = await checkFile(path, 'csv', { perRecipient: {} });
+    expect(check.total).toBe(8);
+    expect(check.invalid.map((p) => [p.row, p.line, p.errors[0]?.code])).toEqual([
+      [4, 5, 'INVALID_PHONE'],
+      [5, 6, 'INVALID_AMOUNT'],
+      [7, 8, 'IDEMPOTENCY_CONFLICT'],
+      [8, 9, 'CURRENCY_MISMATCH'],
+    ]);
+    expect(check.duplicates).toEqual([{ row: 2, firstRow: 1 }]);
+    expect(check.validCount).toBe(4);
+    expect([...check.totals].map(([m, v]) => [m.currency, v])).toEqual([['KES', 5000 + 5000 + 5000 + 1000]]);
+  });
+
+  it('numbers occurrences of repeated rows so each gets its own key', async () => {
+    const path = file('phone,amount\n+254712345678,50\n+254712345678,50\n+254712345678,50\n', '.csv');
+    const occurrences: number[] = [];
+    await checkFile(path, 'csv', { perRecipient: {}, onValidRow: (row) => void occurrences.push(row.occurrence) });
+    expect(occurrences).toEqual([1, 2, 3]);
+  });
+});

@@ -1,0 +1,391 @@
+// Bulk sends end to end: the built binary, files on disk, the emulator counting acceptances, and
+// real kills and interrupts.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { Emulator } from '../../src/emulator/server.js';
+import {
+  FAST,
+  collect,
+  ledgerPath,
+  makeSandbox,
+  parseJson,
+  runCli,
+  runInTerminal,
+  spawnCli,
+  waitFor,
+  writeUserConfig,
+  type CliResult,
+  type Sandbox,
+} from '../helpers/cli.js';
+import { emulator, emulatorEnv } from '../helpers/emulator.js';
+import { readLedger } from '../helpers/ledger.js';
+
+function fastSandbox(config: Record<string, unknown> = {}): Sandbox {
+  const sandbox = makeSandbox();
+  writeUserConfig(sandbox, { ...FAST, ...config });
+  return sandbox;
+}
+
+/** Kenyan mobile numbers +254712340001, +254712340002, … */
+function phone(i: number): string {
+  return `+25471234${String(i).padStart(4, '0')}`;
+}
+
+function csv(sandbox: Sandbox, name: string, rows: string[][], header = 'phone,amount,currency,reference'): string {
+  const path = join(sandbox.cwd, name);
+  writeFileSync(path, `${[header, ...rows.map((r) => r.join(','))].join('\n')}\n`);
+  return name;
+}
+
+function numbered(count: number, amount = '10'): string[][] {
+  return Array.from({ length: count }, (_, i) => [phone(i + 1), amount, '', `r${i + 1}`]);
+}
+
+/** Every row of the batch accepted exactly once by the emulator, and none missing. */
+function expectEachOnce(emu: Emulator, sandbox: Sandbox, batchId: string, rows: number): void {
+  const ledger = readLedger(ledgerPath(sandbox)).filter((r) => r.batch_id === batchId);
+  expect(ledger).toHaveLength(rows);
+  const counts = emu.acceptancesByKey();
+  for (const row of ledger) expect(counts.get(row.idempotency_key), `row ${String(row.row_number)}`).toBe(1);
+  const batchAcceptances = emu.state().accepted.filter((a) => a.idempotencyKey?.startsWith(`${batchId}:`));
+  expect(batchAcceptances).toHaveLength(rows);
+  for (const row of ledger) expect(['sent', 'delivered', 'unknown']).toContain(row.state);
+}
+
+const rowsOf = (result: CliResult) => parseJson(result).rows as Record<string, unknown>[];
+
+describe('airtime send --file', () => {
+  it('sends a mixed-country file in full, with the contract JSON', async () => {
+    const emu = await emulator();
+    const sandbox = fastSandbox();
+    const file = csv(sandbox, 'mixed.csv', [
+      ['+254712345678', '50', 'KES', 'ke'],
+      ['+256701234567', '500', '', 'ug'],
+      ['+255712345678', '1000.50', 'TZS', 'tz'],
+      ['+2348034567890', '100', '', 'ng'],
+      ['+27821234567', '10', '', 'za'],
+    ]);
+    const result = await runCli(['send', '--file', file, '--batch', 'mixed', '--yes', '--json'], { sandbox, env: emulatorEnv(emu) });
+    expect(result.code).toBe(0);
+    const doc = parseJson(result);
+    expect(doc).toMatchObject({
+      ok: true,
+      batchId: 'mixed',
+      total: 5,
+      sent: 5,
+      failed: 0,
+      unknown: 0,
+      replayed: 0,
+      skipped: 0,
+      totals: { KES: '50.00', UGX: '500', TZS: '1000.50', NGN: '100.00', ZAR: '10.00' },
+    });
+    expect(rowsOf(result)[2]).toEqual({
+      row: 3,
+      phoneNumber: '+255712345678',
+      amount: '1000.50',
+      currency: 'TZS',
+      reference: 'tz',
+      state: 'sent',
+      requestId: expect.stringMatching(/^ATQid_/),
+      idempotencyKey: expect.stringMatching(/^mixed:/),
+      errorMessage: null,
+    });
+    expectEachOnce(emu, sandbox, 'mixed', 5);
+    // Piped: one summary line on stdout, no progress bar on stderr.
+    const human = await runCli(['send', '--file', file, '--batch', 'mixed', '--yes'], { sandbox, env: emulatorEnv(emu) });
+    expect(human.stdout.trim().split('\n')).toHaveLength(1);
+    expect(human.stdout).toContain('batch mixed: 5 sent, 0 failed, 0 unknown, 5 replayed');
+    expect(human.stderr).not.toContain('\r');
+  });
+
+  it('reads JSON arrays, JSON lines and stdin', async () => {
+    const emu = await emulator();
+    const sandbox = fastSandbox();
+    writeFileSync(join(sandbox.cwd, 'rows.json'), JSON.stringify([{ phoneNumber: phone(1), amount: 10 }, { phone: phone(2), amount: '20' }]));
+    writeFileSync(join(sandbox.cwd, 'rows.jsonl'), `{"phone":"${phone(3)}","amount":30}\n{"phone":"${phone(4)}","amount":40}\n`);
+    const json = await runCli(['send', '--file', 'rows.json', '--yes', '--json'], { sandbox, env: emulatorEnv(emu) });
+    expect(parseJson(json)).toMatchObject({ sent: 2, totals: { KES: '30.00' } });
+    const lines = await runCli(['send', '--file', 'rows.jsonl', '--yes', '--json'], { sandbox, env: emulatorEnv(emu) });
+    expect(parseJson(lines)).toMatchObject({ sent: 2, totals: { KES: '70.00' } });
+    const stdin = await runCli(['send', '--file', '-', '--batch', 'from-stdin', '--yes', '--json'], {
+      sandbox,
+      env: emulatorEnv(emu),
+      input: `phone,amount\n${phone(5)},50\n${phone(6)},60\n`,
+    });
+    expect(stdin.code).toBe(0);
+    expect(parseJson(stdin)).toMatchObject({ batchId: 'from-stdin', sent: 2 });
+    expect(emu.state().accepted).toHaveLength(6);
+  });
+
+  it('stops everything on an invalid row, listing row numbers and reasons; --skip-invalid sends the rest (exit 3)', async () => {
+    const emu = await emulator();
+    const sandbox = fastSandbox();
+    const file = csv(sandbox, 'bad.csv', [
+      [phone(1), '10', '', ''],
+      ['+254202345678', '10', '', ''],
+      [phone(3), '10.001', '', ''],
+      [phone(4), '10', '', ''],
+    ]);
+    const refused = await runCli(['send', '--file', file, '--yes', '--json'], { sandbox, env: emulatorEnv(emu) });
+    expect(refused.code).toBe(2);
+    const doc = parseJson(refused);
+    expect(doc).toMatchObject({ ok: false, error: { code: 'INVALID_FILE' } });
+    expect((doc.invalid as { row: number }[]).map((r) => r.row)).toEqual([2, 3]);
+    expect(refused.stderr).toContain('row 2 (line 3)');
+    expect(emu.state().sends).toHaveLength(0);
+
+    const skipped = await runCli(['send', '--file', file, '--yes', '--skip-invalid', '--json'], { sandbox, env: emulatorEnv(emu) });
+    expect(skipped.code).toBe(3);
+    expect(parseJson(skipped)).toMatchObject({ ok: false, total: 4, sent: 2, skipped: 2 });
+    expect(rowsOf(skipped).map((r) => [r.row, r.state])).toEqual([
+      [1, 'sent'],
+      [2, 'invalid'],
+      [3, 'invalid'],
+      [4, 'sent'],
+    ]);
+    expect(emu.state().accepted).toHaveLength(2);
+  });
+
+  it('refuses duplicate rows unless they differ by reference or --allow-duplicates is given', async () => {
+    const emu = await emulator();
+    const sandbox = fastSandbox();
+    const file = csv(sandbox, 'dup.csv', [
+      [phone(1), '10', '', ''],
+      [phone(2), '10', '', ''],
+      [phone(1), '10', '', ''],
+    ]);
+    const refused = await runCli(['send', '--file', file, '--yes', '--json'], { sandbox, env: emulatorEnv(emu) });
+    expect(refused.code).toBe(2);
+    expect(parseJson(refused)).toMatchObject({ error: { code: 'DUPLICATE_ROWS' }, duplicates: [{ row: 3, firstRow: 1 }] });
+    expect(emu.state().sends).toHaveLength(0);
+
+    const distinct = csv(sandbox, 'distinct.csv', [
+      [phone(1), '10', '', 'january'],
+      [phone(1), '10', '', 'february'],
+    ]);
+    expect((await runCli(['send', '--file', distinct, '--yes'], { sandbox, env: emulatorEnv(emu) })).code).toBe(0);
+
+    const allowed = await runCli(['send', '--file', file, '--yes', '--allow-duplicates', '--new', '--json'], { sandbox, env: emulatorEnv(emu) });
+    expect(allowed.code).toBe(0);
+    const keys = rowsOf(allowed).map((r) => r.idempotencyKey);
+    expect(new Set(keys).size).toBe(3);
+    expect(emu.state().accepted).toHaveLength(5);
+  });
+
+  it('ends a partial failure with exit 3, and resends failed rows only with --retry-failed, under new keys', async () => {
+    const poor = await emulator({ balance: 'KES 25' });
+    const sandbox = fastSandbox();
+    const file = csv(sandbox, 'pay.csv', numbered(3));
+    const partial = await runCli(['send', '--file', file, '--batch', 'p', '--yes', '--json', '--concurrency', '1'], {
+      sandbox,
+      env: emulatorEnv(poor),
+    });
+    expect(partial.code).toBe(3);
+    expect(parseJson(partial)).toMatchObject({ sent: 2, failed: 1 });
+    const failedRow = rowsOf(partial).find((r) => r.state === 'failed');
+    expect(failedRow).toMatchObject({ errorMessage: 'Insufficient Credit' });
+
+    const rich = await emulator();
+    const again = await runCli(['send', '--file', file, '--batch', 'p', '--yes', '--json'], { sandbox, env: emulatorEnv(rich) });
+    expect(again.code).toBe(3);
+    expect(rich.state().sends).toHaveLength(0); // failed rows are replayed, not resent
+
+    const retried = await runCli(['send', '--file', file, '--batch', 'p', '--yes', '--retry-failed', '--json'], { sandbox, env: emulatorEnv(rich) });
+    expect(retried.code).toBe(0);
+    expect(parseJson(retried)).toMatchObject({ sent: 3, failed: 0 });
+    expect(rich.state().accepted.map((a) => a.idempotencyKey)).toEqual([`${String(failedRow?.idempotencyKey)}~r1`]);
+  });
+
+  it('re-running a completed batch sends nothing and replays its results with a warning', async () => {
+    const emu = await emulator();
+    const sandbox = fastSandbox();
+    const file = csv(sandbox, 'done.csv', numbered(4));
+    const first = await runCli(['send', '--file', file, '--yes', '--json'], { sandbox, env: emulatorEnv(emu) });
+    const again = await runCli(['send', '--file', file, '--yes', '--json'], { sandbox, env: emulatorEnv(emu) });
+    expect(again.code).toBe(first.code);
+    expect(parseJson(again)).toMatchObject({ batchId: parseJson(first).batchId, sent: 4, replayed: 4 });
+    expect(again.stderr).toContain('was already complete: nothing was sent');
+    expect(emu.state().sends).toHaveLength(4);
+  });
+
+  it('refuses an edited copy of a paid file as REPEAT_PAYMENT, unless --new', async () => {
+    const emu = await emulator();
+    const sandbox = fastSandbox();
+    const rows = numbered(4);
+    const paid = csv(sandbox, 'november.csv', rows);
+    expect((await runCli(['send', '--file', paid, '--yes'], { sandbox, env: emulatorEnv(emu) })).code).toBe(0);
+    const edited = csv(sandbox, 'november-final.csv', [...rows.slice(0, 3), [phone(9), '10', '', 'new person']]);
+    const refused = await runCli(['send', '--file', edited, '--yes', '--json'], { sandbox, env: emulatorEnv(emu) });
+    expect(refused.code).toBe(2);
+    const doc = parseJson(refused);
+    expect(doc).toMatchObject({ error: { code: 'REPEAT_PAYMENT' } });
+    expect((doc.repeats as { row: number }[]).map((r) => r.row)).toEqual([1, 2, 3]);
+    expect(emu.state().sends).toHaveLength(4);
+    const renamed = await runCli(['send', '--file', paid, '--batch', 'renamed', '--yes'], { sandbox, env: emulatorEnv(emu) });
+    expect(renamed.code).toBe(2);
+    const onPurpose = await runCli(['send', '--file', edited, '--yes', '--new', '--json'], { sandbox, env: emulatorEnv(emu) });
+    expect(onPurpose.code).toBe(0);
+    expect(emu.state().accepted).toHaveLength(8);
+  });
+
+  it('refuses a batch over the daily cap before sending anything', async () => {
+    const emu = await emulator();
+    const sandbox = fastSandbox({ limits: { daily: { KES: 100 } } });
+    const file = csv(sandbox, 'big.csv', numbered(6, '20'));
+    const result = await runCli(['send', '--file', file, '--yes', '--json'], { sandbox, env: emulatorEnv(emu) });
+    expect(result.code).toBe(2);
+    expect(parseJson(result)).toMatchObject({ error: { code: 'LIMIT_EXCEEDED' } });
+    expect(emu.state().sends).toHaveLength(0);
+    const perRun = fastSandbox({ limits: { perRun: { KES: 100 } } });
+    const run = await runCli(['send', '--file', csv(perRun, 'big.csv', numbered(6, '20')), '--yes'], { sandbox: perRun, env: emulatorEnv(emu) });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('limits.perRun.KES');
+  });
+
+  it('needs --yes off a terminal, and --dry-run sends nothing', async () => {
+    const emu = await emulator();
+    const sandbox = fastSandbox();
+    const file = csv(sandbox, 'x.csv', numbered(2));
+    const refused = await runCli(['send', '--file', file], { sandbox, env: emulatorEnv(emu), keepStdinOpen: true });
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('--yes');
+    const dry = await runCli(['send', '--file', file, '--dry-run', '--json'], { sandbox, env: emulatorEnv(emu) });
+    expect(dry.code).toBe(0);
+    expect(parseJson(dry)).toMatchObject({ ok: true, dryRun: true, total: 2, valid: 2, totals: { KES: '20.00' } });
+    expect(emu.state().sends).toHaveLength(0);
+  });
+
+  it('writes a report, slows the whole batch on a 429, and honours --rate', async () => {
+    const emu = await emulator({ faultScript: ['429', '429'] });
+    const sandbox = fastSandbox();
+    const file = csv(sandbox, 'r.csv', numbered(5));
+    const started = Date.now();
+    const result = await runCli(['send', '--file', file, '--yes', '--rate', '2', '--report', 'out.jsonl'], { sandbox, env: emulatorEnv(emu) });
+    expect(result.code).toBe(0);
+    // A burst of two, then one request every half second: at least 1.5 s for seven requests.
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1400);
+    expect(emu.state().sends).toHaveLength(7);
+    const report = readFileSync(join(sandbox.cwd, 'out.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { state: string });
+    expect(report.map((r) => r.state)).toEqual(['sent', 'sent', 'sent', 'sent', 'sent']);
+    expectEachOnce(emu, sandbox, String(readLedger(ledgerPath(sandbox))[0]?.batch_id), 5);
+  });
+
+  it('draws a progress bar at a terminal', async () => {
+    const emu = await emulator({ latencyMs: 20 });
+    const sandbox = fastSandbox();
+    const file = csv(sandbox, 't.csv', numbered(8));
+    const result = await runInTerminal(['send', '--file', file, '--yes'], { sandbox, env: emulatorEnv(emu) });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('█');
+    expect(result.stdout).toContain('8/8');
+    expect(result.stdout).toContain('ETA');
+  });
+});
+
+describe('bulk sends survive kills, interrupts and each other', () => {
+  it('SIGKILL at three moments, then re-runs: every row accepted exactly once, none missing', async () => {
+    const emu = await emulator({ latencyMs: 30 });
+    const sandbox = fastSandbox();
+    const rows = 30;
+    const file = csv(sandbox, 'payroll.csv', numbered(rows));
+    const args = ['send', '--file', file, '--batch', 'payroll', '--yes', '--json', '--timeout', '10'];
+    const env = emulatorEnv(emu);
+    const killAfter = async (condition: () => boolean) => {
+      const child = spawnCli(args, { sandbox, env });
+      const done = collect(child);
+      await waitFor(condition, 15_000, 'the moment to kill');
+      child.kill('SIGKILL');
+      expect((await done).signal).toBe('SIGKILL');
+    };
+    await killAfter(() => emu.state().sends.length >= 1); // as the first requests leave
+    await killAfter(() => emu.state().accepted.length >= 12); // in the middle
+    const acceptedBefore = emu.state().accepted.length;
+    emu.script(['hang']); // the next request is accepted and never answered
+    await killAfter(() => emu.state().sends.some((s) => s.fault === 'hang') && emu.state().accepted.length > acceptedBefore);
+    let last: CliResult | undefined;
+    for (let run = 0; run < 3; run += 1) {
+      last = await runCli(args, { sandbox, env });
+      if (last.code === 0 || last.code === 5) break;
+    }
+    expect([0, 5]).toContain(last?.code);
+    expect(parseJson(last as CliResult)).toMatchObject({ total: rows, failed: 0 });
+    expectEachOnce(emu, sandbox, 'payroll', rows);
+  });
+
+  it('two processes running the same file at once send each row once, and both succeed', async () => {
+    const emu = await emulator({ latencyMs: 20 });
+    const sandbox = fastSandbox();
+    const file = csv(sandbox, 'twice.csv', numbered(16));
+    const args = ['send', '--file', file, '--batch', 'twice', '--yes', '--json'];
+    const [a, b] = await Promise.all([runCli(args, { sandbox, env: emulatorEnv(emu) }), runCli(args, { sandbox, env: emulatorEnv(emu) })]);
+    expect([a.code, b.code]).toEqual([0, 0]);
+    expect(parseJson(a)).toMatchObject({ sent: 16 });
+    expect(parseJson(b)).toMatchObject({ sent: 16 });
+    expectEachOnce(emu, sandbox, 'twice', 16);
+  });
+
+  it('SIGINT stops dispatching, exits 130 with the command that resumes, and the resume finishes the batch', async () => {
+    const emu = await emulator({ latencyMs: 40 });
+    const sandbox = fastSandbox();
+    const file = csv(sandbox, 'big.csv', numbered(30));
+    const child = spawnCli(['send', '--file', file, '--batch', 'ctrl-c', '--yes', '--concurrency', '2'], { sandbox, env: emulatorEnv(emu) });
+    const done = collect(child);
+    await waitFor(() => emu.state().accepted.length >= 4, 15_000, 'some rows sent');
+    child.kill('SIGINT');
+    const interrupted = await done;
+    expect(interrupted.code).toBe(130);
+    expect(interrupted.stderr).toContain('interrupted by SIGINT');
+    const resume = /airtime (send --file .*)$/m.exec(interrupted.stderr)?.[1];
+    expect(resume).toBe(`send --file ${file} --batch ctrl-c --yes`);
+    const sentBefore = emu.state().accepted.length;
+    expect(sentBefore).toBeLessThan(30);
+    // Nothing was left pending: every dispatched row was settled before the exit.
+    expect(readLedger(ledgerPath(sandbox)).filter((r) => r.state === 'pending')).toHaveLength(0);
+    const resumed = await runCli([...(resume ?? '').split(' '), '--json'], { sandbox, env: emulatorEnv(emu) });
+    expect(resumed.code).toBe(0);
+    expect(parseJson(resumed)).toMatchObject({ sent: 30, replayed: sentBefore });
+    expectEachOnce(emu, sandbox, 'ctrl-c', 30);
+  });
+
+  it('SIGTERM exits 143 the same way', async () => {
+    const emu = await emulator({ latencyMs: 40 });
+    const sandbox = fastSandbox();
+    const child = spawnCli(['send', '--file', csv(sandbox, 'f.csv', numbered(20)), '--yes'], { sandbox, env: emulatorEnv(emu) });
+    const done = collect(child);
+    await waitFor(() => emu.state().accepted.length >= 2, 15_000, 'some rows sent');
+    child.kill('SIGTERM');
+    expect((await done).code).toBe(143);
+  });
+});
+
+describe('airtime validate --file', () => {
+  it('reports counts, totals per currency and the invalid rows, offline', async () => {
+    const sandbox = makeSandbox();
+    const file = csv(sandbox, 'v.csv', [
+      ['+254712345678', '50', '', ''],
+      ['+256701234567', '500', '', ''],
+      ['+254202345678', '50', '', ''],
+      ['+254712345678', '50', '', ''],
+    ]);
+    const result = await runCli(['validate', '--file', file, '--json'], { sandbox, env: { AIRTIME_API_URL: 'http://127.0.0.1:1' } });
+    expect(result.code).toBe(2);
+    expect(parseJson(result)).toMatchObject({
+      ok: false,
+      valid: false,
+      total: 4,
+      validRows: 3,
+      invalidRows: 1,
+      duplicates: 1,
+      totals: { KES: '100.00', UGX: '500' },
+      invalid: [{ row: 3, errors: [{ code: 'INVALID_PHONE' }] }],
+      duplicateRows: [{ row: 4, firstRow: 1 }],
+    });
+    const human = await runCli(['validate', '--file', file], { sandbox });
+    expect(human.stdout).toContain('4 row(s): 3 valid, 1 invalid, 1 duplicate(s); KES 100.00, UGX 500');
+    expect(human.stderr).toContain('row 3 (line 4)');
+    const good = csv(sandbox, 'good.csv', numbered(3));
+    expect((await runCli(['validate', '--file', good], { sandbox })).code).toBe(0);
+    expect((await runCli(['validate', '--file', '-'], { sandbox, input: 'phone,amount\n+254712345678,50\n' })).code).toBe(0);
+  });
+});
