@@ -280,9 +280,14 @@ Examples:
 
   try {
     if (argv.length === 0) {
-      // Guided prompts arrive with interactive mode; until then, and off a terminal, the help.
-      streams.stderr.write(program.helpInformation());
-      return 2;
+      // A person at a terminal gets the guided menu; a script gets the help and a usage error.
+      const ctx = await contextFor(program);
+      if (!ctx.output.interactive) {
+        streams.stderr.write(program.helpInformation());
+        return 2;
+      }
+      const { menu } = await import('./commands/menu.js');
+      return await menu(ctx);
     }
     await parse(program, argv, () => parserMessage);
     return exitCode;

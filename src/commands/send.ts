@@ -4,7 +4,7 @@ import { AirtimeError } from '../core/errors.js';
 import { newIdempotencyKey, parseIdempotencyKey } from '../core/idempotency.js';
 import { formatAmount, formatMoney, parseAmount, checkAmountRange } from '../core/money.js';
 import { parsePhone } from '../core/phone.js';
-import { defaultMaxMinor, parseRecipient, type Recipient } from '../core/recipient.js';
+import { checkRecipient, defaultMaxMinor, parseRecipient, type Recipient } from '../core/recipient.js';
 import { checkRunTotals } from '../core/limits.js';
 import { sendTransaction, type TransactionResult } from '../transaction.js';
 import { confirmationText } from '../ui/render.js';
@@ -45,9 +45,9 @@ export async function send(options: SendOptions, ctx: Context): Promise<SendOutc
     retries: options.retries,
     maxNumRetry: options.maxNumRetry,
   });
-  const { phone, amount } = await collectRecipient(options, ctx, settings);
+  const { phone, amount, currency } = await collectRecipient(options, ctx, settings);
   const recipient = parseRecipient(
-    { phone, amount, currency: options.currency, country: settings.defaultCountry },
+    { phone, amount, currency, country: settings.defaultCountry },
     settings.limits.perRecipient,
   );
   const idempotencyKey = options.key === undefined ? newIdempotencyKey() : parseIdempotencyKey(options.key);
@@ -86,14 +86,17 @@ export async function send(options: SendOptions, ctx: Context): Promise<SendOutc
   }
 }
 
-/** Phone and amount from the arguments, or asked for at a terminal; a usage error elsewhere. */
+/**
+ * Phone, amount and currency from the arguments, or asked for at a terminal, each answer checked
+ * as it is typed with the same rules as the arguments; a usage error anywhere else.
+ */
 async function collectRecipient(
   options: SendOptions,
   ctx: Context,
   settings: Settings,
-): Promise<{ phone: string; amount: string }> {
+): Promise<{ phone: string; amount: string; currency: string | undefined }> {
   const missing = options.phone === undefined ? '<phone>' : options.amount === undefined ? '<amount>' : undefined;
-  if (missing === undefined) return { phone: options.phone ?? '', amount: options.amount ?? '' };
+  if (missing === undefined) return { phone: options.phone ?? '', amount: options.amount ?? '', currency: options.currency };
   if (!ctx.output.interactive) {
     throw new AirtimeError('USAGE', `missing argument ${missing}`, {
       hint: 'usage: airtime send <phone> <amount>, e.g. airtime send +254712345678 50',
@@ -103,18 +106,26 @@ async function collectRecipient(
   const phone =
     options.phone ??
     (await ctx.prompter.text({
-      message: 'Phone number',
+      message: `Phone number${country ? ` (national numbers read as ${country})` : ''}`,
       validate: (value) => reason(() => parsePhone(value, country)),
     }));
   const market = parsePhone(phone, country).market;
+  // The currency follows from the number; asking lets the person see it, and catch a wrong number.
+  const currency =
+    options.currency ??
+    (await ctx.prompter.text({
+      message: 'Currency',
+      default: market.currency,
+      validate: (value) => checkRecipient({ phone, currency: value, country }).errors[0]?.message,
+    }));
   const max = settings.limits.perRecipient[market.currency] ?? defaultMaxMinor(market);
   const amount =
     options.amount ??
     (await ctx.prompter.text({
-      message: `Amount in ${market.currency}`,
+      message: `Amount in ${market.currency} (${formatMoney(market.floor * 10 ** market.decimals, market)} to ${formatMoney(max, market)})`,
       validate: (value) => reason(() => checkAmountRange(parseAmount(value, market), market, max)),
     }));
-  return { phone, amount };
+  return { phone, amount, currency };
 }
 
 function reason(check: () => unknown): string | undefined {

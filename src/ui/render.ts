@@ -3,6 +3,7 @@
 import type { BalanceResult } from '../commands/balance.js';
 import { describeProblem, type BulkOutcome, type ValidateFileResult } from '../commands/bulk.js';
 import type { FileCheck } from '../bulk/check.js';
+import { marketByCountry } from '../core/countries.js';
 import { formatAmount } from '../core/money.js';
 import type { SendOutcome, SendPreview } from '../commands/send.js';
 import type { ExportResult } from '../commands/export.js';
@@ -23,9 +24,17 @@ export function stateColor(output: Output, state: string, text = state): string 
   return text;
 }
 
+/** The summary a person confirms before a send leaves: what, to whom, where, under which key. */
 export function confirmationText(preview: SendPreview, output: Output): string {
-  const where = preview.environment === 'live' ? output.out.bold.red('LIVE, real money') : 'sandbox';
-  return `Send ${preview.currency} ${preview.amount} to ${preview.phoneNumber} (${preview.country}) on ${where}?`;
+  const c = output.out;
+  const market = marketByCountry(preview.country);
+  const lines = [
+    `  Number       ${preview.phoneNumber} (${market?.name ?? preview.country})`,
+    `  Amount       ${c.bold(`${preview.currency} ${preview.amount}`)}`,
+    `  Environment  ${preview.environment === 'live' ? c.bold.red('LIVE: real airtime, real money') : (preview.environment ?? 'unknown')}`,
+    `  Key          ${preview.idempotencyKey}`,
+  ];
+  return `\n${lines.join('\n')}\n  Send it?`;
 }
 
 export function printSend(outcome: SendOutcome, output: Output): number {

@@ -145,3 +145,41 @@ export function spawnInTerminal(args: string[], options: RunOptions & { columns?
 export function runInTerminal(args: string[], options: RunOptions & { columns?: number }): Promise<CliResult> {
   return collect(spawnInTerminal(args, options), { ...options, keepStdinOpen: options.keepStdinOpen ?? true });
 }
+
+// eslint-disable-next-line no-control-regex
+const ANSI_ALL = /\u001b\[[0-9;?]*[A-Za-z]|\u001b[()][A-Z0-9]|\r/g;
+
+/** Terminal output as a person reads it: no colour or cursor codes. */
+export function plain(text: string): string {
+  return text.replace(ANSI_ALL, '');
+}
+
+export interface Keystrokes {
+  /** Waits until the terminal shows this (after the previous step's match)… */
+  expect: RegExp | string;
+  /** …then types this (`\r` is Enter, `\x03` Ctrl-C, `\x1b[B` arrow down). */
+  send: string;
+}
+
+/** Runs the binary under a pseudo-terminal and answers its prompts like a person would. */
+export async function interact(args: string[], options: RunOptions, steps: Keystrokes[]): Promise<CliResult> {
+  const child = spawnInTerminal(args, options);
+  let seen = '';
+  child.stdout?.on('data', (chunk: Buffer | string) => {
+    seen += chunk.toString();
+  });
+  const done = collect(child, { keepStdinOpen: true, timeoutMs: options.timeoutMs ?? 20_000 });
+  let from = 0;
+  for (const step of steps) {
+    const matches = () => {
+      const text = plain(seen).slice(from);
+      const index = typeof step.expect === 'string' ? text.indexOf(step.expect) : text.search(step.expect);
+      if (index === -1) return false;
+      from += index + 1;
+      return true;
+    };
+    await waitFor(matches, options.timeoutMs ?? 15_000, `the terminal to show ${String(step.expect)}; it shows:\n${plain(seen).slice(-600)}`);
+    child.stdin?.write(step.send);
+  }
+  return done;
+}

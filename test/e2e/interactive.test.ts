@@ -1,0 +1,91 @@
+// People at a terminal: the guided menu and the prompts, driven through a real pseudo-terminal.
+import { describe, expect, it } from 'vitest';
+import { FAST, interact, makeSandbox, plain, runCli, writeUserConfig } from '../helpers/cli.js';
+import { emulator, emulatorEnv } from '../helpers/emulator.js';
+
+const ENTER = '\r';
+const DOWN = '\u001b[B';
+const CTRL_C = '\u0003';
+const BACKSPACE = '\u007f';
+
+describe('interactive mode', () => {
+  it('sends through the guided menu, catching a bad number at the prompt', async () => {
+    const emu = await emulator();
+    const sandbox = makeSandbox();
+    writeUserConfig(sandbox, FAST);
+    const result = await interact([], { sandbox, env: emulatorEnv(emu) }, [
+      { expect: 'What would you like to do?', send: ENTER }, // Send airtime
+      { expect: 'Phone number', send: `+254202345678${ENTER}` }, // a Nairobi landline
+      { expect: 'fixed-line', send: `${BACKSPACE.repeat(13)}+254712345678${ENTER}` },
+      { expect: 'Currency', send: ENTER }, // the detected KES
+      { expect: 'Amount in KES', send: `4${ENTER}` }, // below the floor
+      { expect: 'below the KES minimum', send: `${BACKSPACE}50${ENTER}` },
+      { expect: 'Send it?', send: `y${ENTER}` },
+      { expect: 'Sent KES 50.00 to +254712345678', send: '' },
+      { expect: 'What would you like to do?', send: `${DOWN.repeat(6)}${ENTER}` }, // Quit
+    ]);
+    expect(result.code).toBe(0);
+    const screen = plain(result.stdout);
+    expect(screen).toContain('Number       +254712345678 (Kenya)');
+    expect(screen).toContain('Environment  sandbox');
+    expect(emu.state().accepted).toHaveLength(1);
+    expect(emu.state().accepted[0]).toMatchObject({ phoneNumber: '+254712345678', value: 'KES 50.0000' });
+  });
+
+  it('says LIVE in the summary before a live send', async () => {
+    const emu = await emulator();
+    const sandbox = makeSandbox();
+    writeUserConfig(sandbox, FAST);
+    const result = await interact(['send', '+254712345678', '50'], { sandbox, env: emulatorEnv(emu, { AT_USERNAME: 'acme' }) }, [
+      { expect: 'Send it?', send: `n${ENTER}` },
+    ]);
+    expect(result.code).toBe(130);
+    expect(plain(result.stdout)).toContain('LIVE: real airtime, real money');
+    expect(plain(result.stdout)).toContain('cancelled: nothing was sent');
+    expect(emu.state().sends).toHaveLength(0);
+  });
+
+  it('Ctrl-C at a prompt exits 130 with "cancelled", nothing sent', async () => {
+    const emu = await emulator();
+    const sandbox = makeSandbox();
+    writeUserConfig(sandbox, FAST);
+    const result = await interact(['send'], { sandbox, env: emulatorEnv(emu) }, [{ expect: 'Phone number', send: CTRL_C }]);
+    expect(result.code).toBe(130);
+    expect(plain(result.stdout)).toContain('cancelled');
+    expect(emu.state().sends).toHaveLength(0);
+  });
+
+  it('validates, shows the balance and looks up a transaction from the menu, and keeps going after an error', async () => {
+    const emu = await emulator({ balance: 'KES 777' });
+    const sandbox = makeSandbox();
+    writeUserConfig(sandbox, FAST);
+    const result = await interact([], { sandbox, env: emulatorEnv(emu) }, [
+      { expect: 'What would you like to do?', send: `${DOWN.repeat(2)}${ENTER}` }, // Validate
+      { expect: 'Phone number', send: `+256701234567${ENTER}` },
+      { expect: 'Amount', send: `500${ENTER}` },
+      { expect: 'UGX 500 allowed', send: '' },
+      { expect: 'What would you like to do?', send: `${DOWN.repeat(4)}${ENTER}` }, // Balance
+      { expect: 'KES 777.00', send: '' },
+      { expect: 'What would you like to do?', send: `${DOWN}${ENTER}` }, // Check a transaction
+      { expect: 'Key, requestId or batch id', send: `no-such-key${ENTER}` },
+      { expect: 'no transaction has', send: '' },
+      { expect: 'What would you like to do?', send: `${DOWN.repeat(6)}${ENTER}` },
+    ]);
+    expect(result.code).toBe(1); // the last command's exit code: not found
+  });
+
+  it('off a terminal, `airtime` alone prints the help and exits 2 instead of prompting', async () => {
+    const result = await runCli([], { sandbox: makeSandbox(), keepStdinOpen: true, timeoutMs: 5000 });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('Usage: airtime');
+  });
+
+  it('--no-input and CI turn prompts off even at a terminal', async () => {
+    const sandbox = makeSandbox();
+    const noInput = await interact(['send', '--no-input'], { sandbox }, []);
+    expect(noInput.code).toBe(2);
+    expect(plain(noInput.stdout)).toContain('missing argument <phone>');
+    const ci = await interact(['send'], { sandbox, env: { CI: 'true' } }, []);
+    expect(ci.code).toBe(2);
+  });
+});
