@@ -55,9 +55,9 @@ export function recordStatusCallback(
 ): DeliveryOutcome {
   return ledger.withWrite((db) => {
     const known = statement(db, 'SELECT * FROM transactions WHERE request_id = ? ORDER BY id LIMIT 1').get(callback.requestId);
-    if (known) return deliver(ledger, db, toTransaction(known as Record<string, unknown>), callback, now, false);
+    if (known) return deliver(ledger, db, toTransaction(known as Record<string, unknown>), callback, now);
     const lost = findLostAnswer(db, callback, now, scope);
-    if (lost) return deliver(ledger, db, lost, callback, now, true);
+    if (lost) return deliver(ledger, db, lost, callback, now);
     ledger.recordEvent(null, 'orphan-callback', callback.payload, now);
     return { kind: 'orphan' };
   });
@@ -90,8 +90,8 @@ function deliver(
   row: StoredTransaction,
   callback: DeliveryCallback,
   now: number,
-  settlesUnknown: boolean,
 ): DeliveryOutcome {
+  const settlesUnknown = row.state === 'unknown';
   const delivery = ledger.recordDelivery(
     row.id,
     { status: callback.status, description: callback.description, requestId: callback.requestId, source: 'callback', payload: callback.payload },

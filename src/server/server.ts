@@ -12,7 +12,7 @@ import {
   type ValidationDecision,
 } from '../ledger/callbacks.js';
 import type { Ledger } from '../ledger/ledger.js';
-import { HttpError, parseFields, readBody } from './body.js';
+import { HttpError, parseFields, readBody, type Fields } from './body.js';
 import { checkValidationRules, parseStatusCallback, parseValidationCallback, type ValidationRules } from './callbacks.js';
 import { handleSend, type SendService } from './send.js';
 import { bearerToken, tokenMatches } from './token.js';
@@ -85,6 +85,12 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     return safe;
   };
 
+  /** Callback fields are kept in the ledger's events: a token a client put among them is not. */
+  const redactFields = (fields: Fields): Fields => {
+    for (const [name, value] of Object.entries(fields)) if (typeof value === 'string') fields[name] = redact(value);
+    return fields;
+  };
+
   const requireToken = (given: string | null, scheme: 'query' | 'bearer') => {
     if (options.token === null || tokenMatches(options.token, given)) return;
     const headers: Record<string, string> = scheme === 'bearer' ? { 'WWW-Authenticate': 'Bearer' } : {};
@@ -101,7 +107,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       case '/callbacks/status': {
         allow(method, 'POST');
         requireToken(query.get('token'), 'query');
-        const callback = parseStatusCallback(parseFields(req.headers['content-type'], await readBody(req)));
+        const callback = parseStatusCallback(redactFields(parseFields(req.headers['content-type'], await readBody(req))));
         const outcome = recordStatusCallback(options.ledger, callback, now(), options.scope);
         note(describeDelivery(outcome, callback.requestId));
         // Always 200 once recorded, orphan or not, so Africa's Talking stops retrying.
@@ -110,7 +116,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       case '/callbacks/validation': {
         allow(method, 'POST');
         requireToken(query.get('token'), 'query');
-        const fields = parseFields(req.headers['content-type'], await readBody(req));
+        const fields = redactFields(parseFields(req.headers['content-type'], await readBody(req)));
         const callback = parseValidationCallback(fields);
         const checked = checkValidationRules(callback, options.rules);
         let decision: ValidationDecision;

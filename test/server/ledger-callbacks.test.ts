@@ -120,6 +120,11 @@ describe('recordStatusCallback', () => {
 
   const scope = { account: 'sandbox', environment: 'sandbox' as const };
 
+  it('gives an unknown row found by its requestId the exit code of its final state too', () => {
+    const unknown = row('unknown', T0 - MINUTE, { requestId: 'ATQid_1' });
+    expect(recordStatusCallback(ledger, callback({ status: 'Failed' }), T0)).toMatchObject({ kind: 'updated', settledUnknown: true, row: { id: unknown.id, state: 'failed', exitCode: 1 } });
+  });
+
   it('settles a matching unknown row within the scope (the control for the orphans below)', () => {
     row('unknown', T0 - MINUTE);
     expect(recordStatusCallback(ledger, callback({ requestId: 'ATQid_nowhere' }), T0, scope).kind).toBe('updated');

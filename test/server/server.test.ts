@@ -132,8 +132,8 @@ describe('the server under hostile input', () => {
     expect(await busy.json()).toEqual({ ok: false, error: { code: 'LEDGER_ERROR', message: 'the ledger cannot be written right now' } });
   });
 
-  it('never logs the token, wherever a client puts it', async () => {
-    const { url, logs } = await start();
+  it('never logs the token, nor keeps it in the ledger, wherever a client puts it', async () => {
+    const { url, logs, ledger } = await start();
     await fetch(`${url}/callbacks/status&token=${TOKEN}`, { method: 'POST' });
     await fetch(`${url}/${encodeURIComponent(TOKEN)}/x`);
     await fetch(callbackUrl(url), { method: 'POST', body: new URLSearchParams({ requestId: `ATQid_${TOKEN}`, status: 'Success' }) });
@@ -143,6 +143,10 @@ describe('the server under hostile input', () => {
     expect(text).not.toContain(TOKEN);
     expect(text).toContain('[redacted]');
     expect(logs[0]?.path).toBe('/callbacks/status&token=[redacted]');
+    const events = ledger.withRead((db) => db.prepare('SELECT kind, payload FROM events').all()) as { kind: string; payload: string }[];
+    expect(events.map((e) => e.kind)).toEqual(['orphan-callback', 'validation-refused']);
+    expect(JSON.stringify(events)).not.toContain(TOKEN);
+    expect(JSON.parse(events[0]?.payload ?? '{}')).toMatchObject({ requestId: 'ATQid_[redacted]' });
   });
 
   it('finishes a request in flight after close, then stops', async () => {
