@@ -176,7 +176,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
           path: printable(redact(path)).slice(0, 200),
           status: res.statusCode,
           ms: Math.round((performance.now() - started) * 10) / 10,
-          decision: redact(res.writableFinished ? decision : `${decision ? `${decision}; ` : ''}the client went away before the answer`),
+          decision: printable(redact(res.writableFinished ? decision : `${decision ? `${decision}; ` : ''}the client went away before the answer`)),
         });
       });
       route(req, res, (text) => {
@@ -259,7 +259,7 @@ function header(req: IncomingMessage, name: string): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
 
-/** A log line is one line: control characters in a client's path are shown escaped. */
+/** A log line stays one line: control characters a client sent (in a path, a transactionId) are shown escaped. */
 function printable(text: string): string {
-  return text.replace(/[^\x20-\x7e]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+  return text.replace(/[\x00-\x1f\x7f\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }

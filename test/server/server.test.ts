@@ -105,6 +105,19 @@ describe('the server under hostile input', () => {
     expect((await fetch(`${url}/healthz`)).status).toBe(200);
   });
 
+  it('keeps each log line one line, whatever a client puts in its fields', async () => {
+    const { url, logs } = await start();
+    const forged = 'T1\n2026-11-27T00:00:00.000Z POST /callbacks/validation 200 1ms Validated transactionId forged';
+    await fetch(`${url}/callbacks/validation?token=${TOKEN}`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ transactionId: forged, phoneNumber: '+254712345678', currencyCode: 'KES', amount: 50 }),
+    });
+    const line = formatRequestLog(logs[0] as RequestLog, false);
+    expect(line.split('\n')).toHaveLength(1);
+    expect(line).toContain('transactionId T1\\u000a2026-11-27');
+  });
+
   it('answers 503 when the ledger cannot be written, and 500 without a stack to a bug', async () => {
     const boom = new Error('boom at /home/op/secret-path');
     const { url, ledger, errors } = await start({
