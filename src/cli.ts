@@ -238,6 +238,16 @@ Examples:
     .option('--token <token>', 'shared secret callbacks carry as ?token= (AIRTIME_WEBHOOK_TOKEN)')
     .option('--insecure-no-token', 'accept callbacks without a token (never with --enable-send)')
     .option('--enable-send', 'also serve POST /send, behind Authorization: Bearer <token>')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ export AIRTIME_WEBHOOK_TOKEN="$(openssl rand -hex 32)"
+  $ airtime serve --port 8787          # callbacks at /callbacks/status?token=… and /callbacks/validation?token=…
+  $ airtime serve --host 0.0.0.0 --enable-send --json 2>>serve.jsonl   # behind a TLS proxy; JSON log lines
+  $ curl -X POST http://127.0.0.1:8787/send -H "Authorization: Bearer $AIRTIME_WEBHOOK_TOKEN" \\
+      -H 'Content-Type: application/json' -H 'Idempotency-Key: order-1234' -d '{"phone":"+254712345678","amount":"50"}'`,
+    )
     .action(async (options: Record<string, unknown>, command: Command) => {
       const ctx = await contextFor(command);
       const { serve } = await import('./commands/serve.js');

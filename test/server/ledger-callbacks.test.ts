@@ -1,0 +1,231 @@
+// src/ledger/callbacks.ts against a real ledger file, with the clock in the test's hands.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeEach, describe, expect, it } from 'vitest';
+import {
+  claimValidation,
+  recordStatusCallback,
+  UNKNOWN_MATCH_MAX_AGE_MS,
+  type DeliveryCallback,
+  type ValidationClaim,
+} from '../../src/ledger/callbacks.js';
+import { Ledger, type NewTransaction, type Settlement, type StoredTransaction } from '../../src/ledger/ledger.js';
+import { currentOwner } from '../../src/ledger/owner.js';
+import { resultFromRow } from '../../src/transaction.js';
+
+const T0 = Date.UTC(2026, 10, 27, 12, 0, 0);
+const MINUTE = 60_000;
+let ledger: Ledger;
+
+beforeEach(() => {
+  ledger = Ledger.open(join(mkdtempSync(join(tmpdir(), 'serve-ledger-')), 'ledger.db'));
+  return () => ledger.close();
+});
+
+let keys = 0;
+/** A row claimed at `at` and settled to `state`. */
+function row(state: 'pending' | 'sent' | 'unknown' | 'failed', at: number, overrides: Partial<NewTransaction> & { requestId?: string | null } = {}): StoredTransaction {
+  const { requestId = state === 'sent' ? `ATQid_${keys + 1}` : null, ...input } = overrides;
+  const claim = ledger.claim(
+    {
+      account: 'sandbox',
+      environment: 'sandbox',
+      idempotencyKey: `key-${++keys}`,
+      phoneNumber: '+254712345678',
+      country: 'KE',
+      currency: 'KES',
+      amountMinor: 5000,
+      owner: currentOwner(),
+      osUser: 'tester',
+      host: 'test-host',
+      ...input,
+    },
+    at,
+  );
+  if (claim.kind !== 'created') throw new Error('expected a new row');
+  if (state !== 'pending') {
+    const settlement: Settlement = {
+      state,
+      atStatus: state === 'sent' ? 'Sent' : null,
+      requestId,
+      discountCurrency: null,
+      discountUnits4: null,
+      errorCode: state === 'unknown' ? 'OUTCOME_UNKNOWN' : state === 'failed' ? 'REJECTED' : null,
+      errorMessage: null,
+      exitCode: state === 'unknown' ? 5 : state === 'failed' ? 1 : 0,
+    };
+    ledger.settle(claim.row.id, settlement, at);
+  }
+  return ledger.get(claim.row.id) as StoredTransaction;
+}
+
+function callback(overrides: Partial<DeliveryCallback> = {}): DeliveryCallback {
+  return {
+    requestId: 'ATQid_1',
+    status: 'Success',
+    description: 'Airtime Delivered Successfully',
+    phoneNumber: '+254712345678',
+    value: { currency: 'KES', amountMinor: 5000 },
+    discount: { currency: 'KES', units4: 20_000 },
+    payload: { requestId: 'ATQid_1', status: 'Success' },
+    ...overrides,
+  };
+}
+
+function orphanEvents(): { kind: string; payload: string }[] {
+  return ledger.withRead((db) => db.prepare('SELECT kind, payload FROM events WHERE transaction_id IS NULL ORDER BY id').all() as { kind: string; payload: string }[]);
+}
+
+describe('recordStatusCallback', () => {
+  it('settles by requestId, idempotently, and Success wins over a late Failed', () => {
+    const sent = row('sent', T0, { requestId: 'ATQid_1' });
+    const first = recordStatusCallback(ledger, callback(), T0 + MINUTE);
+    expect(first).toMatchObject({ kind: 'updated', settledUnknown: false, row: { id: sent.id, state: 'delivered', atStatus: 'Success' } });
+    const events = ledger.events(sent.id).length;
+    expect(recordStatusCallback(ledger, callback(), T0 + 2 * MINUTE)).toMatchObject({ kind: 'unchanged', row: { state: 'delivered' } });
+    expect(ledger.events(sent.id)).toHaveLength(events);
+    const late = recordStatusCallback(ledger, callback({ status: 'Failed', description: 'Airtime Delivery Failed' }), T0 + 3 * MINUTE);
+    expect(late).toMatchObject({ kind: 'unchanged', row: { state: 'delivered' } });
+    expect(ledger.events(sent.id).at(-1)?.kind).toBe('delivery-ignored');
+  });
+
+  it('lets a Success after a Failed mark it delivered', () => {
+    row('sent', T0, { requestId: 'ATQid_1' });
+    expect(recordStatusCallback(ledger, callback({ status: 'Failed', description: 'Airtime Delivery Failed' }), T0)).toMatchObject({
+      row: { state: 'failed', errorMessage: 'Airtime Delivery Failed' },
+    });
+    expect(recordStatusCallback(ledger, callback(), T0 + MINUTE)).toMatchObject({ kind: 'updated', row: { state: 'delivered', errorMessage: null } });
+  });
+
+  it('settles the most recent unknown row of the same number and value, with the requestId, discount and a final exit code', () => {
+    const older = row('unknown', T0 - 10 * MINUTE);
+    const lost = row('unknown', T0 - MINUTE);
+    row('unknown', T0 - MINUTE, { amountMinor: 5100 });
+    row('unknown', T0 - MINUTE, { phoneNumber: '+254712345679' });
+    const outcome = recordStatusCallback(ledger, callback({ requestId: 'ATQid_lost' }), T0);
+    expect(outcome).toMatchObject({ kind: 'updated', settledUnknown: true, row: { id: lost.id, state: 'delivered', requestId: 'ATQid_lost' } });
+    const settled = ledger.get(lost.id) as StoredTransaction;
+    expect(settled).toMatchObject({ discountCurrency: 'KES', discountUnits4: 20_000, exitCode: 0 });
+    // A replay of its key now exits 0 and says delivered, not the 5 of the run that lost the answer.
+    expect(resultFromRow(settled, true)).toMatchObject({ state: 'delivered', exitCode: 0, error: null, discount: 'KES 2.0000' });
+    expect(ledger.get(older.id)?.state).toBe('unknown');
+    // The same callback again now finds the row by its requestId: nothing changes.
+    expect(recordStatusCallback(ledger, callback({ requestId: 'ATQid_lost' }), T0 + MINUTE)).toMatchObject({ kind: 'unchanged' });
+    // The next lost answer settles the older one.
+    expect(recordStatusCallback(ledger, callback({ requestId: 'ATQid_lost2', status: 'Failed' }), T0 + MINUTE)).toMatchObject({
+      row: { id: older.id, state: 'failed', exitCode: 1 },
+    });
+  });
+
+  const scope = { account: 'sandbox', environment: 'sandbox' as const };
+
+  it('gives an unknown row found by its requestId the exit code of its final state too', () => {
+    const unknown = row('unknown', T0 - MINUTE, { requestId: 'ATQid_1' });
+    expect(recordStatusCallback(ledger, callback({ status: 'Failed' }), T0)).toMatchObject({ kind: 'updated', settledUnknown: true, row: { id: unknown.id, state: 'failed', exitCode: 1 } });
+  });
+
+  it('settles a matching unknown row within the scope (the control for the orphans below)', () => {
+    row('unknown', T0 - MINUTE);
+    expect(recordStatusCallback(ledger, callback({ requestId: 'ATQid_nowhere' }), T0, scope).kind).toBe('updated');
+  });
+
+  it.each([
+    ['too old', () => row('unknown', T0 - UNKNOWN_MATCH_MAX_AGE_MS - 1), {}],
+    ['an unknown row that has a requestId', () => row('unknown', T0 - MINUTE, { requestId: 'ATQid_other' }), {}],
+    ['another account', () => row('unknown', T0 - MINUTE, { account: 'acme', environment: 'live' }), {}],
+    ['a sent row', () => row('sent', T0 - MINUTE, { requestId: null }), {}],
+    ['another value', () => row('unknown', T0 - MINUTE, { amountMinor: 5001 }), {}],
+    ['a callback without a value', () => row('unknown', T0 - MINUTE), { value: null }],
+    ['a callback without a number', () => row('unknown', T0 - MINUTE), { phoneNumber: null }],
+    ['a word that is not final', () => row('unknown', T0 - MINUTE), { status: 'Queued' }],
+  ] as const)('keeps a callback as an orphan event rather than settle %s', (_name, make, extra) => {
+    const made = make();
+    const payload = { requestId: 'ATQid_nowhere', status: 'Success' };
+    expect(recordStatusCallback(ledger, callback({ requestId: 'ATQid_nowhere', payload, ...extra }), T0, scope).kind).toBe('orphan');
+    expect(ledger.get(made.id)).toEqual(made);
+    const orphans = orphanEvents();
+    expect(orphans.map((e) => e.kind)).toEqual(['orphan-callback']);
+    expect(JSON.parse(orphans[0]?.payload ?? '{}')).toEqual(payload);
+  });
+});
+
+describe('claimValidation', () => {
+  const maxAgeMs = 10 * MINUTE;
+  const claim = (overrides: Partial<ValidationClaim> = {}): ValidationClaim => ({
+    transactionId: 'T1',
+    phoneNumber: '+254712345678',
+    currency: 'KES',
+    amountMinor: 5000,
+    ...overrides,
+  });
+
+  it('validates a pending or sent row once, for one transactionId, and answers that transactionId the same again', () => {
+    const sent = row('sent', T0);
+    const first = claimValidation(ledger, claim(), T0 + MINUTE, { maxAgeMs });
+    expect(first).toMatchObject({ validated: true, repeated: false, row: { id: sent.id } });
+    expect(ledger.get(sent.id)?.validatedTransactionId).toBe('T1');
+    expect(ledger.events(sent.id).at(-1)?.kind).toBe('validation');
+    expect(claimValidation(ledger, claim(), T0 + 2 * MINUTE, { maxAgeMs })).toMatchObject({ validated: true, repeated: true });
+    const second = claimValidation(ledger, claim({ transactionId: 'T2' }), T0 + 2 * MINUTE, { maxAgeMs });
+    expect(second).toEqual({ validated: false, reason: `the matching transaction (key ${sent.idempotencyKey}) already approved another transactionId` });
+    // The same transactionId for another send is not the same question.
+    expect(claimValidation(ledger, claim({ amountMinor: 6000 }), T0 + 2 * MINUTE, { maxAgeMs })).toMatchObject({
+      validated: false,
+      reason: expect.stringContaining('was validated for another send'),
+    });
+  });
+
+  it('approves two sends of the same value one transactionId each, oldest first', () => {
+    const a = row('pending', T0);
+    const b = row('sent', T0 + 1000);
+    expect(claimValidation(ledger, claim({ transactionId: 'T1' }), T0 + 2000, { maxAgeMs })).toMatchObject({ row: { id: a.id } });
+    expect(claimValidation(ledger, claim({ transactionId: 'T2' }), T0 + 2000, { maxAgeMs })).toMatchObject({ row: { id: b.id } });
+    expect(claimValidation(ledger, claim({ transactionId: 'T3' }), T0 + 2000, { maxAgeMs }).validated).toBe(false);
+  });
+
+  it.each([
+    ['too old', () => row('sent', T0 - 10 * MINUTE), {}, 'is 600 s old, over serve.validationMaxAge (600 s)'],
+    ['failed', () => row('failed', T0), {}, 'is failed, not pending or sent'],
+    ['unknown', () => row('unknown', T0), {}, 'is unknown, not pending or sent'],
+    ['another amount', () => row('sent', T0), { amountMinor: 5001 }, 'no transaction of this ledger sends KES 50.01 to +254712345678'],
+    ['another number', () => row('sent', T0), { phoneNumber: '+254712345679' }, 'no transaction of this ledger sends KES 50.00 to +254712345679'],
+    ['another currency', () => row('sent', T0, { phoneNumber: '+256701234567', country: 'UG', currency: 'UGX', amountMinor: 5000 }), { phoneNumber: '+256701234567', currency: 'TZS' }, 'no transaction'],
+  ] as const)('refuses a row that is %s, says why, and keeps the refusal', (_name, make, extra, reason) => {
+    make();
+    const decision = claimValidation(ledger, claim(extra), T0, { maxAgeMs, payload: { transactionId: 'T1' } });
+    expect(decision).toEqual({ validated: false, reason: expect.stringContaining(reason) });
+    const [refusal] = orphanEvents();
+    expect(refusal?.kind).toBe('validation-refused');
+    expect(JSON.parse(refusal?.payload ?? '{}')).toEqual({ reason: decision.reason, payload: { transactionId: 'T1' } });
+  });
+
+  it('counts the age from the latest first attempt, so a forced resend is young again', () => {
+    const old = row('pending', T0 - 60 * MINUTE);
+    ledger.takeOver(old.id, currentOwner(), currentOwner(), T0, true);
+    ledger.beginAttempt(old.id, currentOwner(), T0);
+    expect(claimValidation(ledger, claim(), T0 + MINUTE, { maxAgeMs }).validated).toBe(true);
+  });
+
+  it('looks only at the account and environment it serves', () => {
+    row('sent', T0, { account: 'acme', environment: 'live' });
+    expect(claimValidation(ledger, claim(), T0, { maxAgeMs, scope: { account: 'sandbox', environment: 'sandbox' } }).validated).toBe(false);
+    expect(claimValidation(ledger, claim(), T0, { maxAgeMs, scope: { account: 'acme', environment: 'live' } }).validated).toBe(true);
+  });
+
+  it('cannot let two ledgers handles approve one row twice', () => {
+    // Two serve processes on one ledger: each claim is one BEGIN IMMEDIATE transaction.
+    const other = Ledger.open(ledger.path);
+    try {
+      row('sent', T0);
+      const decisions = [
+        claimValidation(ledger, claim({ transactionId: 'A' }), T0, { maxAgeMs }),
+        claimValidation(other, claim({ transactionId: 'B' }), T0, { maxAgeMs }),
+        claimValidation(other, claim({ transactionId: 'A' }), T0, { maxAgeMs }),
+      ];
+      expect(decisions.map((d) => d.validated)).toEqual([true, false, true]);
+    } finally {
+      other.close();
+    }
+  });
+});
