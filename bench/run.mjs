@@ -78,6 +78,18 @@ if (wanted('bulk')) {
   ]);
 }
 
+if (wanted('callbacks')) {
+  console.error('serve: 2,000 status callbacks, 50 at a time…');
+  const load = await runTs('bench/callbacks.ts', 'callbacksLoad');
+  results.callbacks = load;
+  rows.push([
+    `serve: ${load.requests} status callbacks, ${load.concurrency} at a time, from a second process`,
+    `${Math.round(load.requestsPerSecond)} req/s, p50 ${load.p50Ms.toFixed(0)} ms, p99 ${load.p99Ms.toFixed(0)} ms, ${load.lost} lost, ${load.errors} errors`,
+    'none lost, no errors',
+    verdict(load.lost === 0 && load.errors === 0),
+  ]);
+}
+
 if (wanted('stats')) {
   console.error('stats on 1,000,000 rows (generating the ledger takes a while)…');
   const stats = await runTs('bench/stats-million.ts', 'statsMillion');

@@ -326,7 +326,36 @@ export class Ledger {
         settlement.state === 'pending' ? null : now,
         id,
       );
+      if (settlement.state === 'sent' && settlement.requestId !== null) this.adoptEarlyCallbacks(id, settlement.requestId, now);
     });
+  }
+
+  /**
+   * Status callbacks that arrived for this requestId before the send's own answer did (kept as
+   * orphans) are attached to the transaction and applied by the usual rule. Runs inside the
+   * settlement's transaction.
+   */
+  private adoptEarlyCallbacks(id: number, requestId: string, now: number): void {
+    const orphans = this.statement(
+      `SELECT id, payload FROM events
+       WHERE transaction_id IS NULL AND kind = 'orphan-callback' AND json_extract(payload, '$.requestId') = ?
+       ORDER BY id`,
+    ).all(requestId) as { id: number; payload: string }[];
+    for (const orphan of orphans) {
+      const fields = JSON.parse(orphan.payload) as Record<string, unknown>;
+      this.statement('UPDATE events SET transaction_id = ? WHERE id = ?').run(id, orphan.id);
+      this.recordDelivery(
+        id,
+        {
+          status: String(fields.status ?? ''),
+          description: typeof fields.description === 'string' ? fields.description : null,
+          requestId,
+          source: 'callback, before the answer',
+          payload: fields,
+        },
+        now,
+      );
+    }
   }
 
   /** Appends to a transaction's history (or, with no transaction, an orphan event). */

@@ -96,4 +96,11 @@ export const MIGRATIONS: readonly string[] = [
       ON CONFLICT DO UPDATE SET amount_minor = amount_minor + excluded.amount_minor;
   END;
   `,
+  // 3: a status callback can beat the send's own answer (AT reports delivery within a second or
+  // two, a slow answer takes longer); it is kept as an orphan until the send settles with its
+  // requestId, which finds it through this index.
+  `
+  CREATE INDEX events_orphan_request ON events (json_extract(payload, '$.requestId'))
+    WHERE transaction_id IS NULL AND kind = 'orphan-callback';
+  `,
 ];

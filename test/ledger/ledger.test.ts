@@ -164,6 +164,16 @@ describe('Ledger', () => {
     expect(ledger.events(row.id).map((e) => e.kind)).toEqual(['delivery', 'delivery', 'delivery-ignored']);
   });
 
+  it('applies a status callback that arrived before the send\'s own answer once the send settles', () => {
+    const { row } = created(ledger.claim(tx(), 1000));
+    // serve found no row with this requestId yet, and kept the callback as an orphan.
+    ledger.recordEvent(null, 'orphan-callback', { requestId: 'ATQid_early', status: 'Success', description: 'Airtime Delivered Successfully' }, 1500);
+    ledger.recordEvent(null, 'orphan-callback', { requestId: 'ATQid_other', status: 'Failed' }, 1500);
+    ledger.settle(row.id, { state: 'sent', atStatus: 'Sent', requestId: 'ATQid_early', discountCurrency: null, discountUnits4: null, errorCode: null, errorMessage: null, exitCode: 0 }, 2000);
+    expect(ledger.get(row.id)).toMatchObject({ state: 'delivered', atStatus: 'Success', requestId: 'ATQid_early' });
+    expect(ledger.events(row.id).map((e) => e.kind)).toEqual(['orphan-callback', 'delivery']);
+  });
+
   it('reads a missing ledger as none, and refuses a file from a newer airtime', () => {
     expect(Ledger.openForReading(join(path, '..', 'nope.db'))).toBeNull();
     ledger.close();
