@@ -54,6 +54,7 @@ async function bundle() {
     platform: 'node',
     target: 'node20',
     minifySyntax: true,
+    minifyWhitespace: true,
     legalComments: 'none',
     define: { __AIRTIME_VERSION__: JSON.stringify(pkg.version) },
     chunkNames: 'chunks/[name]-[hash]',

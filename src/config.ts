@@ -2,8 +2,7 @@
 // the chosen profile, the project file (searched upward from the working directory to the home
 // folder), the user file ($XDG_CONFIG_HOME/airtime/), defaults. `--config`/AIRTIME_CONFIG names
 // one file instead of the search.
-import { cosmiconfig } from 'cosmiconfig';
-import { readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { isCountryCode, isCurrencyCode, marketByCurrency, type CountryCode } from './core/countries.js';
@@ -141,6 +140,65 @@ export function defaultLedgerPath(env: NodeJS.ProcessEnv): string {
 
 const USER_PLACES = ['config', 'config.json', 'config.yaml', 'config.yml', 'config.js', 'config.cjs', 'config.mjs'];
 
+/** cosmiconfig's search places for the name `airtime`; a test keeps this list equal to its own. */
+export const PROJECT_PLACES = [
+  'package.json',
+  '.airtimerc',
+  '.airtimerc.json',
+  '.airtimerc.yaml',
+  '.airtimerc.yml',
+  '.airtimerc.js',
+  '.airtimerc.ts',
+  '.airtimerc.cjs',
+  '.airtimerc.mjs',
+  '.config/airtimerc',
+  '.config/airtimerc.json',
+  '.config/airtimerc.yaml',
+  '.config/airtimerc.yml',
+  '.config/airtimerc.js',
+  '.config/airtimerc.ts',
+  '.config/airtimerc.cjs',
+  '.config/airtimerc.mjs',
+  'airtime.config.js',
+  'airtime.config.ts',
+  'airtime.config.cjs',
+  'airtime.config.mjs',
+];
+
+/** The folders searched for a project file: the working directory up to the home folder (or the root). */
+export function projectSearchDirs(cwd: string): string[] {
+  const home = homedir();
+  const dirs: string[] = [];
+  for (let dir = resolve(cwd); ; dir = dirname(dir)) {
+    dirs.push(dir);
+    if (dir === home || dirname(dir) === dir) return dirs;
+  }
+}
+
+/**
+ * Whether any config file could apply, found with plain stats. Most runs (a cron job configured by
+ * environment variables) have none, and then cosmiconfig, with the YAML and JSON parsers it
+ * brings, is not loaded at all: that is a third of `airtime validate`'s start-up.
+ */
+function anyConfigFile(cwd: string, env: NodeJS.ProcessEnv): boolean {
+  const userDir = userConfigDir(env);
+  if (USER_PLACES.some((place) => existsSync(join(userDir, place)))) return true;
+  for (const dir of projectSearchDirs(cwd)) {
+    for (const place of PROJECT_PLACES) {
+      const path = join(dir, place);
+      if (!existsSync(path)) continue;
+      if (place !== 'package.json') return true;
+      try {
+        const pkg = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
+        if (pkg.airtime !== undefined) return true;
+      } catch {
+        return true; // let cosmiconfig report what is wrong with it
+      }
+    }
+  }
+  return false;
+}
+
 interface FoundFile {
   filepath: string;
   config: unknown;
@@ -149,7 +207,9 @@ interface FoundFile {
 /** The config files that apply, lowest precedence first. */
 export async function findConfigFiles(options: LoadOptions): Promise<{ user?: FoundFile; project?: FoundFile }> {
   const explicit = options.flags?.config ?? options.env.AIRTIME_CONFIG;
+  if (!explicit && !anyConfigFile(options.cwd, options.env)) return {};
   try {
+    const { cosmiconfig } = await import('./config-loader.js');
     if (explicit) {
       const path = resolve(options.cwd, explicit);
       const loaded = await cosmiconfig('airtime', { cache: false }).load(path);

@@ -183,3 +183,21 @@ describe('loadSettings', () => {
     for (const key of CONFIG_KEYS) expect(text).toMatch(new RegExp(`^#? ?${key}:`, 'm'));
   });
 });
+
+describe('the config search', () => {
+  it('looks in the same places as cosmiconfig, so the fast "no config file" check cannot drift', async () => {
+    const { getDefaultSearchPlaces } = await import('cosmiconfig');
+    const { PROJECT_PLACES } = await import('../src/config.js');
+    expect(PROJECT_PLACES).toEqual(getDefaultSearchPlaces('airtime'));
+  });
+
+  it('finds a config file in each place cosmiconfig would', async () => {
+    for (const place of ['.airtimerc.yml', '.config/airtimerc.json', 'airtime.config.cjs']) {
+      const dir = mkdtempSync(join(home, 'place-'));
+      mkdirSync(join(dir, '.config'), { recursive: true });
+      const content = place.endsWith('.cjs') ? 'module.exports = { timeout: 7 };' : place.endsWith('.json') ? '{"timeout": 7}' : 'timeout: 7';
+      writeFileSync(join(dir, place), content);
+      expect((await loadSettings({ cwd: dir, env })).timeoutMs).toBe(7000);
+    }
+  });
+});

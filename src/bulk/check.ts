@@ -2,10 +2,13 @@
 // anything is sent. Keeps counts, totals and compact fingerprints, never the rows themselves.
 import { FingerprintTable, rowFingerprint } from '../core/batch.js';
 import type { Market } from '../core/countries.js';
-import { AirtimeError, type ErrorCode } from '../core/errors.js';
+import { AirtimeError } from '../core/errors.js';
 import { parseIdempotencyKey } from '../core/idempotency.js';
 import { checkRecipient, type MoneyLimits, type Recipient } from '../core/recipient.js';
+import type { RowProblem } from './problem.js';
 import { csvLines, readRows, type FileFormat } from './reader.js';
+
+export type { RowProblem };
 
 export interface ValidRow {
   row: number;
@@ -16,12 +19,6 @@ export interface ValidRow {
   reference: string | null;
   /** 1 for the first row with this phone, amount, currency, reference and key; 2 for its repeat… */
   occurrence: number;
-}
-
-export interface RowProblem {
-  row: number;
-  line: number | null;
-  errors: { code: ErrorCode; message: string }[];
 }
 
 export interface FileCheck {

@@ -13,7 +13,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { SendAnswer } from '../at/client.js';
-import { checkFile, type FileCheck, type RowProblem, type ValidRow } from '../bulk/check.js';
+import { checkFile, type FileCheck, type ValidRow } from '../bulk/check.js';
+import { describeProblem, type RowProblem } from '../bulk/problem.js';
 import { detectFormat, type FileFormat } from '../bulk/reader.js';
 import type { Settings } from '../config.js';
 import { environmentFor, requireCredentials, transactionDeps, type Context } from '../context.js';
@@ -465,10 +466,6 @@ function refuseBadFile(check: FileCheck, options: BulkOptions): void {
       details: { duplicates: check.duplicates },
     });
   }
-}
-
-export function describeProblem(problem: RowProblem): string {
-  return `row ${problem.row}${problem.line === null ? '' : ` (line ${problem.line})`}: ${problem.errors.map((e) => e.message).join(', ')}`;
 }
 
 function repeatPayment(repeats: RepeatMatch[], count: number, batchId: string): AirtimeError {

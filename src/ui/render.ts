@@ -1,7 +1,8 @@
 // Turning command results into what people and scripts read. Returns the exit code the result
 // calls for; src/main.ts is the one that exits.
 import type { BalanceResult } from '../commands/balance.js';
-import { describeProblem, type BulkOutcome, type ValidateFileResult } from '../commands/bulk.js';
+import type { BulkOutcome, ValidateFileResult } from '../commands/bulk.js';
+import { describeProblem } from '../bulk/problem.js';
 import type { FileCheck } from '../bulk/check.js';
 import { marketByCountry } from '../core/countries.js';
 import { formatAmount } from '../core/money.js';
