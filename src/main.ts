@@ -12,9 +12,18 @@ try {
 } catch (error) {
   exitCode = await report(error);
 }
-// Exit explicitly: fetch keeps idle connections alive for seconds after the last answer.
-// stdout and stderr are synchronous for files and pipes on POSIX, so nothing written is lost.
+// Exit explicitly: fetch keeps idle connections alive for seconds after the last answer. But first
+// let stdout and stderr drain: writes to a pipe are queued when the reader is slower than us, and
+// process.exit would drop what is queued (a bulk send's --json document, an export).
+await Promise.all([streams.stdout, streams.stderr].map(drained));
 process.exit(exitCode);
+
+function drained(stream: NodeJS.WritableStream & { writableLength?: number }): Promise<void> {
+  if (!stream.writableLength) return Promise.resolve();
+  return new Promise((resolve) => {
+    stream.write('', () => resolve());
+  });
+}
 
 async function report(error: unknown): Promise<number> {
   const [{ AirtimeError }, { Output }, { printError }] = await Promise.all([

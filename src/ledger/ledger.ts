@@ -4,7 +4,9 @@
 import Database from 'better-sqlite3';
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { AirtimeError, type ErrorCode } from '../core/errors.js';
+import { marketByCurrency } from '../core/countries.js';
+import { AirtimeError, EXIT, type ErrorCode } from '../core/errors.js';
+import { minorToUnits4, parseReportedMoney } from '../core/money.js';
 import type { MoneyLimits } from '../core/recipient.js';
 import type { Owner } from './owner.js';
 import { MIGRATIONS } from './schema.js';
@@ -327,6 +329,7 @@ export class Ledger {
         id,
       );
       if (settlement.state === 'sent' && settlement.requestId !== null) this.adoptEarlyCallbacks(id, settlement.requestId, now);
+      if (settlement.state === 'unknown') this.adoptLostCallback(id, now);
     });
   }
 
@@ -355,6 +358,37 @@ export class Ledger {
         },
         now,
       );
+    }
+  }
+
+  /**
+   * A send that ends `unknown` (its answer lost: a duplicate, a timeout) may already have had its
+   * status callback, kept as an orphan because no row bore its requestId yet: one of the same
+   * number and value from the last 24 hours settles it, as `airtime serve` does the other way round.
+   */
+  private adoptLostCallback(id: number, now: number): void {
+    const row = this.mustGet(id);
+    const market = marketByCurrency(row.currency);
+    if (!market || row.requestId !== null) return;
+    const orphans = this.statement(
+      `SELECT id, payload FROM events
+       WHERE transaction_id IS NULL AND kind = 'orphan-callback' AND at > ? AND json_extract(payload, '$.phoneNumber') = ?
+       ORDER BY id DESC`,
+    ).all(now - DAY_MS, row.phoneNumber) as { id: number; payload: string }[];
+    for (const orphan of orphans) {
+      const fields = JSON.parse(orphan.payload) as Record<string, unknown>;
+      const value = parseReportedMoney(fields.value);
+      const status = String(fields.status ?? '');
+      if (!value || value.currency !== row.currency || value.units4 !== minorToUnits4(row.amountMinor, market)) continue;
+      if ((status !== 'Success' && status !== 'Failed') || typeof fields.requestId !== 'string') continue;
+      this.statement('UPDATE events SET transaction_id = ? WHERE id = ?').run(id, orphan.id);
+      this.recordDelivery(
+        id,
+        { status, description: typeof fields.description === 'string' ? fields.description : null, requestId: fields.requestId, source: 'callback, for a lost answer', payload: fields },
+        now,
+      );
+      this.statement('UPDATE transactions SET exit_code = ? WHERE id = ?').run(status === 'Success' ? EXIT.OK : EXIT.FAILED, id);
+      return;
     }
   }
 

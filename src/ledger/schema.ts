@@ -97,10 +97,11 @@ export const MIGRATIONS: readonly string[] = [
   END;
   `,
   // 3: a status callback can beat the send's own answer (AT reports delivery within a second or
-  // two, a slow answer takes longer); it is kept as an orphan until the send settles with its
-  // requestId, which finds it through this index.
+  // two, a slow answer takes longer), or arrive for a send that ends `unknown` (its answer lost);
+  // it is kept as an orphan until the send settles, which finds it through these indexes.
   `
   CREATE INDEX events_orphan_request ON events (json_extract(payload, '$.requestId'))
     WHERE transaction_id IS NULL AND kind = 'orphan-callback';
+  CREATE INDEX events_orphan_time ON events (at) WHERE transaction_id IS NULL AND kind = 'orphan-callback';
   `,
 ];

@@ -184,3 +184,24 @@ describe('airtime export', () => {
     expect(none.stdout.trim().split('\n')).toHaveLength(1);
   });
 });
+
+describe('large output', () => {
+  it('reaches a pipe whole: the process waits for stdout to drain before it exits', async () => {
+    const big = makeSandbox();
+    const { Ledger } = await import('../../src/ledger/ledger.js');
+    const ledger = Ledger.open(ledgerPath(big));
+    ledger.unsafeExec(`
+      WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 5000)
+      INSERT INTO transactions (account, environment, idempotency_key, phone_number, country, currency, amount_minor, state,
+        created_at, updated_at, os_user, host)
+      SELECT 'sandbox', 'sandbox', 'key-' || i, '+254712345678', 'KE', 'KES', 5000, 'sent', i, i, 'u', 'h' FROM n;`);
+    ledger.close();
+    const result = await runCli(['export', '--format', 'jsonl'], { sandbox: big, env: { AT_USERNAME: 'sandbox' } });
+    expect(result.code).toBe(0);
+    const lines = result.stdout.trim().split('\n');
+    expect(lines).toHaveLength(5000);
+    expect(JSON.parse(lines[4999] ?? '')).toMatchObject({ idempotencyKey: 'key-5000' });
+    const status = await runCli(['status', '--limit', '5000', '--json'], { sandbox: big, env: { AT_USERNAME: 'sandbox' } });
+    expect((parseJson(status).transactions as unknown[]).length).toBe(5000);
+  });
+});

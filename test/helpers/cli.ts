@@ -53,11 +53,23 @@ export interface RunOptions {
 }
 
 export function spawnCli(args: string[], options: RunOptions): ChildProcess {
-  return spawn(process.execPath, [BIN, ...args], {
-    cwd: options.sandbox.cwd,
-    env: { ...options.sandbox.env, ...options.env },
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
+  const env = { ...options.sandbox.env, ...options.env };
+  const child = spawn(process.execPath, [BIN, ...args], { cwd: options.sandbox.cwd, env, stdio: ['pipe', 'pipe', 'pipe'] });
+  return track(child, env, options.sandbox);
+}
+
+/**
+ * Every run of the binary in this test file, with the API key it was given: test/setup.ts checks,
+ * after the file's tests, that no key appears in any output or in any file the runs wrote.
+ */
+export const RUNS: { key: string | undefined; home: string; output: string[] }[] = [];
+const tracked = new WeakMap<ChildProcess, { output: string[] }>();
+
+function track(child: ChildProcess, env: NodeJS.ProcessEnv, sandbox: Sandbox): ChildProcess {
+  const run = { key: env.AT_API_KEY, home: sandbox.home, output: [] as string[] };
+  RUNS.push(run);
+  tracked.set(child, run);
+  return child;
 }
 
 export function runCli(args: string[], options: RunOptions): Promise<CliResult> {
@@ -83,6 +95,7 @@ export function collect(child: ChildProcess, options: Pick<RunOptions, 'input' |
     child.on('error', reject);
     child.on('close', (code, signal) => {
       clearTimeout(timer);
+      tracked.get(child)?.output.push(stdout, stderr);
       resolve({ code, signal, stdout, stderr });
     });
   });
@@ -135,11 +148,9 @@ const shellQuote = (arg: string) => `'${arg.replace(/'/g, `'\\''`)}'`;
 export function spawnInTerminal(args: string[], options: RunOptions & { columns?: number }): ChildProcess {
   const command = [process.execPath, BIN, ...args].map(shellQuote).join(' ');
   const sized = `stty cols ${options.columns ?? 100} rows 40 2>/dev/null; exec ${command}`;
-  return spawn('script', ['-qefc', sized, '/dev/null'], {
-    cwd: options.sandbox.cwd,
-    env: { ...options.sandbox.env, TERM: 'xterm-256color', ...options.env },
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
+  const env = { ...options.sandbox.env, TERM: 'xterm-256color', ...options.env };
+  const child = spawn('script', ['-qefc', sized, '/dev/null'], { cwd: options.sandbox.cwd, env, stdio: ['pipe', 'pipe', 'pipe'] });
+  return track(child, env, options.sandbox);
 }
 
 export function runInTerminal(args: string[], options: RunOptions & { columns?: number }): Promise<CliResult> {

@@ -174,6 +174,14 @@ describe('Ledger', () => {
     expect(ledger.events(row.id).map((e) => e.kind)).toEqual(['orphan-callback', 'delivery']);
   });
 
+  it('settles a send that ends unknown with a callback that already came for its number and value', () => {
+    const { row } = created(ledger.claim(tx({ amountMinor: 5000 }), 1000));
+    ledger.recordEvent(null, 'orphan-callback', { requestId: 'ATQid_x', phoneNumber: '+254712345678', value: 'KES 60.0000', status: 'Success' }, 1200);
+    ledger.recordEvent(null, 'orphan-callback', { requestId: 'ATQid_lost', phoneNumber: '+254712345678', value: 'KES 50.0000', status: 'Success' }, 1300);
+    ledger.settle(row.id, { state: 'unknown', atStatus: null, requestId: null, discountCurrency: null, discountUnits4: null, errorCode: 'OUTCOME_UNKNOWN', errorMessage: 'duplicate', exitCode: 5 }, 2000);
+    expect(ledger.get(row.id)).toMatchObject({ state: 'delivered', requestId: 'ATQid_lost', exitCode: 0 });
+  });
+
   it('reads a missing ledger as none, and refuses a file from a newer airtime', () => {
     expect(Ledger.openForReading(join(path, '..', 'nope.db'))).toBeNull();
     ledger.close();
