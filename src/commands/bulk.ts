@@ -277,31 +277,37 @@ async function dispatch(args: DispatchArgs): Promise<BulkOutcome> {
     }
   };
 
-  // Rows wait in `ready` until a slot frees. Whatever is ready when slots free up is claimed in
-  // one commit (one wait for the disk for the group), then each row's request leaves at once.
+  // Rows wait in `ready`; they are claimed in the ledger a group at a time (one commit, one wait
+  // for the disk, for up to `concurrency` rows) into `claimed`, from which each request leaves as
+  // soon as a slot frees. A row claimed but not yet sent when the process dies is recovered like
+  // any pending row: resent under its key inside the duplicate window, which counts from its claim.
   const ready: ValidRow[] = [];
+  const claimed: { row: ValidRow; request: TransactionRequest; claim: ClaimOutcome }[] = [];
   let wakeScan: (() => void) | undefined;
   let pumpScheduled = false;
   const pump = () => {
     pumpScheduled = false;
-    const free = settings.concurrency - inFlight.size;
-    if (!controller.signal.aborted && free > 0 && ready.length > 0) {
-      const group = ready.splice(0, free);
-      const requests = group.map(requestFor);
-      let claims: ClaimOutcome[] = [];
-      try {
-        claims = claimTransactions(requests, deps);
-      } catch (error) {
-        fatal ??= error;
-        controller.abort();
+    while (!controller.signal.aborted && inFlight.size < settings.concurrency) {
+      if (claimed.length === 0) {
+        if (ready.length === 0) break;
+        const group = ready.splice(0, settings.concurrency);
+        const requests = group.map(requestFor);
+        try {
+          const claims = claimTransactions(requests, deps);
+          claims.forEach((claim, i) => claimed.push({ row: group[i] as ValidRow, request: requests[i] as TransactionRequest, claim }));
+        } catch (error) {
+          fatal ??= error;
+          controller.abort();
+          break;
+        }
       }
-      claims.forEach((claim, i) => {
-        const task: Promise<void> = sendRow(group[i] as ValidRow, requests[i] as TransactionRequest, claim).finally(() => {
-          inFlight.delete(task);
-          schedulePump();
-        });
-        inFlight.add(task);
+      const next = claimed.shift();
+      if (!next) break;
+      const task: Promise<void> = sendRow(next.row, next.request, next.claim).finally(() => {
+        inFlight.delete(task);
+        schedulePump();
       });
+      inFlight.add(task);
     }
     wakeScan?.();
   };
@@ -319,7 +325,8 @@ async function dispatch(args: DispatchArgs): Promise<BulkOutcome> {
         if (controller.signal.aborted) throw INTERRUPTED;
         ready.push(row);
         schedulePump();
-        while (ready.length >= settings.concurrency && !controller.signal.aborted) {
+        // Enough read ahead to claim the next group while the current one is being sent.
+        while (ready.length >= settings.concurrency * 2 && !controller.signal.aborted) {
           await new Promise<void>((resolve) => {
             wakeScan = resolve;
           });
@@ -328,7 +335,7 @@ async function dispatch(args: DispatchArgs): Promise<BulkOutcome> {
     });
     // The file is read; send what is still waiting, then wait for the last answers.
     for (;;) {
-      const waiting = ready.length > 0 && !controller.signal.aborted;
+      const waiting = (ready.length > 0 || claimed.length > 0) && !controller.signal.aborted;
       if (!waiting && inFlight.size === 0) break;
       if (waiting && inFlight.size < settings.concurrency) {
         schedulePump();
@@ -340,8 +347,15 @@ async function dispatch(args: DispatchArgs): Promise<BulkOutcome> {
   } catch (error) {
     if (error !== INTERRUPTED) fatal ??= error;
   } finally {
-    // In-flight requests finish (each bounded by the timeout): the ledger is left consistent.
+    // In-flight requests finish (each bounded by the timeout), and rows claimed but never sent are
+    // given back: the ledger is left with nothing pending.
     await Promise.allSettled([...inFlight]);
+    const unsent = claimed.splice(0).flatMap(({ claim }) => (claim.kind === 'created' ? [claim.row.id] : []));
+    try {
+      ledger.release(unsent, deps.owner);
+    } catch (error) {
+      fatal ??= error;
+    }
     unregister();
     progress.stop();
   }

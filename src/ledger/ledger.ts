@@ -266,6 +266,22 @@ export class Ledger {
     return { kind: 'created', row: toTransaction(inserted) };
   }
 
+  /**
+   * Gives back claims whose requests never left (a bulk send stopped by Ctrl-C while rows were
+   * claimed ahead): only rows still pending under this owner, on their first attempt.
+   */
+  release(ids: readonly number[], owner: Owner): void {
+    if (ids.length === 0) return;
+    this.write(() => {
+      for (const id of ids) {
+        this.statement(
+          `DELETE FROM transactions WHERE id = ? AND state = 'pending' AND attempts = 1
+             AND owner_pid = ? AND owner_host = ? AND owner_started_at = ?`,
+        ).run(id, owner.pid, owner.host, owner.startedAt);
+      }
+    });
+  }
+
   /** Recorded and committed before each further request leaves: one more attempt, and who makes it. */
   beginAttempt(id: number, owner: Owner, now: number): StoredTransaction {
     this.write(() =>

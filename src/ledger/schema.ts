@@ -95,6 +95,12 @@ export const MIGRATIONS: readonly string[] = [
     INSERT INTO spend_by_minute VALUES (NEW.account, NEW.environment, NEW.currency, NEW.created_at / 60000, NEW.amount_minor)
       ON CONFLICT DO UPDATE SET amount_minor = amount_minor + excluded.amount_minor;
   END;
+  -- A claim released unsent (Ctrl-C during a bulk send) takes its amount back.
+  CREATE TRIGGER spend_on_release AFTER DELETE ON transactions WHEN OLD.state <> 'failed' BEGIN
+    UPDATE spend_by_minute SET amount_minor = amount_minor - OLD.amount_minor
+      WHERE account = OLD.account AND environment = OLD.environment AND currency = OLD.currency
+        AND minute = OLD.created_at / 60000;
+  END;
   `,
   // 3: a status callback can beat the send's own answer (AT reports delivery within a second or
   // two, a slow answer takes longer), or arrive for a send that ends `unknown` (its answer lost);

@@ -202,3 +202,19 @@ describe('owner liveness', () => {
     expect(ownerLiveness({ ...me, host: 'elsewhere' })).toBe('unknown');
   });
 });
+
+describe('releasing claims', () => {
+  it('gives back an unsent claim of this owner, and its amount under the daily cap', () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'release-')), 'ledger.db');
+    const ledger = Ledger.open(path);
+    const claim = ledger.claim(tx({ idempotencyKey: 'a' }), 1000);
+    const other = ledger.claim(tx({ idempotencyKey: 'b', owner: { pid: 1, host: 'elsewhere', startedAt: 1 } }), 1000);
+    expect(ledger.spentSince('sandbox', 'sandbox', 'KES', 0)).toBe(10_000);
+    if (claim.kind !== 'created' || other.kind !== 'created') throw new Error('claims');
+    ledger.release([claim.row.id, other.row.id], me);
+    expect(ledger.get(claim.row.id)).toBeUndefined();
+    expect(ledger.get(other.row.id)).toBeDefined(); // not ours to give back
+    expect(ledger.spentSince('sandbox', 'sandbox', 'KES', 0)).toBe(5000);
+    ledger.close();
+  });
+});
