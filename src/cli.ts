@@ -1,6 +1,6 @@
 // Builds the commander program. Each action lazy-imports its command module, so `airtime
 // --version` loads nothing but commander, and each command loads only what it uses.
-import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { Argument, Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import type { Context, GlobalFlags } from './context.js';
 import type { Streams } from './ui/output.js';
 
@@ -244,7 +244,7 @@ Examples:
       finish(await serve(options as never, ctx));
     });
 
-  // config: owned by src/commands/config.ts (issue 5).
+  // config and completion: owned by src/commands/config.ts and src/commands/completion.ts (issue 5).
   const config = program
     .command('config')
     .description('set up, show and locate the configuration, and store the API key')
@@ -339,6 +339,24 @@ Examples:
       const ctx = await contextFor(command);
       const [{ configPath }, { printConfigPath }] = await Promise.all([import('./commands/config.js'), import('./ui/render.js')]);
       finish(printConfigPath(await configPath(ctx), ctx.output));
+    });
+
+  program
+    .command('completion')
+    .description('print a shell completion script for bash, zsh or fish')
+    .addArgument(new Argument('<shell>', 'bash, zsh or fish').choices(['bash', 'zsh', 'fish']))
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ airtime completion bash > ~/.local/share/bash-completion/completions/airtime
+  $ airtime completion zsh > ~/.zfunc/_airtime
+  $ airtime completion fish > ~/.config/fish/completions/airtime.fish`,
+    )
+    .action(async (shell: string, _options: Record<string, unknown>, command: Command) => {
+      const ctx = await contextFor(command);
+      const [{ completion }, { printCompletion }] = await Promise.all([import('./commands/completion.js'), import('./ui/render.js')]);
+      finish(printCompletion(completion(shell, program), ctx.output));
     });
 
   program

@@ -356,12 +356,13 @@ function totalsOf(check: FileCheck): Record<string, string> {
   return Object.fromEntries([...check.totals].map(([market, minor]) => [market.currency, formatAmount(minor, market)]));
 }
 
-// `airtime config` (its types imported here, at the end, to keep this
+// `airtime config` and `airtime completion` (their types imported here, at the end, to keep this
 // file's additions in one place).
 type ConfigInitResult = import('../commands/config.js').ConfigInitResult;
 type SetKeyResult = import('../commands/config.js').SetKeyResult;
 type ConfigShowResult = import('../commands/config.js').ConfigShowResult;
 type ConfigPathResult = import('../commands/config.js').ConfigPathResult;
+type CompletionResult = import('../commands/completion.js').CompletionResult;
 
 export function printConfigInit(result: ConfigInitResult, output: Output): number {
   if (result.kind === 'declined') {
@@ -467,6 +468,12 @@ export function printConfigPath(result: ConfigPathResult, output: Output): numbe
   output.result('');
   output.result('Ledger:');
   output.result(`  ${result.ledger.exists ? c.green('exists') : c.dim('-'.padEnd(6))}  ${result.ledger.path}`);
+  return EXIT.OK;
+}
+
+export function printCompletion(result: CompletionResult, output: Output): number {
+  if (output.flags.json) output.json({ ok: true, shell: result.shell, script: result.script });
+  else output.result(result.script.trimEnd());
   return EXIT.OK;
 }
 
