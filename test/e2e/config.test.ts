@@ -1,10 +1,11 @@
 // `airtime config init|set-key|show|path`, end to end: files and their modes, the key kept out of
 // every output and every project file, sources, and the real prompts under a pseudo-terminal.
-import type { ChildProcess } from 'node:child_process';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
+  BIN,
   collect,
   makeSandbox,
   parseJson,
@@ -421,12 +422,40 @@ describe('the config commands', () => {
     expect(typo.stderr).toContain('show');
   });
 
-  it('ends each --help with examples', async () => {
-    const sandbox = makeSandbox();
-    for (const command of [['config'], ['config', 'init'], ['config', 'set-key'], ['config', 'show'], ['config', 'path']]) {
-      const help = await runCli([...command, '--help'], { sandbox });
+  it('ends each --help with 2-4 examples, and each example runs', async () => {
+    // Each runs in a fresh HOME with `airtime` on PATH, a key in AT_API_KEY and on stdin, a
+    // profile to choose, and the folders completions are installed in.
+    const fresh = () => {
+      const sandbox = makeSandbox({ AT_API_KEY: KEY });
+      const bin = join(sandbox.home, 'bin');
+      mkdirSync(bin);
+      writeFileSync(join(bin, 'airtime'), `#!/bin/sh\nexec "${process.execPath}" "${BIN}" "$@"\n`, { mode: 0o755 });
+      sandbox.env.PATH = `${bin}:${process.env.PATH}`;
+      writeUserConfig(sandbox, { profiles: { live: { username: 'my-app' } } });
+      for (const dir of ['.local/share/bash-completion/completions', '.zfunc', '.config/fish/completions']) {
+        mkdirSync(join(sandbox.home, dir), { recursive: true });
+      }
+      return sandbox;
+    };
+    const has = (tool: string) => spawnSync('sh', ['-c', `command -v ${tool}`]).status === 0;
+    const ran: string[] = [];
+    for (const command of [['config'], ['config', 'init'], ['config', 'set-key'], ['config', 'show'], ['config', 'path'], ['completion']]) {
+      const help = await runCli([...command, '--help'], { sandbox: makeSandbox() });
       expect(help.code).toBe(0);
       expect(help.stdout).toMatch(/Examples:\n( {2}\$ .+\n){2,4}$/);
+      for (const example of help.stdout.split('Examples:\n')[1]!.trim().split('\n').map((line) => line.trim().replace(/^\$ /, ''))) {
+        // A bare `config init` asks its questions at a terminal: the prompt tests above drive it.
+        if (example === 'airtime config init') continue;
+        // One that pipes through a tool this machine lacks (pass, jq) cannot run here.
+        const tools = example.split('|').map((part) => part.trim().split(' ')[0]!);
+        if (!tools.every((tool) => ['airtime', 'printf'].includes(tool) || has(tool))) continue;
+        const sandbox = fresh();
+        const result = spawnSync('bash', ['-o', 'pipefail', '-c', example], { cwd: sandbox.cwd, env: sandbox.env, input: KEY, encoding: 'utf8' });
+        expect(result.status, `${example}\n${result.stderr}`).toBe(0);
+        expect(`${result.stdout}${result.stderr}`).not.toContain(KEY);
+        ran.push(example);
+      }
     }
+    expect(ran.length).toBeGreaterThanOrEqual(12);
   });
 });
