@@ -153,6 +153,13 @@ describe('airtime config init, without a terminal', () => {
     expect(again.code).toBe(0);
     expect(readJson(projectFile(sandbox))).toEqual({ username: 'my-app', apiKeyFile: '../secrets/at-key' });
     expect(readFileSync(keyFile, 'utf8')).toBe(`${KEY}\n`);
+
+    // A key file inside a git work tree could be committed: said so.
+    mkdirSync(join(sandbox.cwd, '.git'));
+    const inRepo = await runCli(['config', 'init', '--force', '--username', 'my-app', '--key-file', 'at-key'], { sandbox, input: KEY });
+    expect(inRepo.code).toBe(0);
+    expect(inRepo.stderr).toContain(`${join(sandbox.cwd, 'at-key')} is inside a git work tree: add it to .gitignore`);
+    expect(readJson(projectFile(sandbox))).toEqual({ username: 'my-app', apiKeyFile: 'at-key' });
   });
 
   it('refuses to overwrite a file without --force, and says what still overrides it', async () => {
