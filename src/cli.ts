@@ -1,6 +1,6 @@
 // Builds the commander program. Each action lazy-imports its command module, so `airtime
 // --version` loads nothing but commander, and each command loads only what it uses.
-import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { Argument, Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import type { Context, GlobalFlags } from './context.js';
 import type { Streams } from './ui/output.js';
 
@@ -254,6 +254,121 @@ Examples:
       finish(await serve(options as never, ctx));
     });
 
+  // config and completion: owned by src/commands/config.ts and src/commands/completion.ts (issue 5).
+  const config = program
+    .command('config')
+    .description('set up, show and locate the configuration, and store the API key')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ airtime config init
+  $ airtime config show
+  $ airtime config path`,
+    );
+
+  config
+    .command('init')
+    .description('write .airtimerc here (or the user config with --global), asking at a terminal for what no flag gives')
+    .option('--global', 'write the user config ($XDG_CONFIG_HOME/airtime/config.json) instead of .airtimerc here')
+    .option('--username <name>', 'the Africa\'s Talking username ("sandbox" for the sandbox)')
+    // The choices are for --help and completion; the command itself explains a refusal best.
+    .addOption(
+      new Option('--key-source <where>', 'where the API key lives: env (AT_API_KEY), file (--key-file) or user (the user config; key from stdin)')
+        .choices(['env', 'file', 'user'])
+        .argParser(String),
+    )
+    .option('--key-file <path>', 'the file holding the key (written 0600 from stdin when missing); implies --key-source file')
+    .option('--default-country <CC>', 'country for national numbers like 0712345678')
+    .option('--per-recipient <limits>', 'most one recipient may get, e.g. KES=5000,UGX=100000 (repeatable)', collect)
+    .option('--daily <limits>', 'most sent in any 24 hours, e.g. KES=50000 (repeatable)', collect)
+    .option('--force', 'overwrite an existing file without asking')
+    .addHelpText(
+      'after',
+      `
+The API key is never a flag (flags leak into shell history and ps) and never goes in a project file
+(it ends up in git): it stays in AT_API_KEY, in a key file, or in the user config, mode 0600.
+
+Examples:
+  $ airtime config init
+  $ airtime config init --username sandbox --key-source env --default-country KE
+  $ printf '%s' "$AT_API_KEY" | airtime config init --global --username my-app --key-source user --force
+  $ airtime config init --username my-app --key-file ~/.config/airtime/live-key --daily KES=50000`,
+    )
+    .action(async (options: Record<string, unknown>, command: Command) => {
+      const ctx = await contextFor(command);
+      const [{ configInit }, { printConfigInit }] = await Promise.all([import('./commands/config.js'), import('./ui/render.js')]);
+      finish(printConfigInit(await configInit(options, ctx), ctx.output));
+    });
+
+  config
+    .command('set-key')
+    .description('store or replace the API key in the user config (mode 0600), from a hidden prompt or stdin; with --profile, that profile\'s key')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ airtime config set-key
+  $ printf '%s' "$AT_API_KEY" | airtime config set-key
+  $ pass show airtime/live | airtime --profile live config set-key`,
+    )
+    .action(async (_options: Record<string, unknown>, command: Command) => {
+      const ctx = await contextFor(command);
+      const [{ configSetKey }, { printConfigSetKey }] = await Promise.all([import('./commands/config.js'), import('./ui/render.js')]);
+      finish(printConfigSetKey(await configSetKey(ctx), ctx.output));
+    });
+
+  config
+    .command('show')
+    .description('the resolved configuration, with where each value came from (the API key redacted)')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ airtime config show
+  $ airtime --profile live config show
+  $ airtime config show --json | jq -r .values.apiKey.source`,
+    )
+    .action(async (_options: Record<string, unknown>, command: Command) => {
+      const ctx = await contextFor(command);
+      const [{ configShow }, { printConfigShow }] = await Promise.all([import('./commands/config.js'), import('./ui/render.js')]);
+      finish(printConfigShow(await configShow(ctx), ctx.output));
+    });
+
+  config
+    .command('path')
+    .description('the config files searched, in order, which exist and which are read; and the ledger')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ airtime config path
+  $ airtime config path --json | jq -r '.files[] | select(.loaded) | .path'`,
+    )
+    .action(async (_options: Record<string, unknown>, command: Command) => {
+      const ctx = await contextFor(command);
+      const [{ configPath }, { printConfigPath }] = await Promise.all([import('./commands/config.js'), import('./ui/render.js')]);
+      finish(printConfigPath(await configPath(ctx), ctx.output));
+    });
+
+  program
+    .command('completion')
+    .description('print a shell completion script for bash, zsh or fish')
+    .addArgument(new Argument('<shell>', 'bash, zsh or fish').choices(['bash', 'zsh', 'fish']))
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ airtime completion bash > ~/.local/share/bash-completion/completions/airtime
+  $ airtime completion zsh > ~/.zfunc/_airtime
+  $ airtime completion fish > ~/.config/fish/completions/airtime.fish`,
+    )
+    .action(async (shell: string, _options: Record<string, unknown>, command: Command) => {
+      const ctx = await contextFor(command);
+      const [{ completion }, { printCompletion }] = await Promise.all([import('./commands/completion.js'), import('./ui/render.js')]);
+      finish(printCompletion(completion(shell, program), ctx.output));
+    });
+
   program
     .command('emulator')
     .description("run a local Africa's Talking for trying the tool and for tests")
@@ -312,6 +427,8 @@ async function parse(program: Command, argv: string[], parserMessage: () => stri
     await program.parseAsync(argv, { from: 'user' });
   } catch (error) {
     if (!(error instanceof CommanderError)) throw error;
+    // A command of subcommands given none (`airtime config`) prints its help as an error: exit 2.
+    if (error.code === 'commander.help' && error.exitCode !== 0) await usage('a subcommand is needed (listed above)');
     if (['commander.helpDisplayed', 'commander.version', 'commander.help'].includes(error.code)) return;
     const { AirtimeError } = await import('./core/errors.js');
     const message = parserMessage() || error.message;
@@ -374,6 +491,11 @@ function fraction(value: string): number {
   const number = Number(value);
   if (!/^\d*\.?\d+$/.test(value) || number > 1) throw new InvalidArgumentError('expected a number from 0 to 1.');
   return number;
+}
+
+/** For repeatable options: every value given, in order. */
+function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
 }
 
 function port(value: string): number {

@@ -2,9 +2,9 @@
 // the chosen profile, the project file (searched upward from the working directory to the home
 // folder), the user file ($XDG_CONFIG_HOME/airtime/), defaults. `--config`/AIRTIME_CONFIG names
 // one file instead of the search.
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { basename, dirname, extname, isAbsolute, join, resolve } from 'node:path';
 import { isCountryCode, isCurrencyCode, marketByCurrency, type CountryCode } from './core/countries.js';
 import { AirtimeError } from './core/errors.js';
 import { defaultDailyCaps } from './core/limits.js';
@@ -32,7 +32,10 @@ export interface Settings {
   rate: number | undefined;
   limits: Limits;
   serve: ServeSettings;
-  /** Where each top-level value came from, for `airtime config show`. */
+  /**
+   * Where each value came from, for `airtime config show`: top-level keys, and the
+   * `limits.<kind>.<CUR>` and `serve.<key>` that a file sets (absent ones are defaults).
+   */
   sources: Record<string, string>;
   /** Config files read, in the order they were applied. */
   files: string[];
@@ -348,8 +351,8 @@ export async function loadSettings(options: LoadOptions): Promise<Settings> {
     maxNumRetry,
     concurrency,
     rate,
-    limits: mergeLimits(layers),
-    serve: mergeServe(layers),
+    limits: mergeLimits(layers, sources),
+    serve: mergeServe(layers, sources),
     sources,
     files: layers.filter((l) => !l.source.includes(' (profile ')).map((l) => l.source),
     warnings,
@@ -413,22 +416,27 @@ function parseLimit(key: string, currency: string, amount: unknown, source: stri
   }
 }
 
-function mergeLimits(layers: Layer[]): Limits {
+function mergeLimits(layers: Layer[], sources: Record<string, string>): Limits {
   const limits: Limits = { perRecipient: {}, perRun: {}, daily: defaultDailyCaps() };
   for (const layer of layers) {
     const fileLimits = layer.values.limits as Record<string, Raw> | undefined;
     for (const kind of LIMIT_KINDS) {
       for (const [currency, amount] of Object.entries(fileLimits?.[kind] ?? {})) {
         limits[kind][currency as keyof MoneyLimits] = parseLimit(`limits.${kind}.${currency}`, currency, amount, layer.source);
+        sources[`limits.${kind}.${currency}`] = layer.source;
       }
     }
   }
   return limits;
 }
 
-function mergeServe(layers: Layer[]): ServeSettings {
+function mergeServe(layers: Layer[], sources: Record<string, string>): ServeSettings {
   const merged: Raw = {};
-  for (const layer of layers) Object.assign(merged, layer.values.serve ?? {});
+  for (const layer of layers) {
+    const serve = (layer.values.serve ?? {}) as Raw;
+    Object.assign(merged, serve);
+    for (const key of Object.keys(serve)) sources[`serve.${key}`] = layer.source;
+  }
   return {
     validationMaxAge: (merged.validationMaxAge as number | undefined) ?? 600,
     allowedSourceIps: merged.allowedSourceIps as string[] | undefined,
@@ -474,7 +482,7 @@ function isReadableByOthers(path: string): boolean {
   }
 }
 
-function insideGitWorkTree(start: string): boolean {
+export function insideGitWorkTree(start: string): boolean {
   for (let dir = start; ; dir = dirname(dir)) {
     try {
       statSync(join(dir, '.git'));
@@ -494,4 +502,91 @@ function configError(error: unknown, explicit: string | undefined): AirtimeError
   }
   const firstLine = (err.message ?? String(error)).split('\n').slice(0, 2).join(' ');
   return new AirtimeError('CONFIG_ERROR', `cannot read configuration: ${firstLine}`);
+}
+
+// What `airtime config` needs besides loading: the places searched, and writing files safely.
+
+export interface ConfigCandidate {
+  path: string;
+  /** explicit: named by --config / AIRTIME_CONFIG; project: searched upward from the working directory; user: the user folder. */
+  kind: 'explicit' | 'project' | 'user';
+}
+
+/** Every file the search tries, in the order findConfigFiles tries them. */
+export function configCandidates(options: LoadOptions): ConfigCandidate[] {
+  const explicit = options.flags?.config ?? options.env.AIRTIME_CONFIG;
+  if (explicit) return [{ path: resolve(options.cwd, explicit), kind: 'explicit' }];
+  // The walk of cosmiconfig's 'global' strategy: each folder from the working directory up to the
+  // home folder (or the root, for a working directory outside it), every default place in each.
+  const candidates: ConfigCandidate[] = [];
+  for (const dir of projectSearchDirs(options.cwd)) {
+    for (const place of PROJECT_PLACES) candidates.push({ path: join(dir, place), kind: 'project' });
+  }
+  const userDir = userConfigDir(options.env);
+  for (const place of USER_PLACES) candidates.push({ path: join(userDir, place), kind: 'user' });
+  return candidates;
+}
+
+/** The user config file that is read (the first of the user folder's places that exists), or config.json. */
+export function userConfigFile(env: NodeJS.ProcessEnv): string {
+  const dir = userConfigDir(env);
+  return USER_PLACES.map((place) => join(dir, place)).find((path) => existsSync(path)) ?? join(dir, 'config.json');
+}
+
+/** Checks settings about to be written with the rules loading applies (exit 4 naming the key); returns the warnings. */
+export function checkConfig(values: Record<string, unknown>, source: string): string[] {
+  const warnings: string[] = [];
+  validateLayer(values, source, warnings);
+  return warnings;
+}
+
+const SCRIPT_EXTENSIONS = ['.js', '.cjs', '.mjs', '.ts'];
+
+/**
+ * The settings of a config file that airtime is about to change ({} when there is none). Only
+ * JSON is rewritten: a YAML file would lose its comments, and a script cannot be rewritten at all.
+ */
+export function readConfigForUpdate(path: string): Record<string, unknown> {
+  if (!existsSync(path)) return {};
+  const refuse = (why: string) =>
+    new AirtimeError('CONFIG_ERROR', `${path} ${why}, so airtime will not rewrite it`, {
+      hint: `edit it by hand, or keep the key in AT_API_KEY or a file named by apiKeyFile`,
+    });
+  if (SCRIPT_EXTENSIONS.includes(extname(path))) throw refuse('is a script');
+  const text = readFileSync(path, 'utf8');
+  if (text.trim() === '') return {};
+  let values: unknown;
+  try {
+    values = JSON.parse(text);
+  } catch {
+    throw refuse('is not JSON');
+  }
+  if (isObject(values)) throw refuse('does not hold an object of settings');
+  return values as Record<string, unknown>;
+}
+
+/** Writes settings as JSON: see writePrivateFile. Refuses to replace a script config with JSON. */
+export function writeConfigFile(path: string, values: Record<string, unknown>): void {
+  if (SCRIPT_EXTENSIONS.includes(extname(path))) {
+    throw new AirtimeError('CONFIG_ERROR', `${path} is a script, so airtime will not overwrite it`, { hint: 'edit it by hand' });
+  }
+  writePrivateFile(path, `${JSON.stringify(values, null, 2)}\n`);
+}
+
+/**
+ * Writes a file only its owner can read (0600), creating missing folders 0700. The text goes to a
+ * new file that is then renamed over the old one, so an existing file with looser permissions ends
+ * up 0600 too, and a crash never leaves half a config.
+ */
+export function writePrivateFile(path: string, text: string): void {
+  const temp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
+  try {
+    mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+    writeFileSync(temp, text, { mode: 0o600, flag: 'wx' });
+    renameSync(temp, path);
+  } catch (error) {
+    rmSync(temp, { force: true });
+    const reason = (error as NodeJS.ErrnoException).code ?? String(error);
+    throw new AirtimeError('CONFIG_ERROR', `cannot write ${path} (${reason})`);
+  }
 }

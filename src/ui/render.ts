@@ -365,3 +365,129 @@ export function printValidateFile(result: ValidateFileResult, output: Output, al
 function totalsOf(check: FileCheck): Record<string, string> {
   return Object.fromEntries([...check.totals].map(([market, minor]) => [market.currency, formatAmount(minor, market)]));
 }
+
+// `airtime config` and `airtime completion` (their types imported here, at the end, to keep this
+// file's additions in one place).
+type ConfigInitResult = import('../commands/config.js').ConfigInitResult;
+type SetKeyResult = import('../commands/config.js').SetKeyResult;
+type ConfigShowResult = import('../commands/config.js').ConfigShowResult;
+type ConfigPathResult = import('../commands/config.js').ConfigPathResult;
+type CompletionResult = import('../commands/completion.js').CompletionResult;
+
+export function printConfigInit(result: ConfigInitResult, output: Output): number {
+  if (result.kind === 'declined') {
+    output.error(`cancelled: ${result.path} was left as it was`);
+    return EXIT.SIGINT;
+  }
+  for (const warning of result.warnings) output.warn(warning);
+  if (output.flags.json) {
+    const { kind: _kind, ...document } = result;
+    output.json({ ok: true, ...document });
+    return EXIT.OK;
+  }
+  const tick = output.out.green('✔');
+  for (const path of result.written) {
+    // The key file, the user config given the key, or the user config that --global wrote with it.
+    const holdsKey = result.apiKey !== null && (path !== result.path || result.scope === 'user');
+    output.result(`${tick} wrote ${path} (mode 0600${holdsKey ? `, with the API key ${result.apiKey}` : ''})`);
+  }
+  output.result(
+    result.keySource === 'env'
+      ? 'Next: export AT_API_KEY in your shell (it is not stored), then run `airtime balance` to check the credentials.'
+      : 'Next: run `airtime balance` to check the credentials, or `airtime config show` to see every setting.',
+  );
+  return EXIT.OK;
+}
+
+export function printConfigSetKey(result: SetKeyResult, output: Output): number {
+  for (const warning of result.warnings) output.warn(warning);
+  if (output.flags.json) {
+    output.json({ ok: true, ...result });
+    return EXIT.OK;
+  }
+  const where = result.profile ? ` for profile ${result.profile}` : '';
+  output.result(
+    `${output.out.green('✔')} ${result.replaced ? 'replaced' : 'stored'} the API key${where} in ${result.path} (mode 0600): ${result.apiKey}`,
+  );
+  return EXIT.OK;
+}
+
+export function printConfigShow(result: ConfigShowResult, output: Output): number {
+  if (output.flags.json) {
+    output.json({ ok: true, values: result.values, files: result.files });
+    return EXIT.OK;
+  }
+  const c = output.out;
+  // Eleven currencies of defaults for each kind of limit would bury the values someone set:
+  // those get a line each, and each kind's defaults share one.
+  const rows: { key: string; value: string; source: string }[] = [];
+  const defaults = new Map<string, { key: string; value: string; source: string }>();
+  for (const [key, { value, source }] of Object.entries(result.values)) {
+    const limit = /^(limits\.\w+)\.([A-Z]{3})$/.exec(key);
+    if (limit?.[1] && source === 'default') {
+      const money = `${limit[2]} ${String(value)}`;
+      const shared = defaults.get(limit[1]);
+      if (shared) shared.value += `, ${money}`;
+      else {
+        const row = { key: limit[1], value: money, source };
+        defaults.set(limit[1], row);
+        rows.push(row);
+      }
+      continue;
+    }
+    rows.push({ key, value: value === null ? c.dim('-') : Array.isArray(value) ? value.join(', ') : String(value), source });
+  }
+  for (const row of defaults.values()) {
+    if (rows.some(({ key }) => key.startsWith(`${row.key}.`))) row.key += ' (others)';
+  }
+  const keyWidth = Math.max(...rows.map(({ key }) => key.length));
+  const valueWidth = Math.min(40, Math.max(...rows.map(({ value }) => visibleLength(value))));
+  for (const { key, value, source } of rows) {
+    const pad = ' '.repeat(Math.max(0, valueWidth - visibleLength(value)));
+    const from = source === 'default' || source === 'not set' ? c.dim(source) : source;
+    output.result(`${key.padEnd(keyWidth)}  ${value}${pad}  ${from}`);
+  }
+  output.result('');
+  output.result(`files read: ${result.files.length ? result.files.join(', ') : 'none'}`);
+  return EXIT.OK;
+}
+
+export function printConfigPath(result: ConfigPathResult, output: Output): number {
+  if (result.problem) output.warn(result.problem);
+  if (output.flags.json) {
+    output.json({ ok: true, ...result });
+    return EXIT.OK;
+  }
+  const c = output.out;
+  const mark = (exists: boolean, loaded: boolean) =>
+    loaded ? c.green('loaded') : exists ? c.yellow('exists') : c.dim('-'.padEnd(6));
+  const headings = {
+    explicit: 'Named by --config or AIRTIME_CONFIG, instead of the search:',
+    project: 'Project files, from the working directory up to the home folder (the first found is read):',
+    user: 'User files (the first found is read; a project file wins over it):',
+  };
+  let kind = '';
+  for (const file of result.files) {
+    if (file.kind !== kind) {
+      if (kind) output.result('');
+      output.result(headings[file.kind]);
+      kind = file.kind;
+    }
+    output.result(`  ${mark(file.exists, file.loaded)}  ${file.exists ? file.path : c.dim(file.path)}`);
+  }
+  output.result('');
+  output.result('Ledger:');
+  output.result(`  ${result.ledger.exists ? c.green('exists') : c.dim('-'.padEnd(6))}  ${result.ledger.path}`);
+  return EXIT.OK;
+}
+
+export function printCompletion(result: CompletionResult, output: Output): number {
+  if (output.flags.json) output.json({ ok: true, shell: result.shell, script: result.script });
+  else output.result(result.script.trimEnd());
+  return EXIT.OK;
+}
+
+function visibleLength(text: string): number {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/\u001b\[[0-9;]*m/g, '').length;
+}

@@ -1,0 +1,513 @@
+// `airtime config init|set-key|show|path`: setting up, inspecting and locating the configuration.
+// The API key is read from a hidden prompt or stdin, never from a flag (flags leak into shell
+// history and `ps`), and airtime only ever writes it to the user config or a key file, both 0600:
+// a project file ends up in git.
+import { existsSync, statSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
+import {
+  checkConfig,
+  configCandidates,
+  defaultLedgerPath,
+  findConfigFiles,
+  insideGitWorkTree,
+  loadSettings,
+  readConfigForUpdate,
+  userConfigFile,
+  writeConfigFile,
+  writePrivateFile,
+  type ConfigCandidate,
+  type Settings,
+} from '../config.js';
+import type { Context } from '../context.js';
+import { COUNTRY_CODES, CURRENCY_CODES, MARKETS, isCountryCode, marketByCurrency } from '../core/countries.js';
+import { AirtimeError } from '../core/errors.js';
+import { formatAmount, parseAmount } from '../core/money.js';
+import { defaultMaxMinor } from '../core/recipient.js';
+
+export type KeySource = 'env' | 'file' | 'user';
+export const KEY_SOURCES: readonly KeySource[] = ['env', 'file', 'user'];
+
+/** The limits `config init` sets: per currency, in the currency's unit. */
+type LimitAnswers = Partial<Record<'perRecipient' | 'daily', Record<string, number>>>;
+
+export interface ConfigInitOptions {
+  global?: boolean | undefined;
+  username?: string | undefined;
+  keySource?: string | undefined;
+  keyFile?: string | undefined;
+  defaultCountry?: string | undefined;
+  perRecipient?: string[] | undefined;
+  daily?: string[] | undefined;
+  force?: boolean | undefined;
+}
+
+export interface ConfigInitResult {
+  /** declined: the file exists and the person chose not to overwrite it; nothing was written. */
+  kind: 'written' | 'declined';
+  /** The config file written (or left alone). */
+  path: string;
+  scope: 'project' | 'user';
+  username: string | null;
+  keySource: KeySource | null;
+  /** The key file named by apiKeyFile, when the key lives in one. */
+  keyFile: string | null;
+  /** The key's last characters, when airtime stored it. */
+  apiKey: string | null;
+  defaultCountry: string | null;
+  limits: LimitAnswers;
+  /** Every file written, each mode 0600. */
+  written: string[];
+  warnings: string[];
+}
+
+export interface SetKeyResult {
+  /** The user config file that now holds the key. */
+  path: string;
+  profile: string | null;
+  /** True when it replaced a key that was there. */
+  replaced: boolean;
+  apiKey: string;
+  warnings: string[];
+}
+
+export interface ShownValue {
+  value: string | number | string[] | null;
+  /** flag --x, environment X, a file's path (with the profile), default, or not set. */
+  source: string;
+}
+
+export interface ConfigShowResult {
+  values: Record<string, ShownValue>;
+  /** Config files read, lowest precedence first. */
+  files: string[];
+}
+
+export interface SearchedFile extends ConfigCandidate {
+  exists: boolean;
+  loaded: boolean;
+}
+
+export interface ConfigPathResult {
+  files: SearchedFile[];
+  ledger: { path: string; exists: boolean };
+  /** Why the configuration could not be read, when it could not. */
+  problem: string | null;
+}
+
+const PROJECT_FILES = ['.airtimerc', '.airtimerc.json', '.airtimerc.yaml', '.airtimerc.yml'];
+
+/** The last 4 characters, and only for a key long enough that they give nothing away. */
+export function redactKey(key: string): string {
+  return key.length >= 12 ? `…${key.slice(-4)}` : '…';
+}
+
+export async function configInit(options: ConfigInitOptions, ctx: Context): Promise<ConfigInitResult> {
+  const scope = options.global ? 'user' : 'project';
+  // An existing file of a name the search reads is the one to replace: a new .airtimerc beside an
+  // .airtimerc.yaml would silently shadow it.
+  const path = options.global
+    ? userConfigFile(ctx.env)
+    : (PROJECT_FILES.map((name) => join(ctx.cwd, name)).find((file) => existsSync(file)) ?? join(ctx.cwd, '.airtimerc'));
+  const keySource = parseKeySource(options);
+  const interactive = ctx.output.interactive;
+  if (!interactive) requireInitFlags(options, keySource);
+  // Flags are checked before any question: nobody should answer five prompts to be refused at the end.
+  const username = options.username === undefined ? undefined : checkFlag('--username', options.username, usernameProblem).trim();
+  const defaultCountry =
+    options.defaultCountry === undefined ? undefined : checkFlag('--default-country', options.defaultCountry, countryProblem).toUpperCase();
+  const flagLimits: LimitAnswers = {};
+  if (options.perRecipient) flagLimits.perRecipient = limitsFlag('--per-recipient', options.perRecipient);
+  if (options.daily) flagLimits.daily = limitsFlag('--daily', options.daily);
+
+  const result: ConfigInitResult = {
+    kind: 'declined',
+    path,
+    scope,
+    username: null,
+    keySource: null,
+    keyFile: null,
+    apiKey: null,
+    defaultCountry: null,
+    limits: {},
+    written: [],
+    warnings: [],
+  };
+  if (existsSync(path) && !options.force) {
+    if (!interactive) {
+      throw new AirtimeError('USAGE', `${path} already exists`, { hint: 'pass --force to overwrite it' });
+    }
+    if (!(await ctx.prompter.confirm(`${path} already exists. Overwrite it?`, false))) return result;
+  }
+
+  const answers = {
+    username:
+      username ??
+      (
+        await ctx.prompter.text({
+          message: `Africa's Talking username ("sandbox" for the sandbox)`,
+          default: 'sandbox',
+          validate: usernameProblem,
+        })
+      ).trim(),
+    keySource: keySource ?? (await askKeySource(ctx, scope)),
+  };
+  const values: Record<string, unknown> = { username: answers.username };
+  const userPath = userConfigFile(ctx.env);
+  // Read (and refused, when it cannot be rewritten) before anything is written.
+  const userValues = answers.keySource === 'user' && scope === 'project' ? readConfigForUpdate(userPath) : undefined;
+  let key: string | undefined;
+  let keyFile: string | undefined;
+  if (answers.keySource === 'file') {
+    const typed =
+      options.keyFile ??
+      (await ctx.prompter.text({
+        message: 'Path of the key file',
+        default: join(userConfigDisplay(ctx.env), 'api-key'),
+        validate: (value) => keyFileProblem(resolveTyped(value, ctx.cwd)),
+      }));
+    keyFile = checkFlag('--key-file', resolveTyped(typed, ctx.cwd), keyFileProblem);
+    if (!existsSync(keyFile)) key = await readKey(ctx, `API key for ${keyFile} (hidden)`);
+    values.apiKeyFile = storedKeyFilePath(typed, keyFile, path, ctx.cwd);
+    if (insideGitWorkTree(dirname(keyFile))) {
+      result.warnings.push(`${keyFile} is inside a git work tree: add it to .gitignore so that the key is never committed`);
+    }
+  } else if (answers.keySource === 'user') {
+    key = await readKey(ctx, 'API key (hidden)');
+    if (scope === 'user') values.apiKey = key;
+  }
+
+  const country = defaultCountry ?? (interactive ? await askCountry(ctx) : undefined);
+  if (country) values.defaultCountry = country;
+  const limits = options.perRecipient || options.daily || !interactive ? flagLimits : await askLimits(ctx);
+  if (Object.keys(limits).length > 0) values.limits = limits;
+  result.warnings.push(...checkConfig(values, path));
+
+  if (keyFile && key !== undefined) {
+    writePrivateFile(keyFile, `${key}\n`);
+    result.written.push(keyFile);
+  }
+  writeConfigFile(path, values);
+  result.written.push(path);
+  if (userValues && key !== undefined) {
+    writeConfigFile(userPath, { ...userValues, apiKey: key });
+    result.written.push(userPath);
+  }
+
+  const expectedKeySource = { env: 'environment AT_API_KEY', file: `file ${keyFile}`, user: scope === 'user' ? path : userPath }[
+    answers.keySource
+  ];
+  result.warnings.push(...(await checkWritten(ctx, path, { keySource: expectedKeySource, username: true })));
+  return {
+    ...result,
+    kind: 'written',
+    username: values.username as string,
+    keySource: answers.keySource,
+    keyFile: keyFile ?? null,
+    apiKey: key === undefined ? null : redactKey(key),
+    defaultCountry: country ?? null,
+    limits,
+  };
+}
+
+export async function configSetKey(ctx: Context): Promise<SetKeyResult> {
+  const path = userConfigFile(ctx.env);
+  const explicit = ctx.flags.config ?? ctx.env.AIRTIME_CONFIG;
+  if (explicit !== undefined && resolve(ctx.cwd, explicit) !== path) {
+    throw new AirtimeError(
+      'USAGE',
+      `${ctx.flags.config ? '--config' : 'AIRTIME_CONFIG'} names ${explicit}, and airtime stores the key only in the user config (${path}), never in another file, which may end up in git`,
+      { hint: `put "apiKeyFile": "<path of a 0600 file holding the key>" in ${explicit}, or set AT_API_KEY` },
+    );
+  }
+  const values = readConfigForUpdate(path);
+  const key = await readKey(ctx, 'API key (hidden)');
+  const profile = ctx.flags.profile ?? ctx.env.AIRTIME_PROFILE;
+  let replaced: boolean;
+  if (profile) {
+    const profiles = { ...((values.profiles as Record<string, Record<string, unknown>> | undefined) ?? {}) };
+    replaced = profiles[profile]?.apiKey !== undefined;
+    profiles[profile] = { ...profiles[profile], apiKey: key };
+    values.profiles = profiles;
+  } else {
+    replaced = values.apiKey !== undefined;
+    values.apiKey = key;
+  }
+  writeConfigFile(path, values);
+  const warnings = await checkWritten(ctx, path, { keySource: profile ? `${path} (profile ${profile})` : path, username: false });
+  return { path, profile: profile ?? null, replaced, apiKey: redactKey(key), warnings };
+}
+
+export async function configShow(ctx: Context): Promise<ConfigShowResult> {
+  const settings = await ctx.settings();
+  const { sources } = settings;
+  const values: Record<string, ShownValue> = {};
+  const show = (key: string, value: ShownValue['value'] | undefined, source = sources[key]) => {
+    values[key] = value === undefined || value === null ? { value: null, source: 'not set' } : { value, source: source ?? 'default' };
+  };
+  const profile = ctx.flags.profile ?? ctx.env.AIRTIME_PROFILE;
+  show('profile', profile, ctx.flags.profile ? 'flag --profile' : 'environment AIRTIME_PROFILE');
+  show('username', settings.username);
+  show('apiKey', settings.apiKey === undefined ? undefined : redactKey(settings.apiKey));
+  show('apiUrl', settings.apiUrl);
+  show('defaultCountry', settings.defaultCountry);
+  show('ledger', settings.ledgerPath);
+  show('retryDelay', settings.retryDelayMs / 1000);
+  show('timeout', settings.timeoutMs / 1000);
+  show('duplicateWindow', settings.duplicateWindowMs / 1000);
+  show('retries', settings.retries);
+  show('maxNumRetry', settings.maxNumRetry);
+  show('concurrency', settings.concurrency);
+  show('rate', settings.rate);
+  for (const kind of ['perRecipient', 'perRun', 'daily'] as const) {
+    const configured = settings.limits[kind];
+    for (const market of MARKETS) {
+      // perRecipient's defaults live in the core rules, not in the settings; perRun has none.
+      const minor = configured[market.currency] ?? (kind === 'perRecipient' ? defaultMaxMinor(market) : undefined);
+      if (minor !== undefined) show(`limits.${kind}.${market.currency}`, formatAmount(minor, market));
+    }
+    if (!MARKETS.some((market) => `limits.${kind}.${market.currency}` in values)) show(`limits.${kind}`, undefined);
+  }
+  for (const [key, value] of Object.entries(settings.serve)) show(`serve.${key}`, value as ShownValue['value'] | undefined);
+  return { values, files: settings.files };
+}
+
+export async function configPath(ctx: Context): Promise<ConfigPathResult> {
+  const options = { cwd: ctx.cwd, env: ctx.env, flags: { config: ctx.flags.config, profile: ctx.flags.profile } };
+  // A diagnostic that works when the configuration does not: that is when it is needed most.
+  let problem: string | null = null;
+  const loaded = new Set<string>();
+  let settings: Settings | undefined;
+  try {
+    const found = await findConfigFiles(options);
+    for (const file of [found.project, found.user]) if (file) loaded.add(file.filepath);
+    settings = await ctx.settings();
+  } catch (error) {
+    if (!(error instanceof AirtimeError)) throw error;
+    problem = error.message;
+  }
+  const ledger =
+    settings?.ledgerPath ?? (ctx.env.AIRTIME_LEDGER ? resolve(ctx.cwd, ctx.env.AIRTIME_LEDGER) : defaultLedgerPath(ctx.env));
+  return {
+    files: configCandidates(options).map((candidate) => ({
+      ...candidate,
+      exists: existsSync(candidate.path),
+      loaded: loaded.has(candidate.path),
+    })),
+    ledger: { path: ledger, exists: existsSync(ledger) },
+    problem,
+  };
+}
+
+/**
+ * After writing: loads the configuration the way the next command will, and says what still
+ * overrides what was written (an environment variable, a closer file, --config).
+ */
+async function checkWritten(ctx: Context, path: string, expected: { keySource: string; username: boolean }): Promise<string[]> {
+  let settings: Settings;
+  try {
+    settings = await loadSettings({ cwd: ctx.cwd, env: ctx.env, flags: { config: ctx.flags.config, profile: ctx.flags.profile } });
+  } catch (error) {
+    if (error instanceof AirtimeError) return [`the configuration does not load now: ${error.message}`];
+    throw error;
+  }
+  const warnings = [...settings.warnings];
+  if (!settings.files.includes(path)) {
+    warnings.push(`${path} is not read from here (read: ${settings.files.join(', ') || 'none'}); run \`airtime config path\``);
+  }
+  const { username, apiKey } = settings.sources;
+  if (expected.username && username !== undefined && !username.startsWith(path)) {
+    warnings.push(`username "${settings.username}" comes from ${username}, which takes precedence over ${path}`);
+  }
+  // With the key in AT_API_KEY, its absence now is expected: the result says to export it.
+  if (apiKey !== undefined && apiKey !== expected.keySource) {
+    const intended = expected.keySource.replace(/^file /, '');
+    warnings.push(
+      expected.keySource === 'environment AT_API_KEY'
+        ? `until AT_API_KEY is set, the API key in use comes from ${apiKey}`
+        : `the API key in use comes from ${apiKey}, which takes precedence over ${intended}`,
+    );
+  }
+  return warnings;
+}
+
+function requireInitFlags(options: ConfigInitOptions, keySource: KeySource | undefined): void {
+  const missing = [
+    options.username === undefined && '--username',
+    keySource === undefined && '--key-source',
+    keySource === 'file' && options.keyFile === undefined && '--key-file',
+  ].filter((flag): flag is string => typeof flag === 'string');
+  if (missing.length > 0) {
+    throw new AirtimeError('USAGE', `missing ${missing.join(', ')}: config init cannot ask for them without a terminal`, {
+      hint: 'e.g. airtime config init --username sandbox --key-source env --default-country KE',
+    });
+  }
+}
+
+/** --key-source, or file when only --key-file is given. */
+function parseKeySource(options: ConfigInitOptions): KeySource | undefined {
+  const value = options.keySource ?? (options.keyFile === undefined ? undefined : 'file');
+  if (value === 'project') {
+    throw new AirtimeError('USAGE', 'the API key is never stored in a project file: it ends up in git', {
+      hint: '--key-source user keeps it in your user config (mode 0600); env and file are the other choices',
+    });
+  }
+  if (value !== undefined && !(KEY_SOURCES as readonly string[]).includes(value)) {
+    throw new AirtimeError('USAGE', `--key-source ${value}: use env, file or user`);
+  }
+  if (options.keyFile !== undefined && value !== 'file') {
+    throw new AirtimeError('USAGE', `--key-file goes with --key-source file, not ${value}`);
+  }
+  return value as KeySource | undefined;
+}
+
+/** A flag's value, or exit 2 naming the flag and what is wrong with it. */
+function checkFlag(flag: string, value: string, problem: (value: string) => string | undefined): string {
+  const reason = problem(value);
+  if (reason !== undefined) throw new AirtimeError('USAGE', `${flag}: ${reason}`);
+  return value;
+}
+
+function limitsFlag(flag: string, texts: string[]): Record<string, number> {
+  const limits = parseLimits(texts.join(','));
+  if (typeof limits === 'string') throw new AirtimeError('USAGE', `${flag}: ${limits}`);
+  return limits;
+}
+
+function usernameProblem(value: string): string | undefined {
+  const name = value.trim();
+  if (name === '') return 'the username is empty';
+  return /\s/.test(name) ? 'the username is one word, without spaces' : undefined;
+}
+
+function countryProblem(value: string): string | undefined {
+  return isCountryCode(value.toUpperCase()) ? undefined : `${value} is not a supported country: use one of ${COUNTRY_CODES.join(', ')}`;
+}
+
+/**
+ * "KES=5000, UGX 100000" → {KES: 5000, UGX: 100000}, each amount checked with the money rules
+ * config files are checked with; a string says what is wrong.
+ */
+function parseLimits(text: string): Record<string, number> | string {
+  const limits: Record<string, number> = {};
+  for (const item of text.split(',').map((part) => part.trim()).filter(Boolean)) {
+    const match = /^([A-Za-z]{3})\s*[=:\s]\s*(\S+)$/.exec(item);
+    if (!match) return `"${item}" is not a limit: write CURRENCY=AMOUNT, e.g. KES=5000`;
+    const currency = (match[1] ?? '').toUpperCase();
+    const market = marketByCurrency(currency);
+    if (!market) return `${currency} is not a supported currency: use one of ${CURRENCY_CODES.join(', ')}`;
+    try {
+      limits[currency] = Number(formatAmount(parseAmount(match[2] ?? '', market), market));
+    } catch (error) {
+      if (error instanceof AirtimeError) return `${currency}: ${error.message}`;
+      throw error;
+    }
+  }
+  return limits;
+}
+
+async function askKeySource(ctx: Context, scope: 'project' | 'user'): Promise<KeySource> {
+  return ctx.prompter.select<KeySource>('Where should the API key live?', [
+    { value: 'env', name: 'In the environment variable AT_API_KEY (nothing stored)' },
+    { value: 'file', name: 'In a key file of its own, which the config names' },
+    {
+      value: 'user',
+      name: `In your user config, ${userConfigFile(ctx.env)} (mode 0600)`,
+      ...(scope === 'project' ? { description: 'never in the project file: that ends up in git' } : {}),
+    },
+  ]);
+}
+
+async function askCountry(ctx: Context): Promise<string | undefined> {
+  const answer = await ctx.prompter.text({
+    message: 'Default country for national numbers like 0712345678 (e.g. KE; empty for none)',
+    validate: (value) => (value.trim() === '' ? undefined : countryProblem(value.trim())),
+  });
+  return answer.trim().toUpperCase() || undefined;
+}
+
+async function askLimits(ctx: Context): Promise<LimitAnswers> {
+  const wanted = await ctx.prompter.confirm(
+    'Set your own limits? (defaults: about USD 75 a recipient, USD 750 a day)',
+    false,
+  );
+  if (!wanted) return {};
+  const limits: LimitAnswers = {};
+  const ask = async (message: string) => {
+    const answer = await ctx.prompter.text({
+      message: `${message} (e.g. KES=5000, UGX=100000; empty for the defaults)`,
+      validate: (value) => {
+        const parsed = parseLimits(value);
+        return typeof parsed === 'string' ? parsed : undefined;
+      },
+    });
+    const parsed = parseLimits(answer);
+    return typeof parsed === 'string' || Object.keys(parsed).length === 0 ? undefined : parsed;
+  };
+  const perRecipient = await ask('Most one recipient may get in one send, per currency');
+  if (perRecipient) limits.perRecipient = perRecipient;
+  const daily = await ask('Most sent in any 24 hours, per currency');
+  if (daily) limits.daily = daily;
+  return limits;
+}
+
+/**
+ * The key from a hidden prompt at a terminal, else from stdin. Never from a flag. Off a terminal
+ * a stdin that is itself a terminal is refused rather than waited on.
+ */
+async function readKey(ctx: Context, message: string): Promise<string> {
+  if (ctx.output.interactive) {
+    for (;;) {
+      const key = (await ctx.prompter.secret(message)).trim();
+      const problem = keyProblem(key);
+      if (problem === undefined) return key;
+      ctx.output.warn(problem);
+    }
+  }
+  const { stdin } = ctx.output.streams;
+  const hint = `pipe it in, e.g. printf '%s' "$KEY" | airtime config set-key (never a flag: flags leak into shell history and ps)`;
+  if (stdin.isTTY) {
+    throw new AirtimeError('USAGE', 'no API key: without prompts it is read from stdin, and stdin is a terminal', { hint });
+  }
+  let text = '';
+  for await (const chunk of stdin) text += typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
+  const key = text.trim();
+  const problem = keyProblem(key);
+  if (problem !== undefined) throw new AirtimeError('USAGE', `${problem} on stdin`, { hint });
+  return key;
+}
+
+function keyProblem(key: string): string | undefined {
+  if (key === '') return 'no API key';
+  return /\s/.test(key) ? 'the API key must be one line without spaces' : undefined;
+}
+
+function keyFileProblem(path: string): string | undefined {
+  if (!existsSync(path)) return undefined;
+  const stats = statSync(path);
+  if (stats.isDirectory()) return `${path} is a folder`;
+  return stats.size === 0 ? `${path} is empty` : undefined;
+}
+
+function resolveTyped(path: string, cwd: string): string {
+  const typed = path.trim();
+  if (typed === '~' || typed.startsWith('~/')) return join(homedir(), typed.slice(1));
+  return resolve(cwd, typed);
+}
+
+/**
+ * apiKeyFile as the config should hold it: relative paths are read from the config file's folder,
+ * so a path typed relative to the working directory is kept only when that is the same folder.
+ */
+function storedKeyFilePath(typed: string, absolute: string, configPath: string, cwd: string): string {
+  const trimmed = typed.trim();
+  if (trimmed.startsWith('~') || isAbsolute(trimmed)) return trimmed;
+  return dirname(configPath) === resolve(cwd) ? trimmed : absolute;
+}
+
+/** The user folder as people write it: ~/.config/airtime. */
+function userConfigDisplay(env: NodeJS.ProcessEnv): string {
+  const dir = dirname(userConfigFile(env));
+  const home = homedir();
+  return dir.startsWith(`${home}/`) ? `~${dir.slice(home.length)}` : dir;
+}
