@@ -36,6 +36,17 @@ export async function run(argv: string[], streams: Streams, cwd: string): Promis
     .option('--profile <name>', 'use a profile from the config file (AIRTIME_PROFILE)')
     .showSuggestionAfterError(true)
     .configureHelp({ showGlobalOptions: true })
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ airtime send +254712345678 50
+  $ airtime send --file payouts.csv --batch payroll-2026-11 --yes --json | jq '{sent, failed, unknown}'
+  $ airtime status --state unknown
+  30 8 1 * *  cd /srv/payouts && airtime send --file payouts.csv --batch "payroll-$(date +\\%Y-\\%m)" --yes --json >> payroll.jsonl
+
+Run \`airtime\` alone at a terminal for a guided menu, and \`airtime <command> --help\` for each command.`,
+    )
     .exitOverride()
     .configureOutput({
       writeOut: (text) => streams.stdout.write(text),
@@ -73,7 +84,6 @@ export async function run(argv: string[], streams: Streams, cwd: string): Promis
       'after',
       `
 Examples:
-  $ airtime send +254712345678 50
   $ airtime send 0712345678 50 --country KE --key order-1234 --yes
   $ airtime send "$PHONE" 50 --json | jq -r .requestId
   $ airtime send --file payouts.csv --batch payroll-2026-11 --yes

@@ -69,8 +69,10 @@ async function run(choice: Exclude<Choice, 'quit'>, ctx: Context): Promise<numbe
       const { balance } = await import('./balance.js');
       return printBalance(await balance(ctx), ctx.output);
     }
-    case 'config':
-      ctx.output.info('run `airtime config init` to write a configuration file');
-      return EXIT.OK;
+    case 'config': {
+      const { configInit } = await import('./config.js');
+      const { printConfigInit } = await import('../ui/render.js');
+      return printConfigInit(await configInit({}, ctx), ctx.output);
+    }
   }
 }

@@ -74,6 +74,18 @@ describe('interactive mode', () => {
     expect(result.code).toBe(1); // the last command's exit code: not found
   });
 
+  it('sets up the configuration from the menu', async () => {
+    const sandbox = makeSandbox();
+    const result = await interact([], { sandbox }, [
+      { expect: 'What would you like to do?', send: `${DOWN.repeat(5)}${ENTER}` }, // Set up the configuration
+      { expect: "Africa's Talking username", send: `sandbox${ENTER}` },
+      { expect: /key/i, send: CTRL_C },
+    ]);
+    // Ctrl-C mid-way cancels the whole session; nothing half-written is left.
+    expect(result.code).toBe(130);
+    expect(plain(result.stdout)).toContain('cancelled');
+  });
+
   it('off a terminal, `airtime` alone prints the help and exits 2 instead of prompting', async () => {
     const result = await runCli([], { sandbox: makeSandbox(), keepStdinOpen: true, timeoutMs: 5000 });
     expect(result.code).toBe(2);

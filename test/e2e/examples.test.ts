@@ -1,0 +1,208 @@
+// Every runnable `airtime` example in the README and in the --help of every command is run against
+// the emulator, so none of them can rot. What cannot run here is skipped by rule, with the reason
+// printed: long-running servers (their own tests cover them), interactive-only lines, and tools this
+// machine lacks.
+import { spawn, spawnSync } from 'node:child_process';
+import { chmodSync, cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startEmulator, type Emulator } from '../../src/emulator/server.js';
+import { BIN, FAST, ROOT, collect, ledgerPath, makeSandbox, runCli, writeUserConfig, type Sandbox } from '../helpers/cli.js';
+
+const KEY = 'example-key-0123456789abcdef';
+
+interface Example {
+  source: string;
+  command: string;
+}
+
+/** `airtime` lines of the README's sh blocks, and the commands of its crontab lines. */
+function readmeExamples(): Example[] {
+  const text = readFileSync(join(ROOT, 'README.md'), 'utf8');
+  const examples: Example[] = [];
+  for (const match of text.matchAll(/```(\w+)\n([\s\S]*?)```/g)) {
+    const [, kind, body = ''] = match;
+    for (const raw of body.split('\n')) {
+      const line = raw.trim();
+      if (kind === 'sh' && /^(npx )?airtime\b|\|\s*(npx )?airtime\b|^sleep \d+; (npx )?airtime/.test(line)) {
+        examples.push({ source: 'README', command: line.replace(/\bnpx airtime\b/g, 'airtime').replace(/^sleep \d+; /, '') });
+      }
+      if (kind === 'crontab' && line !== '' && !line.startsWith('#')) examples.push({ source: 'README crontab', command: cronCommand(line) });
+    }
+  }
+  return examples;
+}
+
+/**
+ * The command of a crontab line: after the five time fields, with cron's escaped % undone, and
+ * without a `|| … | mail` alert (the alert is not what is being shown).
+ */
+function cronCommand(line: string): string {
+  return line.split(/\s+/).slice(5).join(' ').replace(/\\%/g, '%').replace(/\s*\|\|.*$/, '');
+}
+
+const shellQuote = (arg: string) => `'${arg.replace(/'/g, `'\\''`)}'`;
+
+let emu: Emulator;
+let seeded: Sandbox;
+let shims: string;
+
+beforeAll(async () => {
+  emu = await startEmulator({ port: 0, deliveryDelayMs: 0 });
+  seeded = makeSandbox();
+  writeUserConfig(seeded, { ...FAST, profiles: { live: { timeout: 5 } } });
+  const env = { AIRTIME_API_URL: emu.url, AT_USERNAME: 'sandbox', AT_API_KEY: KEY };
+  // The files the examples name.
+  const rows = (start: number) => Array.from({ length: 3 }, (_, i) => `+25471234${String(start + i).padStart(4, '0')},10`);
+  writeFileSync(join(seeded.cwd, 'payouts.csv'), `phone,amount\n${rows(1).join('\n')}\n`);
+  writeFileSync(join(seeded.cwd, 'payouts.jsonl'), `${rows(11).map((r) => JSON.stringify({ phone: r.split(',')[0], amount: 10 })).join('\n')}\n`);
+  mkdirSync(join(seeded.cwd, 'exports'));
+  // Where the README installs completion scripts (its mkdir lines are not airtime examples).
+  for (const dir of ['.local/share/bash-completion/completions', '.zfunc', '.config/fish/completions']) {
+    mkdirSync(join(seeded.home, dir), { recursive: true });
+  }
+  // The transactions the examples look up: a paid batch, and a send left unknown.
+  expect((await runCli(['send', '--file', 'payouts.csv', '--batch', 'payroll-2026-11', '--yes'], { sandbox: seeded, env })).code).toBe(0);
+  emu.script(['hang']);
+  expect((await runCli(['send', '+254712345678', '50', '--key', 'order-1234', '--timeout', '0.3'], { sandbox: seeded, env })).code).toBe(5);
+  // Two days old, so a cron example naming this month's batch differently is not a repeat payment.
+  const db = new Database(ledgerPath(seeded));
+  db.prepare("UPDATE transactions SET created_at = created_at - 172800000 WHERE batch_id = 'payroll-2026-11'").run();
+  db.close();
+  // `airtime` on the PATH, as after npm link.
+  shims = mkdtempSync(join(tmpdir(), 'airtime-shims-'));
+  writeFileSync(join(shims, 'airtime'), `#!/bin/sh\nexec ${shellQuote(process.execPath)} ${shellQuote(BIN)} "$@"\n`);
+  chmodSync(join(shims, 'airtime'), 0o755);
+});
+
+afterAll(async () => {
+  await emu.close();
+});
+
+const available = (tool: string) => spawnSync('sh', ['-c', `command -v ${tool}`]).status === 0;
+
+/** The command's pipeline and list segments, split outside quotes; its trailing comment dropped. */
+function segments(command: string): string[] {
+  const parts: string[] = [];
+  let current = '';
+  let quote: string | null = null;
+  for (let i = 0; i < command.length; i += 1) {
+    const ch = command[i] as string;
+    if (quote) {
+      if (ch === quote) quote = null;
+      current += ch;
+    } else if (ch === "'" || ch === '"') {
+      quote = ch;
+      current += ch;
+    } else if (ch === '#' && /\s/.test(command[i - 1] ?? ' ')) {
+      break;
+    } else if (ch === '|' || ch === ';' || (ch === '&' && command[i + 1] === '&')) {
+      parts.push(current.trim());
+      current = '';
+      if (ch === '&' || command[i + 1] === '|') i += 1;
+    } else current += ch;
+  }
+  parts.push(current.trim());
+  return parts.filter(Boolean);
+}
+
+/** Why an example cannot run here, or null. */
+function skipReason(command: string): string | null {
+  // Leading VAR=value assignments are part of the command, not the command's name.
+  const parts = segments(command).map((part) => part.replace(/^(\w+=\S+\s+)+/, ''));
+  if (!parts.some((part) => part.startsWith('airtime'))) return 'not an airtime command';
+  if (parts.some((part) => /^airtime (emulator|serve)\b/.test(part) && !part.includes('--help'))) {
+    return 'a long-running server (tested in the emulator and serve tests)';
+  }
+  if (parts.length === 1 && /^airtime( config init| config set-key)?$/.test(parts[0] ?? '')) {
+    return 'interactive (tested under a pseudo-terminal)';
+  }
+  for (const part of parts) {
+    const tool = part.split(/\s+/)[0] ?? '';
+    if (tool !== 'airtime' && tool !== 'cd' && !available(tool)) return `needs ${tool}, not installed here`;
+  }
+  return null;
+}
+
+/** Exit codes an example may end with: 0, except lookups of what may not exist or finish. */
+function allowedExits(command: string): number[] {
+  if (/airtime status .*--wait/.test(command)) return [0, 1, 5];
+  if (/airtime status \S/.test(command)) return [0, 1];
+  if (/--key order-1234/.test(command)) return [0, 5]; // the seeded unknown send, replayed
+  return [0];
+}
+
+/** Runs an example in bash; asynchronously, since the emulator answers from this same process. */
+async function run(example: Example): Promise<{ status: number | null; stderr: string }> {
+  // Each example starts from the same seeded state, in its own copy.
+  const home = mkdtempSync(join(tmpdir(), 'airtime-example-'));
+  cpSync(seeded.home, home, { recursive: true });
+  const cwd = join(home, 'work');
+  // The examples' fixed places, pointed at this run's own: the project folder, the emulator.
+  let command = example.command
+    .replace(/cd \/srv\/payouts/g, `cd ${shellQuote(cwd)}`)
+    .replace(/http:\/\/127\.0\.0\.1:8788/g, emu.url);
+  if (!available('jq')) command = command.replace(/\s*\|\s*jq\b.*$/, '');
+  const env: NodeJS.ProcessEnv = {
+    PATH: `${shims}:${process.env.PATH ?? ''}`,
+    HOME: home,
+    XDG_CONFIG_HOME: join(home, '.config'),
+    XDG_DATA_HOME: join(home, '.local', 'share'),
+    LANG: 'C.UTF-8',
+    AIRTIME_API_URL: emu.url,
+    AT_USERNAME: 'sandbox',
+    AT_API_KEY: KEY,
+    PHONE: '+254712345678',
+  };
+  const child = spawn('bash', ['-o', 'pipefail', '-c', command], { cwd, env, stdio: ['pipe', 'pipe', 'pipe'] });
+  // (the key on stdin is for examples that read it: config set-key, config init --key-source user)
+  const result = await collect(child, { input: KEY, timeoutMs: 20_000 });
+  return { status: result.code, stderr: `${result.stdout}\n${result.stderr}` };
+}
+
+describe('examples', () => {
+  it('every airtime example in the README runs against the emulator', async () => {
+    const examples = readmeExamples();
+    expect(examples.length).toBeGreaterThan(30);
+    const ran: string[] = [];
+    for (const example of examples) {
+      const reason = skipReason(example.command);
+      if (reason) {
+        console.log(`not run (${reason}): ${example.command}`);
+        continue;
+      }
+      const result = await run(example);
+      expect(allowedExits(example.command), `${example.source}: ${example.command}\n${result.stderr}`).toContain(result.status);
+      ran.push(example.command);
+    }
+    expect(ran.length).toBeGreaterThan(25);
+  });
+
+  it('every example in --help runs against the emulator', async () => {
+    const sandbox = makeSandbox();
+    const commands = ['', 'send', 'validate', 'balance', 'status', 'reconcile', 'stats', 'export', 'serve', 'emulator'];
+    let ran = 0;
+    for (const name of commands) {
+      const help = await runCli([...(name ? [name] : []), '--help'], { sandbox });
+      const section = help.stdout.split('Examples:\n')[1] ?? '';
+      // One example per line; a line ending in a backslash continues on the next.
+      const lines = (section.split('\n\n')[0] ?? '').replace(/\\\n\s*/g, ' ').split('\n').map((l) => l.trim()).filter(Boolean);
+      expect(lines.length, `airtime ${name} --help has 2-4 examples`).toBeGreaterThanOrEqual(2);
+      expect(lines.length, `airtime ${name} --help has 2-4 examples`).toBeLessThanOrEqual(4);
+      for (const line of lines) {
+        const command = line.startsWith('$ ') ? line.slice(2) : cronCommand(line);
+        const reason = skipReason(command);
+        if (reason) {
+          console.log(`not run (${reason}): ${command}`);
+          continue;
+        }
+        const result = await run({ source: `airtime ${name} --help`, command });
+        expect(allowedExits(command), `airtime ${name} --help: ${command}\n${result.stderr}`).toContain(result.status);
+        ran += 1;
+      }
+    }
+    expect(ran).toBeGreaterThan(15);
+  });
+});
