@@ -71,15 +71,23 @@ export async function bulkBench({ rounds = 3 } = {}) {
     }
 
     // (2) latency-bound: 1,000 rows, 50 ms each, 10 at a time: ideally 5 s.
+    // The reference client runs too: even with no ledger, timers and HTTP keep it off the ideal.
     const slow = await startEmulator(50);
-    let latencyBound = 0;
+    const latencyTimes: number[] = [];
+    const latencyReference: number[] = [];
     try {
-      const home = mkdtempSync(join(dir, 'home-'));
-      const env = cleanEnv({ HOME: home, AIRTIME_API_URL: slow.url, AT_USERNAME: 'bench', AT_API_KEY: 'bench-key-000' });
-      latencyBound = timed(process.execPath, [BIN, 'send', '--file', rows1000, '--yes', '--concurrency', '10', '--quiet'], env, dir);
+      for (let round = 0; round < rounds; round += 1) {
+        const home = mkdtempSync(join(dir, 'home-'));
+        const env = cleanEnv({ HOME: home, AIRTIME_API_URL: slow.url, AT_USERNAME: 'bench', AT_API_KEY: 'bench-key-000' });
+        latencyReference.push(timed(process.execPath, [REFERENCE, rows1000, '10', slow.url], env, dir));
+        latencyTimes.push(
+          timed(process.execPath, [BIN, 'send', '--file', rows1000, '--batch', `l${round}`, '--yes', '--concurrency', '10', '--quiet'], env, dir),
+        );
+      }
     } finally {
       slow.stop();
     }
+    const latencyBound = median(latencyTimes);
 
     // (3) validate a million rows: rows per second and peak resident memory.
     const million = join(dir, 'rows-1000000.csv');
@@ -95,7 +103,16 @@ export async function bulkBench({ rounds = 3 } = {}) {
         ratio: median(airtimeTimes) / median(referenceTimes),
         target: 1.3,
       },
-      latencyBound: { rows: 1000, concurrency: 10, latencyMs: 50, idealMs: 5000, measuredMs: latencyBound, ratio: latencyBound / 5000, target: 1.1 },
+      latencyBound: {
+        rows: 1000,
+        concurrency: 10,
+        latencyMs: 50,
+        idealMs: 5000,
+        measuredMs: latencyBound,
+        ratio: latencyBound / 5000,
+        referenceMs: median(latencyReference),
+        target: 1.1,
+      },
       validate: { rows: 1_000_000, ...validate, rowsPerSecondTarget: 50_000, peakMbTarget: 150 },
     };
   } finally {
