@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { SendAnswer } from '../at/client.js';
 import { checkFile, type FileCheck, type ValidRow } from '../bulk/check.js';
+import { BatchingStore } from '../bulk/store.js';
 import { describeProblem, type RowProblem } from '../bulk/problem.js';
 import { detectFormat, type FileFormat } from '../bulk/reader.js';
 import type { Settings } from '../config.js';
@@ -232,7 +233,8 @@ async function dispatch(args: DispatchArgs): Promise<BulkOutcome> {
     controller.abort();
     ctx.output.info(`\nstopping: waiting for the requests in flight (press Ctrl-C again to quit at once)`);
   });
-  const deps = transactionDeps(ctx, settings, limitedClient, ledger, { signal: controller.signal });
+  const store = new BatchingStore(ledger);
+  const deps = transactionDeps(ctx, settings, limitedClient, ledger, { signal: controller.signal, store });
   const counts = { done: 0, sent: 0, failed: 0, unknown: 0, replayed: 0, skipped: check.invalidCount };
   const accepted = new Map<string, number>();
   const progress = createProgress(ctx.output, check.validCount);
@@ -347,9 +349,14 @@ async function dispatch(args: DispatchArgs): Promise<BulkOutcome> {
   } catch (error) {
     if (error !== INTERRUPTED) fatal ??= error;
   } finally {
-    // In-flight requests finish (each bounded by the timeout), and rows claimed but never sent are
-    // given back: the ledger is left with nothing pending.
+    // In-flight requests finish (each bounded by the timeout), their answers are written, and rows
+    // claimed but never sent are given back: the ledger is left with nothing pending.
     await Promise.allSettled([...inFlight]);
+    try {
+      store.flush();
+    } catch (error) {
+      fatal ??= error;
+    }
     const unsent = claimed.splice(0).flatMap(({ claim }) => (claim.kind === 'created' ? [claim.row.id] : []));
     try {
       ledger.release(unsent, deps.owner);

@@ -315,9 +315,17 @@ export class Ledger {
    * wait for the disk (see Synchronous).
    */
   settle(id: number, settlement: Settlement, now: number, events: { kind: string; payload: unknown }[] = []): void {
+    this.settleMany([{ id, settlement, now, events }]);
+  }
+
+  /** Several settlements in one commit (a bulk send's answers that arrived together). */
+  settleMany(items: readonly { id: number; settlement: Settlement; now: number; events?: { kind: string; payload: unknown }[] }[]): void {
+    if (items.length === 0) return;
     if (this.synchronous === 'FULL') this.statement('PRAGMA synchronous = NORMAL').run();
     try {
-      this.settleNow(id, settlement, now, events);
+      this.write(() => {
+        for (const item of items) this.settleNow(item.id, item.settlement, item.now, item.events ?? []);
+      });
     } finally {
       if (this.synchronous === 'FULL') this.statement('PRAGMA synchronous = FULL').run();
     }

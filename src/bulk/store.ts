@@ -1,0 +1,70 @@
+// The ledger as a bulk send uses it: answers that arrive in the same turn of the event loop are
+// settled in one commit. Everything else goes straight to the ledger, after any settlement still
+// waiting, so nothing reads the ledger behind its own writes.
+import type { ClaimOutcome, Ledger, NewTransaction, Settlement, StoredTransaction } from '../ledger/ledger.js';
+import type { MoneyLimits } from '../core/recipient.js';
+import type { Owner } from '../ledger/owner.js';
+import type { TransactionStore } from '../transaction.js';
+
+interface Pending {
+  id: number;
+  settlement: Settlement;
+  now: number;
+  events?: { kind: string; payload: unknown }[];
+}
+
+/**
+ * A settlement waits at most until the next turn of the event loop (setImmediate): a kill in that
+ * gap leaves the row pending, which a re-run resends under its key, as a kill a moment before the
+ * answer arrived would.
+ */
+export class BatchingStore implements TransactionStore {
+  private queue: Pending[] = [];
+  private scheduled = false;
+  /** A ledger error from a deferred flush, raised at the next use of the store. */
+  private failure: unknown;
+
+  constructor(private readonly ledger: Ledger) {}
+
+  settle(id: number, settlement: Settlement, now: number, events?: { kind: string; payload: unknown }[]): void {
+    this.queue.push({ id, settlement, now, events });
+    if (!this.scheduled) {
+      this.scheduled = true;
+      setImmediate(() => {
+        try {
+          this.flush();
+        } catch (error) {
+          this.failure ??= error;
+        }
+      });
+    }
+  }
+
+  /** Writes the settlements waiting; a ledger error here stops the batch (LEDGER_ERROR). */
+  flush(): void {
+    this.scheduled = false;
+    if (this.failure !== undefined) throw this.failure;
+    const items = this.queue.splice(0);
+    this.ledger.settleMany(items);
+  }
+
+  claimMany(inputs: readonly NewTransaction[], now: number, dailyCaps: MoneyLimits): ClaimOutcome[] {
+    this.flush();
+    return this.ledger.claimMany(inputs, now, dailyCaps);
+  }
+
+  beginAttempt(id: number, owner: Owner, now: number): StoredTransaction {
+    this.flush();
+    return this.ledger.beginAttempt(id, owner, now);
+  }
+
+  takeOver(id: number, seen: Owner | null, owner: Owner, now: number, resetWindow?: boolean): boolean {
+    this.flush();
+    return this.ledger.takeOver(id, seen, owner, now, resetWindow);
+  }
+
+  get(id: number): StoredTransaction | undefined {
+    this.flush();
+    return this.ledger.get(id);
+  }
+}
