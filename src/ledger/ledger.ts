@@ -95,16 +95,11 @@ class OverCap extends Error {
   }
 }
 
-export interface Settlement {
-  state: TransactionState;
-  atStatus: string | null;
-  requestId: string | null;
-  discountCurrency: string | null;
-  discountUnits4: number | null;
-  errorCode: ErrorCode | null;
-  errorMessage: string | null;
-  exitCode: number;
-}
+/** How a transaction ended (or stands): the fields an answer, a callback or a person settles. */
+export type Settlement = Pick<
+  StoredTransaction,
+  'state' | 'atStatus' | 'requestId' | 'discountCurrency' | 'discountUnits4' | 'errorCode' | 'errorMessage'
+> & { exitCode: number };
 
 export interface TransactionFilter {
   environment?: Environment | undefined;
