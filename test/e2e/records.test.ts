@@ -156,8 +156,23 @@ describe('airtime reconcile', () => {
     const missing = await runCli(['reconcile', 'nope', '--as', 'sent', '--json'], { sandbox, env });
     expect(missing.code).toBe(1);
     expect(parseJson(missing)).toMatchObject({ error: { code: 'NOT_FOUND' } });
-    const human = await runCli(['reconcile', 'k-fail', '--as', 'sent'], { sandbox, env });
-    expect(human.code).toBe(2);
+    const final = await runCli(['reconcile', 'k-fail', '--as', 'sent'], { sandbox, env });
+    expect(final.code).toBe(2);
+  });
+
+  it('prints a plain line when piped and a coloured one at a terminal', async () => {
+    const fresh = makeSandbox();
+    writeUserConfig(fresh, FAST);
+    for (const key of ['u-1', 'u-2']) {
+      emu.script(['hang']);
+      expect((await runCli(['send', '+254712345699', '20', '--key', key, '--timeout', '0.3'], { sandbox: fresh, env })).code).toBe(5);
+    }
+    const piped = await runCli(['reconcile', 'u-1', '--as', 'failed', '--note', 'not in the dashboard'], { sandbox: fresh, env });
+    expect(piped.code).toBe(0);
+    expect(piped.stdout).toMatch(/^Settled key u-1 as failed \(was unknown\), by .+@.+\.\n$/);
+    const terminal = await runInTerminal(['reconcile', 'u-2', '--as', 'sent'], { sandbox: fresh, env });
+    expect(terminal.code).toBe(0);
+    expect(terminal.stdout).toMatch(ANSI);
   });
 });
 
