@@ -93,6 +93,9 @@ Examples:
       const ctx = await contextFor(command);
       if (typeof options.file === 'string') {
         if (phone !== undefined || amount !== undefined) await usage('give either <phone> <amount> or --file, not both');
+        // Each row has its own key and currency (the file's key and currency columns).
+        if (options.key !== undefined) await usage('--key does not go with --file: give each row its own key in a key column, or let airtime derive them');
+        if (options.currency !== undefined) await usage('--currency does not go with --file: use a currency column');
         const [{ sendFile }, { printBulk }] = await Promise.all([import('./commands/bulk.js'), import('./ui/render.js')]);
         finish(printBulk(await sendFile(options as never, ctx), ctx.output));
         return;

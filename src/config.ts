@@ -393,10 +393,9 @@ function validateLayer(values: Raw, source: string, warnings: string[]): void {
 function checkValue(key: string, value: unknown, source: string, check: Check | undefined = SCHEMA[key]): void {
   const expected = check?.(value);
   if (expected !== undefined) {
-    throw new AirtimeError(
-      'CONFIG_ERROR',
-      `config key ${key} in ${source} must be ${expected} (got ${JSON.stringify(value) ?? String(value)})`,
-    );
+    // The value is shown to help fix it, except a key's: an error message is no place for a secret.
+    const shown = key === 'apiKey' ? `a ${Array.isArray(value) ? 'list' : typeof value}` : (JSON.stringify(value) ?? String(value));
+    throw new AirtimeError('CONFIG_ERROR', `config key ${key} in ${source} must be ${expected} (got ${shown})`);
   }
 }
 

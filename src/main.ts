@@ -5,6 +5,12 @@ import type { Streams } from './ui/output.js';
 const argv = process.argv.slice(2);
 const streams: Streams = { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env };
 
+// A reader that stops early (`airtime export | head`) closes the pipe: that is the reader's choice,
+// not a failure of ours. Writes are then dropped, and the command ends with its own exit code.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code !== 'EPIPE') throw error;
+});
+
 let exitCode: number;
 try {
   const { run } = await import('./cli.js');
@@ -18,8 +24,8 @@ try {
 await Promise.all([streams.stdout, streams.stderr].map(drained));
 process.exit(exitCode);
 
-function drained(stream: NodeJS.WritableStream & { writableLength?: number }): Promise<void> {
-  if (!stream.writableLength) return Promise.resolve();
+function drained(stream: NodeJS.WritableStream & { writableLength?: number; destroyed?: boolean }): Promise<void> {
+  if (!stream.writableLength || stream.destroyed) return Promise.resolve();
   return new Promise((resolve) => {
     stream.write('', () => resolve());
   });

@@ -77,6 +77,11 @@ export interface TransactionDeps {
   signal?: AbortSignal | undefined;
   /** How often to look at a row another process is sending (default 100 ms). */
   waitPollMs?: number | undefined;
+  /**
+   * Awaited before each request leaves (a bulk send's shared rate limit). The duplicate window is
+   * checked after it, so however long it waits, no resend leaves once the window has closed.
+   */
+  beforeRequest?: (() => Promise<void>) | undefined;
 }
 
 export async function sendTransaction(request: TransactionRequest, deps: TransactionDeps): Promise<TransactionResult> {
@@ -113,8 +118,8 @@ export async function sendClaimed(request: TransactionRequest, claim: ClaimOutco
     case 'over-cap':
       throw overDailyCap(request.recipient, claim.spentMinor, claim.capMinor);
     case 'created':
-      // The claim itself recorded the first attempt.
-      return attempt(request, claim.row, undefined, deps, true);
+      // The claim itself recorded the first attempt; the duplicate window counts from it.
+      return attempt(request, claim.row, claim.row.firstAttemptAt ?? undefined, deps, true);
     case 'existing':
       checkSameParameters(claim.row, request);
       return resume(request, claim.row, deps);
@@ -136,7 +141,7 @@ async function resume(request: TransactionRequest, found: StoredTransaction, dep
       // An owner on another host cannot be checked; it is trusted until the window has passed.
       const waiting = liveness === 'alive' || (liveness === 'unknown' && clock.now() < started + policy.windowMs);
       if (waiting) {
-        if (clock.now() > started + policy.windowMs + policy.timeoutMs) {
+        if (clock.now() > started + policy.windowMs + policy.timeoutMs || deps.signal?.aborted) {
           return inFlightElsewhere(row, owner);
         }
         if (!announced) deps.onWait?.(owner);
@@ -181,18 +186,30 @@ async function resume(request: TransactionRequest, found: StoredTransaction, dep
 async function attempt(
   request: TransactionRequest,
   row: StoredTransaction,
-  firstAttemptAt: number | undefined,
+  windowStart: number | undefined,
   deps: TransactionDeps,
   claimedFirstAttempt = false,
 ): Promise<TransactionResult> {
   const { recipient } = request;
-  const { store, clock } = deps;
+  const { store, clock, policy } = deps;
+  // Resuming a key an earlier run sent: that request may have arrived, whatever this run hears.
+  const priorMayHaveArrived = !claimedFirstAttempt && row.attempts > 0;
   const answers: SendAnswer[] = [];
+  let firstSentAt: number | undefined;
   const run = await runWithRetry(
     async (n) => {
+      await deps.beforeRequest?.();
+      const start = windowStart ?? firstSentAt;
+      if ((n > 1 || priorMayHaveArrived) && start !== undefined && clock.now() > lastRetryStart(start, policy)) {
+        // The wait outlasted the window: a request now could be paid a second time. Not sent.
+        const closed: SendAnswer = { kind: 'transient', reached: false, reason: 'the duplicate window closed before it could be resent' };
+        answers.push(closed);
+        return closed;
+      }
       // Committed before the request leaves: a crash from here on leaves a pending row that a
       // re-run recovers under the same key.
       if (n > 1 || !claimedFirstAttempt) store.beginAttempt(row.id, deps.owner, clock.now());
+      firstSentAt ??= clock.now();
       const answer = await deps.client.send({
         phoneNumber: recipient.phoneNumber,
         amount: formatMoney(recipient.amountMinor, recipient.market),
@@ -203,32 +220,47 @@ async function attempt(
       return answer;
     },
     {
-      policy: deps.policy,
+      policy,
       clock,
       transient: (answer) => (answer.kind === 'transient' ? answer : null),
-      firstAttemptAt,
+      firstAttemptAt: windowStart,
       onRetry: deps.onRetry,
       signal: deps.signal,
     },
   );
   const previousAttempts = claimedFirstAttempt ? 0 : row.attempts;
-  const result = resultFromAnswers(request, deps.client.environment, answers, previousAttempts + run.attempts);
+  const result = resultFromAnswers(request, deps.client.environment, answers, previousAttempts + run.attempts, priorMayHaveArrived);
   const discount = parseReportedMoney(result.discount);
-  store.settle(
-    row.id,
-    {
-      state: result.state,
-      atStatus: result.status,
-      requestId: result.requestId,
-      discountCurrency: discount?.currency ?? null,
-      discountUnits4: discount?.units4 ?? null,
-      errorCode: result.error?.code ?? null,
-      errorMessage: result.errorMessage,
-      exitCode: result.exitCode,
-    },
-    clock.now(),
-    answers.map((answer) => ({ kind: 'answer', payload: answerEvent(answer) })),
-  );
+  try {
+    store.settle(
+      row.id,
+      {
+        state: result.state,
+        atStatus: result.status,
+        requestId: result.requestId,
+        discountCurrency: discount?.currency ?? null,
+        discountUnits4: discount?.units4 ?? null,
+        errorCode: result.error?.code ?? null,
+        errorMessage: result.errorMessage,
+        exitCode: result.exitCode,
+      },
+      clock.now(),
+      answers.map((answer) => ({ kind: 'answer', payload: answerEvent(answer) })),
+    );
+  } catch (error) {
+    // Africa's Talking has answered; only the record failed. Say what happened, with the key, so
+    // nobody reads "nothing was sent" and pays again.
+    if (!(error instanceof AirtimeError)) throw error;
+    throw new AirtimeError(
+      error.code,
+      `Africa's Talking answered (${result.state}${result.requestId ? `, requestId ${result.requestId}` : ''}), but the answer could not be recorded: ${error.message}`,
+      {
+        hint: `the ledger still holds key ${request.idempotencyKey} as pending: re-running with --key ${request.idempotencyKey} cannot pay twice, or settle it with \`airtime reconcile ${request.idempotencyKey} --as ${result.state === 'failed' ? 'failed' : 'sent'}\``,
+        details: transactionJson(result),
+        cause: error,
+      },
+    );
+  }
   return result;
 }
 
@@ -238,6 +270,8 @@ export function resultFromAnswers(
   environment: Environment,
   answers: SendAnswer[],
   attempts: number,
+  /** An earlier run sent this key: only an answer from Africa's Talking itself can settle it. */
+  priorMayHaveArrived = false,
 ): TransactionResult {
   const { recipient } = request;
   const base = {
@@ -264,6 +298,12 @@ export function resultFromAnswers(
 
   const last = answers.at(-1);
   if (!last) return fail('unknown', null, 'OUTCOME_UNKNOWN', 'no request was made');
+  // A refusal that is not Africa's Talking's own JSON answer (a gateway's 403, a 401, a 400) says
+  // nothing about an earlier request with this key, which may have been paid.
+  const notFromAfrica = last.kind === 'auth-failed' || (last.kind === 'rejected' && (last.httpStatus ?? 200) >= 300);
+  if (priorMayHaveArrived && notFromAfrica) {
+    return fail('unknown', null, 'OUTCOME_UNKNOWN', `an earlier attempt may have arrived, and the resend was refused: ${last.errorMessage}`);
+  }
   switch (last.kind) {
     case 'accepted': {
       const discount = parseReportedMoney(last.discount);
@@ -292,7 +332,7 @@ export function resultFromAnswers(
     case 'auth-failed':
       return fail('failed', null, 'AUTH_FAILED', `Africa's Talking refused the credentials: ${last.errorMessage}`);
     case 'transient': {
-      const mayHaveArrived = answers.some((a) => a.kind === 'transient' && a.reached);
+      const mayHaveArrived = priorMayHaveArrived || answers.some((a) => a.kind === 'transient' && a.reached);
       return mayHaveArrived
         ? fail('unknown', null, 'OUTCOME_UNKNOWN', `no answer from Africa's Talking after ${attempts} attempt(s): ${last.reason}`)
         : fail('failed', null, 'NETWORK_ERROR', `could not reach Africa's Talking after ${attempts} attempt(s): ${last.reason}`);

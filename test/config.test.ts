@@ -138,6 +138,13 @@ describe('loadSettings', () => {
     expect(error.message).toContain(expected);
   });
 
+  it('never shows the value of a badly typed apiKey', async () => {
+    projectFile({ apiKey: ['atsk_secret_in_a_list_1234'] });
+    const error = await configError(load());
+    expect(error.message).toContain('config key apiKey');
+    expect(error.message).not.toContain('atsk_secret_in_a_list_1234');
+  });
+
   it('refuses an unknown profile and a file that does not parse', async () => {
     projectFile({ profiles: { a: {} } });
     expect((await configError(load({ flags: { profile: 'b' } }))).message).toContain('profile b is not defined (defined: a)');

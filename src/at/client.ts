@@ -142,7 +142,8 @@ export class AtClient {
         signal: AbortSignal.timeout(this.options.timeoutMs),
         redirect: 'error',
       });
-      const text = await response.text();
+      // An answer that echoed the key back must not carry it into logs or the ledger's events.
+      const text = this.redact(await response.text());
       this.log(`< HTTP ${response.status} (${Math.round(performance.now() - started)} ms)`);
       this.log(`< ${text.length > 2000 ? `${text.slice(0, 2000)}…` : text}`);
       return {
@@ -159,10 +160,13 @@ export class AtClient {
   }
 
   private log(line: string): void {
-    // Belt and braces: a server that echoed the key back must not get it printed either. (A key
-    // of a few characters is no secret, and replacing it would mangle every line.)
+    this.options.log?.(this.redact(line));
+  }
+
+  /** The key replaced by [redacted]; a key of a few characters is no secret, and left alone. */
+  private redact(text: string): string {
     const key = this.options.apiKey;
-    this.options.log?.(key.length >= 8 ? line.split(key).join('[redacted]') : line);
+    return key.length >= 8 ? text.split(key).join('[redacted]') : text;
   }
 }
 

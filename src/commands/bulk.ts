@@ -212,11 +212,11 @@ interface DispatchArgs {
 async function dispatch(args: DispatchArgs): Promise<BulkOutcome> {
   const { options, ctx, settings, client, ledger, scope, check, batchId, input } = args;
   const limiter = new RateLimiter(ctx.clock, settings.rate);
-  // Every request of the batch passes the shared limiter; a 429 pauses them all.
+  // Every request of the batch waits for the shared limiter (deps.beforeRequest, so the duplicate
+  // window is checked after the wait); a 429 pauses them all.
   const limitedClient = {
     environment: client.environment,
     send: async (request: Parameters<typeof client.send>[0]): Promise<SendAnswer> => {
-      await limiter.take();
       const answer = await client.send(request);
       if (answer.kind === 'transient' && answer.httpStatus === 429) {
         limiter.pause(answer.retryAfterMs ?? Math.max(settings.retryDelayMs, 1000));
@@ -234,7 +234,11 @@ async function dispatch(args: DispatchArgs): Promise<BulkOutcome> {
     ctx.output.info(`\nstopping: waiting for the requests in flight (press Ctrl-C again to quit at once)`);
   });
   const store = new BatchingStore(ledger);
-  const deps = transactionDeps(ctx, settings, limitedClient, ledger, { signal: controller.signal, store });
+  const deps = transactionDeps(ctx, settings, limitedClient, ledger, {
+    signal: controller.signal,
+    store,
+    beforeRequest: () => limiter.take(),
+  });
   const counts = { done: 0, sent: 0, failed: 0, unknown: 0, replayed: 0, skipped: check.invalidCount };
   const accepted = new Map<string, number>();
   const progress = createProgress(ctx.output, check.validCount);
@@ -520,10 +524,17 @@ async function confirmBatch(
 }
 
 function resumeCommandFor(options: BulkOptions, batchId: string): string {
+  // Every flag that changes how rows are read or sent, so the resume reads and sends them the same way.
   const flags = [
+    options.country !== undefined && `--country ${options.country}`,
     options.skipInvalid && '--skip-invalid',
     options.allowDuplicates && '--allow-duplicates',
     options.retryFailed && '--retry-failed',
+    options.concurrency !== undefined && `--concurrency ${options.concurrency}`,
+    options.rate !== undefined && `--rate ${options.rate}`,
+    options.timeout !== undefined && `--timeout ${options.timeout}`,
+    options.retries !== undefined && `--retries ${options.retries}`,
+    options.maxNumRetry !== undefined && `--max-num-retry ${options.maxNumRetry}`,
   ].filter(Boolean);
   const file = /^[\w./-]+$/.test(options.file) ? options.file : `'${options.file.replace(/'/g, `'\\''`)}'`;
   return ['airtime send --file', file, '--batch', batchId, '--yes', ...flags].join(' ');

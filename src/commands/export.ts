@@ -63,13 +63,14 @@ export async function exportTransactions(options: ExportOptions, ctx: Context): 
       throw new AirtimeError('USAGE', `cannot write ${options.output}: ${error.code ?? error.message}`);
     });
   }
-  const sink: NodeJS.WritableStream = file ?? ctx.output.streams.stdout;
+  const sink = (file ?? ctx.output.streams.stdout) as NodeJS.WritableStream & { destroyed?: boolean };
   const write = async (line: string) => {
-    if (!sink.write(`${line}\n`)) await once(sink, 'drain');
+    if (!sink.write(`${line}\n`)) await writable(sink);
   };
   let rows = 0;
   if (format === 'csv') await write(COLUMNS.join(','));
   for (const row of ledger ? ledger.iterate(filter) : []) {
+    if (sink.destroyed) break; // the reader went away (`| head`): nobody wants the rest
     const record = exportRecord(row);
     await write(format === 'csv' ? COLUMNS.map((c) => csvField(record[c], c)).join(',') : JSON.stringify(record));
     rows += 1;
@@ -79,6 +80,21 @@ export async function exportTransactions(options: ExportOptions, ctx: Context): 
     await once(file, 'finish');
   }
   return { rows, destination: options.output ?? 'stdout' };
+}
+
+/** Resolves when the stream can take more, or will take no more (closed, or failed: EPIPE). */
+function writable(stream: NodeJS.WritableStream): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      stream.off('drain', done);
+      stream.off('close', done);
+      stream.off('error', done);
+      resolve();
+    };
+    stream.once('drain', done);
+    stream.once('close', done);
+    stream.once('error', done);
+  });
 }
 
 function exportRecord(row: StoredTransaction): Record<(typeof COLUMNS)[number], string | number | null> {

@@ -8,6 +8,7 @@ import { checkRecipient, defaultMaxMinor, parseRecipient, type Recipient } from 
 import { checkRunTotals } from '../core/limits.js';
 import { sendTransaction, type TransactionResult } from '../transaction.js';
 import { confirmationText } from '../ui/render.js';
+import { onInterrupt } from '../signals.js';
 import { startSpinner } from '../ui/spinner.js';
 
 export interface SendOptions {
@@ -36,7 +37,8 @@ export interface SendPreview {
 export type SendOutcome =
   | { kind: 'dry-run'; preview: SendPreview }
   | { kind: 'declined'; preview: SendPreview }
-  | { kind: 'sent'; result: TransactionResult };
+  /** `interrupted`: a SIGINT or SIGTERM came while the request was in flight; it was let finish. */
+  | { kind: 'sent'; result: TransactionResult; interrupted?: NodeJS.Signals | undefined };
 
 export async function send(options: SendOptions, ctx: Context): Promise<SendOutcome> {
   const settings = await ctx.settings({
@@ -64,10 +66,21 @@ export async function send(options: SendOptions, ctx: Context): Promise<SendOutc
   }
 
   const spinner = await startSpinner(ctx.output, `Sending ${formatMoney(recipient.amountMinor, recipient.market)} to ${recipient.phoneNumber}`);
+  // Ctrl-C or a scheduler's SIGTERM while the request is out: no more retries, but the answer is
+  // waited for (bounded by the timeout) and recorded, and the key is printed, before exiting.
+  const controller = new AbortController();
+  let interrupted: NodeJS.Signals | undefined;
+  const unregister = onInterrupt((signal) => {
+    interrupted = signal;
+    controller.abort();
+    spinner.update(`${signal}: waiting for the answer to record it (again to quit at once)`);
+    if (!ctx.output.animated) ctx.output.info(`${signal}: waiting for the answer to record it (again to quit at once)`);
+  });
   try {
     const result = await sendTransaction(
       { recipient, idempotencyKey, maxNumRetry: settings.maxNumRetry, force: options.force },
       transactionDeps(ctx, settings, client, ledger, {
+        signal: controller.signal,
         onRetry: (event) => {
           const message = `attempt ${event.attempt - 1} got ${event.reason}; retrying in ${(event.delayMs / 1000).toFixed(1)} s under the same key`;
           spinner.update(message);
@@ -80,8 +93,9 @@ export async function send(options: SendOptions, ctx: Context): Promise<SendOutc
         },
       }),
     );
-    return { kind: 'sent', result };
+    return { kind: 'sent', result, interrupted };
   } finally {
+    unregister();
     spinner.stop();
   }
 }

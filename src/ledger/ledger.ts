@@ -159,7 +159,7 @@ export class Ledger {
         throw error;
       }
       return new Ledger(path, db, options.synchronous ?? 'FULL');
-    });
+    }, true);
   }
 
   /** Opens an existing ledger to read it; a missing ledger is an empty one (null). */
@@ -391,9 +391,9 @@ export class Ledger {
     if (!market || row.requestId !== null) return;
     const orphans = this.statement(
       `SELECT id, payload FROM events
-       WHERE transaction_id IS NULL AND kind = 'orphan-callback' AND at > ? AND json_extract(payload, '$.phoneNumber') = ?
+       WHERE transaction_id IS NULL AND kind = 'orphan-callback' AND at >= ? AND json_extract(payload, '$.phoneNumber') = ?
        ORDER BY id DESC`,
-    ).all(now - DAY_MS, row.phoneNumber) as { id: number; payload: string }[];
+    ).all(Math.max(now - DAY_MS, row.createdAt), row.phoneNumber) as { id: number; payload: string }[];
     for (const orphan of orphans) {
       const fields = JSON.parse(orphan.payload) as Record<string, unknown>;
       const value = parseReportedMoney(fields.value);
@@ -543,11 +543,11 @@ export class Ledger {
     now: number,
   ): StoredTransaction {
     this.write(() => {
-      this.statement(
+      const updated = this.statement(
         `UPDATE transactions SET state = ?, at_status = ?, request_id = COALESCE(?, request_id), error_code = ?,
            error_message = ?, exit_code = ?, updated_at = ?, settled_at = ?, settled_by = ?, note = ?,
            owner_pid = NULL, owner_host = NULL, owner_started_at = NULL
-         WHERE id = ?`,
+         WHERE id = ? AND state IN ('pending', 'unknown')`,
       ).run(
         settlement.state,
         settlement.atStatus,
@@ -561,6 +561,8 @@ export class Ledger {
         note,
         id,
       );
+      // Settled by someone else since it was read (an answer, a callback): that word stands.
+      if (updated.changes === 0) throw new AirtimeError('USAGE', `the transaction was settled (${this.mustGet(id).state}) while reconcile was deciding; nothing was changed`);
       this.insertEvent(id, 'reconcile', { as: settlement.state, requestId: settlement.requestId, by, note }, now);
     });
     return this.mustGet(id);
@@ -763,16 +765,17 @@ export function toTransaction(row: Record<string, unknown>): StoredTransaction {
   };
 }
 
-function guard<T>(path: string, fn: () => T): T {
+function guard<T>(path: string, fn: () => T, opening = false): T {
   try {
     return fn();
   } catch (error) {
     if (error instanceof AirtimeError) throw error;
-    throw ledgerError(path, error);
+    throw ledgerError(path, error, opening);
   }
 }
 
-function ledgerError(path: string, error: unknown): AirtimeError {
+/** `opening`: raised before any request could leave, so the hint may say nothing was sent. */
+function ledgerError(path: string, error: unknown, opening = false): AirtimeError {
   const err = error as { code?: string; message?: string };
   const reasons: Record<string, string> = {
     SQLITE_NOTADB: 'it is not an SQLite database (corrupt, or another file)',
@@ -790,7 +793,9 @@ function ledgerError(path: string, error: unknown): AirtimeError {
   };
   const reason = (err.code && reasons[err.code]) ?? err.message ?? String(error);
   return new AirtimeError('LEDGER_ERROR', `the ledger ${path} cannot be used: ${reason}`, {
-    hint: 'fix the file or point AIRTIME_LEDGER (config `ledger`) elsewhere; nothing was sent',
+    hint: opening
+      ? 'fix the file or point AIRTIME_LEDGER (config `ledger`) elsewhere; nothing was sent'
+      : 'fix the file or point AIRTIME_LEDGER (config `ledger`) elsewhere',
     cause: error,
   });
 }

@@ -55,7 +55,10 @@ export function printSend(outcome: SendOutcome, output: Output): number {
     }
     return EXIT.OK;
   }
-  return printTransaction(outcome.result, output);
+  const exitCode = printTransaction(outcome.result, output);
+  if (!outcome.interrupted) return exitCode;
+  output.error(`interrupted by ${outcome.interrupted}; the answer above is recorded in the ledger`);
+  return outcome.interrupted === 'SIGTERM' ? EXIT.SIGTERM : EXIT.SIGINT;
 }
 
 export function printTransaction(result: TransactionResult, output: Output): number {

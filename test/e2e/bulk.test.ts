@@ -337,7 +337,7 @@ describe('bulk sends survive kills, interrupts and each other', () => {
     expect(interrupted.code).toBe(130);
     expect(interrupted.stderr).toContain('interrupted by SIGINT');
     const resume = /airtime (send --file .*)$/m.exec(interrupted.stderr)?.[1];
-    expect(resume).toBe(`send --file ${file} --batch ctrl-c --yes`);
+    expect(resume).toBe(`send --file ${file} --batch ctrl-c --yes --concurrency 2`);
     const sentBefore = emu.state().accepted.length;
     expect(sentBefore).toBeLessThan(30);
     // Nothing was left pending: every dispatched row was settled before the exit.
@@ -387,5 +387,14 @@ describe('airtime validate --file', () => {
     const good = csv(sandbox, 'good.csv', numbered(3));
     expect((await runCli(['validate', '--file', good], { sandbox })).code).toBe(0);
     expect((await runCli(['validate', '--file', '-'], { sandbox, input: 'phone,amount\n+254712345678,50\n' })).code).toBe(0);
+  });
+});
+
+describe('flags that do not go with --file', () => {
+  it.each([['--key', 'k1'], ['--currency', 'KES']])('refuses %s with exit 2 before reading the file', async (flag, value) => {
+    const sandbox = makeSandbox();
+    const result = await runCli(['send', '--file', 'missing.csv', flag, value, '--yes'], { sandbox });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(`${flag} does not go with --file`);
   });
 });

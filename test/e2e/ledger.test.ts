@@ -83,6 +83,24 @@ describe('crash safety', () => {
   });
 });
 
+describe('signals during a single send', () => {
+  it('SIGINT lets the request in flight finish, records it, prints the key and exits 130', async () => {
+    const emu = await emulator({ faultScript: ['stall'] });
+    const sandbox = fastSandbox();
+    const child = spawnCli(['send', '+254712345678', '50', '--timeout', '1', '--json'], { sandbox, env: emulatorEnv(emu) });
+    const done = collect(child);
+    await waitFor(() => emu.state().sends.length === 1, 10_000, 'the request');
+    child.kill('SIGINT');
+    const result = await done;
+    expect(result.code).toBe(130);
+    const doc = parseJson(result);
+    expect(doc.idempotencyKey).toEqual(expect.any(String));
+    expect(emu.state().sends).toHaveLength(1); // no retry after the signal
+    expect(readLedger(ledgerPath(sandbox))[0]).toMatchObject({ idempotency_key: doc.idempotencyKey, state: 'unknown' });
+    expect(result.stderr).toContain('interrupted by SIGINT');
+  });
+});
+
 describe('idempotency', () => {
   it('replays a recorded result with no request, and with the original exit code', async () => {
     const emu = await emulator();

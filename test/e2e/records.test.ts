@@ -3,7 +3,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type Emulator } from '../../src/emulator/server.js';
-import { ANSI, FAST, ledgerPath, makeSandbox, parseJson, runCli, runInTerminal, writeUserConfig, type Sandbox } from '../helpers/cli.js';
+import { ANSI, FAST, collect, ledgerPath, makeSandbox, parseJson, runCli, runInTerminal, writeUserConfig, type Sandbox } from '../helpers/cli.js';
 
 let emu: Emulator;
 let disabled: Emulator;
@@ -218,5 +218,29 @@ describe('large output', () => {
     expect(JSON.parse(lines[4999] ?? '')).toMatchObject({ idempotencyKey: 'key-5000' });
     const status = await runCli(['status', '--limit', '5000', '--json'], { sandbox: big, env: { AT_USERNAME: 'sandbox' } });
     expect((parseJson(status).transactions as unknown[]).length).toBe(5000);
+  });
+});
+
+describe('a reader that stops early', () => {
+  it('is not an error: `airtime export | head -n 2` ends quietly', async () => {
+    const { spawn } = await import('node:child_process');
+    const big = makeSandbox();
+    const { Ledger } = await import('../../src/ledger/ledger.js');
+    const ledger = Ledger.open(ledgerPath(big));
+    ledger.unsafeExec(`
+      WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 20000)
+      INSERT INTO transactions (account, environment, idempotency_key, phone_number, country, currency, amount_minor, state,
+        created_at, updated_at, os_user, host)
+      SELECT 'sandbox', 'sandbox', 'key-' || i, '+254712345678', 'KE', 'KES', 5000, 'sent', i, i, 'u', 'h' FROM n;`);
+    ledger.close();
+    const { BIN } = await import('../helpers/cli.js');
+    const child = spawn('bash', ['-o', 'pipefail', '-c', `${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} export | head -n 2; echo "exit \${PIPESTATUS[0]}" >&2`], {
+      cwd: big.cwd,
+      env: { ...big.env, AT_USERNAME: 'sandbox' },
+    });
+    const result = await collect(child);
+    expect(result.stdout.trim().split('\n')).toHaveLength(2);
+    expect(result.stderr).not.toContain('unexpected failure');
+    expect(result.stderr).toContain('exit 0');
   });
 });

@@ -218,3 +218,19 @@ describe('releasing claims', () => {
     ledger.close();
   });
 });
+
+describe('reconcile', () => {
+  it('changes nothing when the row was settled after it was read', () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'reconcile-')), 'ledger.db');
+    const ledger = Ledger.open(path);
+    const claim = ledger.claim(tx(), 1000);
+    if (claim.kind !== 'created') throw new Error('claim');
+    // Read as pending by `airtime reconcile`; then the answer arrives and settles it.
+    ledger.settle(claim.row.id, { state: 'sent', atStatus: 'Sent', requestId: 'R', discountCurrency: null, discountUnits4: null, errorCode: null, errorMessage: null, exitCode: 0 }, 2000);
+    expect(() =>
+      ledger.reconcile(claim.row.id, { state: 'failed', atStatus: null, requestId: null, errorCode: 'REJECTED', errorMessage: 'x', exitCode: 1 }, 'me@host', null, 3000),
+    ).toThrowError(/settled \(sent\) while reconcile was deciding/);
+    expect(ledger.get(claim.row.id)?.state).toBe('sent');
+    ledger.close();
+  });
+});
