@@ -1,6 +1,6 @@
 // Ledger queries for bulk sends: whether a batch exists, its rows, and recent payments a new file
 // would repeat.
-import { toTransaction, type Environment, type Ledger, type StoredTransaction } from './ledger.js';
+import { prepare, toTransaction, type Environment, type Ledger, type StoredTransaction } from './ledger.js';
 
 export interface Scope {
   account: string;
@@ -10,9 +10,11 @@ export interface Scope {
 export function batchExists(ledger: Ledger, scope: Scope, batchId: string): boolean {
   return ledger.withRead((db) =>
     Boolean(
-      db
-        .prepare('SELECT 1 FROM transactions WHERE batch_id = ? AND account = ? AND environment = ? LIMIT 1')
-        .get(batchId, scope.account, scope.environment),
+      prepare(db, 'SELECT 1 FROM transactions WHERE batch_id = ? AND account = ? AND environment = ? LIMIT 1').get(
+        batchId,
+        scope.account,
+        scope.environment,
+      ),
     ),
   );
 }
@@ -20,9 +22,11 @@ export function batchExists(ledger: Ledger, scope: Scope, batchId: string): bool
 /** A batch's transactions in row order; a row resent with --retry-failed has its latest last. */
 export function* batchTransactions(ledger: Ledger, scope: Scope, batchId: string): Generator<StoredTransaction> {
   const rows = ledger.withRead((db) =>
-    db
-      .prepare('SELECT * FROM transactions WHERE batch_id = ? AND account = ? AND environment = ? ORDER BY row_number, id')
-      .iterate(batchId, scope.account, scope.environment),
+    prepare(db, 'SELECT * FROM transactions WHERE batch_id = ? AND account = ? AND environment = ? ORDER BY row_number, id').iterate(
+      batchId,
+      scope.account,
+      scope.environment,
+    ),
   );
   for (const row of rows) yield toTransaction(row as Record<string, unknown>);
 }
@@ -38,15 +42,12 @@ export function recentPayment(
   payment: { phoneNumber: string; currency: string; amountMinor: number },
   since: number,
 ): StoredTransaction | undefined {
+  const sql = `SELECT * FROM transactions
+    WHERE phone_number = ? AND currency = ? AND amount_minor = ? AND created_at > ?
+      AND account = ? AND environment = ? AND state IN ('sent', 'delivered', 'pending', 'unknown')
+    ORDER BY created_at DESC LIMIT 1`;
   const row = ledger.withRead((db) =>
-    db
-      .prepare(
-        `SELECT * FROM transactions
-         WHERE phone_number = ? AND currency = ? AND amount_minor = ? AND created_at > ?
-           AND account = ? AND environment = ? AND state IN ('sent', 'delivered', 'pending', 'unknown')
-         ORDER BY created_at DESC LIMIT 1`,
-      )
-      .get(payment.phoneNumber, payment.currency, payment.amountMinor, since, scope.account, scope.environment),
+    prepare(db, sql).get(payment.phoneNumber, payment.currency, payment.amountMinor, since, scope.account, scope.environment),
   );
   return row === undefined ? undefined : toTransaction(row as Record<string, unknown>);
 }

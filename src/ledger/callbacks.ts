@@ -5,7 +5,7 @@ import type Database from 'better-sqlite3';
 import { marketByCurrency } from '../core/countries.js';
 import { EXIT } from '../core/errors.js';
 import { formatMoney } from '../core/money.js';
-import { toTransaction, type Environment, type Ledger, type StoredTransaction } from './ledger.js';
+import { prepare, toTransaction, type Environment, type Ledger, type StoredTransaction } from './ledger.js';
 
 /** The account and environment `serve` answers for; null matches every row of the ledger. */
 export interface LedgerScope {
@@ -199,19 +199,7 @@ function scopeParams(scope: LedgerScope | null): { account: string | null; envir
   return { account: scope?.account ?? null, environment: scope?.environment ?? null };
 }
 
-const prepared = new WeakMap<Database.Database, Map<string, Database.Statement>>();
-
-/** Prepared once per database: a callback server runs the same few statements all day. */
+/** Prepared once per database and kept: a callback server runs the same few statements all day. */
 function statement(db: Database.Database, sql: string): Database.Statement {
-  let cache = prepared.get(db);
-  if (!cache) {
-    cache = new Map();
-    prepared.set(db, cache);
-  }
-  let found = cache.get(sql);
-  if (!found) {
-    found = db.prepare(sql);
-    cache.set(sql, found);
-  }
-  return found;
+  return prepare(db, sql);
 }

@@ -111,6 +111,42 @@ export interface TransactionFilter {
   limit?: number | undefined;
 }
 
+/**
+ * Every Database and Statement object this process makes, kept until it exits. better-sqlite3 12
+ * (the last to support Node 20) wraps them in node::ObjectWrap, whose destructor on Node 24.19+
+ * aborts the process when V8 collects one outside a JavaScript context (an idle GC, or the final
+ * teardown): WiseLibs/better-sqlite3#1515, fixed only in 13, which needs Node 22. Never letting
+ * them become garbage avoids it; there are a few dozen, since statements are cached by their SQL.
+ */
+const KEEP: Database.Database[] = [];
+const STATEMENTS = new Map<Database.Database, Map<string, Database.Statement>>();
+
+/** A prepared statement for this SQL on this database, made once and kept (see KEEP). */
+export function prepare(db: Database.Database, sql: string): Database.Statement {
+  let cache = STATEMENTS.get(db);
+  if (!cache) {
+    cache = new Map();
+    STATEMENTS.set(db, cache);
+  }
+  let statement = cache.get(sql);
+  if (!statement) {
+    statement = db.prepare(sql);
+    cache.set(sql, statement);
+  }
+  return statement;
+}
+
+function openDatabase(path: string, options: Database.Options): Database.Database {
+  const db = new Database(path, options);
+  KEEP.push(db);
+  return db;
+}
+
+/** PRAGMA user_version, read without making a Statement the caller would let go of. */
+function userVersion(db: Database.Database): number {
+  return Number(prepare(db, 'PRAGMA user_version').pluck().get());
+}
+
 /** States that count against the daily cap: money that has left, or may have. */
 const SPENT_STATES = "('pending', 'sent', 'delivered', 'unknown')";
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -125,8 +161,6 @@ export interface OpenOptions {
 }
 
 export class Ledger {
-  private readonly statements = new Map<string, Database.Statement>();
-
   private constructor(
     readonly path: string,
     private readonly db: Database.Database,
@@ -145,14 +179,12 @@ export class Ledger {
         closeSync(openSync(path, 'a', 0o600));
         chmodSync(path, 0o600);
       }
-      const db = new Database(path, { timeout: options.busyTimeoutMs ?? 10_000 });
+      const db = openDatabase(path, { timeout: options.busyTimeoutMs ?? 10_000 });
       try {
-        db.pragma('journal_mode = WAL');
-        db.pragma(`synchronous = ${options.synchronous ?? 'FULL'}`);
-        db.pragma('foreign_keys = ON');
+        db.exec(`PRAGMA journal_mode = WAL; PRAGMA synchronous = ${options.synchronous ?? 'FULL'}; PRAGMA foreign_keys = ON;`);
         migrate(db);
         // Prove the file can be written now, not after a request has left.
-        db.prepare('UPDATE transactions SET id = id WHERE 0').run();
+        prepare(db, 'UPDATE transactions SET id = id WHERE 0').run();
         db.exec('BEGIN IMMEDIATE; COMMIT;');
       } catch (error) {
         db.close();
@@ -166,9 +198,9 @@ export class Ledger {
   static openForReading(path: string): Ledger | null {
     if (!existsSync(path)) return null;
     return guard(path, () => {
-      const db = new Database(path, { readonly: true, fileMustExist: true, timeout: 10_000 });
+      const db = openDatabase(path, { readonly: true, fileMustExist: true, timeout: 10_000 });
       try {
-        const version = Number(db.pragma('user_version', { simple: true }));
+        const version = userVersion(db);
         if (version === 0) {
           db.close();
           return null;
@@ -461,16 +493,14 @@ export class Ledger {
   /** The most recent transactions, newest first. */
   recent(filter: TransactionFilter): StoredTransaction[] {
     const { where, params } = whereClause(filter);
-    const rows = this.db
-      .prepare(`SELECT * FROM transactions ${where} ORDER BY created_at DESC, id DESC LIMIT ?`)
-      .all(...params, filter.limit ?? 20) as Row[];
+    const rows = prepare(this.db, `SELECT * FROM transactions ${where} ORDER BY created_at DESC, id DESC LIMIT ?`).all(...params, filter.limit ?? 20) as Row[];
     return rows.map(toTransaction);
   }
 
   /** Every transaction of a period, oldest first, without holding them all in memory. */
   *iterate(filter: TransactionFilter): Generator<StoredTransaction> {
     const { where, params } = whereClause(filter);
-    for (const row of this.db.prepare(`SELECT * FROM transactions ${where} ORDER BY created_at, id`).iterate(...params)) {
+    for (const row of prepare(this.db, `SELECT * FROM transactions ${where} ORDER BY created_at, id`).iterate(...params)) {
       yield toTransaction(row as Row);
     }
   }
@@ -588,27 +618,24 @@ export class Ledger {
     for (const environment of environments) {
       const { where, params } = whereClause({ ...filter, environment });
       totals.push(
-        ...(this.db
-          .prepare(
-            `SELECT state, currency, discount_currency AS discountCurrency, COUNT(*) AS count, SUM(amount_minor) AS amountMinor,
-               SUM(discount_units4) AS discountUnits4
-             FROM transactions ${where} GROUP BY state, currency, discount_currency`,
-          )
-          .all(...params) as ReturnType<Ledger['aggregate']>['totals']),
+        ...(prepare(
+          this.db,
+          `SELECT state, currency, discount_currency AS discountCurrency, COUNT(*) AS count, SUM(amount_minor) AS amountMinor,
+             SUM(discount_units4) AS discountUnits4
+           FROM transactions ${where} GROUP BY state, currency, discount_currency`,
+        ).all(...params) as ReturnType<Ledger['aggregate']>['totals']),
       );
-      const failures = this.db
-        .prepare(
-          `SELECT COALESCE(error_message, 'unknown reason') AS reason, COUNT(*) AS count FROM transactions
-           ${where} AND state = 'failed' GROUP BY reason`,
-        )
-        .all(...params) as { reason: string; count: number }[];
+      const failures = prepare(
+        this.db,
+        `SELECT COALESCE(error_message, 'unknown reason') AS reason, COUNT(*) AS count FROM transactions
+         ${where} AND state = 'failed' GROUP BY reason`,
+      ).all(...params) as { reason: string; count: number }[];
       for (const { reason, count } of failures) reasons.set(reason, (reasons.get(reason) ?? 0) + count);
-      const range = this.db
-        .prepare(
-          `SELECT (SELECT created_at FROM transactions ${where} ORDER BY created_at LIMIT 1) AS first,
-                  (SELECT created_at FROM transactions ${where} ORDER BY created_at DESC LIMIT 1) AS last`,
-        )
-        .get(...params, ...params) as { first: number | null; last: number | null };
+      const range = prepare(
+        this.db,
+        `SELECT (SELECT created_at FROM transactions ${where} ORDER BY created_at LIMIT 1) AS first,
+                (SELECT created_at FROM transactions ${where} ORDER BY created_at DESC LIMIT 1) AS last`,
+      ).get(...params, ...params) as { first: number | null; last: number | null };
       if (range.first !== null) first = first === null ? range.first : Math.min(first, range.first);
       if (range.last !== null) last = last === null ? range.last : Math.max(last, range.last);
     }
@@ -622,13 +649,12 @@ export class Ledger {
   /** Counts of one period (a local day) for the per-day chart, by conditional sums: no sort. */
   countPeriod(filter: TransactionFilter): { attempts: number; sent: number; failed: number; unknown: number } {
     const { where, params } = whereClause(filter);
-    const row = this.db
-      .prepare(
-        `SELECT COUNT(*) AS attempts, COALESCE(SUM(state IN ('sent', 'delivered')), 0) AS sent,
-           COALESCE(SUM(state = 'failed'), 0) AS failed, COALESCE(SUM(state IN ('unknown', 'pending')), 0) AS unknown
-         FROM transactions ${where}`,
-      )
-      .get(...params) as { attempts: number; sent: number; failed: number; unknown: number };
+    const row = prepare(
+      this.db,
+      `SELECT COUNT(*) AS attempts, COALESCE(SUM(state IN ('sent', 'delivered')), 0) AS sent,
+         COALESCE(SUM(state = 'failed'), 0) AS failed, COALESCE(SUM(state IN ('unknown', 'pending')), 0) AS unknown
+       FROM transactions ${where}`,
+    ).get(...params) as { attempts: number; sent: number; failed: number; unknown: number };
     return row;
   }
 
@@ -657,12 +683,7 @@ export class Ledger {
   }
 
   private statement(sql: string): Database.Statement {
-    let statement = this.statements.get(sql);
-    if (!statement) {
-      statement = this.db.prepare(sql);
-      this.statements.set(sql, statement);
-    }
-    return statement;
+    return prepare(this.db, sql);
   }
 
   /**
@@ -690,7 +711,7 @@ export class Ledger {
 
 function migrate(db: Database.Database): void {
   for (;;) {
-    const version = Number(db.pragma('user_version', { simple: true }));
+    const version = userVersion(db);
     if (version > MIGRATIONS.length) {
       throw new Error(`it was written by a newer airtime (schema ${version}, this one knows ${MIGRATIONS.length})`);
     }
@@ -698,10 +719,10 @@ function migrate(db: Database.Database): void {
     // Two processes may open a new ledger at once (two cron jobs): the version is read again under
     // the write lock, so only one of them runs each migration.
     db.transaction(() => {
-      const locked = Number(db.pragma('user_version', { simple: true }));
+      const locked = userVersion(db);
       if (locked !== version) return;
       db.exec(MIGRATIONS[version] ?? '');
-      db.pragma(`user_version = ${version + 1}`);
+      db.exec(`PRAGMA user_version = ${version + 1}`);
     }).immediate();
   }
 }
