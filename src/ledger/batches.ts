@@ -1,6 +1,6 @@
 // Ledger queries for bulk sends: whether a batch exists, its rows, and recent payments a new file
 // would repeat.
-import { prepare, toTransaction, type Environment, type Ledger, type StoredTransaction } from './ledger.js';
+import { iterateRows, prepare, toTransaction, type Environment, type Ledger, type StoredTransaction } from './ledger.js';
 
 export interface Scope {
   account: string;
@@ -22,11 +22,11 @@ export function batchExists(ledger: Ledger, scope: Scope, batchId: string): bool
 /** A batch's transactions in row order; a row resent with --retry-failed has its latest last. */
 export function* batchTransactions(ledger: Ledger, scope: Scope, batchId: string): Generator<StoredTransaction> {
   const rows = ledger.withRead((db) =>
-    prepare(db, 'SELECT * FROM transactions WHERE batch_id = ? AND account = ? AND environment = ? ORDER BY row_number, id').iterate(
+    iterateRows(db, 'SELECT * FROM transactions WHERE batch_id = ? AND account = ? AND environment = ? ORDER BY row_number, id', [
       batchId,
       scope.account,
       scope.environment,
-    ),
+    ]),
   );
   for (const row of rows) yield toTransaction(row as Record<string, unknown>);
 }

@@ -112,13 +112,14 @@ export interface TransactionFilter {
 }
 
 /**
- * Every Database and Statement object this process makes, kept until it exits. better-sqlite3 12
- * (the last to support Node 20) wraps them in node::ObjectWrap, whose destructor on Node 24.19+
- * aborts the process when V8 collects one outside a JavaScript context (an idle GC, or the final
- * teardown): WiseLibs/better-sqlite3#1515, fixed only in 13, which needs Node 22. Never letting
- * them become garbage avoids it; there are a few dozen, since statements are cached by their SQL.
+ * Every Database, Statement and row iterator this process makes, kept until it exits.
+ * better-sqlite3 12 (the last to support Node 20) wraps them in node::ObjectWrap, whose destructor
+ * on Node 24.19+ aborts the process when V8 collects one outside a JavaScript context (an idle GC,
+ * or the final teardown): WiseLibs/better-sqlite3#1515, fixed only in 13, which needs Node 22.
+ * Never letting them become garbage avoids it. There are a few dozen: statements are cached by
+ * their SQL, and only the one-shot `send --file` and `export` iterate, once or twice a run.
  */
-const KEEP: Database.Database[] = [];
+const KEEP: object[] = [];
 const STATEMENTS = new Map<Database.Database, Map<string, Database.Statement>>();
 
 /** A prepared statement for this SQL on this database, made once and kept (see KEEP). */
@@ -134,6 +135,13 @@ export function prepare(db: Database.Database, sql: string): Database.Statement 
     cache.set(sql, statement);
   }
   return statement;
+}
+
+/** Rows of a query one at a time, without holding them all (the iterator is kept, see KEEP). */
+export function iterateRows(db: Database.Database, sql: string, params: unknown[]): IterableIterator<unknown> {
+  const rows = prepare(db, sql).iterate(...params);
+  KEEP.push(rows);
+  return rows;
 }
 
 function openDatabase(path: string, options: Database.Options): Database.Database {
@@ -500,7 +508,7 @@ export class Ledger {
   /** Every transaction of a period, oldest first, without holding them all in memory. */
   *iterate(filter: TransactionFilter): Generator<StoredTransaction> {
     const { where, params } = whereClause(filter);
-    for (const row of prepare(this.db, `SELECT * FROM transactions ${where} ORDER BY created_at, id`).iterate(...params)) {
+    for (const row of iterateRows(this.db, `SELECT * FROM transactions ${where} ORDER BY created_at, id`, params)) {
       yield toTransaction(row as Row);
     }
   }
