@@ -1,0 +1,44 @@
+// better-sqlite3 12 aborts the process on Node 24.19+ when V8 collects one of its Database,
+// Statement or iterator objects outside JavaScript (WiseLibs/better-sqlite3#1515). src/ledger/ledger.ts
+// makes every one of them through helpers that keep them for the life of the process. The machines
+// that run this suite are on Node 20, where the crash cannot happen, so this guards the rule itself:
+// nothing else in src/ledger (the only code that talks to the database) or in any file that imports
+// better-sqlite3 may make one.
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const SRC = join(import.meta.dirname, '..', '..', 'src');
+const MAKERS = /\bnew Database\(|\.prepare\(|\.iterate\(|\.backup\(|\.pragma\(/; // pragma() prepares a statement too
+/** The lines allowed to make one: the keeping helpers themselves. */
+const HELPERS = new Set(['statement = db.prepare(sql);', 'const rows = prepare(db, sql).iterate(...params);', 'const db = new Database(path, options);']);
+
+function sourceFiles(): string[] {
+  return (readdirSync(SRC, { recursive: true }) as string[]).filter((name) => name.endsWith('.ts')).map((name) => join(SRC, name));
+}
+
+/** Files that can reach a better-sqlite3 object: the ledger module and anything importing the library. */
+function databaseFiles(): string[] {
+  return sourceFiles().filter((file) => file.startsWith(join(SRC, 'ledger')) || readFileSync(file, 'utf8').includes("from 'better-sqlite3'"));
+}
+
+describe('better-sqlite3 objects are only made where they are kept', () => {
+  it('finds the source files and the helpers (so the scan below can fail)', () => {
+    const ledger = readFileSync(join(SRC, 'ledger', 'ledger.ts'), 'utf8');
+    for (const line of HELPERS) expect(ledger).toContain(line);
+    expect(sourceFiles().length).toBeGreaterThan(20);
+    expect(databaseFiles().map((file) => file.slice(SRC.length + 1))).toEqual(expect.arrayContaining(['ledger/ledger.ts', 'ledger/batches.ts']));
+  });
+
+  it('has no other new Database, prepare, iterate, backup or pragma call in src', () => {
+    const offenders: string[] = [];
+    for (const file of databaseFiles()) {
+      readFileSync(file, 'utf8')
+        .split('\n')
+        .forEach((text, index) => {
+          if (MAKERS.test(text) && !HELPERS.has(text.trim())) offenders.push(`${file}:${String(index + 1)}: ${text.trim()}`);
+        });
+    }
+    expect(offenders).toEqual([]);
+  });
+});
