@@ -50,6 +50,15 @@ describe('Ledger', () => {
     db.close();
   });
 
+  it('sets its own connection to synchronous FULL with foreign keys on, or NORMAL when asked', () => {
+    const settings = (l: Ledger) =>
+      l.withRead((db) => [db.pragma('synchronous', { simple: true }), db.pragma('foreign_keys', { simple: true })]);
+    expect(settings(ledger)).toEqual([2, 1]);
+    const normal = Ledger.open(join(path, '..', 'normal.db'), { synchronous: 'NORMAL' });
+    expect(settings(normal)).toEqual([1, 1]);
+    normal.close();
+  });
+
   it('claims a key once: the second claim finds the first row', () => {
     const first = ledger.claim(tx(), 1000);
     expect(first.kind).toBe('created');
