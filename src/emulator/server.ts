@@ -480,7 +480,7 @@ function formatBalance(balance: { currency: string; units4: number }): string {
 }
 
 /** mulberry32: a small seeded generator, so a fault sequence can be replayed. */
-function seededRandom(seed: number): () => number {
+export function seededRandom(seed: number): () => number {
   let state = seed >>> 0;
   return () => {
     state = (state + 0x6d2b79f5) >>> 0;

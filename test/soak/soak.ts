@@ -5,7 +5,7 @@
 // exactly once, and the ledger agreeing with the emulator row by row.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startEmulator, type Emulator } from '../../src/emulator/server.js';
+import { seededRandom, startEmulator, type Emulator } from '../../src/emulator/server.js';
 import { FAST, collect, ledgerPath, makeSandbox, spawnCli, waitFor, writeUserConfig, type Sandbox } from '../helpers/cli.js';
 import { readLedger, type LedgerRow } from '../helpers/ledger.js';
 
@@ -36,22 +36,11 @@ export interface SoakReport {
   settledByCallbacks: number;
 }
 
-/** mulberry32: the soak's own dice, so a failing run can be replayed with its seed. */
-function dice(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const phone = (i: number) => `+2547${String(20_000_000 + i).padStart(8, '0')}`;
 
 export async function runSoak(options: SoakOptions): Promise<SoakReport> {
-  const random = dice(options.seed);
+  // Its own dice, apart from the emulator's, so a failing run can be replayed with its seed.
+  const random = seededRandom(options.seed);
   const log = options.log ?? (() => {});
   const sandbox: Sandbox = makeSandbox();
   writeUserConfig(sandbox, { ...FAST, timeout: 0.4, retries: 3, limits: { daily: { KES: 100_000_000 } } });
