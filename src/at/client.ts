@@ -1,7 +1,7 @@
 // The Africa's Talking Airtime API client: the only code that talks to Africa's Talking.
-// Wire facts: ../shared/docs/africastalking-airtime-api.md. Built on fetch rather than the official
-// SDK, which costs 370-400 ms of start-up, has no base-URL or timeout option, and sends an invalid
-// parsed number as `{}` (see the README).
+// Wire facts: ../shared/docs/africastalking-airtime-api.md. Built on a fetch-shaped transport
+// (./http.ts) rather than the official SDK, which costs 370-400 ms of start-up, has no base-URL or
+// timeout option, and sends an invalid parsed number as `{}` (see the README).
 
 export type Environment = 'sandbox' | 'live';
 
@@ -15,7 +15,14 @@ export function environmentOf(username: string): Environment {
   return username === 'sandbox' ? 'sandbox' : 'live';
 }
 
-export type FetchLike = (input: string, init: RequestInit) => Promise<Response>;
+/** What the client reads of an answer: a fetch Response has it, and so does `nodeFetch`'s. */
+export interface HttpAnswer {
+  status: number;
+  headers: { get(name: string): string | null };
+  text(): Promise<string>;
+}
+
+export type FetchLike = (input: string, init: RequestInit) => Promise<HttpAnswer>;
 
 export interface AtClientOptions {
   username: string;
