@@ -1,7 +1,6 @@
 // What every command gets: where to print, how to ask, the clock, and lazily the configuration
 // and the Africa's Talking client. Tests and benchmarks build it with their own seams.
 import { AtClient, environmentOf, type Environment } from './at/client.js';
-import { createFetch } from './at/http.js';
 import { loadSettings, type FlagOverrides, type Settings } from './config.js';
 import { AirtimeError } from './core/errors.js';
 import { systemClock, type Clock, type RetryPolicy } from './core/retry.js';
@@ -59,6 +58,8 @@ export function createContext(streams: Streams, flags: GlobalFlags, cwd: string)
     },
     async client(settings) {
       const { username, apiKey } = requireCredentials(settings);
+      // node:http and node:https (with tls) cost ~10 ms to load: only commands that go online pay.
+      const { createFetch } = await import('./at/http.js');
       return new AtClient({
         username,
         apiKey,
