@@ -2,6 +2,7 @@
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import type { Emulator } from '../../src/emulator/server.js';
 import { FAST, collect, ledgerPath, makeSandbox, parseJson, runCli, spawnCli, waitFor, writeUserConfig, type Sandbox } from '../helpers/cli.js';
 import { emulator, emulatorEnv } from '../helpers/emulator.js';
 import { readLedger } from '../helpers/ledger.js';
@@ -14,19 +15,35 @@ function fastSandbox(config: Record<string, unknown> = {}): Sandbox {
 
 const SEND = ['send', '+254712345678', '50', '--key', 'order-1', '--json'];
 
+/**
+ * Starts SEND, waits until the emulator shows `reached` (the request arrived, or was accepted),
+ * runs `beforeKill` while the process is still in flight, then SIGKILLs it and waits for the end.
+ */
+async function killInFlight(
+  emu: Emulator,
+  sandbox: Sandbox,
+  reached: 'request' | 'acceptance',
+  beforeKill: (pid: number | undefined) => void = () => {},
+): Promise<void> {
+  const child = spawnCli([...SEND, '--timeout', '30'], { sandbox, env: emulatorEnv(emu) });
+  const done = collect(child);
+  const state = () => emu.state();
+  await waitFor(() => (reached === 'request' ? state().sends : state().accepted).length === 1, 10_000, `the ${reached}`);
+  beforeKill(child.pid);
+  child.kill('SIGKILL');
+  expect((await done).signal).toBe('SIGKILL');
+}
+
 describe('crash safety', () => {
   it('records pending before the request leaves; after SIGKILL a re-run in the window resends and a real answer settles it', async () => {
     const emu = await emulator({ faultScript: ['stall'] });
     const sandbox = fastSandbox();
     const env = emulatorEnv(emu);
-    const child = spawnCli([...SEND, '--timeout', '30'], { sandbox, env });
-    const done = collect(child);
-    await waitFor(() => emu.state().sends.length === 1, 10_000, 'the request');
-    const [pending] = readLedger(ledgerPath(sandbox));
-    expect(pending).toMatchObject({ idempotency_key: 'order-1', state: 'pending', attempts: 1, owner_pid: child.pid, amount_minor: 5000 });
-    expect(pending?.first_attempt_at).toBeTypeOf('number');
-    child.kill('SIGKILL');
-    expect((await done).signal).toBe('SIGKILL');
+    await killInFlight(emu, sandbox, 'request', (pid) => {
+      const [pending] = readLedger(ledgerPath(sandbox));
+      expect(pending).toMatchObject({ idempotency_key: 'order-1', state: 'pending', attempts: 1, owner_pid: pid, amount_minor: 5000 });
+      expect(pending?.first_attempt_at).toBeTypeOf('number');
+    });
 
     const rerun = await runCli(SEND, { sandbox, env });
     expect(rerun.code).toBe(0);
@@ -40,11 +57,7 @@ describe('crash safety', () => {
     const emu = await emulator({ faultScript: ['hang'] });
     const sandbox = fastSandbox();
     const env = emulatorEnv(emu);
-    const child = spawnCli([...SEND, '--timeout', '30'], { sandbox, env });
-    const done = collect(child);
-    await waitFor(() => emu.state().accepted.length === 1, 10_000, 'the acceptance');
-    child.kill('SIGKILL');
-    await done;
+    await killInFlight(emu, sandbox, 'acceptance');
     const rerun = await runCli(SEND, { sandbox, env });
     expect(rerun.code).toBe(5);
     expect(parseJson(rerun)).toMatchObject({ state: 'unknown', error: { code: 'OUTCOME_UNKNOWN' } });
@@ -61,11 +74,7 @@ describe('crash safety', () => {
     const emu = await emulator({ faultScript: ['hang'], duplicateWindowMs: 1000 });
     const sandbox = fastSandbox({ duplicateWindow: 1.5, timeout: 0.5 });
     const env = emulatorEnv(emu);
-    const child = spawnCli([...SEND, '--timeout', '30'], { sandbox, env });
-    const done = collect(child);
-    await waitFor(() => emu.state().accepted.length === 1, 10_000, 'the acceptance');
-    child.kill('SIGKILL');
-    await done;
+    await killInFlight(emu, sandbox, 'acceptance');
     await new Promise((resolve) => setTimeout(resolve, 1200)); // past window − timeout
 
     const late = await runCli(SEND, { sandbox, env });

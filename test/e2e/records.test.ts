@@ -200,17 +200,25 @@ describe('airtime export', () => {
   });
 });
 
-describe('large output', () => {
-  it('reaches a pipe whole: the process waits for stdout to drain before it exits', async () => {
-    const big = makeSandbox();
-    const { Ledger } = await import('../../src/ledger/ledger.js');
-    const ledger = Ledger.open(ledgerPath(big));
+/** `count` sent sandbox transactions, keys key-1..key-count, written straight into a new ledger. */
+async function seedSentRows(path: string, count: number): Promise<void> {
+  const { Ledger } = await import('../../src/ledger/ledger.js');
+  const ledger = Ledger.open(path);
+  try {
     ledger.unsafeExec(`
-      WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 5000)
+      WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ${count})
       INSERT INTO transactions (account, environment, idempotency_key, phone_number, country, currency, amount_minor, state,
         created_at, updated_at, os_user, host)
       SELECT 'sandbox', 'sandbox', 'key-' || i, '+254712345678', 'KE', 'KES', 5000, 'sent', i, i, 'u', 'h' FROM n;`);
+  } finally {
     ledger.close();
+  }
+}
+
+describe('large output', () => {
+  it('reaches a pipe whole: the process waits for stdout to drain before it exits', async () => {
+    const big = makeSandbox();
+    await seedSentRows(ledgerPath(big), 5000);
     const result = await runCli(['export', '--format', 'jsonl'], { sandbox: big, env: { AT_USERNAME: 'sandbox' } });
     expect(result.code).toBe(0);
     const lines = result.stdout.trim().split('\n');
@@ -225,14 +233,7 @@ describe('a reader that stops early', () => {
   it('is not an error: `airtime export | head -n 2` ends quietly', async () => {
     const { spawn } = await import('node:child_process');
     const big = makeSandbox();
-    const { Ledger } = await import('../../src/ledger/ledger.js');
-    const ledger = Ledger.open(ledgerPath(big));
-    ledger.unsafeExec(`
-      WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 20000)
-      INSERT INTO transactions (account, environment, idempotency_key, phone_number, country, currency, amount_minor, state,
-        created_at, updated_at, os_user, host)
-      SELECT 'sandbox', 'sandbox', 'key-' || i, '+254712345678', 'KE', 'KES', 5000, 'sent', i, i, 'u', 'h' FROM n;`);
-    ledger.close();
+    await seedSentRows(ledgerPath(big), 20000);
     const { BIN } = await import('../helpers/cli.js');
     const child = spawn('bash', ['-o', 'pipefail', '-c', `${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} export | head -n 2; echo "exit \${PIPESTATUS[0]}" >&2`], {
       cwd: big.cwd,
