@@ -54,7 +54,7 @@ export function recordStatusCallback(
   scope: LedgerScope | null = null,
 ): DeliveryOutcome {
   return ledger.withWrite((db) => {
-    const known = statement(db, 'SELECT * FROM transactions WHERE request_id = ? ORDER BY id LIMIT 1').get(callback.requestId);
+    const known = prepare(db, 'SELECT * FROM transactions WHERE request_id = ? ORDER BY id LIMIT 1').get(callback.requestId);
     if (known) return deliver(ledger, db, toTransaction(known as Record<string, unknown>), callback, now);
     const lost = findLostAnswer(db, callback, now, scope);
     if (lost) return deliver(ledger, db, lost, callback, now);
@@ -67,20 +67,21 @@ function findLostAnswer(db: Database.Database, callback: DeliveryCallback, now: 
   // Only a final word settles a row: "Queued" would say nothing about the money.
   if (callback.status !== 'Success' && callback.status !== 'Failed') return null;
   if (callback.phoneNumber === null || callback.value === null) return null;
-  const row = statement(
-    db,
-    `SELECT * FROM transactions
-     WHERE phone_number = @phone AND currency = @currency AND amount_minor = @amount AND created_at > @since
-       AND state = 'unknown' AND request_id IS NULL
-       AND (@account IS NULL OR (account = @account AND environment = @environment))
-     ORDER BY created_at DESC, id DESC LIMIT 1`,
-  ).get({
+  const params = {
     phone: callback.phoneNumber,
     currency: callback.value.currency,
     amount: callback.value.amountMinor,
     since: now - UNKNOWN_MATCH_MAX_AGE_MS,
     ...scopeParams(scope),
-  });
+  };
+  const sameSend = `phone_number = @phone AND currency = @currency AND amount_minor = @amount AND created_at > @since
+       AND request_id IS NULL AND (@account IS NULL OR (account = @account AND environment = @environment))`;
+  // A send of the same number and value still waiting for its answer may be the one this callback
+  // is about (callbacks can outrun answers): settling an older `unknown` row with it could mark the
+  // wrong payment delivered, or failed and so paid again. It stays an orphan until that send
+  // settles, which adopts it by requestId, or is itself left unknown, which adopts it by value.
+  if (prepare(db, `SELECT 1 FROM transactions WHERE ${sameSend} AND state = 'pending' LIMIT 1`).get(params)) return null;
+  const row = prepare(db, `SELECT * FROM transactions WHERE ${sameSend} AND state = 'unknown' ORDER BY created_at DESC, id DESC LIMIT 1`).get(params);
   return row ? toTransaction(row as Record<string, unknown>) : null;
 }
 
@@ -101,12 +102,12 @@ function deliver(
   const { discount } = callback;
   if (delivery.row.state === 'delivered' && discount && delivery.row.discountUnits4 === null) {
     // A send whose answer was lost has no discount yet; stats sum it for accepted sends.
-    statement(db, 'UPDATE transactions SET discount_currency = ?, discount_units4 = ? WHERE id = ?').run(discount.currency, discount.units4, row.id);
+    prepare(db, 'UPDATE transactions SET discount_currency = ?, discount_units4 = ? WHERE id = ?').run(discount.currency, discount.units4, row.id);
   }
   if (settlesUnknown) {
     // A replay of the key exits as its final state now says, as after `airtime reconcile`, not
     // with the 5 of the run that lost the answer.
-    statement(db, 'UPDATE transactions SET exit_code = ? WHERE id = ?').run(delivery.row.state === 'delivered' ? EXIT.OK : EXIT.FAILED, row.id);
+    prepare(db, 'UPDATE transactions SET exit_code = ? WHERE id = ?').run(delivery.row.state === 'delivered' ? EXIT.OK : EXIT.FAILED, row.id);
   }
   return { kind: 'updated', row: ledger.get(row.id) ?? delivery.row, settledUnknown: settlesUnknown };
 }
@@ -139,7 +140,7 @@ export function claimValidation(
 ): ValidationDecision {
   const scope = options.scope ?? null;
   const decision = ledger.withWrite((db): ValidationDecision => {
-    const earlier = statement(db, 'SELECT * FROM transactions WHERE validated_transaction_id = ?').get(claim.transactionId);
+    const earlier = prepare(db, 'SELECT * FROM transactions WHERE validated_transaction_id = ?').get(claim.transactionId);
     if (earlier) {
       const row = toTransaction(earlier as Record<string, unknown>);
       if (matches(row, claim)) return { validated: true, row, repeated: true, reason: `transactionId already validated against key ${row.idempotencyKey}` };
@@ -147,7 +148,7 @@ export function claimValidation(
     }
     const params = { phone: claim.phoneNumber, currency: claim.currency, amount: claim.amountMinor, ...scopeParams(scope) };
     const since = now - options.maxAgeMs;
-    const candidate = statement(
+    const candidate = prepare(
       db,
       `SELECT * FROM transactions
        WHERE phone_number = @phone AND currency = @currency AND amount_minor = @amount
@@ -157,7 +158,7 @@ export function claimValidation(
     ).get({ ...params, since });
     if (!candidate) return { validated: false, reason: whyNot(db, claim, params, now, options.maxAgeMs) };
     const row = toTransaction(candidate as Record<string, unknown>);
-    statement(db, 'UPDATE transactions SET validated_transaction_id = ?, validated_at = ? WHERE id = ?').run(claim.transactionId, now, row.id);
+    prepare(db, 'UPDATE transactions SET validated_transaction_id = ?, validated_at = ? WHERE id = ?').run(claim.transactionId, now, row.id);
     ledger.recordEvent(row.id, 'validation', { transactionId: claim.transactionId, payload: options.payload ?? null }, now);
     const age = Math.round((now - (row.firstAttemptAt ?? row.createdAt)) / 1000);
     return { validated: true, row: { ...row, validatedTransactionId: claim.transactionId }, repeated: false, reason: `matches key ${row.idempotencyKey} (${row.state}, ${age} s old)` };
@@ -177,7 +178,7 @@ function matches(row: StoredTransaction, claim: ValidationClaim): boolean {
 
 /** Why no row qualified, from the most recent row of the same number and value, for the log. */
 function whyNot(db: Database.Database, claim: ValidationClaim, params: Record<string, unknown>, now: number, maxAgeMs: number): string {
-  const found = statement(
+  const found = prepare(
     db,
     `SELECT * FROM transactions
      WHERE phone_number = @phone AND currency = @currency AND amount_minor = @amount
@@ -197,9 +198,4 @@ function whyNot(db: Database.Database, claim: ValidationClaim, params: Record<st
 
 function scopeParams(scope: LedgerScope | null): { account: string | null; environment: string | null } {
   return { account: scope?.account ?? null, environment: scope?.environment ?? null };
-}
-
-/** Prepared once per database and kept: a callback server runs the same few statements all day. */
-function statement(db: Database.Database, sql: string): Database.Statement {
-  return prepare(db, sql);
 }

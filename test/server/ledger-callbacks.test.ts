@@ -139,6 +139,15 @@ describe('recordStatusCallback', () => {
     ['a callback without a value', () => row('unknown', T0 - MINUTE), { value: null }],
     ['a callback without a number', () => row('unknown', T0 - MINUTE), { phoneNumber: null }],
     ['a word that is not final', () => row('unknown', T0 - MINUTE), { status: 'Queued' }],
+    [
+      'an unknown row while a send of the same value waits for its answer (the callback may be its)',
+      () => {
+        const unknown = row('unknown', T0 - 10 * MINUTE);
+        row('pending', T0 - MINUTE);
+        return unknown;
+      },
+      {},
+    ],
   ] as const)('keeps a callback as an orphan event rather than settle %s', (_name, make, extra) => {
     const made = make();
     const payload = { requestId: 'ATQid_nowhere', status: 'Success' };
