@@ -21,6 +21,7 @@ import type { Settings } from '../config.js';
 import { environmentFor, requireCredentials, transactionDeps, type Context } from '../context.js';
 import { batchIdFromContent, parseBatchName, retryKey, rowKey } from '../core/batch.js';
 import { marketByCurrency, type Market } from '../core/countries.js';
+import { csvField } from '../core/csv.js';
 import { AirtimeError, EXIT } from '../core/errors.js';
 import { checkRunTotals } from '../core/limits.js';
 import { formatAmount, formatMoney, formatUnits4, parseReportedMoney } from '../core/money.js';
@@ -594,16 +595,10 @@ async function writeReport(path: string, rows: Iterable<BulkRow>): Promise<void>
   };
   if (!jsonl) await write(columns.join(','));
   for (const row of rows) {
-    await write(jsonl ? JSON.stringify(row) : columns.map((c) => csvCell(row[c])).join(','));
+    await write(jsonl ? JSON.stringify(row) : columns.map((c) => csvField(row[c], c === 'phoneNumber' || c === 'amount')).join(','));
   }
   file.end();
   await once(file, 'finish');
-}
-
-function csvCell(value: string | number | null): string {
-  if (value === null) return '';
-  const text = String(value);
-  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
 interface Input {

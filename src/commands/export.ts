@@ -1,6 +1,7 @@
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { environmentFor, type Context } from '../context.js';
+import { csvField } from '../core/csv.js';
 import { AirtimeError } from '../core/errors.js';
 import { parseMoment } from '../core/time.js';
 import type { StoredTransaction } from '../ledger/ledger.js';
@@ -72,7 +73,7 @@ export async function exportTransactions(options: ExportOptions, ctx: Context): 
   for (const row of ledger ? ledger.iterate(filter) : []) {
     if (sink.destroyed) break; // the reader went away (`| head`): nobody wants the rest
     const record = exportRecord(row);
-    await write(format === 'csv' ? COLUMNS.map((c) => csvField(record[c], c)).join(',') : JSON.stringify(record));
+    await write(format === 'csv' ? COLUMNS.map((c) => csvField(record[c], c === 'phoneNumber' || c === 'amount')).join(',') : JSON.stringify(record));
     rows += 1;
   }
   if (file) {
@@ -123,15 +124,4 @@ function exportRecord(row: StoredTransaction): Record<(typeof COLUMNS)[number], 
     settledBy: row.settledBy,
     note: row.note,
   };
-}
-
-/**
- * RFC 4180 quoting. Free text that a spreadsheet would run as a formula (=, +, -, @ first) gets a
- * leading apostrophe; phone numbers and amounts are left exactly as they are.
- */
-function csvField(value: string | number | null, column: string): string {
-  if (value === null) return '';
-  let text = String(value);
-  if (!['phoneNumber', 'amount', 'attempts'].includes(column) && /^[=+\-@]/.test(text)) text = `'${text}`;
-  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }

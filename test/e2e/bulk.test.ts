@@ -271,6 +271,22 @@ describe('airtime send --file', () => {
     expectEachOnce(emu, sandbox, String(readLedger(ledgerPath(sandbox))[0]?.batch_id), 5);
   });
 
+  it('writes a CSV report a spreadsheet can open safely: a formula in a reference is defused, numbers are not', async () => {
+    const emu = await emulator();
+    const sandbox = fastSandbox();
+    const file = csv(sandbox, 'formula.csv', [
+      [phone(1), '10', '', '=1+2'],
+      [phone(2), '10', '', 'plain'],
+    ]);
+    const result = await runCli(['send', '--file', file, '--batch', 'formula', '--yes', '--report', 'out.csv'], { sandbox, env: emulatorEnv(emu) });
+    expect(result.code).toBe(0);
+    const [header, ...lines] = readFileSync(join(sandbox.cwd, 'out.csv'), 'utf8').trim().split('\n');
+    expect(header).toBe('row,phoneNumber,amount,currency,reference,state,requestId,idempotencyKey,errorMessage');
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatch(new RegExp(`^1,\\${phone(1)},10\\.00,KES,'=1\\+2,sent,ATQid_`));
+    expect(lines[1]).toMatch(new RegExp(`^2,\\${phone(2)},10\\.00,KES,plain,sent,`));
+  });
+
   it('draws a progress bar at a terminal', async () => {
     const emu = await emulator({ latencyMs: 20 });
     const sandbox = fastSandbox();
