@@ -85,11 +85,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     return safe;
   };
 
-  /** Callback fields are kept in the ledger's events: a token a client put among them is not. */
-  const redactFields = (fields: Fields): Fields => {
-    for (const [name, value] of Object.entries(fields)) if (typeof value === 'string') fields[name] = redact(value);
-    return fields;
-  };
+  /**
+   * Callback fields are kept in the ledger's events: a token a client put among them is not. Only
+   * the kept copy is redacted; the fields are parsed as received, so a short or unlucky token
+   * ("254", "Success") cannot change the number, the status or the requestId acted on.
+   */
+  const redactFields = (fields: Fields): Fields =>
+    Object.fromEntries(Object.entries(fields).map(([name, value]) => [name, typeof value === 'string' ? redact(value) : value]));
 
   const requireToken = (given: string | null, scheme: 'query' | 'bearer') => {
     if (options.token === null || tokenMatches(options.token, given)) return;
@@ -107,7 +109,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       case '/callbacks/status': {
         allow(method, 'POST');
         requireToken(query.get('token'), 'query');
-        const callback = parseStatusCallback(redactFields(parseFields(req.headers['content-type'], await readBody(req))));
+        const fields = parseFields(req.headers['content-type'], await readBody(req));
+        const callback = { ...parseStatusCallback(fields), payload: redactFields(fields) };
         const outcome = recordStatusCallback(options.ledger, callback, now(), options.scope);
         note(describeDelivery(outcome, callback.requestId));
         // Always 200 once recorded, orphan or not, so Africa's Talking stops retrying.
@@ -116,15 +119,16 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       case '/callbacks/validation': {
         allow(method, 'POST');
         requireToken(query.get('token'), 'query');
-        const fields = redactFields(parseFields(req.headers['content-type'], await readBody(req)));
+        const fields = parseFields(req.headers['content-type'], await readBody(req));
         const callback = parseValidationCallback(fields);
+        const kept = redactFields(fields);
         const checked = checkValidationRules(callback, options.rules);
         let decision: ValidationDecision;
         if (checked.ok) {
-          decision = claimValidation(options.ledger, checked.claim, now(), { maxAgeMs: options.rules.maxAgeMs, scope: options.scope, payload: { ...fields } });
+          decision = claimValidation(options.ledger, checked.claim, now(), { maxAgeMs: options.rules.maxAgeMs, scope: options.scope, payload: kept });
         } else {
           decision = { validated: false, reason: checked.reason };
-          recordValidationRefusal(options.ledger, checked.reason, { ...fields }, now());
+          recordValidationRefusal(options.ledger, checked.reason, kept, now());
         }
         const what = checked.ok ? `${checked.money} to ${checked.claim.phoneNumber}` : `${callback.currencyCode} ${callback.amount} to ${callback.phoneNumber}`;
         note(`${decision.validated ? 'Validated' : 'Failed'} transactionId ${callback.transactionId} (${what}): ${decision.reason}`);

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Ledger } from '../../src/ledger/ledger.js';
+import { currentOwner } from '../../src/ledger/owner.js';
 import type { SendService } from '../../src/server/send.js';
 import { formatRequestLog, startServer, type RequestLog, type RunningServer } from '../../src/server/server.js';
 
@@ -20,14 +21,14 @@ afterEach(async () => {
   }
 });
 
-async function start(extra: { send?: SendService | null; onError?: (error: unknown) => void } = {}) {
+async function start(extra: { send?: SendService | null; onError?: (error: unknown) => void; token?: string } = {}) {
   const ledger = Ledger.open(join(mkdtempSync(join(tmpdir(), 'serve-server-')), 'ledger.db'));
   const logs: RequestLog[] = [];
   const errors: unknown[] = [];
   const server = await startServer({
     host: '127.0.0.1',
     port: 0,
-    token: TOKEN,
+    token: extra.token ?? TOKEN,
     ledger,
     rules: { maxAgeMs: 600_000, perRecipient: {}, allowedSourceIps: undefined },
     scope: null,
@@ -160,6 +161,29 @@ describe('the server under hostile input', () => {
     expect(events.map((e) => e.kind)).toEqual(['orphan-callback', 'validation-refused']);
     expect(JSON.stringify(events)).not.toContain(TOKEN);
     expect(JSON.parse(events[0]?.payload ?? '{}')).toMatchObject({ requestId: 'ATQid_[redacted]' });
+  });
+
+  it('acts on the fields as received: a token that also appears among them is redacted only where it is kept', async () => {
+    const token = 'Success'; // absurdly short, but what it may collide with must still be read as sent
+    const { url, ledger } = await start({ token });
+    const claim = ledger.claim(
+      { account: 'sandbox', environment: 'sandbox', idempotencyKey: 'k', phoneNumber: '+254712345678', country: 'KE', currency: 'KES', amountMinor: 5000, owner: currentOwner(), osUser: 'u', host: 'h' },
+      Date.now(),
+    );
+    if (claim.kind !== 'created') throw new Error('expected a new row');
+    ledger.settle(
+      claim.row.id,
+      { state: 'sent', atStatus: 'Sent', requestId: 'ATQid_1', discountCurrency: null, discountUnits4: null, errorCode: null, errorMessage: null, exitCode: 0 },
+      Date.now(),
+    );
+    const answer = await fetch(`${url}/callbacks/status?token=${token}`, { method: 'POST', body: new URLSearchParams({ requestId: 'ATQid_1', status: 'Success' }) });
+    expect(answer.status).toBe(200);
+    expect(ledger.get(claim.row.id)?.state).toBe('delivered');
+    const events = ledger.withRead((db) => db.prepare("SELECT payload FROM events WHERE kind = 'delivery'").all()) as { payload: string }[];
+    // The word acted on is recorded; the fields as received are kept with the token redacted.
+    expect(events.map((e) => JSON.parse(e.payload) as unknown)).toEqual([
+      { source: 'callback', status: 'Success', description: null, payload: { requestId: 'ATQid_1', status: '[redacted]' } },
+    ]);
   });
 
   it('finishes a request in flight after close, then stops', async () => {
