@@ -99,18 +99,19 @@ export async function checkFile(path: string, format: FileFormat, options: Check
     if (recipient && errors.length === 0) {
       const identity = rowFingerprint([recipient.phoneNumber, recipient.amountMinor, recipient.market.currency, reference, key]);
       const first = firstRowOf.firstRow(identity, raw.row);
-      if (first !== undefined) {
+      if (key !== null) {
+        // One key, one transaction: a key naming a different send on another row is an error, also
+        // on a row repeating a row that was itself such an error (its first row is not the owner).
+        const owner = keyOwner.firstRow(rowFingerprint([key]), raw.row);
+        if (owner !== undefined && owner !== first) {
+          errors.push(new AirtimeError('IDEMPOTENCY_CONFLICT', `key ${key} is also used by row ${owner} for a different send`));
+        }
+      }
+      if (first !== undefined && errors.length === 0) {
         occurrence = (repeats.get(identity) ?? 1) + 1;
         repeats.set(identity, occurrence);
         duplicateCount += 1;
         if (duplicates.length < listLimit) duplicates.push({ row: raw.row, firstRow: first });
-      }
-      if (key !== null) {
-        // One key, one transaction: a key naming a different send on another row is an error.
-        const owner = keyOwner.firstRow(rowFingerprint([key]), raw.row);
-        if (owner !== undefined && first === undefined) {
-          errors.push(new AirtimeError('IDEMPOTENCY_CONFLICT', `key ${key} is also used by row ${owner} for a different send`));
-        }
       }
     }
 

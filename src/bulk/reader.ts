@@ -87,16 +87,12 @@ async function* finishing(rows: AsyncIterable<RawRow>, hash: Hash, done: (digest
   done(hash.digest('hex'));
 }
 
+/** How both passes read a CSV: the line finder must count rows exactly as the reader does. */
+const CSV_OPTIONS = { bom: true, skip_empty_lines: true, skip_records_with_empty_values: true, trim: true, relax_column_count: true } as const;
+
 async function* csvRows(input: NodeJS.ReadableStream): AsyncGenerator<RawRow> {
   const parser = input.pipe(
-    parse({
-      bom: true,
-      columns: (header: string[]) => header.map((h) => fieldName(h) ?? `ignored:${h}`),
-      skip_empty_lines: true,
-      skip_records_with_empty_values: true,
-      trim: true,
-      relax_column_count: true,
-    }),
+    parse({ ...CSV_OPTIONS, columns: (header: string[]) => header.map((h) => fieldName(h) ?? `ignored:${h}`) }),
   );
   let row = 0;
   let sawPhone: boolean | undefined;
@@ -129,7 +125,7 @@ export async function csvLines(path: string, rows: readonly number[]): Promise<M
   const lines = new Map<number, number>();
   if (wanted.size === 0) return lines;
   const parser = createReadStream(path).pipe(
-    parse({ bom: true, columns: true, skip_empty_lines: true, skip_records_with_empty_values: true, relax_column_count: true, info: true }),
+    parse({ ...CSV_OPTIONS, columns: true, info: true }),
   );
   let row = 0;
   try {

@@ -30,6 +30,12 @@ describe('readRows', () => {
     expect(await csvLines(path, [2])).toEqual(new Map([[2, 5]]));
   });
 
+  it('finds lines counting rows exactly as the reader does (spaces around quotes, rows of blanks)', async () => {
+    const path = file('phone,amount\n+254712345678, "10"\n  ,  \n+254202345678,10\n', '.csv');
+    expect((await rows(path)).map((r) => r.row)).toEqual([1, 2]);
+    expect(await csvLines(path, [2])).toEqual(new Map([[2, 4]]));
+  });
+
   it('reads a JSON array and JSON lines, and sniffs the format without an extension', async () => {
     const array = file(' [\n {"phone":"+254712345678","amount":50},\n {"phoneNumber":"+256701234567","amount":"500","key":"k-1"}\n]\n');
     expect(await detectFormat(array)).toBe('json');
@@ -83,17 +89,19 @@ describe('checkFile', () => {
         '+256701234567,500.5,,,', // UGX has no decimals
         '+254712345679,10,,k1,',
         '+254712345670,20,,k1,', // k1 names another send
+        '+254712345670,20,,k1,', // and so does this repeat of row 7
         '+255712345678,1000,KES,,', // currency mismatch
       ].join('\n'),
       '.csv',
     );
     const check = await checkFile(path, 'csv', { perRecipient: {} });
-    expect(check.total).toBe(8);
+    expect(check.total).toBe(9);
     expect(check.invalid.map((p) => [p.row, p.line, p.errors[0]?.code])).toEqual([
       [4, 5, 'INVALID_PHONE'],
       [5, 6, 'INVALID_AMOUNT'],
       [7, 8, 'IDEMPOTENCY_CONFLICT'],
-      [8, 9, 'CURRENCY_MISMATCH'],
+      [8, 9, 'IDEMPOTENCY_CONFLICT'],
+      [9, 10, 'CURRENCY_MISMATCH'],
     ]);
     expect(check.duplicates).toEqual([{ row: 2, firstRow: 1 }]);
     expect(check.validCount).toBe(4);
