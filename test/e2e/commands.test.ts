@@ -1,6 +1,6 @@
 // `validate`, `balance`, `emulator` and the command line itself, end to end.
 import { describe, expect, it } from 'vitest';
-import { ANSI, FAST, collect, makeSandbox, parseJson, runCli, spawnCli, writeUserConfig } from '../helpers/cli.js';
+import { ANSI, FAST, collect, makeSandbox, parseJson, runCli, runInTerminal, spawnCli, writeUserConfig } from '../helpers/cli.js';
 import { emulator, emulatorEnv } from '../helpers/emulator.js';
 
 describe('airtime validate', () => {
@@ -93,6 +93,17 @@ describe('the command line', () => {
     expect(result.code).toBe(2);
     expect(parseJson(result)).toMatchObject({ ok: false, error: { code: 'USAGE' } });
     expect(result.stdout + result.stderr).not.toMatch(ANSI);
+  });
+
+  it('uses no colour with --json even at a terminal, where the same error is red without it', async () => {
+    const sandbox = makeSandbox();
+    const json = await runInTerminal(['send', '--timeout', 'x', '--json'], { sandbox });
+    expect(json.code).toBe(2);
+    expect(json.stdout).toContain('"USAGE"');
+    expect(json.stdout).not.toMatch(ANSI);
+    const human = await runInTerminal(['send', '--timeout', 'x'], { sandbox });
+    expect(human.code).toBe(2);
+    expect(human.stdout).toMatch(ANSI);
   });
 });
 
