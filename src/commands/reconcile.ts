@@ -1,6 +1,7 @@
-import { environmentFor, requireCredentials, type Context } from '../context.js';
+import { environmentOf } from '../at/client.js';
+import type { Context } from '../context.js';
 import { AirtimeError, EXIT } from '../core/errors.js';
-import type { StoredTransaction } from '../ledger/ledger.js';
+import { FINAL_STATES, type StoredTransaction } from '../ledger/ledger.js';
 import { hostName, osUser, ownerLiveness } from '../ledger/owner.js';
 
 export interface ReconcileOptions {
@@ -25,8 +26,14 @@ export async function reconcile(options: ReconcileOptions, ctx: Context): Promis
     throw new AirtimeError('USAGE', `--as ${options.as}: use --as sent or --as failed`);
   }
   const settings = await ctx.settings();
-  const { username } = requireCredentials(settings);
-  const environment = environmentFor(settings) ?? 'live';
+  // Offline: the username picks the account's keys in the ledger; no API key is needed.
+  const { username } = settings;
+  if (username === undefined) {
+    throw new AirtimeError('MISSING_CREDENTIALS', "no Africa's Talking username configured: the ledger keeps each account's keys apart", {
+      hint: 'set AT_USERNAME, or run `airtime config init`',
+    });
+  }
+  const environment = environmentOf(username);
   const ledger = await ctx.ledger(settings);
   const row = ledger.byKey(username, environment, options.key);
   if (!row) {
@@ -34,7 +41,7 @@ export async function reconcile(options: ReconcileOptions, ctx: Context): Promis
       hint: 'run `airtime status` to list recent transactions',
     });
   }
-  if (row.state === 'sent' || row.state === 'delivered' || row.state === 'failed') {
+  if (FINAL_STATES.includes(row.state)) {
     throw new AirtimeError('USAGE', `key ${options.key} is already final (${row.state}); reconcile settles only unknown or stale pending transactions`);
   }
   if (row.state === 'pending' && row.owner && ownerLiveness(row.owner) === 'alive') {

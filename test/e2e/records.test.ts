@@ -160,6 +160,12 @@ describe('airtime reconcile', () => {
     expect(parseJson(missing)).toMatchObject({ error: { code: 'NOT_FOUND' } });
     const final = await runCli(['reconcile', 'k-fail', '--as', 'sent'], { sandbox, env });
     expect(final.code).toBe(2);
+    // Offline: the username is needed (keys are per account), the API key is not.
+    const keyless = await runCli(['reconcile', 'nope', '--as', 'sent', '--json'], { sandbox, env: { ...env, AT_API_KEY: undefined } });
+    expect(parseJson(keyless)).toMatchObject({ error: { code: 'NOT_FOUND' } });
+    const nameless = await runCli(['reconcile', 'nope', '--as', 'sent', '--json'], { sandbox, env: { ...env, AT_USERNAME: undefined } });
+    expect(nameless.code).toBe(4);
+    expect(parseJson(nameless)).toMatchObject({ error: { code: 'MISSING_CREDENTIALS' } });
   });
 
   it('prints a plain line when piped and a coloured one at a terminal', async () => {
