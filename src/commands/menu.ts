@@ -4,7 +4,7 @@
 import type { Context } from '../context.js';
 import { AirtimeError, EXIT } from '../core/errors.js';
 import { parsePhone } from '../core/phone.js';
-import { printBalance, printError, printSend, printStats, printStatus, printValidate } from '../ui/render.js';
+import { printBalance, printConfigInit, printError, printSend, printStats, printStatus, printValidate } from '../ui/render.js';
 
 type Choice = 'send' | 'status' | 'validate' | 'stats' | 'balance' | 'config' | 'quit';
 
@@ -71,7 +71,6 @@ async function run(choice: Exclude<Choice, 'quit'>, ctx: Context): Promise<numbe
     }
     case 'config': {
       const { configInit } = await import('./config.js');
-      const { printConfigInit } = await import('../ui/render.js');
       return printConfigInit(await configInit({}, ctx), ctx.output);
     }
   }

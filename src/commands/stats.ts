@@ -25,7 +25,6 @@ export interface StatsResult {
   delivered: number;
   failed: number;
   unknown: number;
-  pending: number;
   /** sent ÷ (sent + failed); null when both are 0. */
   successRate: number | null;
   /** Accepted transactions only; discounts summed in the currency AT reported them in. */
@@ -104,7 +103,6 @@ export async function stats(options: StatsOptions, ctx: Context): Promise<StatsR
     delivered: count(['delivered']),
     failed,
     unknown: count(['unknown']),
-    pending: count(['pending']),
     successRate: sent + failed === 0 ? null : Math.round((sent / (sent + failed)) * 10_000) / 10_000,
     byCurrency,
     failureReasons: rows.failureReasons,

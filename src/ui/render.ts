@@ -223,8 +223,7 @@ export function printReconcile(result: ReconcileResult, output: Output): number 
 
 export function printStats(result: StatsResult, output: Output): number {
   if (output.flags.json) {
-    const { pending: _pending, ...contract } = result;
-    output.json({ ok: true, ...contract });
+    output.json({ ok: true, ...result });
     return EXIT.OK;
   }
   const c = output.out;
