@@ -23,7 +23,7 @@ import { batchIdFromContent, parseBatchName, retryKey, rowKey } from '../core/ba
 import { marketByCurrency, type Market } from '../core/countries.js';
 import { csvField } from '../core/csv.js';
 import { AirtimeError, EXIT } from '../core/errors.js';
-import { checkRunTotals } from '../core/limits.js';
+import { checkRunTotals, DAILY_WINDOW_MS } from '../core/limits.js';
 import { formatAmount, formatMoney, formatUnits4, parseReportedMoney } from '../core/money.js';
 import { RateLimiter } from '../core/rate.js';
 import { batchExists, batchTransactions, recentPayment, type Scope } from '../ledger/batches.js';
@@ -104,7 +104,8 @@ export interface ValidateFileResult {
 }
 
 const INTERRUPTED = Symbol('interrupted');
-const DAY_MS = 24 * 60 * 60 * 1000;
+/** A new batch is checked against payments accepted this long ago (REPEAT_PAYMENT). */
+const REPEAT_PAYMENT_WINDOW_MS = 24 * 60 * 60 * 1000;
 
 /** `airtime validate --file`: the validation pass on its own. No credentials, no network. */
 export async function validateFile(options: { file: string; country?: string | undefined }, ctx: Context): Promise<ValidateFileResult> {
@@ -144,7 +145,7 @@ export async function sendFile(options: BulkOptions, ctx: Context): Promise<Bulk
     const readLedger = scope ? await ctx.readLedger(settings) : null;
     const repeats: RepeatMatch[] = [];
     let repeatCount = 0;
-    const since = ctx.clock.now() - DAY_MS;
+    const since = ctx.clock.now() - REPEAT_PAYMENT_WINDOW_MS;
     const check = await checkFile(input.path, input.format, {
       country: settings.defaultCountry,
       perRecipient: settings.limits.perRecipient,
@@ -461,7 +462,7 @@ function checkDailyCaps(toSend: Map<Market, number>, ledger: Ledger, scope: Scop
   for (const [market, amount] of toSend) {
     const cap = settings.limits.daily[market.currency];
     if (cap === undefined) continue;
-    const spent = ledger.spentSince(scope.account, scope.environment, market.currency, now - DAY_MS);
+    const spent = ledger.spentSince(scope.account, scope.environment, market.currency, now - DAILY_WINDOW_MS);
     if (spent + amount > cap) {
       throw new AirtimeError(
         'LIMIT_EXCEEDED',

@@ -5,6 +5,12 @@ import { formatMoney } from './money.js';
 import type { MoneyLimits } from './recipient.js';
 
 /**
+ * `limits.daily` counts a rolling 24 hours, not a calendar day: runs at 23:59 and 00:01 share one
+ * day's cap.
+ */
+export const DAILY_WINDOW_MS = 24 * 60 * 60 * 1000;
+
+/**
  * Default `limits.daily`: ten times the per-recipient default, about USD 750 a day per currency.
  * A cap exists by default so that a runaway loop of single sends (a cron job gone wrong) cannot
  * empty the account; anyone paying more sets their own.

@@ -5,7 +5,7 @@ import type Database from 'better-sqlite3';
 import { marketByCurrency } from '../core/countries.js';
 import { EXIT } from '../core/errors.js';
 import { formatMoney } from '../core/money.js';
-import { prepare, toTransaction, type Environment, type Ledger, type StoredTransaction } from './ledger.js';
+import { prepare, toTransaction, UNKNOWN_MATCH_MAX_AGE_MS, type Environment, type Ledger, type StoredTransaction } from './ledger.js';
 
 /** The account and environment `serve` answers for; null matches every row of the ledger. */
 export interface LedgerScope {
@@ -32,13 +32,6 @@ export type DeliveryOutcome =
   | { kind: 'updated'; row: StoredTransaction; settledUnknown: boolean }
   | { kind: 'unchanged'; row: StoredTransaction }
   | { kind: 'orphan' };
-
-/**
- * How far back a callback may settle an `unknown` row by number and value. AT's own retries
- * (maxNumRetry) can deliver hours after the send; a day is as far as the daily cap looks, and
- * further back the chance of matching someone else's send of the same value only grows.
- */
-export const UNKNOWN_MATCH_MAX_AGE_MS = 24 * 60 * 60 * 1000;
 
 /**
  * Records a delivery result. By requestId first, through Ledger.recordDelivery (idempotent, and

@@ -7,6 +7,7 @@ import { dirname } from 'node:path';
 import { marketByCurrency } from '../core/countries.js';
 import { AirtimeError, EXIT, type ErrorCode } from '../core/errors.js';
 import { minorToUnits4, parseReportedMoney } from '../core/money.js';
+import { DAILY_WINDOW_MS } from '../core/limits.js';
 import type { MoneyLimits } from '../core/recipient.js';
 import type { Owner } from './owner.js';
 import { MIGRATIONS } from './schema.js';
@@ -157,7 +158,14 @@ function userVersion(db: Database.Database): number {
 
 /** States that count against the daily cap: money that has left, or may have. */
 const SPENT_STATES = "('pending', 'sent', 'delivered', 'unknown')";
-const DAY_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * How far back a status callback may settle an `unknown` row by number and value (from either
+ * side: `airtime serve` receiving it, or a send ending unknown adopting an orphan). AT's own
+ * retries (maxNumRetry) can deliver hours after the send; a day is as far as the daily cap looks,
+ * and further back the chance of matching someone else's send of the same value only grows.
+ */
+export const UNKNOWN_MATCH_MAX_AGE_MS = 24 * 60 * 60 * 1000;
 
 interface Row {
   [column: string]: unknown;
@@ -294,7 +302,7 @@ export class Ledger {
     }
     const cap = dailyCaps[input.currency as keyof MoneyLimits];
     if (cap !== undefined) {
-      const spent = this.spentSince(input.account, input.environment, input.currency, now - DAY_MS);
+      const spent = this.spentSince(input.account, input.environment, input.currency, now - DAILY_WINDOW_MS);
       // Throwing rolls the insert back: a refused send leaves no row behind.
       if (spent > cap) throw new OverCap(spent, cap);
     }
@@ -433,7 +441,7 @@ export class Ledger {
       `SELECT id, payload FROM events
        WHERE transaction_id IS NULL AND kind = 'orphan-callback' AND at >= ? AND json_extract(payload, '$.phoneNumber') = ?
        ORDER BY id DESC`,
-    ).all(Math.max(now - DAY_MS, row.createdAt), row.phoneNumber) as { id: number; payload: string }[];
+    ).all(Math.max(now - UNKNOWN_MATCH_MAX_AGE_MS, row.createdAt), row.phoneNumber) as { id: number; payload: string }[];
     for (const orphan of orphans) {
       const fields = JSON.parse(orphan.payload) as Record<string, unknown>;
       const value = parseReportedMoney(fields.value);

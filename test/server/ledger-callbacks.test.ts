@@ -3,14 +3,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
-import {
-  claimValidation,
-  recordStatusCallback,
-  UNKNOWN_MATCH_MAX_AGE_MS,
-  type DeliveryCallback,
-  type ValidationClaim,
-} from '../../src/ledger/callbacks.js';
-import { Ledger, type NewTransaction, type Settlement, type StoredTransaction } from '../../src/ledger/ledger.js';
+import { claimValidation, recordStatusCallback, type DeliveryCallback, type ValidationClaim } from '../../src/ledger/callbacks.js';
+import { Ledger, UNKNOWN_MATCH_MAX_AGE_MS, type NewTransaction, type Settlement, type StoredTransaction } from '../../src/ledger/ledger.js';
 import { currentOwner } from '../../src/ledger/owner.js';
 import { resultFromRow } from '../../src/transaction.js';
 
