@@ -364,6 +364,29 @@ describe('bulk sends survive kills, interrupts and each other', () => {
     expectEachOnce(emu, sandbox, 'ctrl-c', 30);
   });
 
+  it('a second SIGINT exits 130 at once without waiting for requests in flight; the re-run finishes the batch', async () => {
+    const emu = await emulator({ faultScript: ['stall', 'stall'] });
+    const sandbox = fastSandbox();
+    const file = csv(sandbox, 'stuck.csv', numbered(6));
+    const child = spawnCli(['send', '--file', file, '--batch', 'stuck', '--yes', '--concurrency', '2', '--timeout', '30'], { sandbox, env: emulatorEnv(emu) });
+    let stderr = '';
+    child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const done = collect(child);
+    await waitFor(() => emu.state().sends.length === 2, 15_000, 'two requests in flight');
+    child.kill('SIGINT');
+    await waitFor(() => stderr.includes('stopping'), 5_000, 'the first SIGINT to be taken');
+    const second = Date.now();
+    child.kill('SIGINT');
+    const result = await done;
+    expect(result.code).toBe(130);
+    expect(Date.now() - second).toBeLessThan(5_000); // not the 30 s the requests in flight could take
+    // Nothing lost track of: the two requests in flight stay pending, for the re-run to recover.
+    expect(readLedger(ledgerPath(sandbox)).filter((r) => r.state === 'pending')).toHaveLength(2);
+    const resumed = await runCli(['send', '--file', file, '--batch', 'stuck', '--yes', '--json'], { sandbox, env: emulatorEnv(emu) });
+    expect(resumed.code).toBe(0);
+    expectEachOnce(emu, sandbox, 'stuck', 6);
+  });
+
   it('SIGTERM exits 143 the same way', async () => {
     const emu = await emulator({ latencyMs: 40 });
     const sandbox = fastSandbox();
