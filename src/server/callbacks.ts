@@ -2,10 +2,9 @@
 // untrusted fields into what the ledger needs, and the validation rules that need no ledger.
 // Pure: no I/O, so every rule is a line in a table test.
 import { marketByCurrency } from '../core/countries.js';
-import { AirtimeError } from '../core/errors.js';
-import { checkAmountRange, formatMoney, parseAmount, parseReportedMoney } from '../core/money.js';
+import { formatMoney, parseReportedMoney } from '../core/money.js';
 import { parsePhone } from '../core/phone.js';
-import { defaultMaxMinor, type MoneyLimits } from '../core/recipient.js';
+import { checkRecipient, type MoneyLimits } from '../core/recipient.js';
 import type { DeliveryCallback, ValidationClaim } from '../ledger/callbacks.js';
 import { badRequest, optionalString, requiredAmount, requiredString, type Fields } from './body.js';
 
@@ -87,25 +86,13 @@ export type RuleCheck = { ok: true; claim: ValidationClaim; money: string } | { 
 
 /** Every rule that needs no ledger: a supported number and currency, the amount, the source IP. */
 export function checkValidationRules(callback: ValidationCallback, rules: ValidationRules): RuleCheck {
-  const market = marketByCurrency(callback.currencyCode);
-  if (!market) return { ok: false, reason: `${callback.currencyCode} is not a currency this tool sends` };
-  let phoneNumber: string;
-  try {
-    const phone = parsePhone(callback.phoneNumber);
-    if (phone.market.currency !== market.currency) {
-      return { ok: false, reason: `${phone.e164} takes ${phone.market.currency}, not ${market.currency}` };
-    }
-    phoneNumber = phone.e164;
-  } catch (error) {
-    return { ok: false, reason: reasonOf(error) };
-  }
-  let amountMinor: number;
-  try {
-    amountMinor = parseAmount(callback.amount, market);
-    checkAmountRange(amountMinor, market, rules.perRecipient[market.currency] ?? defaultMaxMinor(market));
-  } catch (error) {
-    return { ok: false, reason: reasonOf(error) };
-  }
+  // The same rules as any send: a supported mobile number, its currency, the amount and its limits.
+  const { recipient, errors } = checkRecipient(
+    { phone: callback.phoneNumber, currency: callback.currencyCode, amount: callback.amount },
+    rules.perRecipient,
+  );
+  if (!recipient) return { ok: false, reason: errors.map((error) => error.message).join('; ') || 'not a valid recipient' };
+  const { phoneNumber, market, amountMinor } = recipient;
   if (rules.allowedSourceIps !== undefined) {
     const source = callback.sourceIpAddress === null ? null : normalizeIp(callback.sourceIpAddress);
     if (source === null) return { ok: false, reason: 'no sourceIpAddress, and serve.allowedSourceIps is set' };
@@ -123,9 +110,4 @@ export function checkValidationRules(callback: ValidationCallback, rules: Valida
 /** "::ffff:203.0.113.10" (an IPv4 address seen through an IPv6 socket) is 203.0.113.10. */
 function normalizeIp(ip: string): string {
   return ip.trim().toLowerCase().replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/, '');
-}
-
-function reasonOf(error: unknown): string {
-  if (error instanceof AirtimeError) return error.message;
-  throw error;
 }

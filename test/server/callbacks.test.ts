@@ -132,8 +132,8 @@ describe('checkValidationRules', () => {
   });
 
   it.each([
-    [{ currencyCode: 'USD' }, rules, 'USD is not a currency this tool sends'],
-    [{ currencyCode: 'UGX' }, rules, '+254712345678 takes KES, not UGX'],
+    [{ currencyCode: 'USD' }, rules, 'USD is not a currency Africa\'s Talking sells airtime in'],
+    [{ currencyCode: 'UGX' }, rules, '+254712345678 is in Kenya, which takes KES, not UGX'],
     [{ phoneNumber: '+254202345678' }, rules, 'fixed-line'],
     [{ phoneNumber: '+447911123456' }, rules, 'not in a country'],
     [{ amount: '50.001' }, rules, 'more than 2 decimals'],
