@@ -89,6 +89,11 @@ export class AirtimeError extends Error {
   }
 }
 
+/** The `--json` document of a failed command, the same on the command line and over HTTP. */
+export function errorJson(error: AirtimeError): Record<string, unknown> {
+  return { ok: false, error: { code: error.code, message: error.message }, ...error.details };
+}
+
 export function isAirtimeError(error: unknown): error is AirtimeError {
   return error instanceof AirtimeError;
 }

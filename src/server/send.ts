@@ -1,7 +1,7 @@
 // POST /send: `airtime send` over HTTP, through the same engine (sendTransaction) and so under the
 // same ledger guarantees: a repeated Idempotency-Key replays, a key reused for another send is a
 // conflict, and two requests with one key arriving together send once.
-import { AirtimeError, EXIT, type ErrorCode } from '../core/errors.js';
+import { AirtimeError, EXIT, errorJson, type ErrorCode } from '../core/errors.js';
 import { newIdempotencyKey, parseIdempotencyKey } from '../core/idempotency.js';
 import { checkRunTotals } from '../core/limits.js';
 import { parseRecipient, type MoneyLimits } from '../core/recipient.js';
@@ -94,7 +94,9 @@ export async function handleSend(fields: Fields, keyHeader: string | undefined, 
     if (!(error instanceof AirtimeError)) throw error;
     return {
       status: httpStatusFor(error.code),
-      body: { ok: false, error: { code: error.code, message: error.message }, ...(idempotencyKey === null ? {} : { idempotencyKey }) },
+      // As `airtime send --json` prints it: a ledger failure after Africa's Talking answered keeps
+      // the transaction's state and requestId in the document.
+      body: { ...errorJson(error), ...(idempotencyKey === null ? {} : { idempotencyKey }) },
       idempotencyKey,
       decision: `refused: ${error.code} ${error.message}`,
     };

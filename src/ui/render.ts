@@ -12,7 +12,7 @@ import type { ReconcileResult } from '../commands/reconcile.js';
 import type { StatsResult } from '../commands/stats.js';
 import type { StatusResult } from '../commands/status.js';
 import type { ValidateResult } from '../commands/validate.js';
-import { EXIT, type AirtimeError } from '../core/errors.js';
+import { EXIT, errorJson, type AirtimeError } from '../core/errors.js';
 import type { StoredTransaction } from '../ledger/ledger.js';
 import { resultFromRow, transactionJson, type TransactionResult } from '../transaction.js';
 import type { Output } from './output.js';
@@ -100,7 +100,7 @@ function hintFor(result: TransactionResult): string | undefined {
 /** An error that stopped a command, as a line on stderr and, with --json, a document on stdout. */
 export function printError(error: AirtimeError, output: Output): void {
   if (output.flags.json) {
-    output.json({ ok: false, error: { code: error.code, message: error.message }, ...error.details });
+    output.json(errorJson(error));
   }
   output.error(error.message, error.hint);
 }

@@ -128,6 +128,16 @@ describe('handleSend', () => {
       status: 504,
       body: { ok: false, state: 'unknown', error: { code: 'OUTCOME_UNKNOWN' } },
     });
+    // A ledger failure after Africa's Talking answered: the body says what happened, as the CLI does.
+    const unrecorded = service(async () => {
+      throw new AirtimeError('LEDGER_ERROR', "Africa's Talking answered (sent, requestId ATQid_1), but the answer could not be recorded", {
+        details: { state: 'sent', requestId: 'ATQid_1' },
+      });
+    });
+    expect(await handleSend(fields({ phone: '+254712345678', amount: '50' }), 'k', unrecorded)).toMatchObject({
+      status: 503,
+      body: { ok: false, error: { code: 'LEDGER_ERROR' }, state: 'sent', requestId: 'ATQid_1', idempotencyKey: 'k' },
+    });
     const replayed = service(async (request) => result(request, { replayed: true }));
     expect(await handleSend(fields({ phone: '+254712345678', amount: '50' }), 'k', replayed)).toMatchObject({ status: 200, body: { replayed: true } });
   });
