@@ -169,7 +169,7 @@ export const PROJECT_PLACES = [
 ];
 
 /** The folders searched for a project file: the working directory up to the home folder (or the root). */
-export function projectSearchDirs(cwd: string): string[] {
+function projectSearchDirs(cwd: string): string[] {
   const home = homedir();
   const dirs: string[] = [];
   for (let dir = resolve(cwd); ; dir = dirname(dir)) {

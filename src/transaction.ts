@@ -265,7 +265,7 @@ async function attempt(
 }
 
 /** Settles a transaction from every answer its attempts got (the last one decides, earlier ones qualify). */
-export function resultFromAnswers(
+function resultFromAnswers(
   request: Pick<TransactionRequest, 'recipient' | 'idempotencyKey'>,
   environment: Environment,
   answers: SendAnswer[],

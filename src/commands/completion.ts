@@ -5,7 +5,7 @@ import type { Command, Option } from 'commander';
 import { COUNTRY_CODES, CURRENCY_CODES } from '../core/countries.js';
 import { AirtimeError } from '../core/errors.js';
 
-export const SHELLS = ['bash', 'zsh', 'fish'] as const;
+const SHELLS = ['bash', 'zsh', 'fish'] as const;
 export type Shell = (typeof SHELLS)[number];
 
 export interface CompletionResult {

@@ -26,7 +26,7 @@ import { formatAmount, parseAmount } from '../core/money.js';
 import { defaultMaxMinor } from '../core/recipient.js';
 
 export type KeySource = 'env' | 'file' | 'user';
-export const KEY_SOURCES: readonly KeySource[] = ['env', 'file', 'user'];
+const KEY_SOURCES: readonly KeySource[] = ['env', 'file', 'user'];
 
 /** The limits `config init` sets: per currency, in the currency's unit. */
 type LimitAnswers = Partial<Record<'perRecipient' | 'daily', Record<string, number>>>;
@@ -98,7 +98,7 @@ export interface ConfigPathResult {
 const PROJECT_FILES = ['.airtimerc', '.airtimerc.json', '.airtimerc.yaml', '.airtimerc.yml'];
 
 /** The last 4 characters, and only for a key long enough that they give nothing away. */
-export function redactKey(key: string): string {
+function redactKey(key: string): string {
   return key.length >= 12 ? `…${key.slice(-4)}` : '…';
 }
 

@@ -4,7 +4,7 @@
 import type { IncomingMessage } from 'node:http';
 
 /** The contract's limit: bodies over 64 KiB get 413. A callback is a few hundred bytes. */
-export const MAX_BODY_BYTES = 64 * 1024;
+const MAX_BODY_BYTES = 64 * 1024;
 
 /** An answer other than 2xx, thrown by a handler and written by the router. */
 export class HttpError extends Error {

@@ -82,7 +82,7 @@ export interface ValidationRules {
   allowedSourceIps: readonly string[] | undefined;
 }
 
-export type RuleCheck = { ok: true; claim: ValidationClaim; money: string } | { ok: false; reason: string };
+type RuleCheck = { ok: true; claim: ValidationClaim; money: string } | { ok: false; reason: string };
 
 /** Every rule that needs no ledger: a supported number and currency, the amount, the source IP. */
 export function checkValidationRules(callback: ValidationCallback, rules: ValidationRules): RuleCheck {

@@ -17,7 +17,7 @@ export interface SendService {
   send(request: TransactionRequest): Promise<TransactionResult>;
 }
 
-export interface SendReply {
+interface SendReply {
   status: number;
   body: Record<string, unknown>;
   /** Also returned in the Idempotency-Key response header, so a caller that sent none can retry. */
@@ -67,7 +67,7 @@ export function httpStatusFor(code: ErrorCode | null, state: TransactionState | 
   }
 }
 
-export function httpStatusOf(result: TransactionResult): number {
+function httpStatusOf(result: TransactionResult): number {
   if (result.exitCode === EXIT.OK) return 200;
   const code = result.error?.code ?? (result.exitCode === EXIT.UNKNOWN ? 'OUTCOME_UNKNOWN' : 'REJECTED');
   return httpStatusFor(code, result.state);

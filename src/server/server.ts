@@ -17,7 +17,7 @@ import { checkValidationRules, parseStatusCallback, parseValidationCallback, typ
 import { handleSend, type SendService } from './send.js';
 import { bearerToken, tokenMatches } from './token.js';
 
-export interface Timeouts {
+interface Timeouts {
   /** Until the request's headers have arrived. */
   headersMs: number;
   /** Until the whole request, body included, has arrived: a stalled or trickling client is cut off. */

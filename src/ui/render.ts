@@ -130,7 +130,7 @@ export function printBalance(result: BalanceResult, output: Output): number {
 }
 
 /** Local time for people at a terminal, ISO-8601 (UTC) for everything else. */
-export function formatTime(ms: number, output: Output): string {
+function formatTime(ms: number, output: Output): string {
   const date = new Date(ms);
   if (!output.localDates) return date.toISOString();
   const pad = (n: number) => String(n).padStart(2, '0');
@@ -138,7 +138,7 @@ export function formatTime(ms: number, output: Output): string {
 }
 
 /** The contract's `status --json` entry. */
-export function statusJson(row: StoredTransaction): Record<string, unknown> {
+function statusJson(row: StoredTransaction): Record<string, unknown> {
   const result = resultFromRow(row, false);
   return {
     idempotencyKey: row.idempotencyKey,
