@@ -2,7 +2,7 @@ import type { CurrencyCode, Market } from './countries.js';
 import { MARKETS } from './countries.js';
 import { AirtimeError } from './errors.js';
 import { formatMoney } from './money.js';
-import type { MoneyLimits } from './recipient.js';
+import { defaultMaxMinor, type MoneyLimits } from './recipient.js';
 
 /**
  * `limits.daily` counts a rolling 24 hours, not a calendar day: runs at 23:59 and 00:01 share one
@@ -16,7 +16,7 @@ export const DAILY_WINDOW_MS = 24 * 60 * 60 * 1000;
  * empty the account; anyone paying more sets their own.
  */
 export function defaultDailyCaps(): MoneyLimits {
-  return Object.fromEntries(MARKETS.map((m) => [m.currency, m.maxPerRecipient * 10 ** m.decimals * 10])) as MoneyLimits;
+  return Object.fromEntries(MARKETS.map((m) => [m.currency, defaultMaxMinor(m) * 10])) as MoneyLimits;
 }
 
 /** `limits.perRun`: the total of one run (a single send, or a whole file) per currency. */
