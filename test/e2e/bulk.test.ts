@@ -1,6 +1,6 @@
 // Bulk sends end to end: the built binary, files on disk, the emulator counting acceptances, and
 // real kills and interrupts.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Emulator } from '../../src/emulator/server.js';
@@ -92,6 +92,12 @@ describe('airtime send --file', () => {
       errorMessage: null,
     });
     expectEachOnce(emu, sandbox, 'mixed', 5);
+    // `status` finds the batch by its id, and a row by its reference.
+    const batch = parseJson(await runCli(['status', 'mixed', '--json'], { sandbox, env: emulatorEnv(emu) })).transactions as Record<string, unknown>[];
+    expect(batch).toHaveLength(5);
+    expect(batch.every((t) => t.batchId === 'mixed')).toBe(true);
+    const byReference = parseJson(await runCli(['status', '--reference', 'tz', '--json'], { sandbox, env: emulatorEnv(emu) }));
+    expect(byReference.transactions).toEqual([expect.objectContaining({ phoneNumber: '+255712345678', reference: 'tz', batchId: 'mixed' })]);
     // Piped: one summary line on stdout, no progress bar on stderr.
     const human = await runCli(['send', '--file', file, '--batch', 'mixed', '--yes'], { sandbox, env: emulatorEnv(emu) });
     expect(human.stdout.trim().split('\n')).toHaveLength(1);
@@ -254,6 +260,7 @@ describe('airtime send --file', () => {
     expect(dry.code).toBe(0);
     expect(parseJson(dry)).toMatchObject({ ok: true, dryRun: true, total: 2, valid: 2, totals: { KES: '20.00' } });
     expect(emu.state().sends).toHaveLength(0);
+    expect(existsSync(ledgerPath(sandbox))).toBe(false);
   });
 
   it('writes a report, slows the whole batch on a 429, and honours --rate', async () => {

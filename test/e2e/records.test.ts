@@ -80,6 +80,10 @@ describe('airtime status', () => {
     // An unknown send has no requestId to ask about: --wait gives up with exit 5.
     const stuck = await runCli(['status', 'k-unk', '--wait', '--wait-timeout', '0.2'], { sandbox, env });
     expect(stuck.code).toBe(5);
+    // A failed send is final: --wait returns at once with exit 1.
+    const failed = await runCli(['status', 'k-fail', '--wait', '--wait-timeout', '5', '--json'], { sandbox, env });
+    expect(failed.code).toBe(1);
+    expect((parseJson(failed).transactions as { state: string }[])[0]?.state).toBe('failed');
   });
 
   it('shows an aligned, coloured table at a terminal', async () => {

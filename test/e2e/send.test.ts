@@ -1,6 +1,7 @@
 // `airtime send` end to end: the built binary, a real emulator on 127.0.0.1, real HTTP.
+import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { ANSI, FAST, makeSandbox, parseJson, runCli, writeUserConfig, type Sandbox } from '../helpers/cli.js';
+import { ANSI, FAST, ledgerPath, makeSandbox, parseJson, runCli, writeUserConfig, type Sandbox } from '../helpers/cli.js';
 import { emulator, emulatorEnv } from '../helpers/emulator.js';
 import { startProxy } from '../helpers/proxy.js';
 
@@ -58,13 +59,15 @@ describe('airtime send', () => {
 
   it('shows a dry run without any request', async () => {
     const emu = await emulator();
+    const sandbox = fastSandbox();
     const result = await runCli(['send', '0712345678', '50', '--country', 'KE', '--dry-run', '--json'], {
-      sandbox: fastSandbox(),
+      sandbox,
       env: emulatorEnv(emu),
     });
     expect(result.code).toBe(0);
     expect(parseJson(result)).toMatchObject({ ok: true, dryRun: true, phoneNumber: '+254712345678', amount: '50.00' });
     expect(emu.state().sends).toHaveLength(0);
+    expect(existsSync(ledgerPath(sandbox))).toBe(false); // and no record: a dry run counts for nothing
   });
 
   it.each([
