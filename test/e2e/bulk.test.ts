@@ -294,6 +294,28 @@ describe('airtime send --file', () => {
     expect(lines[1]).toMatch(new RegExp(`^2,\\${phone(2)},10\\.00,KES,plain,sent,`));
   });
 
+  it('takes each row\'s key from a key column: rows alike but for their keys are two sends, not duplicates', async () => {
+    const emu = await emulator();
+    const sandbox = fastSandbox();
+    const file = csv(sandbox, 'keys.csv', [[phone(1), '10', 'pay-a'], [phone(1), '10', 'pay-b']], 'phone,amount,key');
+    const result = await runCli(['send', '--file', file, '--yes', '--json'], { sandbox, env: emulatorEnv(emu) });
+    expect(result.code).toBe(0);
+    expect(rowsOf(result).map((r) => r.idempotencyKey)).toEqual(['pay-a', 'pay-b']);
+    expect([...emu.acceptancesByKey()]).toEqual([
+      ['pay-a', 1],
+      ['pay-b', 1],
+    ]);
+  });
+
+  it('exits 5 when a row\'s outcome is unknown, over the 0 of the rows sent', async () => {
+    const emu = await emulator({ faultScript: ['hang'] });
+    const sandbox = fastSandbox({ timeout: 0.3 });
+    const result = await runCli(['send', '--file', csv(sandbox, 'u.csv', numbered(3)), '--yes', '--concurrency', '1', '--json'], { sandbox, env: emulatorEnv(emu) });
+    expect(result.code).toBe(5);
+    expect(parseJson(result)).toMatchObject({ ok: false, sent: 2, unknown: 1, failed: 0 });
+    expect(emu.state().accepted).toHaveLength(3); // the hung one was accepted: never resent as new
+  });
+
   it('draws a progress bar at a terminal', async () => {
     const emu = await emulator({ latencyMs: 20 });
     const sandbox = fastSandbox();

@@ -1,4 +1,6 @@
 // People at a terminal: the guided menu and the prompts, driven through a real pseudo-terminal.
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FAST, interact, makeSandbox, plain, runCli, writeUserConfig } from '../helpers/cli.js';
 import { emulator, emulatorEnv } from '../helpers/emulator.js';
@@ -43,6 +45,25 @@ describe('interactive mode', () => {
     expect(plain(result.stdout)).toContain('LIVE: real airtime, real money');
     expect(plain(result.stdout)).toContain('cancelled: nothing was sent');
     expect(emu.state().sends).toHaveLength(0);
+  });
+
+  it('shows a bulk send\'s count, totals and the account balance, and sends nothing when declined', async () => {
+    const emu = await emulator({ balance: 'KES 777' });
+    const sandbox = makeSandbox();
+    writeUserConfig(sandbox, FAST);
+    writeFileSync(join(sandbox.cwd, 'pay.csv'), 'phone,amount\n+254712345678,50\n+256701234567,500\n');
+    const declined = await interact(['send', '--file', 'pay.csv', '--batch', 'b1'], { sandbox, env: emulatorEnv(emu) }, [
+      { expect: 'Send now?', send: `n${ENTER}` },
+    ]);
+    expect(declined.code).toBe(130);
+    const screen = plain(declined.stdout);
+    expect(screen).toContain('Sending batch b1: 2 row(s), KES 50.00, UGX 500, on sandbox. Account balance: KES 777');
+    expect(emu.state().sends).toHaveLength(0);
+    const accepted = await interact(['send', '--file', 'pay.csv', '--batch', 'b1'], { sandbox, env: emulatorEnv(emu) }, [
+      { expect: 'Send now?', send: `y${ENTER}` },
+    ]);
+    expect(accepted.code).toBe(0);
+    expect(emu.state().accepted).toHaveLength(2);
   });
 
   it('Ctrl-C at a prompt exits 130 with "cancelled", nothing sent', async () => {

@@ -209,6 +209,28 @@ describe('an unusable ledger stops the send before any request', () => {
     expect(emu.state().sends).toHaveLength(0);
   }
 
+  it.each([
+    ['send --file', (file: string) => ['send', '--file', file, '--yes', '--json']],
+    ['status', () => ['status', '--json']],
+    ['stats', () => ['stats', '--json']],
+    ['export', () => ['export', '--json']],
+    ['reconcile', () => ['reconcile', 'order-1', '--as', 'failed', '--json']],
+  ])('a corrupt file stops %s too: exit 4 LEDGER_ERROR naming the path, no request', async (_name, args) => {
+    const emu = await emulator();
+    const sandbox = fastSandbox();
+    const path = join(sandbox.home, 'books', 'ledger.db');
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(path, 'this is not an SQLite database, just text that happens to be here '.repeat(100));
+    const file = join(sandbox.cwd, 'pay.csv');
+    writeFileSync(file, 'phone,amount\n+254712345678,50\n');
+    const result = await runCli(args(file), { sandbox, env: emulatorEnv(emu, { AIRTIME_LEDGER: path }) });
+    expect(result.code).toBe(4);
+    const doc = parseJson(result);
+    expect(doc).toMatchObject({ ok: false, error: { code: 'LEDGER_ERROR' } });
+    expect(String((doc.error as { message: string }).message)).toContain(path);
+    expect(emu.state().sends).toHaveLength(0);
+  });
+
   // root ignores file modes, so a read-only ledger can only be shown to a normal user.
   it.skipIf(process.getuid?.() === 0)('a read-only file: exit 4 LEDGER_ERROR naming the path', async () => {
     const emu = await emulator();
