@@ -196,7 +196,9 @@ async function attempt(
   const priorMayHaveArrived = !claimedFirstAttempt && row.attempts > 0;
   const answers: SendAnswer[] = [];
   let firstSentAt: number | undefined;
-  const run = await runWithRetry(
+  // Requests that left, as the ledger counts them: an attempt stopped by the closed window is not one.
+  let requests = 0;
+  await runWithRetry(
     async (n) => {
       await deps.beforeRequest?.();
       const start = windowStart ?? firstSentAt;
@@ -210,6 +212,7 @@ async function attempt(
       // re-run recovers under the same key.
       if (n > 1 || !claimedFirstAttempt) store.beginAttempt(row.id, deps.owner, clock.now());
       firstSentAt ??= clock.now();
+      requests += 1;
       const answer = await deps.client.send({
         phoneNumber: recipient.phoneNumber,
         amount: formatMoney(recipient.amountMinor, recipient.market),
@@ -229,7 +232,7 @@ async function attempt(
     },
   );
   const previousAttempts = claimedFirstAttempt ? 0 : row.attempts;
-  const result = resultFromAnswers(request, deps.client.environment, answers, previousAttempts + run.attempts, priorMayHaveArrived);
+  const result = resultFromAnswers(request, deps.client.environment, answers, previousAttempts + requests, priorMayHaveArrived);
   const discount = parseReportedMoney(result.discount);
   try {
     store.settle(

@@ -80,14 +80,15 @@ describe('a key an earlier run may have paid', () => {
 describe('the duplicate window', () => {
   it('is checked after a rate-limit wait, so a long wait never lets a resend leave late', async () => {
     let waits = 0;
-    const { sent, clock, deps } = setup([timeout]);
+    const { sent, clock, deps, ledger } = setup([timeout]);
     deps.beforeRequest = async () => {
       waits += 1;
       if (waits === 2) clock.time += 400_000; // the whole batch paused by a 429 with a long Retry-After
     };
     const result = await sendTransaction({ recipient, idempotencyKey: 'k' }, deps);
     expect(sent).toEqual(['k']); // the retry was not sent
-    expect(result).toMatchObject({ state: 'unknown', exitCode: 5 });
+    expect(result).toMatchObject({ state: 'unknown', exitCode: 5, attempts: 1 }); // one request left, as the ledger says
+    expect(ledger.byKey('sandbox', 'sandbox', 'k')?.attempts).toBe(1);
   });
 });
 
