@@ -2,7 +2,7 @@ import { environmentFor, type Context } from '../context.js';
 import { isCurrencyCode, marketByCurrency } from '../core/countries.js';
 import { AirtimeError } from '../core/errors.js';
 import { formatAmount, formatUnits4 } from '../core/money.js';
-import { localDay, parseMoment } from '../core/time.js';
+import { localDay, nextLocalDay, parseMoment, startOfLocalDay } from '../core/time.js';
 
 export interface StatsOptions {
   since?: string | undefined;
@@ -108,14 +108,4 @@ export async function stats(options: StatsOptions, ctx: Context): Promise<StatsR
     failureReasons: rows.failureReasons,
     daily,
   };
-}
-
-function startOfLocalDay(ms: number): number {
-  const date = new Date(ms);
-  return new Date(date.getFullYear(), date.getMonth(), date.getDate()).getTime();
-}
-
-function nextLocalDay(dayStart: number): number {
-  const date = new Date(dayStart);
-  return new Date(date.getFullYear(), date.getMonth(), date.getDate() + 1).getTime();
 }

@@ -6,6 +6,7 @@ import { describeProblem } from '../bulk/problem.js';
 import type { FileCheck } from '../bulk/check.js';
 import { marketByCountry } from '../core/countries.js';
 import { formatAmount } from '../core/money.js';
+import { localDay } from '../core/time.js';
 import type { SendOutcome, SendPreview } from '../commands/send.js';
 import type { ExportResult } from '../commands/export.js';
 import type { ReconcileResult } from '../commands/reconcile.js';
@@ -134,7 +135,7 @@ function formatTime(ms: number, output: Output): string {
   const date = new Date(ms);
   if (!output.localDates) return date.toISOString();
   const pad = (n: number) => String(n).padStart(2, '0');
-  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())} ${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}`;
+  return `${localDay(ms)} ${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}`;
 }
 
 /** The contract's `status --json` entry. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { localDay, parseMoment } from '../../src/core/time.js';
+import { localDay, nextLocalDay, parseMoment, startOfLocalDay } from '../../src/core/time.js';
 
 const NOW = new Date(2026, 10, 27, 15, 30).getTime();
 const MINUTE = 60_000;
@@ -35,5 +35,16 @@ describe('localDay', () => {
     [new Date(2026, 0, 5, 12).getTime(), '2026-01-05'],
   ])('%d is %s in local time', (ms, day) => {
     expect(localDay(ms)).toBe(day);
+  });
+});
+
+describe('startOfLocalDay and nextLocalDay', () => {
+  it.each([
+    [new Date(2026, 10, 27, 15, 30).getTime(), new Date(2026, 10, 27).getTime(), new Date(2026, 10, 28).getTime()],
+    [new Date(2026, 11, 31, 23, 59).getTime(), new Date(2026, 11, 31).getTime(), new Date(2027, 0, 1).getTime()],
+    [new Date(2026, 1, 28, 0, 0).getTime(), new Date(2026, 1, 28).getTime(), new Date(2026, 2, 1).getTime()],
+  ])('%d: the day starts at %d and the next at %d', (ms, start, next) => {
+    expect(startOfLocalDay(ms)).toBe(start);
+    expect(nextLocalDay(startOfLocalDay(ms))).toBe(next);
   });
 });
