@@ -38,19 +38,26 @@ it('lets several processes create and migrate one new ledger at the same instant
   for (let round = 0; round < 3; round += 1) {
     const path = join(dir, `ledger-${round}.db`);
     const start = Date.now() + 600;
+    const errors: string[] = [];
     const codes = await Promise.all(
       Array.from(
         { length: 6 },
         () =>
           new Promise<number | null>((resolve) => {
             const child = spawn(process.execPath, [program, path, String(start)], {
-              stdio: 'ignore',
+              stdio: ['ignore', 'ignore', 'pipe'],
             });
-            child.on('close', resolve);
+            let stderr = '';
+            child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+            child.on('close', (code) => {
+              if (stderr) errors.push(stderr);
+              resolve(code);
+            });
           }),
       ),
     );
-    expect(codes).toEqual([0, 0, 0, 0, 0, 0]);
+    // What a process that failed said, so a rare failure can be diagnosed from the CI log.
+    expect(codes, errors.join('\n---\n')).toEqual([0, 0, 0, 0, 0, 0]);
     expect(readLedger(path)).toEqual([]);
   }
   rmSync(program, { force: true });
