@@ -11,7 +11,7 @@
 import type { AtClient, Environment, SendAnswer } from './at/client.js';
 import { marketByCurrency } from './core/countries.js';
 import { AirtimeError, EXIT, exitCodeFor, type ErrorCode } from './core/errors.js';
-import { formatAmount, formatMoney, formatReportedMoney, parseReportedMoney } from './core/money.js';
+import { formatAmount, formatMinorOf, formatMoney, formatReportedMoney, parseReportedMoney } from './core/money.js';
 import type { MoneyLimits, Recipient } from './core/recipient.js';
 import { lastRetryStart, runWithRetry, type Clock, type RetryEvent, type RetryPolicy } from './core/retry.js';
 import type { ClaimOutcome, NewTransaction, Settlement, StoredTransaction, TransactionState } from './ledger/ledger.js';
@@ -345,14 +345,13 @@ function resultFromAnswers(
 
 /** A recorded transaction as a result; `replayed` when nothing was sent this time. */
 export function resultFromRow(row: StoredTransaction, replayed: boolean): TransactionResult {
-  const market = marketByCurrency(row.currency);
   const error = row.errorCode ? { code: row.errorCode, message: row.errorMessage ?? row.errorCode } : null;
   return {
     state: row.state,
     status: row.atStatus,
     phoneNumber: row.phoneNumber,
     country: row.country,
-    amount: market ? formatAmount(row.amountMinor, market) : String(row.amountMinor),
+    amount: formatMinorOf(row.currency, row.amountMinor),
     currency: row.currency,
     idempotencyKey: row.idempotencyKey,
     requestId: row.requestId,

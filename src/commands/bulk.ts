@@ -20,14 +20,14 @@ import { detectFormat, type FileFormat } from '../bulk/reader.js';
 import type { Settings } from '../config.js';
 import { environmentFor, requireCredentials, transactionDeps, type Context } from '../context.js';
 import { batchIdFromContent, parseBatchName, retryKey, rowKey } from '../core/batch.js';
-import { marketByCurrency, type Market } from '../core/countries.js';
+import type { Market } from '../core/countries.js';
 import { csvField } from '../core/csv.js';
 import { AirtimeError, EXIT } from '../core/errors.js';
-import { checkRunTotals, DAILY_WINDOW_MS } from '../core/limits.js';
-import { formatAmount, formatMoney, formatUnits4, parseReportedMoney } from '../core/money.js';
+import { checkDailyTotals, checkRunTotals, DAILY_WINDOW_MS } from '../core/limits.js';
+import { formatAmount, formatMinorOf, formatMoney, formatUnits4, parseReportedMoney } from '../core/money.js';
 import { RateLimiter } from '../core/rate.js';
-import { batchExists, batchTransactions, recentPayment, type Scope } from '../ledger/batches.js';
-import type { ClaimOutcome, Ledger, StoredTransaction } from '../ledger/ledger.js';
+import { batchExists, batchTransactions, recentPayment } from '../ledger/batches.js';
+import type { ClaimOutcome, Ledger, LedgerScope, StoredTransaction } from '../ledger/ledger.js';
 import { onInterrupt } from '../signals.js';
 import { claimTransactions, resultFromRow, sendClaimed, type TransactionRequest, type TransactionResult } from '../transaction.js';
 import { createProgress } from '../ui/progress.js';
@@ -140,7 +140,7 @@ export async function sendFile(options: BulkOptions, ctx: Context): Promise<Bulk
   try {
     // Pass 1: validate everything, and note rows that repeat recent payments.
     const environment = environmentFor(settings);
-    const scope: Scope | undefined =
+    const scope: LedgerScope | undefined =
       settings.username && environment ? { account: settings.username, environment } : undefined;
     const readLedger = scope ? await ctx.readLedger(settings) : null;
     const repeats: RepeatMatch[] = [];
@@ -178,13 +178,14 @@ export async function sendFile(options: BulkOptions, ctx: Context): Promise<Bulk
     const client = await ctx.client(settings);
     const ledger = await ctx.ledger(settings);
     const account = requireCredentials(settings).username;
-    const sendScope: Scope = { account, environment: client.environment };
+    const sendScope: LedgerScope = { account, environment: client.environment };
     const resuming = batchExists(ledger, sendScope, batchId);
     if (!resuming && repeatCount > 0 && !options.new) throw repeatPayment(repeats, repeatCount, batchId);
 
     const toSend = unsentTotals(check.totals, ledger, sendScope, batchId, Boolean(options.retryFailed));
     checkRunTotals(toSend, settings.limits.perRun);
-    checkDailyCaps(toSend, ledger, sendScope, settings, ctx.clock.now());
+    const now = ctx.clock.now();
+    checkDailyTotals(toSend, (currency) => ledger.spentSince(account, client.environment, currency, now - DAILY_WINDOW_MS), settings.limits.daily);
 
     if (ctx.output.interactive && !options.yes) {
       const confirmed = await confirmBatch(ctx, client, check, toSend, batchId, resuming);
@@ -203,7 +204,7 @@ interface DispatchArgs {
   settings: Settings;
   client: Awaited<ReturnType<Context['client']>>;
   ledger: Ledger;
-  scope: Scope;
+  scope: LedgerScope;
   check: FileCheck;
   batchId: string;
   input: Input;
@@ -386,10 +387,7 @@ async function dispatch(args: DispatchArgs): Promise<BulkOutcome> {
     replayed: counts.replayed,
     skipped: counts.skipped,
     totals: Object.fromEntries(
-      [...accepted].map(([currency, minor]) => {
-        const market = marketByCurrency(currency);
-        return [currency, market ? formatAmount(minor, market) : String(minor)];
-      }),
+      [...accepted].map(([currency, minor]) => [currency, formatMinorOf(currency, minor)]),
     ),
     alreadyComplete: !interrupted && counts.replayed === check.validCount && check.validCount > 0,
     interrupted,
@@ -425,7 +423,7 @@ export function bulkExitCode(
  * --retry-failed a failed row gets the next fresh key (its old one is spent: AT would answer
  * "duplicate" within the window, and pay it again after, unannounced).
  */
-function keyForRow(row: ValidRow, batchId: string, ledger: Ledger, scope: Scope, retryFailed: boolean): string {
+function keyForRow(row: ValidRow, batchId: string, ledger: Ledger, scope: LedgerScope, retryFailed: boolean): string {
   const base =
     row.key ??
     rowKey(batchId, {
@@ -444,7 +442,7 @@ function keyForRow(row: ValidRow, batchId: string, ledger: Ledger, scope: Scope,
 }
 
 /** Minor units still to send per market: the file's valid rows less what the batch already recorded. */
-function unsentTotals(totals: Map<Market, number>, ledger: Ledger, scope: Scope, batchId: string, retryFailed: boolean): Map<Market, number> {
+function unsentTotals(totals: Map<Market, number>, ledger: Ledger, scope: LedgerScope, batchId: string, retryFailed: boolean): Map<Market, number> {
   const recorded = new Map<string, number>();
   for (const row of latestPerRow(batchTransactions(ledger, scope, batchId))) {
     if (row.state === 'failed' && retryFailed) continue;
@@ -456,21 +454,6 @@ function unsentTotals(totals: Map<Market, number>, ledger: Ledger, scope: Scope,
     if (left > 0) unsent.set(market, left);
   }
   return unsent;
-}
-
-function checkDailyCaps(toSend: Map<Market, number>, ledger: Ledger, scope: Scope, settings: Settings, now: number): void {
-  for (const [market, amount] of toSend) {
-    const cap = settings.limits.daily[market.currency];
-    if (cap === undefined) continue;
-    const spent = ledger.spentSince(scope.account, scope.environment, market.currency, now - DAILY_WINDOW_MS);
-    if (spent + amount > cap) {
-      throw new AirtimeError(
-        'LIMIT_EXCEEDED',
-        `this batch sends ${formatMoney(amount, market)}; with ${formatMoney(spent, market)} in the last 24 hours that passes limits.daily.${market.currency} (${formatMoney(cap, market)})`,
-        { hint: `nothing was sent; raise limits.daily.${market.currency} in your config if this is intended` },
-      );
-    }
-  }
 }
 
 function refuseBadFile(check: FileCheck, options: BulkOptions): void {
@@ -543,7 +526,7 @@ function resumeCommandFor(options: BulkOptions, batchId: string): string {
 }
 
 /** The batch's rows in row order, from the ledger (the source of truth), with the invalid ones. */
-function* batchRows(ledger: Ledger, scope: Scope, batchId: string, invalid: RowProblem[]): Generator<BulkRow> {
+function* batchRows(ledger: Ledger, scope: LedgerScope, batchId: string, invalid: RowProblem[]): Generator<BulkRow> {
   let next = 0;
   const invalidRow = (problem: RowProblem): BulkRow => ({
     row: problem.row,

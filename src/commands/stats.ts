@@ -1,7 +1,7 @@
 import { environmentFor, type Context } from '../context.js';
-import { isCurrencyCode, marketByCurrency } from '../core/countries.js';
+import { isCurrencyCode } from '../core/countries.js';
 import { AirtimeError } from '../core/errors.js';
-import { formatAmount, formatUnits4 } from '../core/money.js';
+import { formatMinorOf, formatUnits4 } from '../core/money.js';
 import { localDay, nextLocalDay, parseMoment, startOfLocalDay } from '../core/time.js';
 
 export interface StatsOptions {
@@ -75,10 +75,9 @@ export async function stats(options: StatsOptions, ctx: Context): Promise<StatsR
   const byCurrency: StatsResult['byCurrency'] = {};
   for (const code of [...new Set([...amounts.keys(), ...discounts.keys()])].sort()) {
     const entry = amounts.get(code) ?? { count: 0, amountMinor: 0 };
-    const market = marketByCurrency(code);
     byCurrency[code] = {
       count: entry.count,
-      amount: market ? formatAmount(entry.amountMinor, market) : String(entry.amountMinor),
+      amount: formatMinorOf(code, entry.amountMinor),
       discount: formatUnits4(discounts.get(code) ?? 0),
     };
   }

@@ -32,3 +32,23 @@ export function checkRunTotals(totals: ReadonlyMap<Market, number>, perRun: Mone
     }
   }
 }
+
+/**
+ * `limits.daily` for a whole run: what it would send plus what was spent in the last 24 hours, per
+ * currency. `spentOf` is asked only for a currency that has a cap.
+ */
+export function checkDailyTotals(totals: ReadonlyMap<Market, number>, spentOf: (currency: CurrencyCode) => number, daily: MoneyLimits): void {
+  for (const [market, total] of totals) {
+    const currency = market.currency as CurrencyCode;
+    const cap = daily[currency];
+    if (cap === undefined) continue;
+    const spent = spentOf(currency);
+    if (spent + total > cap) {
+      throw new AirtimeError(
+        'LIMIT_EXCEEDED',
+        `this run sends ${formatMoney(total, market)}; with ${formatMoney(spent, market)} in the last 24 hours that passes limits.daily.${currency} (${formatMoney(cap, market)})`,
+        { hint: `nothing was sent; raise limits.daily.${currency} in your config if this is intended` },
+      );
+    }
+  }
+}

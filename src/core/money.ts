@@ -1,4 +1,4 @@
-import type { Market } from './countries.js';
+import { marketByCurrency, type Market } from './countries.js';
 import { AirtimeError } from './errors.js';
 
 // Money never passes through binary floating point: the user's decimal text becomes an integer
@@ -64,6 +64,15 @@ export function checkAmountRange(minor: number, market: Market, maxMinor: number
 }
 
 /** "50.00" for KES 5000 minor units, "500" for UGX 500. */
+/**
+ * Minor units of a currency code read back from the ledger, as text ("50.00"). A code this tool
+ * no longer knows (a row from a future version) is shown as its raw minor units, not refused.
+ */
+export function formatMinorOf(currency: string, minor: number): string {
+  const market = marketByCurrency(currency);
+  return market ? formatAmount(minor, market) : String(minor);
+}
+
 export function formatAmount(minor: number, market: Pick<Market, 'decimals'>): string {
   if (market.decimals === 0) return String(minor);
   const scale = 10 ** market.decimals;

@@ -1,13 +1,8 @@
 // Ledger queries for bulk sends: whether a batch exists, its rows, and recent payments a new file
 // would repeat.
-import { iterateRows, prepare, toTransaction, type Environment, type Ledger, type StoredTransaction } from './ledger.js';
+import { iterateRows, prepare, SPENT_STATES, toTransaction, type Ledger, type LedgerScope, type StoredTransaction } from './ledger.js';
 
-export interface Scope {
-  account: string;
-  environment: Environment;
-}
-
-export function batchExists(ledger: Ledger, scope: Scope, batchId: string): boolean {
+export function batchExists(ledger: Ledger, scope: LedgerScope, batchId: string): boolean {
   return ledger.withRead((db) =>
     Boolean(
       prepare(db, 'SELECT 1 FROM transactions WHERE batch_id = ? AND account = ? AND environment = ? LIMIT 1').get(
@@ -20,7 +15,7 @@ export function batchExists(ledger: Ledger, scope: Scope, batchId: string): bool
 }
 
 /** A batch's transactions in row order; a row resent with --retry-failed has its latest last. */
-export function* batchTransactions(ledger: Ledger, scope: Scope, batchId: string): Generator<StoredTransaction> {
+export function* batchTransactions(ledger: Ledger, scope: LedgerScope, batchId: string): Generator<StoredTransaction> {
   const rows = ledger.withRead((db) =>
     iterateRows(db, 'SELECT * FROM transactions WHERE batch_id = ? AND account = ? AND environment = ? ORDER BY row_number, id', [
       batchId,
@@ -38,13 +33,13 @@ export function* batchTransactions(ledger: Ledger, scope: Scope, batchId: string
  */
 export function recentPayment(
   ledger: Ledger,
-  scope: Scope,
+  scope: LedgerScope,
   payment: { phoneNumber: string; currency: string; amountMinor: number },
   since: number,
 ): StoredTransaction | undefined {
   const sql = `SELECT * FROM transactions
     WHERE phone_number = ? AND currency = ? AND amount_minor = ? AND created_at > ?
-      AND account = ? AND environment = ? AND state IN ('sent', 'delivered', 'pending', 'unknown')
+      AND account = ? AND environment = ? AND state IN ${SPENT_STATES}
     ORDER BY created_at DESC LIMIT 1`;
   const row = ledger.withRead((db) =>
     prepare(db, sql).get(payment.phoneNumber, payment.currency, payment.amountMinor, since, scope.account, scope.environment),

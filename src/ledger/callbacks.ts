@@ -5,13 +5,7 @@ import type Database from 'better-sqlite3';
 import { marketByCurrency } from '../core/countries.js';
 import { EXIT } from '../core/errors.js';
 import { formatMoney } from '../core/money.js';
-import { prepare, toTransaction, UNKNOWN_MATCH_MAX_AGE_MS, type Environment, type Ledger, type StoredTransaction } from './ledger.js';
-
-/** The account and environment `serve` answers for; null matches every row of the ledger. */
-export interface LedgerScope {
-  account: string;
-  environment: Environment;
-}
+import { prepare, toTransaction, UNKNOWN_MATCH_MAX_AGE_MS, type Ledger, type LedgerScope, type StoredTransaction } from './ledger.js';
 
 /** A status callback, read from its fields by src/server. */
 export interface DeliveryCallback {

@@ -156,8 +156,14 @@ function userVersion(db: Database.Database): number {
   return Number(prepare(db, 'PRAGMA user_version').pluck().get());
 }
 
-/** States that count against the daily cap: money that has left, or may have. */
-const SPENT_STATES = "('pending', 'sent', 'delivered', 'unknown')";
+/** Money that has left, or may have: the daily cap counts these states, REPEAT_PAYMENT matches them. */
+export const SPENT_STATES = "('pending', 'sent', 'delivered', 'unknown')";
+
+/** One account in one environment: the ledger keeps each one's keys and payments apart. */
+export interface LedgerScope {
+  account: string;
+  environment: Environment;
+}
 
 /**
  * How far back a status callback may settle an `unknown` row by number and value (from either

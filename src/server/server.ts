@@ -8,10 +8,9 @@ import {
   recordStatusCallback,
   recordValidationRefusal,
   type DeliveryOutcome,
-  type LedgerScope,
   type ValidationDecision,
 } from '../ledger/callbacks.js';
-import type { Ledger } from '../ledger/ledger.js';
+import type { Ledger, LedgerScope } from '../ledger/ledger.js';
 import { HttpError, parseFields, readBody, type Fields } from './body.js';
 import { checkValidationRules, parseStatusCallback, parseValidationCallback, type ValidationRules } from './callbacks.js';
 import { handleSend, type SendService } from './send.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { marketByCurrency, type Market } from '../../src/core/countries.js';
-import { checkRunTotals, defaultDailyCaps } from '../../src/core/limits.js';
+import { checkDailyTotals, checkRunTotals, defaultDailyCaps } from '../../src/core/limits.js';
 
 const KES = marketByCurrency('KES') as Market;
 const UGX = marketByCurrency('UGX') as Market;
@@ -27,6 +27,29 @@ describe('checkRunTotals', () => {
   it('refuses a currency over its cap with LIMIT_EXCEEDED, naming both amounts', () => {
     expect(() => checkRunTotals(new Map([[UGX, 100], [KES, 5_001]]), { KES: 5_000 })).toThrow(
       expect.objectContaining({ code: 'LIMIT_EXCEEDED', message: 'this run sends KES 50.01, over limits.perRun.KES (KES 50.00)' }),
+    );
+  });
+});
+
+describe('checkDailyTotals', () => {
+  const spent = (amounts: Record<string, number>) => {
+    const asked: string[] = [];
+    return { asked, spentOf: (currency: string) => (asked.push(currency), amounts[currency] ?? 0) };
+  };
+
+  it('passes up to the cap, counting what was already spent, and asks only about capped currencies', () => {
+    const { asked, spentOf } = spent({ KES: 3_000 });
+    expect(() => checkDailyTotals(new Map([[KES, 2_000], [UGX, 1_000_000]]), spentOf, { KES: 5_000 })).not.toThrow();
+    expect(asked).toEqual(['KES']);
+  });
+
+  it('refuses a run that would pass the cap with what was spent, naming all three amounts', () => {
+    const { spentOf } = spent({ KES: 3_000 });
+    expect(() => checkDailyTotals(new Map([[KES, 2_001]]), spentOf, { KES: 5_000 })).toThrow(
+      expect.objectContaining({
+        code: 'LIMIT_EXCEEDED',
+        message: 'this run sends KES 20.01; with KES 30.00 in the last 24 hours that passes limits.daily.KES (KES 50.00)',
+      }),
     );
   });
 });

@@ -4,6 +4,7 @@ import { AirtimeError } from '../../src/core/errors.js';
 import {
   checkAmountRange,
   formatAmount,
+  formatMinorOf,
   formatMoney,
   formatReportedMoney,
   formatUnits4,
@@ -133,3 +134,13 @@ function catchError(fn: () => unknown): AirtimeError {
   }
   throw new Error('expected an AirtimeError');
 }
+
+describe('formatMinorOf', () => {
+  it.each([
+    ['KES', 5025, '50.25'],
+    ['UGX', 500, '500'],
+    ['XYZ', 5025, '5025'], // a code this version does not know: the raw minor units, not an error
+  ])('%s %d → %s', (currency, minor, text) => {
+    expect(formatMinorOf(currency, minor)).toBe(text);
+  });
+});
