@@ -127,8 +127,11 @@ Examples:
       if (typeof options.file === 'string') {
         if (phone !== undefined) await usage('give either <phone> or --file, not both');
         const [{ validateFile }, { printValidateFile }] = await Promise.all([import('./commands/bulk.js'), import('./ui/render.js')]);
-        const result = await validateFile({ file: options.file, country: options.country as string | undefined }, ctx);
-        finish(printValidateFile(result, ctx.output, Boolean(options.allowDuplicates)));
+        const result = await validateFile(
+          { file: options.file, country: options.country as string | undefined, allowDuplicates: Boolean(options.allowDuplicates) },
+          ctx,
+        );
+        finish(printValidateFile(result, ctx.output));
         return;
       }
       const [{ validate }, { printValidate }] = await Promise.all([

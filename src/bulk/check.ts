@@ -143,3 +143,17 @@ export async function checkFile(path: string, format: FileFormat, options: Check
     sha256: source.digest(),
   };
 }
+
+/**
+ * What stops a checked file from being sent as it stands, the first of: no rows, invalid rows
+ * (unless skipped), duplicate rows (unless allowed). `validate --file` and `send --file` share it.
+ */
+export function fileRefusal(
+  check: Pick<FileCheck, 'total' | 'invalidCount' | 'duplicateCount'>,
+  options: { skipInvalid?: boolean | undefined; allowDuplicates?: boolean | undefined },
+): 'empty' | 'invalid' | 'duplicates' | null {
+  if (check.total === 0) return 'empty';
+  if (check.invalidCount > 0 && !options.skipInvalid) return 'invalid';
+  if (check.duplicateCount > 0 && !options.allowDuplicates) return 'duplicates';
+  return null;
+}

@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { SendAnswer } from '../at/client.js';
-import { checkFile, type FileCheck, type ValidRow } from '../bulk/check.js';
+import { checkFile, fileRefusal, type FileCheck, type ValidRow } from '../bulk/check.js';
 import { BatchingStore } from '../bulk/store.js';
 import { describeProblem, type RowProblem } from '../bulk/problem.js';
 import { detectFormat, type FileFormat } from '../bulk/reader.js';
@@ -101,6 +101,9 @@ export interface RepeatMatch {
 
 export interface ValidateFileResult {
   check: FileCheck;
+  /** Every row valid, and no duplicates unless they were allowed: the file could be sent as it is. */
+  valid: boolean;
+  allowDuplicates: boolean;
 }
 
 const INTERRUPTED = Symbol('interrupted');
@@ -108,12 +111,16 @@ const INTERRUPTED = Symbol('interrupted');
 const REPEAT_PAYMENT_WINDOW_MS = 24 * 60 * 60 * 1000;
 
 /** `airtime validate --file`: the validation pass on its own. No credentials, no network. */
-export async function validateFile(options: { file: string; country?: string | undefined }, ctx: Context): Promise<ValidateFileResult> {
+export async function validateFile(
+  options: { file: string; country?: string | undefined; allowDuplicates?: boolean | undefined },
+  ctx: Context,
+): Promise<ValidateFileResult> {
   const settings = await ctx.settings({ country: options.country });
   const input = await openInput(options.file, ctx);
   try {
     const check = await checkFile(input.path, input.format, { country: settings.defaultCountry, perRecipient: settings.limits.perRecipient });
-    return { check };
+    const allowDuplicates = Boolean(options.allowDuplicates);
+    return { check, valid: fileRefusal(check, { allowDuplicates }) === null, allowDuplicates };
   } finally {
     input.cleanup();
   }
@@ -457,8 +464,9 @@ function unsentTotals(totals: Map<Market, number>, ledger: Ledger, scope: Ledger
 }
 
 function refuseBadFile(check: FileCheck, options: BulkOptions): void {
-  if (check.total === 0) throw new AirtimeError('INVALID_FILE', `${options.file} has no rows`);
-  if (check.invalidCount > 0 && !options.skipInvalid) {
+  const refusal = fileRefusal(check, options);
+  if (refusal === 'empty') throw new AirtimeError('INVALID_FILE', `${options.file} has no rows`);
+  if (refusal === 'invalid') {
     const listed = check.invalid.slice(0, 10).map(describeProblem).join('; ');
     throw new AirtimeError(
       'INVALID_FILE',
@@ -469,7 +477,7 @@ function refuseBadFile(check: FileCheck, options: BulkOptions): void {
       },
     );
   }
-  if (check.duplicateCount > 0 && !options.allowDuplicates) {
+  if (refusal === 'duplicates') {
     const listed = check.duplicates.slice(0, 10).map((d) => `row ${d.row} repeats row ${d.firstRow}`).join('; ');
     throw new AirtimeError('DUPLICATE_ROWS', `${check.duplicateCount} row(s) repeat an earlier row's phone, amount and currency: ${listed}`, {
       hint: 'give them distinct key or reference values, or pass --allow-duplicates to pay each of them',

@@ -339,9 +339,8 @@ export function printBulk(outcome: BulkOutcome, output: Output): number {
   return summary.exitCode;
 }
 
-export function printValidateFile(result: ValidateFileResult, output: Output, allowDuplicates: boolean): number {
-  const { check } = result;
-  const valid = check.invalidCount === 0 && (allowDuplicates || check.duplicateCount === 0) && check.total > 0;
+export function printValidateFile(result: ValidateFileResult, output: Output): number {
+  const { check, valid, allowDuplicates } = result;
   if (output.flags.json) {
     output.json({
       ok: valid,

@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { checkFile } from '../../src/bulk/check.js';
+import { checkFile, fileRefusal } from '../../src/bulk/check.js';
 import { csvLines, detectFormat, fieldName, readRows, type RawRow } from '../../src/bulk/reader.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'reader-'));
@@ -113,5 +113,18 @@ describe('checkFile', () => {
     const occurrences: number[] = [];
     await checkFile(path, 'csv', { perRecipient: {}, onValidRow: (row) => void occurrences.push(row.occurrence) });
     expect(occurrences).toEqual([1, 2, 3]);
+  });
+});
+
+describe('fileRefusal', () => {
+  it.each([
+    [{ total: 0, invalidCount: 0, duplicateCount: 0 }, {}, 'empty'],
+    [{ total: 3, invalidCount: 1, duplicateCount: 1 }, {}, 'invalid'],
+    [{ total: 3, invalidCount: 1, duplicateCount: 1 }, { skipInvalid: true }, 'duplicates'],
+    [{ total: 3, invalidCount: 0, duplicateCount: 1 }, { allowDuplicates: true }, null],
+    [{ total: 3, invalidCount: 1, duplicateCount: 0 }, { skipInvalid: true }, null],
+    [{ total: 3, invalidCount: 0, duplicateCount: 0 }, {}, null],
+  ] as const)('%j with %j → %s', (check, options, refusal) => {
+    expect(fileRefusal(check, options)).toBe(refusal);
   });
 });
