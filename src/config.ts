@@ -183,23 +183,16 @@ function projectSearchDirs(cwd: string): string[] {
  * environment variables) have none, and then cosmiconfig, with the YAML and JSON parsers it
  * brings, is not loaded at all: that is a third of `airtime validate`'s start-up.
  */
-function anyConfigFile(cwd: string, env: NodeJS.ProcessEnv): boolean {
-  const userDir = userConfigDir(env);
-  if (USER_PLACES.some((place) => existsSync(join(userDir, place)))) return true;
-  for (const dir of projectSearchDirs(cwd)) {
-    for (const place of PROJECT_PLACES) {
-      const path = join(dir, place);
-      if (!existsSync(path)) continue;
-      if (place !== 'package.json') return true;
-      try {
-        const pkg = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
-        if (pkg.airtime !== undefined) return true;
-      } catch {
-        return true; // let cosmiconfig report what is wrong with it
-      }
+function anyConfigFile(options: LoadOptions): boolean {
+  return configCandidates(options).some(({ path }) => {
+    if (!existsSync(path)) return false;
+    if (basename(path) !== 'package.json') return true;
+    try {
+      return (JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>).airtime !== undefined;
+    } catch {
+      return true; // let cosmiconfig report what is wrong with it
     }
-  }
-  return false;
+  });
 }
 
 interface FoundFile {
@@ -210,7 +203,7 @@ interface FoundFile {
 /** The config files that apply, lowest precedence first. */
 export async function findConfigFiles(options: LoadOptions): Promise<{ user?: FoundFile; project?: FoundFile }> {
   const explicit = options.flags?.config ?? options.env.AIRTIME_CONFIG;
-  if (!explicit && !anyConfigFile(options.cwd, options.env)) return {};
+  if (!explicit && !anyConfigFile(options)) return {};
   try {
     const { cosmiconfig } = await import('./config-loader.js');
     if (explicit) {
