@@ -155,26 +155,16 @@ async function resume(request: TransactionRequest, found: StoredTransaction, dep
     // The row is unknown, or pending with its owner gone (a crash, a kill): recover it.
     const first = row.firstAttemptAt;
     const now = clock.now();
-    if (first === null || now <= lastRetryStart(first, policy)) {
-      if (!store.takeOver(row.id, owner, deps.owner, now)) {
+    // Inside the window a resend under the same key cannot pay twice. Past it AT would treat the
+    // key as new: resent only on the user's word (--force) that it did not arrive, its window anew.
+    const inWindow = first === null || now <= lastRetryStart(first, policy);
+    const forced = !inWindow && Boolean(request.force);
+    if (inWindow || forced || row.state === 'pending') {
+      if (!store.takeOver(row.id, owner, deps.owner, now, forced)) {
         row = store.get(row.id) ?? row; // another process recovered it first: follow that one
         continue;
       }
-      return attempt(request, row, first ?? undefined, deps);
-    }
-    if (request.force) {
-      // Past the window AT would treat the key as new: only on the user's word that it did not arrive.
-      if (!store.takeOver(row.id, owner, deps.owner, now, true)) {
-        row = store.get(row.id) ?? row;
-        continue;
-      }
-      return attempt(request, row, undefined, deps);
-    }
-    if (row.state === 'pending') {
-      if (!store.takeOver(row.id, owner, deps.owner, now)) {
-        row = store.get(row.id) ?? row;
-        continue;
-      }
+      if (inWindow || forced) return attempt(request, row, inWindow ? first ?? undefined : undefined, deps);
       const message = `an earlier run was stopped after sending this key ${minutesAgo(first, now)}, and no answer was recorded`;
       store.settle(row.id, { ...unknownSettlement(message), requestId: row.requestId }, now);
       row = store.get(row.id) ?? row;
