@@ -1,6 +1,7 @@
 // The ledger as a bulk send uses it: answers that arrive in the same turn of the event loop are
 // settled in one commit. Everything else goes straight to the ledger, after any settlement still
 // waiting, so nothing reads the ledger behind its own writes.
+import { AirtimeError } from '../core/errors.js';
 import type { ClaimOutcome, Ledger, NewTransaction, Settlement, StoredTransaction } from '../ledger/ledger.js';
 import type { MoneyLimits } from '../core/recipient.js';
 import type { Owner } from '../ledger/owner.js';
@@ -45,7 +46,21 @@ export class BatchingStore implements TransactionStore {
     this.scheduled = false;
     if (this.failure !== undefined) throw this.failure;
     const items = this.queue.splice(0);
-    this.ledger.settleMany(items);
+    try {
+      this.ledger.settleMany(items);
+    } catch (error) {
+      if (!(error instanceof AirtimeError)) throw error;
+      // As a single send says it (src/transaction.ts): Africa's Talking answered, only the record
+      // failed, and nobody should read "nothing was sent" and pay again.
+      throw new AirtimeError(
+        error.code,
+        `Africa's Talking answered ${items.length} row(s), but the answers could not be recorded: ${error.message}`,
+        {
+          hint: 'those rows stay pending: re-running the same command resends them under their own keys, which cannot pay twice (Africa\'s Talking answers "duplicate" and they end unknown, to check with `airtime status`)',
+          cause: error,
+        },
+      );
+    }
   }
 
   claimMany(inputs: readonly NewTransaction[], now: number, dailyCaps: MoneyLimits): ClaimOutcome[] {
