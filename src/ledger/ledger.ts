@@ -201,9 +201,11 @@ export class Ledger {
         closeSync(openSync(path, 'a', 0o600));
         chmodSync(path, 0o600);
       }
-      const db = openDatabase(path, { timeout: options.busyTimeoutMs ?? 10_000 });
+      const busyTimeoutMs = options.busyTimeoutMs ?? 10_000;
+      const db = openDatabase(path, { timeout: busyTimeoutMs });
       try {
-        db.exec(`PRAGMA journal_mode = WAL; PRAGMA synchronous = ${options.synchronous ?? 'FULL'}; PRAGMA foreign_keys = ON;`);
+        useWal(db, busyTimeoutMs);
+        db.exec(`PRAGMA synchronous = ${options.synchronous ?? 'FULL'}; PRAGMA foreign_keys = ON;`);
         migrate(db);
         // Prove the file can be written now, not after a request has left.
         prepare(db, 'UPDATE transactions SET id = id WHERE 0').run();
@@ -727,6 +729,29 @@ export class Ledger {
     } catch (error) {
       if (error instanceof AirtimeError || error instanceof OverCap) throw error;
       throw ledgerError(this.path, error);
+    }
+  }
+}
+
+/**
+ * Switches the ledger to WAL, waiting as long as the busy timeout for other processes. SQLite's own
+ * busy timeout does not cover this step: changing a new file's mode reads its header, then asks
+ * for the write lock, and if another connection holds that lock SQLite answers SQLITE_BUSY at once
+ * (waiting could deadlock two readers that both want to write). Two cron jobs creating the ledger
+ * at the same instant hit exactly that, so the switch is tried again here until the timeout.
+ */
+function useWal(db: Database.Database, busyTimeoutMs: number): void {
+  const deadline = Date.now() + busyTimeoutMs;
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  for (let waitMs = 2; ; waitMs = Math.min(waitMs * 2, 50)) {
+    try {
+      db.exec('PRAGMA journal_mode = WAL');
+      return;
+    } catch (error) {
+      const busy = String((error as { code?: unknown }).code).startsWith('SQLITE_BUSY');
+      if (!busy || Date.now() + waitMs > deadline) throw error;
+      // A synchronous pause, as SQLite's busy handler does: opening the ledger is synchronous.
+      Atomics.wait(pause, 0, 0, waitMs);
     }
   }
 }
