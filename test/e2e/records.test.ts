@@ -123,6 +123,19 @@ describe('airtime stats', () => {
     expect(future).toMatchObject({ attempts: 0, successRate: null, byCurrency: {} });
   });
 
+  it('counts no attempt for a replay or a dry run, and both environments with --all-environments', async () => {
+    const replay = await runCli(['send', '+254712345678', '50', '--key', 'k-ke1', '--json'], { sandbox, env });
+    expect(parseJson(replay)).toMatchObject({ replayed: true });
+    const dryRun = await runCli(['send', '+254712345673', '60', '--dry-run', '--json'], { sandbox, env });
+    expect(dryRun.code).toBe(0);
+    expect(parseJson(await runCli(['stats', '--json'], { sandbox, env }))).toMatchObject({ attempts: 5, sent: 3 });
+    // The live send (username acme) joins the sandbox ones only when asked for.
+    const both = parseJson(await runCli(['stats', '--all-environments', '--json'], { sandbox, env }));
+    expect(both).toMatchObject({ attempts: 6, sent: 4, failed: 1, unknown: 1, byCurrency: { KES: { count: 3, amount: '190.00' } } });
+    const live = parseJson(await runCli(['stats', '--json'], { sandbox, env: { ...env, AT_USERNAME: 'acme' } }));
+    expect(live).toMatchObject({ attempts: 1, sent: 1, byCurrency: { KES: { count: 1, amount: '40.00' } } });
+  });
+
   it('prints figures when piped, and a per-day chart at a terminal', async () => {
     const piped = await runCli(['stats'], { sandbox, env });
     expect(piped.stdout).toContain('success rate 75.0%');
@@ -226,6 +239,42 @@ async function seedSentRows(path: string, count: number): Promise<void> {
     ledger.close();
   }
 }
+
+describe('stats in local time', () => {
+  // 22:30 UTC on the 26th and 01:00 UTC on the 27th: two days in London, one in Nairobi (UTC+3).
+  const late = Date.UTC(2026, 10, 26, 22, 30);
+  const early = Date.UTC(2026, 10, 27, 1, 0);
+  let local: Sandbox;
+
+  beforeAll(async () => {
+    local = makeSandbox();
+    const { Ledger } = await import('../../src/ledger/ledger.js');
+    const ledger = Ledger.open(ledgerPath(local));
+    try {
+      ledger.unsafeExec(`
+        INSERT INTO transactions (account, environment, idempotency_key, phone_number, country, currency, amount_minor,
+          state, created_at, updated_at, os_user, host)
+        VALUES ('sandbox', 'sandbox', 'late', '+254712345678', 'KE', 'KES', 5000, 'sent', ${late}, ${late}, 'u', 'h'),
+               ('sandbox', 'sandbox', 'early', '+254712345679', 'KE', 'KES', 2000, 'sent', ${early}, ${early}, 'u', 'h');`);
+    } finally {
+      ledger.close();
+    }
+  });
+
+  const stats = async (tz: string, args: string[] = []) =>
+    parseJson(await runCli(['stats', '--json', ...args], { sandbox: local, env: { AT_USERNAME: 'sandbox', TZ: tz } }));
+
+  it('groups days and reads dates in the local time zone', async () => {
+    expect((await stats('UTC')).daily).toEqual([
+      { date: '2026-11-26', attempts: 1, sent: 1, failed: 0, unknown: 0 },
+      { date: '2026-11-27', attempts: 1, sent: 1, failed: 0, unknown: 0 },
+    ]);
+    expect((await stats('Africa/Nairobi')).daily).toEqual([{ date: '2026-11-27', attempts: 2, sent: 2, failed: 0, unknown: 0 }]);
+    expect(await stats('UTC', ['--since', '2026-11-27'])).toMatchObject({ attempts: 1, byCurrency: { KES: { amount: '20.00' } } });
+    expect(await stats('Africa/Nairobi', ['--since', '2026-11-27'])).toMatchObject({ attempts: 2, byCurrency: { KES: { amount: '70.00' } } });
+    expect(await stats('Africa/Nairobi', ['--until', '2026-11-27'])).toMatchObject({ attempts: 0 });
+  });
+});
 
 describe('large output', () => {
   it('reaches a pipe whole: the process waits for stdout to drain before it exits', async () => {
