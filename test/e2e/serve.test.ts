@@ -477,15 +477,19 @@ describe('validation callbacks', () => {
     expect(stopped.stderr).toContain('above the per-recipient limit');
   });
 
-  it('are Failed for a source outside serve.allowedSourceIps and for a transaction older than serve.validationMaxAge', async () => {
+  it('are Failed for a source outside serve.allowedSourceIps and for a transaction older than serve.validationMaxAge (default 10 minutes)', async () => {
     const emu = await emulator();
-    const sandbox = fastSandbox({ serve: { allowedSourceIps: ['203.0.113.10'], validationMaxAge: 600 } });
+    // No validationMaxAge in the config: the default is what is tested.
+    const sandbox = fastSandbox({ serve: { allowedSourceIps: ['203.0.113.10'] } });
     const env = emulatorEnv(emu);
     await send(sandbox, env, PHONE, '50', 'k-old');
     await send(sandbox, env, '+254712345679', '50', 'k-ip');
-    // Eleven minutes pass for k-old, as far as the ledger can tell.
+    await send(sandbox, env, '+254712345677', '50', 'k-nine');
+    // Eleven minutes pass for k-old and nine for k-nine, as far as the ledger can tell.
     const db = new Database(ledgerPath(sandbox));
-    db.prepare("UPDATE transactions SET created_at = created_at - 660000, first_attempt_at = first_attempt_at - 660000 WHERE idempotency_key = 'k-old'").run();
+    const age = db.prepare('UPDATE transactions SET created_at = created_at - ?, first_attempt_at = first_attempt_at - ? WHERE idempotency_key = ?');
+    age.run(660_000, 660_000, 'k-old');
+    age.run(540_000, 540_000, 'k-nine');
     db.close();
     const serving = await startServe(sandbox, [], env);
     const ask = async (fields: Record<string, unknown>) => ((await (await callback(serving.url, '/callbacks/validation', fields, 'json')).json()) as { status: string }).status;
@@ -494,6 +498,7 @@ describe('validation callbacks', () => {
     expect(await ask({ ...base, transactionId: 'AT-2', phoneNumber: '+254712345679', sourceIpAddress: '198.51.100.1' })).toBe('Failed');
     expect(await ask({ ...base, transactionId: 'AT-3', phoneNumber: '+254712345679', sourceIpAddress: undefined })).toBe('Failed');
     expect(await ask({ ...base, transactionId: 'AT-4', phoneNumber: '+254712345679' })).toBe('Validated');
+    expect(await ask({ ...base, transactionId: 'AT-5', phoneNumber: '+254712345677' })).toBe('Validated');
     const stopped = await serving.stop();
     expect(stopped.stderr).toMatch(/\(key k-old\) is 66\d s old, over serve\.validationMaxAge \(600 s\)/);
     expect(stopped.stderr).toContain('source 198.51.100.1 is not in serve.allowedSourceIps');
