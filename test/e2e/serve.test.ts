@@ -262,6 +262,22 @@ describe('POST /send', () => {
     expect(stopped.stderr).toMatch(/POST \/send 200 [\d.]+ms sent \(replayed\)/);
   });
 
+  it('counts HTTP and CLI sends against one limits.daily, and refuses past it with 403, nothing sent', async () => {
+    const emu = await emulator();
+    const sandbox = fastSandbox({ limits: { daily: { KES: 100 } } });
+    const env = emulatorEnv(emu);
+    expect((await send(sandbox, env, PHONE, '40', 'cli-1')).code).toBe(0);
+    const serving = await startServe(sandbox, ['--enable-send'], env);
+    const fits = await postSend(serving.url, { phone: PHONE, amount: '60' }, { 'Idempotency-Key': 'http-1' });
+    expect(fits.status).toBe(200);
+    const over = await postSend(serving.url, { phone: PHONE, amount: '10' }, { 'Idempotency-Key': 'http-2' });
+    expect(over.status).toBe(403);
+    expect(await over.json()).toMatchObject({ ok: false, error: { code: 'LIMIT_EXCEEDED' } });
+    expect(emu.state().sends).toHaveLength(2);
+    expect(readLedger(ledgerPath(sandbox)).map((r) => r.idempotency_key)).toEqual(['cli-1', 'http-1']);
+    await serving.stop();
+  });
+
   it('generates a key when none is given, and returns it in the header and the body', async () => {
     const emu = await emulator();
     const serving = await startServe(fastSandbox(), ['--enable-send'], emulatorEnv(emu));
