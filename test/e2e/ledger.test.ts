@@ -92,6 +92,27 @@ describe('crash safety', () => {
   });
 });
 
+describe('reconcile and a send in flight', () => {
+  it('refuses to settle a pending row whose process is alive, and settles it once that process is dead', async () => {
+    const emu = await emulator({ faultScript: ['stall'] });
+    const sandbox = fastSandbox();
+    const env = emulatorEnv(emu);
+    const child = spawnCli([...SEND, '--timeout', '30'], { sandbox, env });
+    const done = collect(child);
+    await waitFor(() => emu.state().sends.length === 1, 10_000, 'the request');
+    const refused = await runCli(['reconcile', 'order-1', '--as', 'failed'], { sandbox, env });
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain(`being sent right now by process ${child.pid}`);
+    expect(readLedger(ledgerPath(sandbox))[0]).toMatchObject({ state: 'pending', owner_pid: child.pid });
+
+    child.kill('SIGKILL');
+    expect((await done).signal).toBe('SIGKILL');
+    const settled = await runCli(['reconcile', 'order-1', '--as', 'failed', '--json'], { sandbox, env });
+    expect(settled.code).toBe(0);
+    expect(parseJson(settled)).toMatchObject({ previousState: 'pending', transaction: { state: 'failed' } });
+  });
+});
+
 describe('signals during a single send', () => {
   it('SIGINT lets the request in flight finish, records it, prints the key and exits 130', async () => {
     const emu = await emulator({ faultScript: ['stall'] });
