@@ -326,6 +326,20 @@ describe('airtime send --file', () => {
     expect(result.stdout).toContain('8/8');
     expect(result.stdout).toContain('ETA');
   });
+
+  it('draws the bar on stderr only: `airtime send --file … > out.txt` keeps it out of the file', async () => {
+    const emu = await emulator({ latencyMs: 20 });
+    const sandbox = fastSandbox();
+    const file = csv(sandbox, 't.csv', numbered(8));
+    const out = join(sandbox.home, 'out.txt');
+    const result = await runInTerminal(['send', '--file', file, '--yes'], { sandbox, env: emulatorEnv(emu), stdoutTo: out });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('█'); // the terminal, where stderr still goes
+    const saved = readFileSync(out, 'utf8');
+    expect(saved).toMatch(/^batch file-[0-9a-f]+: 8 sent/);
+    expect(saved).not.toContain('█');
+    expect(saved).not.toMatch(/\r|\u001b/);
+  });
 });
 
 describe('bulk sends survive kills, interrupts and each other', () => {

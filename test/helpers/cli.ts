@@ -139,21 +139,28 @@ export async function waitFor(condition: () => boolean, timeoutMs = 10_000, what
   }
 }
 
+export interface TerminalOptions extends RunOptions {
+  columns?: number;
+  /** Sends stdout to this file instead of the terminal (`airtime … > file` typed at a terminal). */
+  stdoutTo?: string;
+}
+
 const shellQuote = (arg: string) => `'${arg.replace(/'/g, `'\\''`)}'`;
 
 /**
  * Runs the binary under a pseudo-terminal (util-linux `script`), the way a person at a terminal
  * would: stdin, stdout and stderr are all the terminal, so output arrives merged.
  */
-export function spawnInTerminal(args: string[], options: RunOptions & { columns?: number }): ChildProcess {
+export function spawnInTerminal(args: string[], options: TerminalOptions): ChildProcess {
   const command = [process.execPath, BIN, ...args].map(shellQuote).join(' ');
-  const sized = `stty cols ${options.columns ?? 100} rows 40 2>/dev/null; exec ${command}`;
+  const redirect = options.stdoutTo === undefined ? '' : ` > ${shellQuote(options.stdoutTo)}`;
+  const sized = `stty cols ${options.columns ?? 100} rows 40 2>/dev/null; exec ${command}${redirect}`;
   const env = { ...options.sandbox.env, TERM: 'xterm-256color', ...options.env };
   const child = spawn('script', ['-qefc', sized, '/dev/null'], { cwd: options.sandbox.cwd, env, stdio: ['pipe', 'pipe', 'pipe'] });
   return track(child, env, options.sandbox);
 }
 
-export function runInTerminal(args: string[], options: RunOptions & { columns?: number }): Promise<CliResult> {
+export function runInTerminal(args: string[], options: TerminalOptions): Promise<CliResult> {
   return collect(spawnInTerminal(args, options), { ...options, keepStdinOpen: options.keepStdinOpen ?? true });
 }
 
