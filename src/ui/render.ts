@@ -302,7 +302,12 @@ export function printBulk(outcome: BulkOutcome, output: Output): number {
   const { summary, failures } = outcome;
   if (output.flags.json) {
     const { batchId, total, sent, failed, unknown, replayed, skipped, totals } = summary;
-    const head = { ok: summary.exitCode === 0, batchId, total, sent, failed, unknown, replayed, skipped, totals };
+    // An interrupted run says so the contract's way for failures, so a script can tell it from a
+    // run that finished with failed rows, and gets the command that resumes it.
+    const error = summary.interrupted
+      ? { code: 'INTERRUPTED', message: `interrupted by ${summary.interrupted}; the ledger is consistent`, resumeCommand: summary.resumeCommand }
+      : undefined;
+    const head = { ok: summary.exitCode === 0, ...(error && { error }), batchId, total, sent, failed, unknown, replayed, skipped, totals };
     // Written row by row: a million-row batch does not become one string in memory.
     output.write(`${JSON.stringify(head).slice(0, -1)},"rows":[`);
     let first = true;

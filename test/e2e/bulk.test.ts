@@ -430,14 +430,28 @@ describe('bulk sends survive kills, interrupts and each other', () => {
     expectEachOnce(emu, sandbox, 'stuck', 6);
   });
 
-  it('SIGTERM exits 143 the same way', async () => {
+  it('SIGTERM exits 143 the same way; with --json the summary carries error INTERRUPTED and the resume command', async () => {
     const emu = await emulator({ latencyMs: 40 });
     const sandbox = fastSandbox();
-    const child = spawnCli(['send', '--file', csv(sandbox, 'f.csv', numbered(20)), '--yes'], { sandbox, env: emulatorEnv(emu) });
+    const file = csv(sandbox, 'f.csv', numbered(20));
+    const child = spawnCli(['send', '--file', file, '--batch', 'term', '--yes', '--json'], { sandbox, env: emulatorEnv(emu) });
     const done = collect(child);
     await waitFor(() => emu.state().accepted.length >= 2, 15_000, 'some rows sent');
     child.kill('SIGTERM');
-    expect((await done).code).toBe(143);
+    const result = await done;
+    expect(result.code).toBe(143);
+    const doc = parseJson(result);
+    expect(doc).toMatchObject({
+      ok: false,
+      error: { code: 'INTERRUPTED', message: expect.stringContaining('SIGTERM'), resumeCommand: expect.stringContaining(`send --file ${file} --batch term`) },
+      batchId: 'term',
+      total: 20,
+    });
+    expect(doc.sent).toBeLessThan(20);
+    // A run that finishes has no error: the field means "stopped early", nothing else.
+    const finished = parseJson(await runCli(['send', '--file', file, '--batch', 'term', '--yes', '--json'], { sandbox, env: emulatorEnv(emu) }));
+    expect(finished).toMatchObject({ ok: true, sent: 20 });
+    expect(finished).not.toHaveProperty('error');
   });
 });
 
