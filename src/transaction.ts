@@ -13,7 +13,7 @@ import { marketByCurrency } from './core/countries.js';
 import { AirtimeError, EXIT, exitCodeFor, type ErrorCode } from './core/errors.js';
 import { formatAmount, formatMinorOf, formatMoney, formatReportedMoney, parseReportedMoney } from './core/money.js';
 import type { MoneyLimits, Recipient } from './core/recipient.js';
-import { lastRetryStart, runWithRetry, type Clock, type RetryEvent, type RetryPolicy } from './core/retry.js';
+import { insideRetryWindow, runWithRetry, type Clock, type RetryEvent, type RetryPolicy } from './core/retry.js';
 import type { ClaimOutcome, NewTransaction, Settlement, StoredTransaction, TransactionState } from './ledger/ledger.js';
 import type { Liveness, Owner } from './ledger/owner.js';
 
@@ -157,7 +157,7 @@ async function resume(request: TransactionRequest, found: StoredTransaction, dep
     const now = clock.now();
     // Inside the window a resend under the same key cannot pay twice. Past it AT would treat the
     // key as new: resent only on the user's word (--force) that it did not arrive, its window anew.
-    const inWindow = first === null || now <= lastRetryStart(first, policy);
+    const inWindow = first === null || insideRetryWindow(first, now, policy);
     const forced = !inWindow && Boolean(request.force);
     if (inWindow || forced || row.state === 'pending') {
       if (!store.takeOver(row.id, owner, deps.owner, now, forced)) {
@@ -188,11 +188,13 @@ async function attempt(
   let firstSentAt: number | undefined;
   // Requests that left, as the ledger counts them: an attempt stopped by the closed window is not one.
   let requests = 0;
-  await runWithRetry(
+  const mayHaveArrived = () => priorMayHaveArrived || answers.some((a) => a.kind === 'transient' && a.reached);
+  try {
+    await runWithRetry(
     async (n) => {
       await deps.beforeRequest?.();
       const start = windowStart ?? firstSentAt;
-      if ((n > 1 || priorMayHaveArrived) && start !== undefined && clock.now() > lastRetryStart(start, policy)) {
+      if ((n > 1 || priorMayHaveArrived) && start !== undefined && !insideRetryWindow(start, clock.now(), policy)) {
         // The wait outlasted the window: a request now could be paid a second time. Not sent.
         const closed: SendAnswer = { kind: 'transient', reached: false, reason: 'the duplicate window closed before it could be resent' };
         answers.push(closed);
@@ -221,6 +223,17 @@ async function attempt(
       signal: deps.signal,
     },
   );
+  } catch (error) {
+    // The ledger failed to record a retry before it left: an earlier request with this key may
+    // have been paid, so the outcome is unknown, and the key is what lets anyone find out.
+    if (!(error instanceof AirtimeError) || error.code !== 'LEDGER_ERROR' || !mayHaveArrived()) throw error;
+    const key = request.idempotencyKey;
+    throw new AirtimeError('OUTCOME_UNKNOWN', `an earlier attempt may have reached Africa's Talking, and the retry could not be recorded: ${error.message}`, {
+      hint: `the ledger still holds key ${key} as pending: re-running with --key ${key} cannot pay twice, or check with \`airtime status ${key}\``,
+      details: { ...transactionJson(resultFromRow(row, false)), state: 'pending', attempts: (claimedFirstAttempt ? 0 : row.attempts) + requests },
+      cause: error,
+    });
+  }
   const previousAttempts = claimedFirstAttempt ? 0 : row.attempts;
   const result = resultFromAnswers(request, deps.client.environment, answers, previousAttempts + requests, priorMayHaveArrived);
   const discount = parseReportedMoney(result.discount);
@@ -294,7 +307,8 @@ function resultFromAnswers(
   // A refusal that is not Africa's Talking's own JSON answer (a gateway's 403, a 401, a 400) says
   // nothing about an earlier request with this key, which may have been paid.
   const notFromAfrica = last.kind === 'auth-failed' || (last.kind === 'rejected' && (last.httpStatus ?? 200) >= 300);
-  if (priorMayHaveArrived && notFromAfrica) {
+  const earlierMayHaveArrived = priorMayHaveArrived || answers.slice(0, -1).some((a) => a.kind === 'transient' && a.reached);
+  if (earlierMayHaveArrived && notFromAfrica) {
     return fail('unknown', null, 'OUTCOME_UNKNOWN', `an earlier attempt may have arrived, and the resend was refused: ${last.errorMessage}`);
   }
   switch (last.kind) {

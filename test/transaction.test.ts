@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { SendAnswer } from '../src/at/client.js';
-import { AirtimeError } from '../src/core/errors.js';
+import { AirtimeError, errorJson } from '../src/core/errors.js';
 import { parseRecipient } from '../src/core/recipient.js';
 import { Ledger } from '../src/ledger/ledger.js';
 import { currentOwner } from '../src/ledger/owner.js';
@@ -77,6 +77,60 @@ describe('a key an earlier run may have paid', () => {
   });
 });
 
+describe('an attempt of this run that may have arrived', () => {
+  it.each([
+    ['a gateway\'s 403', { kind: 'rejected', reason: 'other', errorMessage: '<html>403 Forbidden</html>', httpStatus: 403 }],
+    ['a 401', { kind: 'auth-failed', errorMessage: 'The supplied authentication is invalid', httpStatus: 401 }],
+  ] as [string, SendAnswer][])('keeps the send unknown when the retry gets %s: the first attempt may have been paid', async (_, refusal) => {
+    const { ledger, sent, deps } = setup([timeout, refusal]);
+    const result = await sendTransaction({ recipient, idempotencyKey: 'k' }, deps);
+    expect(sent).toEqual(['k', 'k']);
+    expect(result).toMatchObject({ state: 'unknown', exitCode: 5, error: { code: 'OUTCOME_UNKNOWN' } });
+    expect(result.errorMessage).toContain(refusal.kind === 'auth-failed' ? 'authentication' : '403');
+    expect(ledger.byKey('sandbox', 'sandbox', 'k')?.state).toBe('unknown');
+  });
+
+  it('is failed when the first attempt cannot have arrived (refused connection) and the retry is refused', async () => {
+    const gateway: SendAnswer = { kind: 'rejected', reason: 'other', errorMessage: '<html>403 Forbidden</html>', httpStatus: 403 };
+    const { deps } = setup([refused, gateway]);
+    expect(await sendTransaction({ recipient, idempotencyKey: 'k' }, deps)).toMatchObject({ state: 'failed', exitCode: 1 });
+  });
+});
+
+describe('a ledger that fails between attempts', () => {
+  it('exits 5 with the key when an earlier attempt may have arrived, instead of a bare ledger error', async () => {
+    const { ledger, sent, deps } = setup([timeout]);
+    deps.store = {
+      claimMany: (...args) => ledger.claimMany(...args),
+      beginAttempt: () => {
+        throw new AirtimeError('LEDGER_ERROR', 'the ledger /x/ledger.db cannot be used: the disk is full');
+      },
+      takeOver: (...args) => ledger.takeOver(...args),
+      get: (id) => ledger.get(id),
+      settle: (...args) => ledger.settle(...args),
+    };
+    const error = await sendTransaction({ recipient, idempotencyKey: 'order-7' }, deps).catch((e: unknown) => e);
+    expect(sent).toEqual(['order-7']); // the retry did not leave: it could not be recorded first
+    expect(error).toBeInstanceOf(AirtimeError);
+    expect(error).toMatchObject({ code: 'OUTCOME_UNKNOWN', exitCode: 5 });
+    expect((error as AirtimeError).message).toContain('the disk is full');
+    expect((error as AirtimeError).hint).toContain('--key order-7');
+    expect(errorJson(error as AirtimeError)).toMatchObject({ ok: false, error: { code: 'OUTCOME_UNKNOWN' }, idempotencyKey: 'order-7', state: 'pending', attempts: 1 });
+  });
+});
+
+describe('a wall clock set back', () => {
+  it('does not reopen the duplicate window for a key a crashed run sent', async () => {
+    const { ledger, clock, sent, deps } = setup([]);
+    const dead = { pid: 999_999, host: currentOwner().host, startedAt: 1 };
+    ledger.claim({ account: 'sandbox', environment: 'sandbox', idempotencyKey: 'k', phoneNumber: recipient.phoneNumber, country: 'KE', currency: 'KES', amountMinor: 5000, owner: dead, osUser: 'u', host: 'h' }, clock.now());
+    clock.time += -3_600_000 + 20 * 60_000; // twenty real minutes later, after the clock went back an hour
+    const result = await sendTransaction({ recipient, idempotencyKey: 'k' }, deps);
+    expect(sent).toEqual([]);
+    expect(result).toMatchObject({ state: 'unknown', exitCode: 5 });
+  });
+});
+
 describe('the duplicate window', () => {
   it('is checked after a rate-limit wait, so a long wait never lets a resend leave late', async () => {
     let waits = 0;
@@ -109,5 +163,7 @@ describe('a ledger that fails after the answer', () => {
     expect((error as AirtimeError).message).toContain("Africa's Talking answered (sent, requestId ATQid_1)");
     expect((error as AirtimeError).hint).toContain('--key order-9');
     expect((error as AirtimeError).details).toMatchObject({ idempotencyKey: 'order-9', requestId: 'ATQid_1', state: 'sent' });
+    // As --json prints it: the error's own ok and code, not the answer's.
+    expect(errorJson(error as AirtimeError)).toMatchObject({ ok: false, error: { code: 'LEDGER_ERROR' }, state: 'sent', requestId: 'ATQid_1' });
   });
 });

@@ -91,7 +91,10 @@ export class AirtimeError extends Error {
 
 /** The `--json` document of a failed command, the same on the command line and over HTTP. */
 export function errorJson(error: AirtimeError): Record<string, unknown> {
-  return { ok: false, error: { code: error.code, message: error.message }, ...error.details };
+  // Details may be a whole result document (the answer a failed record could not keep): its own
+  // `ok` and `error` must not stand in for this error's.
+  const { ok: _ok, error: _error, ...details } = error.details;
+  return { ok: false, error: { code: error.code, message: error.message }, ...details };
 }
 
 export function isAirtimeError(error: unknown): error is AirtimeError {

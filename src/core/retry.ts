@@ -53,6 +53,15 @@ export function lastRetryStart(firstAttemptAt: number, policy: RetryPolicy): num
   return firstAttemptAt + policy.windowMs - policy.timeoutMs;
 }
 
+/**
+ * Whether a retry may start at `now`: no earlier than the first attempt and no later than
+ * lastRetryStart. A clock reading earlier than the first attempt was set back, so the time since
+ * is not known; the window counts as closed, as a resend could reach AT after its real window.
+ */
+export function insideRetryWindow(firstAttemptAt: number, now: number, policy: RetryPolicy): boolean {
+  return now >= firstAttemptAt && now <= lastRetryStart(firstAttemptAt, policy);
+}
+
 export interface RetryEvent {
   /** The attempt about to be made (2 for the first retry). */
   attempt: number;
@@ -95,7 +104,7 @@ export async function runWithRetry<R>(
     if (attempts > policy.retries) return { result, attempts, exhausted: 'retries' };
     if (options.signal?.aborted) return { result, attempts, exhausted: 'aborted' };
     const delayMs = backoffDelayMs(attempts, policy, clock.random, failure.retryAfterMs);
-    if (clock.now() + delayMs > lastRetryStart(firstAttemptAt, policy)) {
+    if (!insideRetryWindow(firstAttemptAt, clock.now() + delayMs, policy)) {
       return { result, attempts, exhausted: 'window' };
     }
     options.onRetry?.({ attempt: attempts + 1, delayMs, reason: failure.reason });
