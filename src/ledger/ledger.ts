@@ -385,11 +385,13 @@ export class Ledger {
   private settleNow(id: number, settlement: Settlement, now: number, events: { kind: string; payload: unknown }[]): void {
     this.write(() => {
       for (const event of events) this.insertEvent(id, event.kind, event.payload, now);
-      this.statement(
+      // A row Africa's Talking accepted stays accepted: a later settlement can only be a second
+      // sender's answer for the same key ("duplicate", at best), which knows less. Its events stay.
+      const settled = this.statement(
         `UPDATE transactions SET state = ?, at_status = ?, request_id = ?, discount_currency = ?, discount_units4 = ?,
            error_code = ?, error_message = ?, exit_code = ?, updated_at = ?, settled_at = ?,
            owner_pid = NULL, owner_host = NULL, owner_started_at = NULL
-         WHERE id = ?`,
+         WHERE id = ? AND state NOT IN ('sent', 'delivered')`,
       ).run(
         settlement.state,
         settlement.atStatus,
@@ -403,6 +405,7 @@ export class Ledger {
         settlement.state === 'pending' ? null : now,
         id,
       );
+      if (settled.changes === 0) return;
       if (settlement.state === 'sent' && settlement.requestId !== null) this.adoptEarlyCallbacks(id, settlement.requestId, now);
       if (settlement.state === 'unknown') this.adoptLostCallback(id, now);
     });

@@ -161,6 +161,24 @@ describe('Ledger', () => {
     expect(ledger.lookup('ATQid_1').map((r) => r.id)).toEqual([row.id]);
   });
 
+  it('never lets a later settlement undo an acceptance: a second sender\'s "duplicate" keeps the first one\'s answer', () => {
+    // Two processes can both hold the key only if one misjudged the other dead (a clock step moves
+    // the boot time process start times are computed from); the accepted answer must survive.
+    const { row } = created(ledger.claim(tx(), 1000));
+    expect(ledger.takeOver(row.id, me, { ...me, pid: 1 }, 1500)).toBe(true);
+    const sent = { state: 'sent', atStatus: 'Sent', requestId: 'ATQid_1', discountCurrency: 'KES', discountUnits4: 20000, errorCode: null, errorMessage: null, exitCode: 0 } as const;
+    const unknown = { state: 'unknown', atStatus: null, requestId: null, discountCurrency: null, discountUnits4: null, errorCode: 'OUTCOME_UNKNOWN', errorMessage: 'duplicate', exitCode: 5 } as const;
+    ledger.settle(row.id, sent, 2000);
+    ledger.settle(row.id, unknown, 2100, [{ kind: 'answer', payload: { kind: 'duplicate' } }]);
+    expect(ledger.get(row.id)).toMatchObject({ state: 'sent', requestId: 'ATQid_1', errorMessage: null, settledAt: 2000 });
+    expect(ledger.events(row.id)).toEqual([{ kind: 'answer', at: 2100, payload: '{"kind":"duplicate"}' }]);
+    // The other order: the unknown first, then the acceptance, which settles it.
+    const second = created(ledger.claim(tx({ idempotencyKey: 'k2' }), 3000)).row;
+    ledger.settle(second.id, unknown, 3100);
+    ledger.settle(second.id, { ...sent, requestId: 'ATQid_2' }, 3200);
+    expect(ledger.get(second.id)).toMatchObject({ state: 'sent', requestId: 'ATQid_2' });
+  });
+
   it('applies delivery results by its rule: Success wins, repeats change nothing', () => {
     const { row } = created(ledger.claim(tx(), 1000));
     ledger.settle(row.id, { state: 'sent', atStatus: 'Sent', requestId: 'R', discountCurrency: null, discountUnits4: null, errorCode: null, errorMessage: null, exitCode: 0 }, 1000);
