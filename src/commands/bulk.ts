@@ -8,9 +8,9 @@
 // 4. Send the rows with a bounded pool, a shared rate limit, and the single-send engine, which
 //    gives every row the ledger's guarantees.
 import { once } from 'node:events';
-import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
+import { createReadStream, createWriteStream, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { SendAnswer } from '../at/client.js';
 import { checkFile, fileRefusal, type FileCheck, type ValidRow } from '../bulk/check.js';
@@ -143,7 +143,7 @@ export async function sendFile(options: BulkOptions, ctx: Context): Promise<Bulk
   });
   const batchName = options.batch === undefined ? undefined : parseBatchName(options.batch);
   const started = ctx.clock.now();
-  const input = await openInput(options.file, ctx);
+  const input = await openInput(options.file, ctx, true);
   try {
     // Pass 1: validate everything, and note rows that repeat recent payments.
     const environment = environmentFor(settings);
@@ -600,21 +600,35 @@ interface Input {
 }
 
 /**
- * The file to read twice (validate, then send). Standard input can be read only once, so it is
- * first copied to a private temporary file, streamed, never held in memory.
+ * The file a command reads. A bulk send reads it twice (validate, then send), so it reads a
+ * private copy (`snapshot`): what is sent is exactly what was validated, counted against the caps
+ * and confirmed, even if an exporter rewrites the file meanwhile. Standard input can be read only
+ * once, so it is always copied. Copies are streamed, never held in memory.
  */
-async function openInput(file: string, ctx: Context): Promise<Input> {
-  if (file !== '-') {
+async function openInput(file: string, ctx: Context, snapshot = false): Promise<Input> {
+  if (file !== '-' && !snapshot) {
     try {
       return { path: file, format: await detectFormat(file), cleanup: () => {} };
     } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      throw new AirtimeError('INVALID_FILE', `cannot read ${file}: ${code === 'ENOENT' ? 'no such file' : (code ?? String(error))}`);
+      throw unreadable(file, error);
     }
   }
-  const dir = mkdtempSync(join(tmpdir(), 'airtime-stdin-'));
-  const path = join(dir, 'input');
-  await pipeline(ctx.output.streams.stdin, createWriteStream(path, { mode: 0o600 }));
-  return { path, format: await detectFormat(path), cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+  const dir = mkdtempSync(join(tmpdir(), 'airtime-input-'));
+  const cleanup = () => rmSync(dir, { recursive: true, force: true });
+  // The copy keeps the file's name, so its extension still tells the format.
+  const path = join(dir, file === '-' ? 'input' : basename(file));
+  try {
+    const source = file === '-' ? ctx.output.streams.stdin : createReadStream(file);
+    await pipeline(source, createWriteStream(path, { mode: 0o600 }));
+    return { path, format: await detectFormat(path), cleanup };
+  } catch (error) {
+    cleanup();
+    throw file === '-' ? error : unreadable(file, error);
+  }
+}
+
+function unreadable(file: string, error: unknown): AirtimeError {
+  const code = (error as NodeJS.ErrnoException).code;
+  return new AirtimeError('INVALID_FILE', `cannot read ${file}: ${code === 'ENOENT' ? 'no such file' : (code ?? String(error))}`);
 }
 

@@ -26,7 +26,7 @@ export function createProgress(output: Output, total: number, now: () => number 
     const rate = last.done / elapsed;
     const eta = rate > 0 ? Math.ceil((total - last.done) / rate) : undefined;
     const width = 24;
-    const filled = Math.round((last.done / total) * width);
+    const filled = Math.min(width, Math.round((last.done / total) * width));
     const bar = `${c.green('█'.repeat(filled))}${c.dim('░'.repeat(width - filled))}`;
     const parts = [
       `${bar} ${last.done}/${total}`,

@@ -66,6 +66,24 @@ describe('interactive mode', () => {
     expect(emu.state().accepted).toHaveLength(2);
   });
 
+  it('sends what was confirmed, even if the file changes while the confirmation waits', async () => {
+    const emu = await emulator();
+    const sandbox = makeSandbox();
+    writeUserConfig(sandbox, FAST);
+    const file = join(sandbox.cwd, 'pay.csv');
+    writeFileSync(file, 'phone,amount,reference\n+254712345678,10,a\n');
+    const result = await interact(['send', '--file', 'pay.csv', '--batch', 'b2'], { sandbox, env: emulatorEnv(emu) }, [
+      {
+        expect: 'Send now?',
+        // An exporter rewrites the file: a repeated row, a large new one and an invalid one.
+        meanwhile: () => writeFileSync(file, 'phone,amount,reference\n+254712345678,10,a\n+254712345678,10,a\n+254712345679,5000,x\nnot-a-phone,10,y\n'),
+        send: `y${ENTER}`,
+      },
+    ]);
+    expect(result.code, plain(result.stdout)).toBe(0);
+    expect(emu.state().accepted.map((s) => `${s.phoneNumber} ${s.value}`)).toEqual(['+254712345678 KES 10.0000']);
+  });
+
   it('Ctrl-C at a prompt exits 130 with "cancelled", nothing sent', async () => {
     const emu = await emulator();
     const sandbox = makeSandbox();

@@ -177,6 +177,8 @@ export interface Keystrokes {
   expect: RegExp | string;
   /** …then types this (`\r` is Enter, `\x03` Ctrl-C, `\x1b[B` arrow down). */
   send: string;
+  /** Runs after the match, before the keys are typed (something else happens meanwhile). */
+  meanwhile?: () => void;
 }
 
 /** Runs the binary under a pseudo-terminal and answers its prompts like a person would. */
@@ -197,6 +199,7 @@ export async function interact(args: string[], options: RunOptions, steps: Keyst
       return true;
     };
     await waitFor(matches, options.timeoutMs ?? 15_000, `the terminal to show ${String(step.expect)}; it shows:\n${plain(seen).slice(-600)}`);
+    step.meanwhile?.();
     child.stdin?.write(step.send);
   }
   return done;
