@@ -147,7 +147,10 @@ async function resume(request: TransactionRequest, found: StoredTransaction, dep
         if (!announced) deps.onWait?.(owner);
         announced = true;
         await clock.sleep(deps.waitPollMs ?? 100);
-        row = store.get(row.id) ?? row;
+        const current = store.get(row.id);
+        // Gone: its owner gave it back unsent (a bulk send stopped before the request left).
+        if (!current) return sendClaimed(request, claimTransactions([request], deps)[0] as ClaimOutcome, deps);
+        row = current;
         continue;
       }
     }
@@ -161,7 +164,10 @@ async function resume(request: TransactionRequest, found: StoredTransaction, dep
     const forced = !inWindow && Boolean(request.force);
     if (inWindow || forced || row.state === 'pending') {
       if (!store.takeOver(row.id, owner, deps.owner, now, forced)) {
-        row = store.get(row.id) ?? row; // another process recovered it first: follow that one
+        // Another process recovered it first (follow that one), or gave it back unsent.
+        const current = store.get(row.id);
+        if (!current) return sendClaimed(request, claimTransactions([request], deps)[0] as ClaimOutcome, deps);
+        row = current;
         continue;
       }
       if (inWindow || forced) return attempt(request, row, inWindow ? first ?? undefined : undefined, deps);

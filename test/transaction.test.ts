@@ -119,6 +119,36 @@ describe('a ledger that fails between attempts', () => {
   });
 });
 
+describe('a row given back while this process waits for it', () => {
+  it('is claimed again and sent once, not spun on (a bulk send stopped by Ctrl-C releases rows it never sent)', async () => {
+    const { ledger, clock, sent, deps } = setup([]);
+    const other = { pid: 999_998, host: currentOwner().host, startedAt: 5 };
+    const claimed = ledger.claim({ account: 'sandbox', environment: 'sandbox', idempotencyKey: 'k', phoneNumber: recipient.phoneNumber, country: 'KE', currency: 'KES', amountMinor: 5000, owner: other, osUser: 'u', host: 'h' }, clock.now());
+    if (claimed.kind !== 'created') throw new Error('expected a new row');
+    let released = false;
+    deps.liveness = () => (released ? 'dead' : 'alive');
+    const sleep = clock.sleep;
+    clock.sleep = async (ms: number) => {
+      if (!released) {
+        ledger.release([claimed.row.id], other); // the other process gives the row back and exits
+        released = true;
+      }
+      await sleep(ms);
+    };
+    let checks = 0;
+    const liveness = deps.liveness;
+    deps.liveness = (owner) => {
+      checks += 1;
+      if (checks > 1000) throw new Error('spinning on a row that is gone');
+      return liveness(owner);
+    };
+    const result = await sendTransaction({ recipient, idempotencyKey: 'k' }, deps);
+    expect(result).toMatchObject({ state: 'sent', exitCode: 0, replayed: false });
+    expect(sent).toEqual(['k']);
+    expect(ledger.byKey('sandbox', 'sandbox', 'k')).toMatchObject({ state: 'sent', attempts: 1 });
+  });
+});
+
 describe('a wall clock set back', () => {
   it('does not reopen the duplicate window for a key a crashed run sent', async () => {
     const { ledger, clock, sent, deps } = setup([]);
