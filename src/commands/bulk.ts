@@ -428,7 +428,8 @@ export function bulkExitCode(
 /**
  * The row's key: its `key` column, else derived from the batch and its content. With
  * --retry-failed a failed row gets the next fresh key (its old one is spent: AT would answer
- * "duplicate" within the window, and pay it again after, unannounced).
+ * "duplicate" within the window, and pay it again after, unannounced). Without it, the row's
+ * latest key: a row resent by an earlier --retry-failed is that resend.
  */
 function keyForRow(row: ValidRow, batchId: string, ledger: Ledger, scope: LedgerScope, retryFailed: boolean): string {
   const base =
@@ -440,11 +441,12 @@ function keyForRow(row: ValidRow, batchId: string, ledger: Ledger, scope: Ledger
       reference: row.reference,
       occurrence: row.occurrence,
     });
-  if (!retryFailed) return base;
-  for (let attempt = 0; ; attempt += 1) {
+  for (let attempt = 0, previous = base; ; attempt += 1) {
     const key = attempt === 0 ? base : retryKey(base, attempt);
     const existing = ledger.byKey(scope.account, scope.environment, key);
-    if (!existing || existing.state !== 'failed') return key;
+    if (!existing) return retryFailed ? key : previous;
+    if (existing.state !== 'failed') return key;
+    previous = key;
   }
 }
 

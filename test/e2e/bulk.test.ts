@@ -201,6 +201,12 @@ describe('airtime send --file', () => {
     expect(retried.code).toBe(0);
     expect(parseJson(retried)).toMatchObject({ sent: 3, failed: 0 });
     expect(rich.state().accepted.map((a) => a.idempotencyKey)).toEqual([`${String(failedRow?.idempotencyKey)}~r1`]);
+
+    // The batch is complete now: the plain command replays the resent row's result, not the old failure.
+    const after = await runCli(['send', '--file', file, '--batch', 'p', '--yes', '--json'], { sandbox, env: emulatorEnv(rich) });
+    expect(after.code).toBe(0);
+    expect(parseJson(after)).toMatchObject({ ok: true, sent: 3, failed: 0, replayed: 3 });
+    expect(rich.state().sends).toHaveLength(1);
   });
 
   it('re-running a completed batch sends nothing and replays its results with a warning', async () => {
