@@ -20,13 +20,13 @@ import { detectFormat, type FileFormat } from '../bulk/reader.js';
 import type { Settings } from '../config.js';
 import { environmentFor, requireCredentials, transactionDeps, type Context } from '../context.js';
 import { batchIdFromContent, parseBatchName, retryKey, rowKey } from '../core/batch.js';
-import type { Market } from '../core/countries.js';
+import { marketByCurrency, type Market } from '../core/countries.js';
 import { csvField } from '../core/csv.js';
 import { AirtimeError, EXIT } from '../core/errors.js';
 import { checkDailyTotals, checkRunTotals, DAILY_WINDOW_MS } from '../core/limits.js';
 import { formatAmount, formatMinorOf, formatMoney, formatUnits4, parseReportedMoney } from '../core/money.js';
 import { RateLimiter } from '../core/rate.js';
-import { batchExists, batchTransactions, recentPayment } from '../ledger/batches.js';
+import { batchExists, batchTransactions, recentPayment, RunPlanner } from '../ledger/batches.js';
 import type { ClaimOutcome, Ledger, LedgerScope, StoredTransaction } from '../ledger/ledger.js';
 import { onInterrupt } from '../signals.js';
 import { claimTransactions, resultFromRow, sendClaimed, type TransactionRequest, type TransactionResult } from '../transaction.js';
@@ -165,17 +165,7 @@ export async function sendFile(options: BulkOptions, ctx: Context): Promise<Bulk
         }, since);
         if (!match) return;
         repeatCount += 1;
-        if (repeats.length < 50) {
-          repeats.push({
-            row: row.row,
-            phoneNumber: match.phoneNumber,
-            amount: formatAmount(row.recipient.amountMinor, row.recipient.market),
-            currency: match.currency,
-            matchedKey: match.idempotencyKey,
-            matchedBatch: match.batchId,
-            matchedAt: match.createdAt,
-          });
-        }
+        if (repeats.length < 50) repeats.push(repeatMatch(row.row, match));
       },
     });
     refuseBadFile(check, options);
@@ -187,9 +177,15 @@ export async function sendFile(options: BulkOptions, ctx: Context): Promise<Bulk
     const account = requireCredentials(settings).username;
     const sendScope: LedgerScope = { account, environment: client.environment };
     const resuming = batchExists(ledger, sendScope, batchId);
-    if (!resuming && repeatCount > 0 && !options.new) throw repeatPayment(repeats, repeatCount, batchId);
-
-    const toSend = unsentTotals(check.totals, ledger, sendScope, batchId, Boolean(options.retryFailed));
+    let toSend = check.totals;
+    if (resuming) {
+      // The batch ran before: only rows it has not recorded are sent, and only they can repeat.
+      const plan = await planRun({ options, settings, ledger, scope: sendScope, batchId, input, since });
+      if (plan.repeatCount > 0 && !options.new) throw repeatPayment(plan.repeats, plan.repeatCount, batchId);
+      toSend = plan.unsent;
+    } else if (repeatCount > 0 && !options.new) {
+      throw repeatPayment(repeats, repeatCount, batchId);
+    }
     checkRunTotals(toSend, settings.limits.perRun);
     const now = ctx.clock.now();
     checkDailyTotals(toSend, (currency) => ledger.spentSince(account, client.environment, currency, now - DAILY_WINDOW_MS), settings.limits.daily);
@@ -450,19 +446,42 @@ function keyForRow(row: ValidRow, batchId: string, ledger: Ledger, scope: Ledger
   }
 }
 
-/** Minor units still to send per market: the file's valid rows less what the batch already recorded. */
-function unsentTotals(totals: Map<Market, number>, ledger: Ledger, scope: LedgerScope, batchId: string, retryFailed: boolean): Map<Market, number> {
-  const recorded = new Map<string, number>();
-  for (const row of latestPerRow(batchTransactions(ledger, scope, batchId))) {
-    if (row.state === 'failed' && retryFailed) continue;
-    recorded.set(row.currency, (recorded.get(row.currency) ?? 0) + row.amountMinor);
-  }
+/**
+ * Running a batch again: reads the file once more, each row under the key it would be sent with,
+ * to find what the ledger has not recorded (what this run sends) and which of those rows repeat a
+ * recent payment that is not this file's own.
+ */
+async function planRun(args: {
+  options: BulkOptions;
+  settings: Settings;
+  ledger: Ledger;
+  scope: LedgerScope;
+  batchId: string;
+  input: Input;
+  since: number;
+}): Promise<{ unsent: Map<Market, number>; repeatCount: number; repeats: RepeatMatch[] }> {
+  const { options, settings, ledger, scope, batchId, input } = args;
+  const planner = new RunPlanner(ledger, scope, args.since);
+  await checkFile(input.path, input.format, {
+    country: settings.defaultCountry,
+    perRecipient: settings.limits.perRecipient,
+    onValidRow: (row) =>
+      planner.add({
+        row: row.row,
+        key: keyForRow(row, batchId, ledger, scope, Boolean(options.retryFailed)),
+        phoneNumber: row.recipient.phoneNumber,
+        currency: row.recipient.market.currency,
+        amountMinor: row.recipient.amountMinor,
+      }),
+  });
+  const plan = planner.finish();
   const unsent = new Map<Market, number>();
-  for (const [market, total] of totals) {
-    const left = total - (recorded.get(market.currency) ?? 0);
-    if (left > 0) unsent.set(market, left);
+  for (const [currency, minor] of plan.unsent) {
+    const market = marketByCurrency(currency);
+    if (market) unsent.set(market, minor);
   }
-  return unsent;
+  const repeats = plan.repeats.map(({ row, match }) => repeatMatch(row, match));
+  return { unsent, repeatCount: plan.repeatCount, repeats };
 }
 
 function refuseBadFile(check: FileCheck, options: BulkOptions): void {
@@ -486,6 +505,18 @@ function refuseBadFile(check: FileCheck, options: BulkOptions): void {
       details: { duplicates: check.duplicates },
     });
   }
+}
+
+function repeatMatch(row: number, match: StoredTransaction): RepeatMatch {
+  return {
+    row,
+    phoneNumber: match.phoneNumber,
+    amount: formatMinorOf(match.currency, match.amountMinor),
+    currency: match.currency,
+    matchedKey: match.idempotencyKey,
+    matchedBatch: match.batchId,
+    matchedAt: match.createdAt,
+  };
 }
 
 function repeatPayment(repeats: RepeatMatch[], count: number, batchId: string): AirtimeError {

@@ -46,3 +46,94 @@ export function recentPayment(
   );
   return row === undefined ? undefined : toTransaction(row as Record<string, unknown>);
 }
+
+/** A row of the file as a re-run of its batch would send it: under this key, this payment. */
+export interface PlannedRow {
+  row: number;
+  key: string;
+  phoneNumber: string;
+  currency: string;
+  amountMinor: number;
+}
+
+export interface RunPlan {
+  /** Minor units per currency of the rows whose keys the ledger does not hold: what the run sends. */
+  unsent: Map<string, number>;
+  /** New rows paying what a payment of the window paid, that is not one of this file's own keys. */
+  repeatCount: number;
+  /** The first 50 of them, each with the payment it repeats (the most recent). */
+  repeats: { row: number; match: StoredTransaction }[];
+}
+
+/**
+ * What running an existing batch again with a file would do. A row whose key the ledger holds is
+ * the batch's own (replayed, or recovered); the rest are new, and only they count against the caps.
+ * A new row repeats a payment when a payment of the window with its phone, amount and currency has
+ * a key that no row of this file has: an edited or re-exported file under the same batch name pays
+ * the same people under new keys. The file's keys are held in a temporary table (in SQLite's temp
+ * store, never in the ledger file), so memory does not grow with the file.
+ */
+export class RunPlanner {
+  private pending: PlannedRow[] = [];
+
+  constructor(
+    private readonly ledger: Ledger,
+    private readonly scope: LedgerScope,
+    private readonly since: number,
+  ) {
+    ledger.withRead((db) =>
+      db.exec(`CREATE TEMP TABLE IF NOT EXISTS planned_rows (row INTEGER, key TEXT, phone TEXT, currency TEXT, amount INTEGER);
+        DELETE FROM temp.planned_rows;
+        CREATE INDEX IF NOT EXISTS temp.planned_rows_key ON planned_rows (key);`),
+    );
+  }
+
+  add(row: PlannedRow): void {
+    this.pending.push(row);
+    if (this.pending.length >= 1000) this.flush();
+  }
+
+  finish(): RunPlan {
+    this.flush();
+    const { account, environment } = this.scope;
+    return this.ledger.withRead((db) => {
+      const unsent = new Map<string, number>();
+      const totals = prepare(
+        db,
+        `SELECT f.currency AS currency, SUM(f.amount) AS amount FROM temp.planned_rows f
+          WHERE NOT EXISTS (SELECT 1 FROM transactions t WHERE t.account = ? AND t.environment = ? AND t.idempotency_key = f.key)
+          GROUP BY f.currency`,
+      ).all(account, environment) as { currency: string; amount: number }[];
+      for (const { currency, amount } of totals) unsent.set(currency, amount);
+      const repeatsSql = `SELECT f.row AS planned_row, MAX(t.created_at) AS newest, t.* FROM temp.planned_rows f
+          JOIN transactions t ON t.phone_number = f.phone AND t.currency = f.currency AND t.amount_minor = f.amount
+         WHERE t.account = ? AND t.environment = ? AND t.created_at > ? AND t.state IN ${SPENT_STATES}
+           AND NOT EXISTS (SELECT 1 FROM transactions x WHERE x.account = ? AND x.environment = ? AND x.idempotency_key = f.key)
+           AND NOT EXISTS (SELECT 1 FROM temp.planned_rows g WHERE g.key = t.idempotency_key)
+         GROUP BY f.row`;
+      const params = [account, environment, this.since, account, environment];
+      const repeatCount = Number(prepare(db, `SELECT COUNT(*) FROM (${repeatsSql})`).pluck().get(...params));
+      const listed = prepare(db, `${repeatsSql} ORDER BY f.row LIMIT 50`).all(...params) as Record<string, unknown>[];
+      db.exec('DELETE FROM temp.planned_rows');
+      return { unsent, repeatCount, repeats: listed.map((row) => ({ row: Number(row.planned_row), match: toTransaction(row) })) };
+    });
+  }
+
+  private flush(): void {
+    if (this.pending.length === 0) return;
+    const rows = this.pending;
+    this.pending = [];
+    this.ledger.withRead((db) => {
+      // Only the temporary table is written: no lock on the ledger file, no wait for other senders.
+      prepare(db, 'BEGIN').run();
+      try {
+        const insert = prepare(db, 'INSERT INTO temp.planned_rows (row, key, phone, currency, amount) VALUES (?, ?, ?, ?, ?)');
+        for (const r of rows) insert.run(r.row, r.key, r.phoneNumber, r.currency, r.amountMinor);
+        prepare(db, 'COMMIT').run();
+      } catch (error) {
+        if (db.inTransaction) prepare(db, 'ROLLBACK').run();
+        throw error;
+      }
+    });
+  }
+}

@@ -241,6 +241,45 @@ describe('airtime send --file', () => {
     expect(emu.state().accepted).toHaveLength(8);
   });
 
+  it('under a named batch used before, checks the rows not yet paid: a re-export is REPEAT_PAYMENT, new rows count for limits.perRun', async () => {
+    const emu = await emulator();
+    const sandbox = fastSandbox({ limits: { perRun: { KES: 100 } } });
+    const send = (file: string, extra: string[] = []) =>
+      runCli(['send', '--file', file, '--batch', 'payroll-2026-11', '--yes', '--json', ...extra], { sandbox, env: emulatorEnv(emu) });
+    const paid = csv(sandbox, 'payroll.csv', [[phone(1), '40', '', 'INV-1'], [phone(2), '40', '', 'INV-2']]);
+    expect((await send(paid)).code).toBe(0);
+    // Re-exported with other references: every derived key is new, every payment is not.
+    const reexported = csv(sandbox, 'payroll-again.csv', [[phone(1), '40', '', '2026-11/INV-1'], [phone(2), '40', '', '2026-11/INV-2']]);
+    const refused = await send(reexported);
+    expect(refused.code).toBe(2);
+    expect(parseJson(refused)).toMatchObject({ error: { code: 'REPEAT_PAYMENT' } });
+    expect(emu.state().sends).toHaveLength(2);
+    // Two new people under the same name: 80 more this run is fine, 120 is over limits.perRun.
+    const grown = csv(sandbox, 'payroll-grown.csv', [[phone(1), '40', '', 'INV-1'], [phone(2), '40', '', 'INV-2'], [phone(3), '60', '', 'INV-3'], [phone(4), '60', '', 'INV-4']]);
+    const over = await send(grown);
+    expect(over.code).toBe(2);
+    expect(parseJson(over)).toMatchObject({ error: { code: 'LIMIT_EXCEEDED' } });
+    expect(emu.state().sends).toHaveLength(2);
+    const fits = csv(sandbox, 'payroll-fits.csv', [[phone(1), '40', '', 'INV-1'], [phone(2), '40', '', 'INV-2'], [phone(3), '60', '', 'INV-3']]);
+    const resumed = await send(fits);
+    expect(resumed.code).toBe(0);
+    expect(parseJson(resumed)).toMatchObject({ sent: 3, replayed: 2 });
+    expect(emu.state().accepted).toHaveLength(3);
+  });
+
+  it('--retry-failed on a file paying one person twice on purpose is not taken for a repeat payment', async () => {
+    const poor = await emulator({ balance: 'KES 15' });
+    const sandbox = fastSandbox();
+    const file = csv(sandbox, 'twice.csv', [[phone(1), '10', '', 'morning'], [phone(1), '10', '', 'evening']]);
+    const partial = await runCli(['send', '--file', file, '--batch', 'twice', '--yes', '--json', '--concurrency', '1'], { sandbox, env: emulatorEnv(poor) });
+    expect(parseJson(partial)).toMatchObject({ sent: 1, failed: 1 });
+    const rich = await emulator();
+    const retried = await runCli(['send', '--file', file, '--batch', 'twice', '--yes', '--json', '--retry-failed'], { sandbox, env: emulatorEnv(rich) });
+    expect(retried.code).toBe(0);
+    expect(parseJson(retried)).toMatchObject({ sent: 2, failed: 0 });
+    expect(rich.state().accepted).toHaveLength(1);
+  });
+
   it('refuses a batch over the daily cap before sending anything', async () => {
     const emu = await emulator();
     const sandbox = fastSandbox({ limits: { daily: { KES: 100 } } });
