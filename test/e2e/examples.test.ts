@@ -6,10 +6,10 @@ import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type Emulator } from '../../src/emulator/server.js';
 import { BIN, FAST, ROOT, collect, ledgerPath, makeSandbox, runCli, writeUserConfig, type Sandbox } from '../helpers/cli.js';
+import { rawDatabase } from '../helpers/ledger.js';
 
 const KEY = 'example-key-0123456789abcdef';
 
@@ -68,8 +68,8 @@ beforeAll(async () => {
   emu.script(['hang']);
   expect((await runCli(['send', '+254712345678', '50', '--key', 'order-1234', '--timeout', '0.3'], { sandbox: seeded, env })).code).toBe(5);
   // Two days old, so a cron example naming this month's batch differently is not a repeat payment.
-  const db = new Database(ledgerPath(seeded));
-  db.prepare("UPDATE transactions SET created_at = created_at - 172800000 WHERE batch_id = 'payroll-2026-11'").run();
+  const db = rawDatabase(ledgerPath(seeded));
+  db.run("UPDATE transactions SET created_at = created_at - 172800000 WHERE batch_id = 'payroll-2026-11'");
   db.close();
   // `airtime` on the PATH, as after npm link.
   shims = mkdtempSync(join(tmpdir(), 'airtime-shims-'));

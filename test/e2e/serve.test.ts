@@ -1,6 +1,5 @@
 // `airtime serve` end to end: the built binary as a server process, real HTTP on 127.0.0.1, the
 // emulator for Africa's Talking, and the ledger file read the way an auditor would.
-import Database from 'better-sqlite3';
 import type { ChildProcess } from 'node:child_process';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import {
@@ -17,7 +16,7 @@ import {
   type Sandbox,
 } from '../helpers/cli.js';
 import { emulator, emulatorEnv } from '../helpers/emulator.js';
-import { readLedger } from '../helpers/ledger.js';
+import { rawDatabase, readLedger } from '../helpers/ledger.js';
 
 const TOKEN = 'whk_e2e_7c1f0a9d3b5e42_never_logged';
 const PHONE = '+254712345678';
@@ -107,11 +106,11 @@ async function statusOf(sandbox: Sandbox, env: NodeJS.ProcessEnv, key: string): 
 
 /** The whole ledger, transactions and events, to prove a refused request changed nothing. */
 function snapshot(sandbox: Sandbox): { transactions: unknown[]; events: unknown[] } {
-  const db = new Database(ledgerPath(sandbox), { readonly: true, fileMustExist: true });
+  const db = rawDatabase(ledgerPath(sandbox), { readonly: true, fileMustExist: true });
   try {
     return {
-      transactions: db.prepare('SELECT * FROM transactions ORDER BY id').all(),
-      events: db.prepare('SELECT * FROM events ORDER BY id').all(),
+      transactions: db.all('SELECT * FROM transactions ORDER BY id'),
+      events: db.all('SELECT * FROM events ORDER BY id'),
     };
   } finally {
     db.close();
@@ -502,8 +501,8 @@ describe('validation callbacks', () => {
     await send(sandbox, env, '+254712345679', '50', 'k-ip');
     await send(sandbox, env, '+254712345677', '50', 'k-nine');
     // Eleven minutes pass for k-old and nine for k-nine, as far as the ledger can tell.
-    const db = new Database(ledgerPath(sandbox));
-    const age = db.prepare('UPDATE transactions SET created_at = created_at - ?, first_attempt_at = first_attempt_at - ? WHERE idempotency_key = ?');
+    const db = rawDatabase(ledgerPath(sandbox));
+    const age = db.statement('UPDATE transactions SET created_at = created_at - ?, first_attempt_at = first_attempt_at - ? WHERE idempotency_key = ?');
     age.run(660_000, 660_000, 'k-old');
     age.run(540_000, 540_000, 'k-nine');
     db.close();

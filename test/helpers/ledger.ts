@@ -29,3 +29,26 @@ export function readLedger(path: string): LedgerRow[] {
     db.close();
   }
 }
+
+/**
+ * A raw connection for a test to inspect, age or forge a ledger. Every better-sqlite3 object it
+ * makes is kept (see KEEP); `pragma()` is left out on purpose, as it makes a statement natively that
+ * cannot be kept: read a pragma with `value('PRAGMA …')`, set one with `exec`.
+ */
+export function rawDatabase(path: string, options: Database.Options = {}) {
+  const db = new Database(path, options);
+  KEEP.push(db);
+  const statement = (sql: string) => {
+    const made = db.prepare(sql);
+    KEEP.push(made);
+    return made;
+  };
+  return {
+    statement,
+    value: (sql: string, ...params: unknown[]): unknown => statement(sql).pluck().get(...params),
+    all: (sql: string, ...params: unknown[]): unknown[] => statement(sql).all(...params),
+    run: (sql: string, ...params: unknown[]) => statement(sql).run(...params),
+    exec: (sql: string): void => void db.exec(sql),
+    close: (): void => void db.close(),
+  };
+}

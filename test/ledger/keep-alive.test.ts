@@ -41,4 +41,22 @@ describe('better-sqlite3 objects are only made where they are kept', () => {
     }
     expect(offenders).toEqual([]);
   });
+
+  // The suite itself runs on Node 24 too (by hand): a test process that drops such an object aborts
+  // its whole worker, so tests reach the database only through src's helpers or rawDatabase().
+  it('has none in the tests either, outside the keeping helpers', () => {
+    const tests = join(SRC, '..', 'test');
+    const allowed = new Set([join(tests, 'helpers', 'ledger.ts'), join(tests, 'ledger', 'keep-alive.test.ts')]);
+    const files = (readdirSync(tests, { recursive: true }) as string[]).filter((name) => name.endsWith('.ts')).map((name) => join(tests, name));
+    expect(files.length).toBeGreaterThan(30);
+    const offenders: string[] = [];
+    for (const file of files.filter((f) => !allowed.has(f))) {
+      readFileSync(file, 'utf8')
+        .split('\n')
+        .forEach((text, index) => {
+          if (MAKERS.test(text)) offenders.push(`${file}:${String(index + 1)}: ${text.trim()}`);
+        });
+    }
+    expect(offenders).toEqual([]);
+  });
 });

@@ -1,9 +1,9 @@
-import Database from 'better-sqlite3';
 import { mkdtempSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { Ledger, type ClaimOutcome, type NewTransaction } from '../../src/ledger/ledger.js';
+import { Ledger, prepare, type ClaimOutcome, type NewTransaction } from '../../src/ledger/ledger.js';
+import { rawDatabase } from '../helpers/ledger.js';
 import { currentOwner, ownerLiveness, type Owner } from '../../src/ledger/owner.js';
 import { MIGRATIONS } from '../../src/ledger/schema.js';
 
@@ -44,15 +44,15 @@ describe('Ledger', () => {
   it('creates its folder 0700 and file 0600, in WAL mode, at the latest schema', () => {
     expect(statSync(join(path, '..')).mode & 0o777).toBe(0o700);
     expect(statSync(path).mode & 0o777).toBe(0o600);
-    const db = new Database(path, { readonly: true });
-    expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
-    expect(db.pragma('user_version', { simple: true })).toBe(MIGRATIONS.length);
+    const db = rawDatabase(path, { readonly: true });
+    expect(db.value('PRAGMA journal_mode')).toBe('wal');
+    expect(db.value('PRAGMA user_version')).toBe(MIGRATIONS.length);
     db.close();
   });
 
   it('sets its own connection to synchronous FULL with foreign keys on, or NORMAL when asked', () => {
     const settings = (l: Ledger) =>
-      l.withRead((db) => [db.pragma('synchronous', { simple: true }), db.pragma('foreign_keys', { simple: true })]);
+      l.withRead((db) => [prepare(db, 'PRAGMA synchronous').pluck().get(), prepare(db, 'PRAGMA foreign_keys').pluck().get()]);
     expect(settings(ledger)).toEqual([2, 1]);
     const normal = Ledger.open(join(path, '..', 'normal.db'), { synchronous: 'NORMAL' });
     expect(settings(normal)).toEqual([1, 1]);
@@ -102,8 +102,8 @@ describe('Ledger', () => {
       if (fate >= 0.6 && fate < 0.75) ledger.recordDelivery(row.id, { status: 'Success', description: null, requestId: null, source: 'test', payload: {} }, at);
       if (fate < 0.1) ledger.recordDelivery(row.id, { status: 'Failed', description: 'x', requestId: null, source: 'test', payload: {} }, at);
     }
-    const db = new Database(path, { readonly: true });
-    const plain = db.prepare(
+    const db = rawDatabase(path, { readonly: true });
+    const plain = db.statement(
       "SELECT COALESCE(SUM(amount_minor), 0) AS total FROM transactions WHERE currency = ? AND created_at > ? AND state <> 'failed'",
     );
     for (let k = 0; k < 50; k += 1) {
@@ -118,13 +118,13 @@ describe('Ledger', () => {
   it('backfills the daily totals when an older ledger is migrated', () => {
     ledger.close();
     const old = join(path, '..', 'old.db');
-    const db = new Database(old);
+    const db = rawDatabase(old);
     db.exec(MIGRATIONS[0] ?? '');
-    db.pragma('user_version = 1');
-    db.prepare(
+    db.exec('PRAGMA user_version = 1');
+    db.statement(
       "INSERT INTO transactions (account, environment, idempotency_key, phone_number, country, currency, amount_minor, state, created_at, updated_at, os_user, host) VALUES ('sandbox', 'sandbox', ?, '+254712345678', 'KE', 'KES', ?, ?, ?, ?, 'u', 'h')",
     ).run('a', 500, 'sent', 1000, 1000);
-    db.prepare(
+    db.statement(
       "INSERT INTO transactions (account, environment, idempotency_key, phone_number, country, currency, amount_minor, state, created_at, updated_at, os_user, host) VALUES ('sandbox', 'sandbox', ?, '+254712345678', 'KE', 'KES', ?, ?, ?, ?, 'u', 'h')",
     ).run('b', 700, 'failed', 2000, 2000);
     db.close();
@@ -212,8 +212,8 @@ describe('Ledger', () => {
   it('reads a missing ledger as none, and refuses a file from a newer airtime', () => {
     expect(Ledger.openForReading(join(path, '..', 'nope.db'))).toBeNull();
     ledger.close();
-    const db = new Database(path);
-    db.pragma(`user_version = ${MIGRATIONS.length + 1}`);
+    const db = rawDatabase(path);
+    db.exec(`PRAGMA user_version = ${MIGRATIONS.length + 1}`);
     db.close();
     expect(() => Ledger.open(path)).toThrowError(/newer airtime/);
   });

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { claimValidation, recordStatusCallback, type DeliveryCallback, type ValidationClaim } from '../../src/ledger/callbacks.js';
-import { Ledger, UNKNOWN_MATCH_MAX_AGE_MS, type NewTransaction, type Settlement, type StoredTransaction } from '../../src/ledger/ledger.js';
+import { Ledger, prepare, UNKNOWN_MATCH_MAX_AGE_MS, type NewTransaction, type Settlement, type StoredTransaction } from '../../src/ledger/ledger.js';
 import { currentOwner } from '../../src/ledger/owner.js';
 import { resultFromRow } from '../../src/transaction.js';
 
@@ -68,7 +68,7 @@ function callback(overrides: Partial<DeliveryCallback> = {}): DeliveryCallback {
 }
 
 function orphanEvents(): { kind: string; payload: string }[] {
-  return ledger.withRead((db) => db.prepare('SELECT kind, payload FROM events WHERE transaction_id IS NULL ORDER BY id').all() as { kind: string; payload: string }[]);
+  return ledger.withRead((db) => prepare(db, 'SELECT kind, payload FROM events WHERE transaction_id IS NULL ORDER BY id').all() as { kind: string; payload: string }[]);
 }
 
 describe('recordStatusCallback', () => {

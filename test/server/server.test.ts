@@ -6,7 +6,7 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Ledger } from '../../src/ledger/ledger.js';
+import { Ledger, prepare } from '../../src/ledger/ledger.js';
 import { currentOwner } from '../../src/ledger/owner.js';
 import type { SendService } from '../../src/server/send.js';
 import { formatRequestLog, startServer, type RequestLog, type RunningServer } from '../../src/server/server.js';
@@ -157,7 +157,7 @@ describe('the server under hostile input', () => {
     expect(text).not.toContain(TOKEN);
     expect(text).toContain('[redacted]');
     expect(logs[0]?.path).toBe('/callbacks/status&token=[redacted]');
-    const events = ledger.withRead((db) => db.prepare('SELECT kind, payload FROM events').all()) as { kind: string; payload: string }[];
+    const events = ledger.withRead((db) => prepare(db, 'SELECT kind, payload FROM events').all()) as { kind: string; payload: string }[];
     expect(events.map((e) => e.kind)).toEqual(['orphan-callback', 'validation-refused']);
     expect(JSON.stringify(events)).not.toContain(TOKEN);
     expect(JSON.parse(events[0]?.payload ?? '{}')).toMatchObject({ requestId: 'ATQid_[redacted]' });
@@ -179,7 +179,7 @@ describe('the server under hostile input', () => {
     const answer = await fetch(`${url}/callbacks/status?token=${token}`, { method: 'POST', body: new URLSearchParams({ requestId: 'ATQid_1', status: 'Success' }) });
     expect(answer.status).toBe(200);
     expect(ledger.get(claim.row.id)?.state).toBe('delivered');
-    const events = ledger.withRead((db) => db.prepare("SELECT payload FROM events WHERE kind = 'delivery'").all()) as { payload: string }[];
+    const events = ledger.withRead((db) => prepare(db, "SELECT payload FROM events WHERE kind = 'delivery'").all()) as { payload: string }[];
     // The word acted on is recorded; the fields as received are kept with the token redacted.
     expect(events.map((e) => JSON.parse(e.payload) as unknown)).toEqual([
       { source: 'callback', status: 'Success', description: null, payload: { requestId: 'ATQid_1', status: '[redacted]' } },
