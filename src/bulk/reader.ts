@@ -91,14 +91,23 @@ async function* finishing(rows: AsyncIterable<RawRow>, hash: Hash, done: (digest
 const CSV_OPTIONS = { bom: true, skip_empty_lines: true, skip_records_with_empty_values: true, trim: true, relax_column_count: true } as const;
 
 async function* csvRows(input: NodeJS.ReadableStream): AsyncGenerator<RawRow> {
+  let twice: string | undefined;
   const parser = input.pipe(
-    parse({ ...CSV_OPTIONS, columns: (header: string[]) => header.map((h) => fieldName(h) ?? `ignored:${h}`) }),
+    parse({
+      ...CSV_OPTIONS,
+      columns: (header: string[]) => {
+        twice = namedTwice(header);
+        return header.map((h) => fieldName(h) ?? `ignored:${h}`);
+      },
+    }),
   );
   let row = 0;
   let sawPhone: boolean | undefined;
   try {
     for await (const record of parser as AsyncIterable<Record<string, string>>) {
       if (sawPhone === undefined) {
+        // Which of two phone (or amount, key…) columns to pay is not for the reader to guess.
+        if (twice) throw new AirtimeError('INVALID_FILE', `the CSV header names ${twice}: keep one`);
         sawPhone = 'phone' in record;
         if (!sawPhone || !('amount' in record)) {
           throw new AirtimeError('INVALID_FILE', 'the CSV header needs a phone (or phoneNumber) column and an amount column');
@@ -254,10 +263,25 @@ function present(value: string | undefined): string | undefined {
 }
 
 function pick(record: Record<string, unknown>): Omit<RawRow, 'row' | 'line'> {
+  const twice = namedTwice(Object.keys(record));
+  if (twice) return { unreadable: `the row names ${twice}: keep one` };
   const fields: Omit<RawRow, 'row' | 'line'> = {};
   for (const [name, value] of Object.entries(record)) {
     const field = fieldName(name);
     if (field && value !== undefined && value !== null && value !== '') fields[field] = value;
   }
   return fields;
+}
+
+/** The first field two names mean ("the phone twice (phone, Phone Number)"), if any. */
+function namedTwice(names: readonly string[]): string | undefined {
+  const seen = new Map<string, string>();
+  for (const name of names) {
+    const field = fieldName(name);
+    if (!field) continue;
+    const first = seen.get(field);
+    if (first !== undefined) return `the ${field} twice (${first}, ${name})`;
+    seen.set(field, name);
+  }
+  return undefined;
 }

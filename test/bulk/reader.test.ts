@@ -36,6 +36,20 @@ describe('readRows', () => {
     expect(await csvLines(path, [2])).toEqual(new Map([[2, 4]]));
   });
 
+  it('refuses two columns (or JSON fields) that mean the same thing, rather than guess which one to pay', async () => {
+    await expect(rows(file('phone,amount,Phone Number\n+254712345678,50,+254712345679\n', '.csv'))).rejects.toThrow(
+      /header names the phone twice \(phone, Phone Number\)/,
+    );
+    await expect(rows(file('phone,amount,key,idempotency_key\n+254712345678,50,a,b\n', '.csv'))).rejects.toThrow(/the key twice/);
+    // Columns the reader ignores may repeat.
+    expect(await rows(file('phone,amount,notes,notes\n+254712345678,50,x,y\n', '.csv'))).toEqual([
+      { row: 1, line: null, phone: '+254712345678', amount: '50' },
+    ]);
+    expect(await rows(file('{"phone":"+254712345678","phoneNumber":"+254712345679","amount":50}\n', '.jsonl'))).toEqual([
+      { row: 1, line: 1, unreadable: 'the row names the phone twice (phone, phoneNumber): keep one' },
+    ]);
+  });
+
   it('reads a JSON array and JSON lines, and sniffs the format without an extension', async () => {
     const array = file(' [\n {"phone":"+254712345678","amount":50},\n {"phoneNumber":"+256701234567","amount":"500","key":"k-1"}\n]\n');
     expect(await detectFormat(array)).toBe('json');
