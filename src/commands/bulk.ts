@@ -180,7 +180,7 @@ export async function sendFile(options: BulkOptions, ctx: Context): Promise<Bulk
     let toSend = check.totals;
     if (resuming) {
       // The batch ran before: only rows it has not recorded are sent, and only they can repeat.
-      const plan = await planRun({ options, settings, ledger, scope: sendScope, batchId, input, since });
+      const plan = await planRun({ options, settings, ledger, scope: sendScope, batchId, input, since, now: ctx.clock.now() });
       if (plan.repeatCount > 0 && !options.new) throw repeatPayment(plan.repeats, plan.repeatCount, batchId);
       toSend = plan.unsent;
     } else if (repeatCount > 0 && !options.new) {
@@ -263,7 +263,12 @@ async function dispatch(args: DispatchArgs): Promise<BulkOutcome> {
 
   const requestFor = (row: ValidRow): TransactionRequest => ({
     recipient: row.recipient,
-    idempotencyKey: keyForRow(row, batchId, ledger, scope, Boolean(options.retryFailed)),
+    idempotencyKey: keyForRow(row, batchId, ledger, scope, Boolean(options.retryFailed), ctx.clock.now(), (failed, until) =>
+      ctx.output.warn(
+        `row ${row.row}: not resent: Africa's Talking reported its delivery failed, but may still deliver it ` +
+          `(maxNumRetry ${failed.maxNumRetry}) until ${new Date(until).toISOString()}; run --retry-failed again after that`,
+      ),
+    ),
     batchId,
     reference: row.reference ?? undefined,
     rowNumber: row.row,
@@ -427,7 +432,15 @@ export function bulkExitCode(
  * "duplicate" within the window, and pay it again after, unannounced). Without it, the row's
  * latest key: a row resent by an earlier --retry-failed is that resend.
  */
-function keyForRow(row: ValidRow, batchId: string, ledger: Ledger, scope: LedgerScope, retryFailed: boolean): string {
+function keyForRow(
+  row: ValidRow,
+  batchId: string,
+  ledger: Ledger,
+  scope: LedgerScope,
+  retryFailed: boolean,
+  now: number,
+  onHeld?: (failed: StoredTransaction, until: number) => void,
+): string {
   const base =
     row.key ??
     rowKey(batchId, {
@@ -442,9 +455,29 @@ function keyForRow(row: ValidRow, batchId: string, ledger: Ledger, scope: Ledger
     const existing = ledger.byKey(scope.account, scope.environment, key);
     if (!existing) return retryFailed ? key : previous;
     if (existing.state !== 'failed') return key;
+    const until = deliveryRetriesUntil(existing);
+    if (retryFailed && until !== undefined && now < until) {
+      onHeld?.(existing, until);
+      return key;
+    }
     previous = key;
   }
 }
+
+/**
+ * Africa's Talking accepted this send, and a status callback then reported its delivery failed;
+ * with maxNumRetry, AT goes on retrying the delivery itself ("every 60 s … default retry period 8
+ * hours"), so a later retry may still deliver it. Until that can no longer happen, --retry-failed
+ * does not resend it: that would pay twice. Undefined when nothing can retry it.
+ */
+function deliveryRetriesUntil(failed: StoredTransaction): number | undefined {
+  if (failed.requestId === null || !failed.maxNumRetry) return undefined;
+  const from = failed.firstAttemptAt ?? failed.createdAt;
+  return from + Math.max(AT_DELIVERY_RETRY_PERIOD_MS, failed.maxNumRetry * 60_000);
+}
+
+/** How long Africa's Talking retries a failed delivery by default (the API documentation). */
+const AT_DELIVERY_RETRY_PERIOD_MS = 8 * 60 * 60 * 1000;
 
 /**
  * Running a batch again: reads the file once more, each row under the key it would be sent with,
@@ -459,6 +492,7 @@ async function planRun(args: {
   batchId: string;
   input: Input;
   since: number;
+  now: number;
 }): Promise<{ unsent: Map<Market, number>; repeatCount: number; repeats: RepeatMatch[] }> {
   const { options, settings, ledger, scope, batchId, input } = args;
   const planner = new RunPlanner(ledger, scope, args.since);
@@ -468,7 +502,7 @@ async function planRun(args: {
     onValidRow: (row) =>
       planner.add({
         row: row.row,
-        key: keyForRow(row, batchId, ledger, scope, Boolean(options.retryFailed)),
+        key: keyForRow(row, batchId, ledger, scope, Boolean(options.retryFailed), args.now),
         phoneNumber: row.recipient.phoneNumber,
         currency: row.recipient.market.currency,
         amountMinor: row.recipient.amountMinor,

@@ -19,7 +19,7 @@ import {
   type Sandbox,
 } from '../helpers/cli.js';
 import { emulator, emulatorEnv } from '../helpers/emulator.js';
-import { readLedger } from '../helpers/ledger.js';
+import { rawDatabase, readLedger } from '../helpers/ledger.js';
 
 function fastSandbox(config: Record<string, unknown> = {}): Sandbox {
   const sandbox = makeSandbox();
@@ -278,6 +278,32 @@ describe('airtime send --file', () => {
     expect(retried.code).toBe(0);
     expect(parseJson(retried)).toMatchObject({ sent: 2, failed: 0 });
     expect(rich.state().accepted).toHaveLength(1);
+  });
+
+  it('--retry-failed does not resend a row whose delivery failed while Africa\'s Talking may still retry it (maxNumRetry)', async () => {
+    const emu = await emulator();
+    const sandbox = fastSandbox();
+    const file = csv(sandbox, 'retry.csv', numbered(2));
+    const send = (extra: string[] = []) =>
+      runCli(['send', '--file', file, '--batch', 'mnr', '--yes', '--json', '--max-num-retry', '3', ...extra], { sandbox, env: emulatorEnv(emu) });
+    expect((await send()).code).toBe(0);
+    // A status callback reports row 1's delivery failed.
+    const { Ledger } = await import('../../src/ledger/ledger.js');
+    const ledger = Ledger.open(ledgerPath(sandbox));
+    const first = readLedger(ledgerPath(sandbox))[0];
+    ledger.recordDelivery(Number(first?.id), { status: 'Failed', description: 'DeliveryFailure', requestId: String(first?.request_id), source: 'test', payload: {} }, Date.now());
+    ledger.close();
+    const held = await send(['--retry-failed']);
+    expect(held.stderr).toContain("row 1: not resent: Africa's Talking reported its delivery failed, but may still deliver it (maxNumRetry 3)");
+    expect(parseJson(held)).toMatchObject({ sent: 1, failed: 1, replayed: 2 });
+    expect(emu.state().sends).toHaveLength(2);
+    // Past AT's retry period, the same command resends it under a new key.
+    const db = rawDatabase(ledgerPath(sandbox));
+    db.run('UPDATE transactions SET first_attempt_at = first_attempt_at - ?, created_at = created_at - ? WHERE id = ?', 9 * 3_600_000, 9 * 3_600_000, first?.id);
+    db.close();
+    const resent = await send(['--retry-failed']);
+    expect(resent.code).toBe(0);
+    expect(emu.state().accepted.map((a) => a.idempotencyKey)).toEqual([first?.idempotency_key, expect.any(String), `${String(first?.idempotency_key)}~r1`]);
   });
 
   it('refuses a batch over the daily cap before sending anything', async () => {
