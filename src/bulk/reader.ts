@@ -83,7 +83,14 @@ export function readRows(path: string, format: FileFormat): RowSource {
 }
 
 async function* finishing(rows: AsyncIterable<RawRow>, hash: Hash, done: (digest: string) => void): AsyncGenerator<RawRow> {
-  yield* rows;
+  try {
+    yield* rows;
+  } catch (error) {
+    if (error instanceof AirtimeError) throw error;
+    // A read error (the file vanished, a disk error): the file's fault as far as the user can act.
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new AirtimeError('INVALID_FILE', `the file cannot be read: ${code ?? String(error)}`);
+  }
   done(hash.digest('hex'));
 }
 
@@ -101,6 +108,8 @@ async function* csvRows(input: NodeJS.ReadableStream): AsyncGenerator<RawRow> {
       },
     }),
   );
+  // pipe() does not pass a read error on: without this, it would be an unhandled 'error' event.
+  input.on('error', (error) => parser.destroy(error));
   let row = 0;
   let sawPhone: boolean | undefined;
   try {

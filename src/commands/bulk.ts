@@ -8,7 +8,8 @@
 // 4. Send the rows with a bounded pool, a shared rate limit, and the single-send engine, which
 //    gives every row the ledger's guarantees.
 import { once } from 'node:events';
-import { createReadStream, createWriteStream, mkdtempSync, rmSync } from 'node:fs';
+import { constants, createReadStream, createWriteStream, mkdtempSync, rmSync } from 'node:fs';
+import { access, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -675,6 +676,9 @@ interface Input {
 async function openInput(file: string, ctx: Context, snapshot = false): Promise<Input> {
   if (file !== '-' && !snapshot) {
     try {
+      // Checked here, so a missing or unreadable file is one clear error, not a failed stream.
+      await access(file, constants.R_OK);
+      if ((await stat(file)).isDirectory()) throw Object.assign(new Error('a folder'), { code: 'EISDIR' });
       return { path: file, format: await detectFormat(file), cleanup: () => {} };
     } catch (error) {
       throw unreadable(file, error);
@@ -695,7 +699,8 @@ async function openInput(file: string, ctx: Context, snapshot = false): Promise<
 }
 
 function unreadable(file: string, error: unknown): AirtimeError {
-  const code = (error as NodeJS.ErrnoException).code;
-  return new AirtimeError('INVALID_FILE', `cannot read ${file}: ${code === 'ENOENT' ? 'no such file' : (code ?? String(error))}`);
+  const code = (error as NodeJS.ErrnoException).code ?? '';
+  const reasons: Record<string, string> = { ENOENT: 'no such file', EISDIR: 'it is a folder', EACCES: 'permission denied', EPERM: 'permission denied' };
+  return new AirtimeError('INVALID_FILE', `cannot read ${file}: ${reasons[code] ?? (code || String(error))}`);
 }
 

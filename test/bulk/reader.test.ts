@@ -36,6 +36,12 @@ describe('readRows', () => {
     expect(await csvLines(path, [2])).toEqual(new Map([[2, 4]]));
   });
 
+  it('turns a file that cannot be read into INVALID_FILE, in every format', async () => {
+    for (const ext of ['.csv', '.json', '.jsonl']) {
+      await expect(rows(join(dir, `gone${ext}`))).rejects.toMatchObject({ code: 'INVALID_FILE' });
+    }
+  });
+
   it('refuses two columns (or JSON fields) that mean the same thing, rather than guess which one to pay', async () => {
     await expect(rows(file('phone,amount,Phone Number\n+254712345678,50,+254712345679\n', '.csv'))).rejects.toThrow(
       /header names the phone twice \(phone, Phone Number\)/,

@@ -527,6 +527,20 @@ describe('bulk sends survive kills, interrupts and each other', () => {
 });
 
 describe('airtime validate --file', () => {
+  it.each([
+    ['validate', 'missing.csv', 'no such file'],
+    ['validate', 'missing.json', 'no such file'],
+    ['validate', '.', 'it is a folder'],
+    ['send', 'missing.csv', 'no such file'],
+    ['send', '.', 'it is a folder'],
+  ])('%s --file %s is one clear INVALID_FILE error, exit 2', async (command, file, reason) => {
+    const sandbox = makeSandbox();
+    const result = await runCli([command, '--file', file, '--json', ...(command === 'send' ? ['--yes'] : [])], { sandbox, env: { AT_USERNAME: 'sandbox', AT_API_KEY: 'k' } });
+    expect(result.code).toBe(2);
+    expect(parseJson(result)).toEqual({ ok: false, error: { code: 'INVALID_FILE', message: `cannot read ${file}: ${reason}` } });
+    expect(result.stderr.trim().split('\n')).toEqual([`error: cannot read ${file}: ${reason}`]);
+  });
+
   it('reports counts, totals per currency and the invalid rows, offline', async () => {
     const sandbox = makeSandbox();
     const file = csv(sandbox, 'v.csv', [
