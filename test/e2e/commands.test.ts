@@ -107,6 +107,29 @@ describe('the command line', () => {
   });
 });
 
+describe('a single send at a terminal', () => {
+  it('shows its spinner without colour under NO_COLOR, in colour otherwise', async () => {
+    const emu = await emulator({ latencyMs: 300 });
+    const sandbox = makeSandbox();
+    writeUserConfig(sandbox, FAST);
+    const plainRun = await runInTerminal(['send', '+254712345678', '50', '--yes'], { sandbox, env: { ...emulatorEnv(emu), NO_COLOR: '1' } });
+    expect(plainRun.code).toBe(0);
+    expect(plainRun.stdout).toContain('Sending KES 50.00');
+    expect(plainRun.stdout).not.toMatch(ANSI);
+    const coloured = await runInTerminal(['send', '+254712345679', '50', '--yes'], { sandbox, env: emulatorEnv(emu) });
+    expect(coloured.stdout).toMatch(ANSI);
+  });
+
+  it('finishes on a terminal that reports zero columns (some containers do), instead of spinning for ever', async () => {
+    const emu = await emulator({ latencyMs: 200 });
+    const sandbox = makeSandbox();
+    writeUserConfig(sandbox, FAST);
+    const result = await runInTerminal(['send', '+254712345678', '50', '--yes'], { sandbox, env: emulatorEnv(emu), columns: 0, timeoutMs: 10_000 });
+    expect(result.code).toBe(0);
+    expect(emu.state().accepted).toHaveLength(1);
+  });
+});
+
 describe('airtime emulator', () => {
   it('prints its address first, serves the API, and stops cleanly on SIGTERM', async () => {
     const sandbox = makeSandbox();
