@@ -175,7 +175,9 @@ async function resume(request: TransactionRequest, found: StoredTransaction, dep
       store.settle(row.id, { ...unknownSettlement(message), requestId: row.requestId }, now);
       row = store.get(row.id) ?? row;
     }
-    return { ...resultFromRow(row, false), exitCode: EXIT.UNKNOWN, error: { code: 'OUTCOME_UNKNOWN', message: row.errorMessage ?? 'outcome unknown' } };
+    // Past the window nothing is sent, so say so: re-running the same command changes nothing.
+    const message = `${row.errorMessage ?? 'outcome unknown'}; its duplicate window has passed, so it is not resent: check it, then settle it with \`airtime reconcile\`, or resend it with --force if it did not arrive`;
+    return { ...resultFromRow(row, false), exitCode: EXIT.UNKNOWN, error: { code: 'OUTCOME_UNKNOWN', message } };
   }
 }
 

@@ -336,7 +336,8 @@ export function printBulk(outcome: BulkOutcome, output: Output): number {
     output.info(`unknown rows may have been paid: check them with \`airtime status ${summary.batchId}\`, then \`airtime reconcile <key> --as sent|failed\``);
   }
   if (summary.failed > 0 && !summary.interrupted) {
-    output.info(`to resend the failed rows under new keys: ${summary.resumeCommand} --retry-failed`);
+    const retry = /(^| )--retry-failed( |$)/.test(summary.resumeCommand) ? summary.resumeCommand : `${summary.resumeCommand} --retry-failed`;
+    output.info(`to resend the failed rows under new keys: ${retry}`);
   }
   if (summary.interrupted) {
     output.error(`interrupted by ${summary.interrupted}; the ledger is consistent. Resume with:`, summary.resumeCommand);

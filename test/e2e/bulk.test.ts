@@ -197,6 +197,7 @@ describe('airtime send --file', () => {
     expect(again.code).toBe(3);
     expect(rich.state().sends).toHaveLength(0); // failed rows are replayed, not resent
 
+    expect(again.stderr).toContain(`to resend the failed rows under new keys: airtime send --file ${file} --batch p --yes --retry-failed\n`);
     const retried = await runCli(['send', '--file', file, '--batch', 'p', '--yes', '--retry-failed', '--json'], { sandbox, env: emulatorEnv(rich) });
     expect(retried.code).toBe(0);
     expect(parseJson(retried)).toMatchObject({ sent: 3, failed: 0 });

@@ -83,6 +83,12 @@ describe('crash safety', () => {
     expect(late.stderr).toContain('reconcile');
     expect(emu.state().sends).toHaveLength(1);
     expect(readLedger(ledgerPath(sandbox))[0]?.state).toBe('unknown');
+    // Run again, it says why nothing happens and what would.
+    const again = await runCli(SEND, { sandbox, env });
+    expect(again.code).toBe(5);
+    expect(again.stderr).toContain('its duplicate window has passed, so it is not resent');
+    expect(again.stderr).toContain('--force if it did not arrive');
+    expect(emu.state().sends).toHaveLength(1);
 
     const forced = await runCli([...SEND, '--force'], { sandbox, env });
     expect(forced.code).toBe(0);
