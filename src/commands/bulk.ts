@@ -27,7 +27,7 @@ import { AirtimeError, EXIT } from '../core/errors.js';
 import { checkDailyTotals, checkRunTotals, DAILY_WINDOW_MS } from '../core/limits.js';
 import { formatAmount, formatMinorOf, formatMoney, formatUnits4, parseReportedMoney } from '../core/money.js';
 import { RateLimiter } from '../core/rate.js';
-import { batchExists, batchTransactions, recentPayment, RunPlanner } from '../ledger/batches.js';
+import { batchExists, recentPayment, RunPlanner, RunRows } from '../ledger/batches.js';
 import type { ClaimOutcome, Ledger, LedgerScope, StoredTransaction } from '../ledger/ledger.js';
 import { onInterrupt } from '../signals.js';
 import { claimTransactions, resultFromRow, sendClaimed, type TransactionRequest, type TransactionResult } from '../transaction.js';
@@ -251,7 +251,9 @@ async function dispatch(args: DispatchArgs): Promise<BulkOutcome> {
   const progress = createProgress(ctx.output, check.validCount);
   const inFlight = new Set<Promise<void>>();
 
+  const runRows = new RunRows(ledger);
   const record = (result: TransactionResult, row: ValidRow) => {
+    runRows.add(row.row, result.idempotencyKey);
     counts.done += 1;
     if (result.replayed) counts.replayed += 1;
     if (result.state === 'sent' || result.state === 'delivered') {
@@ -404,7 +406,7 @@ async function dispatch(args: DispatchArgs): Promise<BulkOutcome> {
     elapsedMs: ctx.clock.now() - args.started,
     exitCode: bulkExitCode(interrupted, counts),
   };
-  const rows = () => batchRows(ledger, scope, batchId, check.invalid);
+  const rows = () => batchRows(runRows, scope, check.invalid);
   const failures: BulkRow[] = [];
   for (const row of rows()) {
     if (row.state === 'failed' || row.state === 'unknown' || row.state === 'invalid') failures.push(row);
@@ -601,8 +603,8 @@ function resumeCommandFor(options: BulkOptions, batchId: string): string {
   return ['airtime send --file', file, '--batch', batchId, '--yes', ...flags].join(' ');
 }
 
-/** The batch's rows in row order, from the ledger (the source of truth), with the invalid ones. */
-function* batchRows(ledger: Ledger, scope: LedgerScope, batchId: string, invalid: RowProblem[]): Generator<BulkRow> {
+/** This run's rows in row order, from the ledger (the source of truth), with the invalid ones. */
+function* batchRows(runRows: RunRows, scope: LedgerScope, invalid: RowProblem[]): Generator<BulkRow> {
   let next = 0;
   const invalidRow = (problem: RowProblem): BulkRow => ({
     row: problem.row,
@@ -615,11 +617,11 @@ function* batchRows(ledger: Ledger, scope: LedgerScope, batchId: string, invalid
     idempotencyKey: null,
     errorMessage: problem.errors.map((e) => e.message).join(', '),
   });
-  for (const row of latestPerRow(batchTransactions(ledger, scope, batchId))) {
-    while (next < invalid.length && (invalid[next]?.row ?? 0) < (row.rowNumber ?? 0)) yield invalidRow(invalid[next++] as RowProblem);
+  for (const { row: number, transaction: row } of runRows.transactions(scope)) {
+    while (next < invalid.length && (invalid[next]?.row ?? 0) < number) yield invalidRow(invalid[next++] as RowProblem);
     const result = resultFromRow(row, false);
     yield {
-      row: row.rowNumber ?? 0,
+      row: number,
       phoneNumber: row.phoneNumber,
       amount: result.amount,
       currency: row.currency,
@@ -631,16 +633,6 @@ function* batchRows(ledger: Ledger, scope: LedgerScope, batchId: string, invalid
     };
   }
   while (next < invalid.length) yield invalidRow(invalid[next++] as RowProblem);
-}
-
-/** Rows come ordered by row number, retries last: keep the last of each row. */
-function* latestPerRow(rows: Iterable<StoredTransaction>): Generator<StoredTransaction> {
-  let held: StoredTransaction | undefined;
-  for (const row of rows) {
-    if (held && held.rowNumber !== row.rowNumber) yield held;
-    held = row;
-  }
-  if (held) yield held;
 }
 
 async function writeReport(path: string, rows: Iterable<BulkRow>): Promise<void> {

@@ -14,18 +14,6 @@ export function batchExists(ledger: Ledger, scope: LedgerScope, batchId: string)
   );
 }
 
-/** A batch's transactions in row order; a row resent with --retry-failed has its latest last. */
-export function* batchTransactions(ledger: Ledger, scope: LedgerScope, batchId: string): Generator<StoredTransaction> {
-  const rows = ledger.withRead((db) =>
-    iterateRows(db, 'SELECT * FROM transactions WHERE batch_id = ? AND account = ? AND environment = ? ORDER BY row_number, id', [
-      batchId,
-      scope.account,
-      scope.environment,
-    ]),
-  );
-  for (const row of rows) yield toTransaction(row as Record<string, unknown>);
-}
-
 /**
  * The most recent transaction of this account and environment, since `since`, paying this phone
  * this amount in this currency and accepted or possibly accepted (sent, delivered, pending,
@@ -120,20 +108,71 @@ export class RunPlanner {
   }
 
   private flush(): void {
-    if (this.pending.length === 0) return;
     const rows = this.pending;
     this.pending = [];
-    this.ledger.withRead((db) => {
-      // Only the temporary table is written: no lock on the ledger file, no wait for other senders.
-      prepare(db, 'BEGIN').run();
-      try {
-        const insert = prepare(db, 'INSERT INTO temp.planned_rows (row, key, phone, currency, amount) VALUES (?, ?, ?, ?, ?)');
-        for (const r of rows) insert.run(r.row, r.key, r.phoneNumber, r.currency, r.amountMinor);
-        prepare(db, 'COMMIT').run();
-      } catch (error) {
-        if (db.inTransaction) prepare(db, 'ROLLBACK').run();
-        throw error;
-      }
-    });
+    insertTemporary(this.ledger, 'INSERT INTO temp.planned_rows (row, key, phone, currency, amount) VALUES (?, ?, ?, ?, ?)',
+      rows.map((r) => [r.row, r.key, r.phoneNumber, r.currency, r.amountMinor]));
   }
+}
+
+/**
+ * The rows of one bulk run, each with the key it was sent or replayed under, so its report lists
+ * exactly the file's rows, numbered as in this file, whatever earlier runs of the batch recorded.
+ * Kept in a temporary table, as RunPlanner's, so memory does not grow with the file.
+ */
+export class RunRows {
+  private pending: [number, string][] = [];
+
+  constructor(private readonly ledger: Ledger) {
+    ledger.withRead((db) =>
+      db.exec(`CREATE TEMP TABLE IF NOT EXISTS run_rows (row INTEGER, key TEXT);
+        DELETE FROM temp.run_rows;`),
+    );
+  }
+
+  add(row: number, key: string): void {
+    this.pending.push([row, key]);
+    if (this.pending.length >= 1000) this.flush();
+  }
+
+  /** This run's rows in row order, each with its transaction as the ledger holds it now. */
+  *transactions(scope: LedgerScope): Generator<{ row: number; transaction: StoredTransaction }> {
+    this.flush();
+    const rows = this.ledger.withRead((db) =>
+      iterateRows(
+        db,
+        `SELECT r.row AS run_row, t.* FROM temp.run_rows r
+           JOIN transactions t ON t.account = ? AND t.environment = ? AND t.idempotency_key = r.key
+          ORDER BY r.row`,
+        [scope.account, scope.environment],
+      ),
+    );
+    for (const row of rows) {
+      const record = row as Record<string, unknown>;
+      yield { row: Number(record.run_row), transaction: toTransaction(record) };
+    }
+  }
+
+  private flush(): void {
+    const rows = this.pending;
+    this.pending = [];
+    insertTemporary(this.ledger, 'INSERT INTO temp.run_rows (row, key) VALUES (?, ?)', rows);
+  }
+}
+
+/** Rows into a temporary table, in one transaction that writes nothing to the ledger file. */
+function insertTemporary(ledger: Ledger, sql: string, rows: readonly unknown[][]): void {
+  if (rows.length === 0) return;
+  ledger.withRead((db) => {
+    const own = !db.inTransaction;
+    if (own) prepare(db, 'BEGIN').run();
+    try {
+      const insert = prepare(db, sql);
+      for (const row of rows) insert.run(...row);
+      if (own) prepare(db, 'COMMIT').run();
+    } catch (error) {
+      if (own && db.inTransaction) prepare(db, 'ROLLBACK').run();
+      throw error;
+    }
+  });
 }

@@ -268,6 +268,26 @@ describe('airtime send --file', () => {
     expect(emu.state().accepted).toHaveLength(3);
   });
 
+  it('lists in rows and --report exactly this file\'s rows, numbered as in this file, when a batch runs again with an edited file', async () => {
+    const emu = await emulator();
+    const sandbox = fastSandbox();
+    const send = (file: string) =>
+      runCli(['send', '--file', file, '--batch', 'b1', '--yes', '--json', '--new', '--report', 'report.jsonl'], { sandbox, env: emulatorEnv(emu) });
+    expect((await send(csv(sandbox, 'p1.csv', numbered(3)))).code).toBe(0);
+    // One new person at the top: the others move down a row, and keep their keys.
+    const grown = await send(csv(sandbox, 'p2.csv', [[phone(9), '10', '', 'r9'], ...numbered(3)]));
+    expect(grown.code).toBe(0);
+    const listed = rowsOf(grown).map((r) => [r.row, r.phoneNumber, r.state]);
+    expect(listed).toEqual([[1, phone(9), 'sent'], [2, phone(1), 'sent'], [3, phone(2), 'sent'], [4, phone(3), 'sent']]);
+    expect(parseJson(grown)).toMatchObject({ total: 4, sent: 4, replayed: 3 });
+    const report = readFileSync(join(sandbox.cwd, 'report.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { row: number; phoneNumber: string });
+    expect(report.map((r) => [r.row, r.phoneNumber])).toEqual(listed.map(([row, phoneNumber]) => [row, phoneNumber]));
+    // A shorter file lists only its own rows, not the batch's others.
+    const shorter = await send(csv(sandbox, 'p3.csv', [numbered(3)[2] as string[]]));
+    expect(rowsOf(shorter).map((r) => [r.row, r.phoneNumber])).toEqual([[1, phone(3)]]);
+    expect(emu.state().accepted).toHaveLength(4);
+  });
+
   it('--retry-failed on a file paying one person twice on purpose is not taken for a repeat payment', async () => {
     const poor = await emulator({ balance: 'KES 15' });
     const sandbox = fastSandbox();
