@@ -394,7 +394,10 @@ function checkSameParameters(row: StoredTransaction, request: TransactionRequest
   throw new AirtimeError(
     'IDEMPOTENCY_CONFLICT',
     `key ${row.idempotencyKey} already names ${recorded} to ${row.phoneNumber}, not ${formatMoney(recipient.amountMinor, recipient.market)} to ${recipient.phoneNumber}`,
-    { hint: `use a new key for a new send; run \`airtime status ${row.idempotencyKey}\` to see the recorded one` },
+    {
+      hint: `use a new key for a new send; run \`airtime status ${row.idempotencyKey}\` to see the recorded one`,
+      details: { idempotencyKey: row.idempotencyKey },
+    },
   );
 }
 

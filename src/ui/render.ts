@@ -84,6 +84,10 @@ export function printTransaction(result: TransactionResult, output: Output): num
 }
 
 function hintFor(result: TransactionResult): string | undefined {
+  // A replayed failure is this key's recorded result: trying "again" with the key replays it again.
+  if (result.replayed && result.state === 'failed') {
+    return `this is the result recorded for key ${result.idempotencyKey}; to try again, send without --key (a new key)`;
+  }
   switch (result.error?.code) {
     case 'OUTCOME_UNKNOWN':
       return `run \`airtime status ${result.idempotencyKey}\` to check; re-running with --key ${result.idempotencyKey} cannot pay twice, and once you have checked Africa's Talking, \`airtime reconcile ${result.idempotencyKey} --as sent|failed\` settles it`;

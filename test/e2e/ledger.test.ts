@@ -158,6 +158,10 @@ describe('idempotency', () => {
     expect(failedReplay.code).toBe(1);
     expect(parseJson(failedReplay)).toMatchObject({ replayed: true, state: 'failed', error: { code: 'INSUFFICIENT_BALANCE' } });
     expect(poor.state().sends).toHaveLength(1);
+    // The hint says how to try again: the key's result is recorded, so not with the same key.
+    const humanReplay = await runCli([...SEND.slice(0, 4), 'order-2'], { sandbox, env: poorEnv });
+    expect(humanReplay.stderr).toContain('this is the result recorded for key order-2; to try again, send without --key (a new key)');
+    expect(humanReplay.stderr).not.toContain('top up');
   });
 
   it('refuses the same key with other parameters: exit 2 IDEMPOTENCY_CONFLICT, no request', async () => {
@@ -171,7 +175,7 @@ describe('idempotency', () => {
     ]) {
       const conflict = await runCli(args, { sandbox, env });
       expect(conflict.code).toBe(2);
-      expect(parseJson(conflict)).toMatchObject({ ok: false, error: { code: 'IDEMPOTENCY_CONFLICT' } });
+      expect(parseJson(conflict)).toMatchObject({ ok: false, error: { code: 'IDEMPOTENCY_CONFLICT' }, idempotencyKey: 'order-1' });
     }
     expect(emu.state().sends).toHaveLength(1);
   });
