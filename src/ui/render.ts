@@ -345,6 +345,11 @@ export function printBulk(outcome: BulkOutcome, output: Output): number {
   }
   if (summary.interrupted) {
     output.error(`interrupted by ${summary.interrupted}; the ledger is consistent. Resume with:`, summary.resumeCommand);
+  } else if (output.flags.quiet && !output.flags.json && summary.exitCode !== EXIT.OK) {
+    // --quiet keeps errors: rows that failed or may have been paid are one, stated once.
+    output.error(
+      `batch ${summary.batchId}: ${summary.failed} failed, ${summary.unknown} unknown, ${summary.skipped} skipped of ${summary.total}; see \`airtime status ${summary.batchId}\``,
+    );
   }
   return summary.exitCode;
 }

@@ -193,6 +193,10 @@ describe('airtime send --file', () => {
     expect(failedRow).toMatchObject({ errorMessage: 'Insufficient Credit' });
 
     const rich = await emulator();
+    const quiet = await runCli(['send', '--file', file, '--batch', 'p', '--yes', '-q'], { sandbox, env: emulatorEnv(rich) });
+    expect(quiet.code).toBe(3);
+    expect(quiet.stdout).toBe('');
+    expect(quiet.stderr.trim().split('\n')).toEqual(['error: batch p: 1 failed, 0 unknown, 0 skipped of 3; see `airtime status p`']);
     const again = await runCli(['send', '--file', file, '--batch', 'p', '--yes', '--json'], { sandbox, env: emulatorEnv(rich) });
     expect(again.code).toBe(3);
     expect(rich.state().sends).toHaveLength(0); // failed rows are replayed, not resent
