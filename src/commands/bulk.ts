@@ -171,6 +171,15 @@ export async function sendFile(options: BulkOptions, ctx: Context): Promise<Bulk
     });
     refuseBadFile(check, options);
     const batchId = batchName ?? batchIdFromContent(check.sha256);
+    // A dry run of a new batch answers whether it would go, caps included; a batch run before
+    // sends only what it has not recorded, which the real run works out (planRun).
+    if (options.dryRun && !(readLedger && scope && batchExists(readLedger, scope, batchId))) {
+      checkRunTotals(check.totals, settings.limits.perRun);
+      if (readLedger && scope) {
+        const now = ctx.clock.now();
+        checkDailyTotals(check.totals, (currency) => readLedger.spentSince(scope.account, scope.environment, currency, now - DAILY_WINDOW_MS), settings.limits.daily);
+      }
+    }
     if (options.dryRun) return { kind: 'dry-run', batchId, check, repeats };
 
     const client = await ctx.client(settings);

@@ -54,9 +54,10 @@ export async function send(options: SendOptions, ctx: Context): Promise<SendOutc
   );
   const idempotencyKey = options.key === undefined ? newIdempotencyKey() : parseIdempotencyKey(options.key);
   const preview = previewOf(recipient, idempotencyKey, settings);
+  // Before a dry run returns: it answers whether this send would go, and a cap can say no.
+  checkRunTotals(new Map([[recipient.market, recipient.amountMinor]]), settings.limits.perRun);
   if (options.dryRun) return { kind: 'dry-run', preview };
 
-  checkRunTotals(new Map([[recipient.market, recipient.amountMinor]]), settings.limits.perRun);
   const client = await ctx.client(settings);
   // Opened (and proved writable) before anything is sent: an unusable ledger stops the send here.
   const ledger = await ctx.ledger(settings);

@@ -343,6 +343,16 @@ describe('airtime send --file', () => {
     const run = await runCli(['send', '--file', csv(perRun, 'big.csv', numbered(6, '20')), '--yes'], { sandbox: perRun, env: emulatorEnv(emu) });
     expect(run.code).toBe(2);
     expect(run.stderr).toContain('limits.perRun.KES');
+    // A dry run says the same, for both caps, as it answers whether the run would go.
+    for (const [box, name] of [[perRun, 'perRun'], [sandbox, 'daily']] as const) {
+      const dry = await runCli(['send', '--file', 'big.csv', '--dry-run', '--json'], { sandbox: box, env: emulatorEnv(emu) });
+      expect(dry.code).toBe(2);
+      expect(parseJson(dry)).toMatchObject({ error: { code: 'LIMIT_EXCEEDED', message: expect.stringContaining(`limits.${name}.KES`) } });
+    }
+    const single = await runCli(['send', '+254712345678', '150', '--dry-run', '--json'], { sandbox: perRun, env: emulatorEnv(emu) });
+    expect(single.code).toBe(2);
+    expect(parseJson(single)).toMatchObject({ error: { code: 'LIMIT_EXCEEDED' } });
+    expect(emu.state().sends).toHaveLength(0);
   });
 
   it('needs --yes off a terminal, and --dry-run sends nothing', async () => {
