@@ -23,6 +23,7 @@ import { environmentFor, requireCredentials, transactionDeps, type Context } fro
 import { batchIdFromContent, parseBatchName, retryKey, rowKey } from '../core/batch.js';
 import { marketByCurrency, type Market } from '../core/countries.js';
 import { csvField } from '../core/csv.js';
+import { checkCapsForDryRun } from './caps.js';
 import { AirtimeError, EXIT } from '../core/errors.js';
 import { checkDailyTotals, checkRunTotals, DAILY_WINDOW_MS } from '../core/limits.js';
 import { formatAmount, formatMinorOf, formatMoney, formatUnits4, parseReportedMoney } from '../core/money.js';
@@ -173,14 +174,10 @@ export async function sendFile(options: BulkOptions, ctx: Context): Promise<Bulk
     const batchId = batchName ?? batchIdFromContent(check.sha256);
     // A dry run of a new batch answers whether it would go, caps included; a batch run before
     // sends only what it has not recorded, which the real run works out (planRun).
-    if (options.dryRun && !(readLedger && scope && batchExists(readLedger, scope, batchId))) {
-      checkRunTotals(check.totals, settings.limits.perRun);
-      if (readLedger && scope) {
-        const now = ctx.clock.now();
-        checkDailyTotals(check.totals, (currency) => readLedger.spentSince(scope.account, scope.environment, currency, now - DAILY_WINDOW_MS), settings.limits.daily);
-      }
+    if (options.dryRun) {
+      if (!(readLedger && scope && batchExists(readLedger, scope, batchId))) await checkCapsForDryRun(ctx, settings, check.totals);
+      return { kind: 'dry-run', batchId, check, repeats };
     }
-    if (options.dryRun) return { kind: 'dry-run', batchId, check, repeats };
 
     const client = await ctx.client(settings);
     const ledger = await ctx.ledger(settings);

@@ -6,6 +6,7 @@ import { formatAmount, formatMoney, parseAmount, checkAmountRange } from '../cor
 import { parsePhone } from '../core/phone.js';
 import { checkRecipient, defaultMaxMinor, parseRecipient, type Recipient } from '../core/recipient.js';
 import { checkRunTotals } from '../core/limits.js';
+import { checkCapsForDryRun } from './caps.js';
 import { sendTransaction, type TransactionResult } from '../transaction.js';
 import { confirmationText } from '../ui/render.js';
 import { onInterrupt } from '../signals.js';
@@ -54,10 +55,12 @@ export async function send(options: SendOptions, ctx: Context): Promise<SendOutc
   );
   const idempotencyKey = options.key === undefined ? newIdempotencyKey() : parseIdempotencyKey(options.key);
   const preview = previewOf(recipient, idempotencyKey, settings);
-  // Before a dry run returns: it answers whether this send would go, and a cap can say no.
-  checkRunTotals(new Map([[recipient.market, recipient.amountMinor]]), settings.limits.perRun);
-  if (options.dryRun) return { kind: 'dry-run', preview };
-
+  const totals = new Map([[recipient.market, recipient.amountMinor]]);
+  if (options.dryRun) {
+    await checkCapsForDryRun(ctx, settings, totals);
+    return { kind: 'dry-run', preview };
+  }
+  checkRunTotals(totals, settings.limits.perRun);
   const client = await ctx.client(settings);
   // Opened (and proved writable) before anything is sent: an unusable ledger stops the send here.
   const ledger = await ctx.ledger(settings);

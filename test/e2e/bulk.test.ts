@@ -351,8 +351,14 @@ describe('airtime send --file', () => {
     }
     const single = await runCli(['send', '+254712345678', '150', '--dry-run', '--json'], { sandbox: perRun, env: emulatorEnv(emu) });
     expect(single.code).toBe(2);
-    expect(parseJson(single)).toMatchObject({ error: { code: 'LIMIT_EXCEEDED' } });
-    expect(emu.state().sends).toHaveLength(0);
+    expect(parseJson(single)).toMatchObject({ error: { code: 'LIMIT_EXCEEDED', message: expect.stringContaining('limits.perRun.KES') } });
+    // The daily cap counts what the ledger holds: 80 of 100 spent, so 30 more would pass it.
+    expect((await runCli(['send', '+254712345678', '80', '--yes'], { sandbox, env: emulatorEnv(emu) })).code).toBe(0);
+    const dailyDry = await runCli(['send', '+254712345679', '30', '--dry-run', '--json'], { sandbox, env: emulatorEnv(emu) });
+    expect(dailyDry.code).toBe(2);
+    expect(parseJson(dailyDry)).toMatchObject({ error: { code: 'LIMIT_EXCEEDED', message: expect.stringContaining('limits.daily.KES') } });
+    expect((await runCli(['send', '+254712345679', '20', '--dry-run', '--json'], { sandbox, env: emulatorEnv(emu) })).code).toBe(0);
+    expect(emu.state().sends).toHaveLength(1); // the one real send above
   });
 
   it('needs --yes off a terminal, and --dry-run sends nothing', async () => {
