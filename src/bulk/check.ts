@@ -92,6 +92,12 @@ export async function checkFile(path: string, format: FileFormat, options: Check
         if (reference !== null && reference.length > 255) {
           errors.push(new AirtimeError('INVALID_FILE', 'the reference is longer than 255 characters'));
         }
+        // A line break or tab would split the reference across lines and columns of every listing
+        // (`airtime status | cut`, exports), and an escape would drive the terminal showing it.
+        // eslint-disable-next-line no-control-regex
+        if (reference !== null && /[\u0000-\u001f\u007f-\u009f]/.test(reference)) {
+          errors.push(new AirtimeError('INVALID_FILE', 'the reference holds a control character (a line break, a tab, an escape)'));
+        }
       }
     }
 

@@ -71,23 +71,33 @@ export class Output {
   /** Progress and notes on stderr (nothing with --quiet). */
   info(line: string): void {
     if (this.flags.quiet) return;
-    this.streams.stderr.write(`${line}\n`);
+    this.streams.stderr.write(`${printable(line)}\n`);
   }
 
   warn(line: string): void {
     if (this.flags.quiet) return;
-    this.streams.stderr.write(`${this.err.yellow('warning:')} ${line}\n`);
+    this.streams.stderr.write(`${this.err.yellow('warning:')} ${printable(line)}\n`);
   }
 
   /** --verbose detail (the HTTP exchange); the client has already redacted secrets. */
   verbose(line: string): void {
     if (!this.flags.verbose) return;
-    this.streams.stderr.write(`${this.err.dim(line)}\n`);
+    this.streams.stderr.write(`${this.err.dim(printable(line))}\n`);
   }
 
   /** An error a person can act on: the message, then what to do next. Always printed. */
   error(message: string, hint?: string): void {
-    this.streams.stderr.write(`${this.err.red('error:')} ${message}\n`);
-    if (hint) this.streams.stderr.write(`${this.err.dim(hint)}\n`);
+    this.streams.stderr.write(`${this.err.red('error:')} ${printable(message)}\n`);
+    if (hint) this.streams.stderr.write(`${this.err.dim(printable(hint))}\n`);
   }
+}
+
+/**
+ * Notes and errors quote what came from outside (a file's cells, a callback's fields, an HTTP
+ * answer); a control character among them would drive the reader's terminal (retitle it, recolour
+ * it, move the cursor). They are shown as \u escapes instead; only the newline passes.
+ */
+export function printable(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/g, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }

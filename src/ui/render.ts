@@ -16,7 +16,7 @@ import type { ValidateResult } from '../commands/validate.js';
 import { EXIT, errorJson, type AirtimeError } from '../core/errors.js';
 import type { StoredTransaction } from '../ledger/ledger.js';
 import { resultFromRow, transactionJson, type TransactionResult } from '../transaction.js';
-import type { Output } from './output.js';
+import { printable, type Output } from './output.js';
 
 export function stateColor(output: Output, state: string, text = state): string {
   const c = output.out;
@@ -188,8 +188,9 @@ export function printStatus(result: StatusResult, output: Output): number {
       row.phoneNumber,
       row.idempotencyKey,
       row.requestId ?? '-',
-      row.reference ?? row.batchId ?? '',
-      row.errorMessage ?? '',
+      // Text from outside (a file's reference, an answer's or a callback's words): shown, never obeyed.
+      printable(row.reference ?? row.batchId ?? ''),
+      printable(row.errorMessage ?? ''),
     ];
   });
   if (output.streams.stdout.isTTY) {
@@ -246,7 +247,7 @@ export function printStats(result: StatsResult, output: Output): number {
   if (result.failureReasons.length > 0) {
     output.result('');
     output.result('top failure reasons:');
-    for (const reason of result.failureReasons) output.result(`${String(reason.count).padStart(7)}  ${reason.reason}`);
+    for (const reason of result.failureReasons) output.result(`${String(reason.count).padStart(7)}  ${printable(reason.reason)}`);
   }
   // People read a chart faster than a table; a script reads the JSON.
   if (output.streams.stdout.isTTY && result.daily.length > 0) {

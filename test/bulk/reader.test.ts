@@ -36,6 +36,16 @@ describe('readRows', () => {
     expect(await csvLines(path, [2])).toEqual(new Map([[2, 4]]));
   });
 
+  it('refuses a reference holding a control character, which listings and terminals would obey', async () => {
+    const path = file('phone,amount,reference\n+254712345678,50,"two\nlines"\n+254712345679,50,"\u001b]0;x\u0007"\n+254712345670,50,fine\n', '.csv');
+    const check = await checkFile(path, 'csv', { perRecipient: {} });
+    expect(check.invalid.map((p) => [p.row, p.errors[0]?.message])).toEqual([
+      [1, 'the reference holds a control character (a line break, a tab, an escape)'],
+      [2, 'the reference holds a control character (a line break, a tab, an escape)'],
+    ]);
+    expect(check.validCount).toBe(1);
+  });
+
   it('turns a file that cannot be read into INVALID_FILE, in every format', async () => {
     for (const ext of ['.csv', '.json', '.jsonl']) {
       await expect(rows(join(dir, `gone${ext}`))).rejects.toMatchObject({ code: 'INVALID_FILE' });

@@ -568,6 +568,15 @@ describe('bulk sends survive kills, interrupts and each other', () => {
 });
 
 describe('airtime validate --file', () => {
+  it('shows a cell\'s control characters as escapes in its errors, so a file cannot drive the terminal', async () => {
+    const sandbox = makeSandbox();
+    writeFileSync(join(sandbox.cwd, 'esc.csv'), 'phone,amount\n"\u001b]0;pwned\u0007+2547\u001b[31mRED",50\n');
+    const result = await runCli(['validate', '--file', 'esc.csv'], { sandbox });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('invalid phone number \\u001b]0;pwned\\u0007+2547\\u001b[31mRED');
+    expect(result.stderr).not.toContain('\u001b');
+  });
+
   it.each([
     ['validate', 'missing.csv', 'no such file'],
     ['validate', 'missing.json', 'no such file'],
