@@ -199,38 +199,38 @@ async function attempt(
   const mayHaveArrived = () => priorMayHaveArrived || answers.some((a) => a.kind === 'transient' && a.reached);
   try {
     await runWithRetry(
-    async (n) => {
-      await deps.beforeRequest?.();
-      const start = windowStart ?? firstSentAt;
-      if ((n > 1 || priorMayHaveArrived) && start !== undefined && !insideRetryWindow(start, clock.now(), policy)) {
-        // The wait outlasted the window: a request now could be paid a second time. Not sent.
-        const closed: SendAnswer = { kind: 'transient', reached: false, reason: 'the duplicate window closed before it could be resent' };
-        answers.push(closed);
-        return closed;
-      }
-      // Committed before the request leaves: a crash from here on leaves a pending row that a
-      // re-run recovers under the same key.
-      if (n > 1 || !claimedFirstAttempt) store.beginAttempt(row.id, deps.owner, clock.now());
-      firstSentAt ??= clock.now();
-      requests += 1;
-      const answer = await deps.client.send({
-        phoneNumber: recipient.phoneNumber,
-        amount: formatMoney(recipient.amountMinor, recipient.market),
-        idempotencyKey: request.idempotencyKey,
-        maxNumRetry: request.maxNumRetry,
-      });
-      answers.push(answer);
-      return answer;
-    },
-    {
-      policy,
-      clock,
-      transient: (answer) => (answer.kind === 'transient' ? answer : null),
-      firstAttemptAt: windowStart,
-      onRetry: deps.onRetry,
-      signal: deps.signal,
-    },
-  );
+      async (n) => {
+        await deps.beforeRequest?.();
+        const start = windowStart ?? firstSentAt;
+        if ((n > 1 || priorMayHaveArrived) && start !== undefined && !insideRetryWindow(start, clock.now(), policy)) {
+          // The wait outlasted the window: a request now could be paid a second time. Not sent.
+          const closed: SendAnswer = { kind: 'transient', reached: false, reason: 'the duplicate window closed before it could be resent' };
+          answers.push(closed);
+          return closed;
+        }
+        // Committed before the request leaves: a crash from here on leaves a pending row that a
+        // re-run recovers under the same key.
+        if (n > 1 || !claimedFirstAttempt) store.beginAttempt(row.id, deps.owner, clock.now());
+        firstSentAt ??= clock.now();
+        requests += 1;
+        const answer = await deps.client.send({
+          phoneNumber: recipient.phoneNumber,
+          amount: formatMoney(recipient.amountMinor, recipient.market),
+          idempotencyKey: request.idempotencyKey,
+          maxNumRetry: request.maxNumRetry,
+        });
+        answers.push(answer);
+        return answer;
+      },
+      {
+        policy,
+        clock,
+        transient: (answer) => (answer.kind === 'transient' ? answer : null),
+        firstAttemptAt: windowStart,
+        onRetry: deps.onRetry,
+        signal: deps.signal,
+      },
+    );
   } catch (error) {
     // The ledger failed to record a retry before it left: an earlier request with this key may
     // have been paid, so the outcome is unknown, and the key is what lets anyone find out.
