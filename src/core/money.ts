@@ -63,7 +63,6 @@ export function checkAmountRange(minor: number, market: Market, maxMinor: number
   }
 }
 
-/** "50.00" for KES 5000 minor units, "500" for UGX 500. */
 /**
  * Minor units of a currency code read back from the ledger, as text ("50.00"). A code this tool
  * no longer knows (a row from a future version) is shown as its raw minor units, not refused.
@@ -73,6 +72,7 @@ export function formatMinorOf(currency: string, minor: number): string {
   return market ? formatAmount(minor, market) : String(minor);
 }
 
+/** "50.00" for KES 5000 minor units, "500" for UGX 500. */
 export function formatAmount(minor: number, market: Pick<Market, 'decimals'>): string {
   if (market.decimals === 0) return String(minor);
   const scale = 10 ** market.decimals;
