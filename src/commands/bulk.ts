@@ -28,6 +28,7 @@ import { AirtimeError, EXIT } from '../core/errors.js';
 import { checkDailyTotals, checkRunTotals, DAILY_WINDOW_MS } from '../core/limits.js';
 import { formatAmount, formatMinorOf, formatMoney, formatUnits4, parseReportedMoney } from '../core/money.js';
 import { RateLimiter } from '../core/rate.js';
+import { deliveryRetriesUntil } from '../core/retry.js';
 import { batchExists, recentPayment, RunPlanner, RunRows } from '../ledger/batches.js';
 import type { ClaimOutcome, Ledger, LedgerScope, StoredTransaction } from '../ledger/ledger.js';
 import { onInterrupt } from '../signals.js';
@@ -472,21 +473,6 @@ function keyForRow(
     previous = key;
   }
 }
-
-/**
- * Africa's Talking accepted this send, and a status callback then reported its delivery failed;
- * with maxNumRetry, AT goes on retrying the delivery itself ("every 60 s … default retry period 8
- * hours"), so a later retry may still deliver it. Until that can no longer happen, --retry-failed
- * does not resend it: that would pay twice. Undefined when nothing can retry it.
- */
-function deliveryRetriesUntil(failed: StoredTransaction): number | undefined {
-  if (failed.requestId === null || !failed.maxNumRetry) return undefined;
-  const from = failed.firstAttemptAt ?? failed.createdAt;
-  return from + Math.max(AT_DELIVERY_RETRY_PERIOD_MS, failed.maxNumRetry * 60_000);
-}
-
-/** How long Africa's Talking retries a failed delivery by default (the API documentation). */
-const AT_DELIVERY_RETRY_PERIOD_MS = 8 * 60 * 60 * 1000;
 
 /**
  * Running a batch again: reads the file once more, each row under the key it would be sent with,

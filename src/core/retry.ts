@@ -62,6 +62,26 @@ export function insideRetryWindow(firstAttemptAt: number, now: number, policy: R
   return now >= firstAttemptAt && now <= lastRetryStart(firstAttemptAt, policy);
 }
 
+/** How long Africa's Talking retries a failed delivery by default (the API documentation). */
+export const AT_DELIVERY_RETRY_PERIOD_MS = 8 * 60 * 60 * 1000;
+
+/**
+ * Until when Africa's Talking may still deliver a send it accepted and then reported as failed.
+ * With maxNumRetry it goes on retrying the delivery itself ("every 60 s … default retry period 8
+ * hours"), so a resend under a new key before then could pay twice. Undefined when nothing can
+ * retry it: never accepted (no requestId), or sent without maxNumRetry.
+ */
+export function deliveryRetriesUntil(send: {
+  requestId: string | null;
+  maxNumRetry: number | null;
+  firstAttemptAt: number | null;
+  createdAt: number;
+}): number | undefined {
+  if (send.requestId === null || !send.maxNumRetry) return undefined;
+  const from = send.firstAttemptAt ?? send.createdAt;
+  return from + Math.max(AT_DELIVERY_RETRY_PERIOD_MS, send.maxNumRetry * 60_000);
+}
+
 export interface RetryEvent {
   /** The attempt about to be made (2 for the first retry). */
   attempt: number;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { backoffDelayMs, lastRetryStart, runWithRetry, type Clock, type RetryPolicy } from '../../src/core/retry.js';
+import { AT_DELIVERY_RETRY_PERIOD_MS, backoffDelayMs, deliveryRetriesUntil, insideRetryWindow, lastRetryStart, runWithRetry, type Clock, type RetryPolicy } from '../../src/core/retry.js';
 
 const policy: RetryPolicy = { retries: 3, baseDelayMs: 1000, maxDelayMs: 60_000, windowMs: 300_000, timeoutMs: 30_000 };
 
@@ -114,5 +114,31 @@ describe('runWithRetry', () => {
       { policy, clock, transient: (r) => ({ reason: r }), signal: controller.signal },
     );
     expect(run).toEqual({ result: 'timeout', attempts: 1, exhausted: 'aborted' });
+  });
+});
+
+describe('insideRetryWindow', () => {
+  it.each([
+    // now, inside
+    [1_000_000, true], // the first attempt itself
+    [1_000_000 + 270_000, true], // the last moment: window less one timeout
+    [1_000_000 + 270_001, false],
+    [999_999, false], // a clock set back: the time since is not known
+  ])('at %i: %s', (now, inside) => {
+    expect(insideRetryWindow(1_000_000, now, policy)).toBe(inside);
+  });
+});
+
+describe('deliveryRetriesUntil', () => {
+  const accepted = { requestId: 'ATQid_1', maxNumRetry: 3, firstAttemptAt: 1000, createdAt: 900 };
+  it.each([
+    ['accepted with maxNumRetry: 8 hours from the first attempt', accepted, 1000 + AT_DELIVERY_RETRY_PERIOD_MS],
+    ['more retries than 8 hours of minutes', { ...accepted, maxNumRetry: 600 }, 1000 + 600 * 60_000],
+    ['no first attempt recorded: from the claim', { ...accepted, firstAttemptAt: null }, 900 + AT_DELIVERY_RETRY_PERIOD_MS],
+    ['never accepted', { ...accepted, requestId: null }, undefined],
+    ['sent without maxNumRetry', { ...accepted, maxNumRetry: null }, undefined],
+    ['maxNumRetry 0', { ...accepted, maxNumRetry: 0 }, undefined],
+  ])('%s', (_, send, until) => {
+    expect(deliveryRetriesUntil(send)).toBe(until);
   });
 });
