@@ -196,7 +196,6 @@ async function attempt(
   let firstSentAt: number | undefined;
   // Requests that left, as the ledger counts them: an attempt stopped by the closed window is not one.
   let requests = 0;
-  const mayHaveArrived = () => priorMayHaveArrived || answers.some((a) => a.kind === 'transient' && a.reached);
   try {
     await runWithRetry(
       async (n) => {
@@ -234,7 +233,7 @@ async function attempt(
   } catch (error) {
     // The ledger failed to record a retry before it left: an earlier request with this key may
     // have been paid, so the outcome is unknown, and the key is what lets anyone find out.
-    if (!(error instanceof AirtimeError) || error.code !== 'LEDGER_ERROR' || !mayHaveArrived()) throw error;
+    if (!(error instanceof AirtimeError) || error.code !== 'LEDGER_ERROR' || !(priorMayHaveArrived || mayHaveArrived(answers))) throw error;
     const key = request.idempotencyKey;
     throw new AirtimeError('OUTCOME_UNKNOWN', `an earlier attempt may have reached Africa's Talking, and the retry could not be recorded: ${error.message}`, {
       hint: `the ledger still holds key ${key} as pending: re-running with --key ${key} cannot pay twice, or check with \`airtime status ${key}\``,
@@ -278,6 +277,11 @@ async function attempt(
   return result;
 }
 
+/** Whether one of these attempts may have reached Africa's Talking (it timed out, say), and been paid. */
+function mayHaveArrived(answers: readonly SendAnswer[]): boolean {
+  return answers.some((a) => a.kind === 'transient' && a.reached);
+}
+
 /** Settles a transaction from every answer its attempts got (the last one decides, earlier ones qualify). */
 function resultFromAnswers(
   request: Pick<TransactionRequest, 'recipient' | 'idempotencyKey'>,
@@ -315,7 +319,7 @@ function resultFromAnswers(
   // A refusal that is not Africa's Talking's own JSON answer (a gateway's 403, a 401, a 400) says
   // nothing about an earlier request with this key, which may have been paid.
   const notFromAfrica = last.kind === 'auth-failed' || (last.kind === 'rejected' && (last.httpStatus ?? 200) >= 300);
-  const earlierMayHaveArrived = priorMayHaveArrived || answers.slice(0, -1).some((a) => a.kind === 'transient' && a.reached);
+  const earlierMayHaveArrived = priorMayHaveArrived || mayHaveArrived(answers.slice(0, -1));
   if (earlierMayHaveArrived && notFromAfrica) {
     return fail('unknown', null, 'OUTCOME_UNKNOWN', `an earlier attempt may have arrived, and the resend was refused: ${last.errorMessage}`);
   }
@@ -347,8 +351,7 @@ function resultFromAnswers(
     case 'auth-failed':
       return fail('failed', null, 'AUTH_FAILED', `Africa's Talking refused the credentials: ${last.errorMessage}`);
     case 'transient': {
-      const mayHaveArrived = priorMayHaveArrived || answers.some((a) => a.kind === 'transient' && a.reached);
-      return mayHaveArrived
+      return priorMayHaveArrived || mayHaveArrived(answers)
         ? fail('unknown', null, 'OUTCOME_UNKNOWN', `no answer from Africa's Talking after ${attempts} attempt(s): ${last.reason}`)
         : fail('failed', null, 'NETWORK_ERROR', `could not reach Africa's Talking after ${attempts} attempt(s): ${last.reason}`);
     }
