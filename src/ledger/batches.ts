@@ -62,27 +62,28 @@ export interface RunPlan {
  * store, never in the ledger file), so memory does not grow with the file.
  */
 export class RunPlanner {
-  private pending: PlannedRow[] = [];
+  private readonly rows: TemporaryTable;
 
   constructor(
     private readonly ledger: Ledger,
     private readonly scope: LedgerScope,
     private readonly since: number,
   ) {
-    ledger.withRead((db) =>
-      db.exec(`CREATE TEMP TABLE IF NOT EXISTS planned_rows (row INTEGER, key TEXT, phone TEXT, currency TEXT, amount INTEGER);
-        DELETE FROM temp.planned_rows;
-        CREATE INDEX IF NOT EXISTS temp.planned_rows_key ON planned_rows (key);`),
+    this.rows = new TemporaryTable(
+      ledger,
+      `CREATE TEMP TABLE IF NOT EXISTS planned_rows (row INTEGER, key TEXT, phone TEXT, currency TEXT, amount INTEGER);
+       CREATE INDEX IF NOT EXISTS temp.planned_rows_key ON planned_rows (key);
+       DELETE FROM temp.planned_rows;`,
+      'INSERT INTO temp.planned_rows (row, key, phone, currency, amount) VALUES (?, ?, ?, ?, ?)',
     );
   }
 
   add(row: PlannedRow): void {
-    this.pending.push(row);
-    if (this.pending.length >= 1000) this.flush();
+    this.rows.add([row.row, row.key, row.phoneNumber, row.currency, row.amountMinor]);
   }
 
   finish(): RunPlan {
-    this.flush();
+    this.rows.flush();
     const { account, environment } = this.scope;
     return this.ledger.withRead((db) => {
       const unsent = new Map<string, number>();
@@ -106,13 +107,6 @@ export class RunPlanner {
       return { unsent, repeatCount, repeats: listed.map((row) => ({ row: Number(row.planned_row), match: toTransaction(row) })) };
     });
   }
-
-  private flush(): void {
-    const rows = this.pending;
-    this.pending = [];
-    insertTemporary(this.ledger, 'INSERT INTO temp.planned_rows (row, key, phone, currency, amount) VALUES (?, ?, ?, ?, ?)',
-      rows.map((r) => [r.row, r.key, r.phoneNumber, r.currency, r.amountMinor]));
-  }
 }
 
 /**
@@ -121,23 +115,23 @@ export class RunPlanner {
  * Kept in a temporary table, as RunPlanner's, so memory does not grow with the file.
  */
 export class RunRows {
-  private pending: [number, string][] = [];
+  private readonly rows: TemporaryTable;
 
   constructor(private readonly ledger: Ledger) {
-    ledger.withRead((db) =>
-      db.exec(`CREATE TEMP TABLE IF NOT EXISTS run_rows (row INTEGER, key TEXT);
-        DELETE FROM temp.run_rows;`),
+    this.rows = new TemporaryTable(
+      ledger,
+      'CREATE TEMP TABLE IF NOT EXISTS run_rows (row INTEGER, key TEXT); DELETE FROM temp.run_rows;',
+      'INSERT INTO temp.run_rows (row, key) VALUES (?, ?)',
     );
   }
 
   add(row: number, key: string): void {
-    this.pending.push([row, key]);
-    if (this.pending.length >= 1000) this.flush();
+    this.rows.add([row, key]);
   }
 
   /** This run's rows in row order, each with its transaction as the ledger holds it now. */
   *transactions(scope: LedgerScope): Generator<{ row: number; transaction: StoredTransaction }> {
-    this.flush();
+    this.rows.flush();
     const rows = this.ledger.withRead((db) =>
       iterateRows(
         db,
@@ -152,27 +146,43 @@ export class RunRows {
       yield { row: Number(record.run_row), transaction: toTransaction(record) };
     }
   }
-
-  private flush(): void {
-    const rows = this.pending;
-    this.pending = [];
-    insertTemporary(this.ledger, 'INSERT INTO temp.run_rows (row, key) VALUES (?, ?)', rows);
-  }
 }
 
-/** Rows into a temporary table, in one transaction that writes nothing to the ledger file. */
-function insertTemporary(ledger: Ledger, sql: string, rows: readonly unknown[][]): void {
-  if (rows.length === 0) return;
-  ledger.withRead((db) => {
-    const own = !db.inTransaction;
-    if (own) prepare(db, 'BEGIN').run();
-    try {
-      const insert = prepare(db, sql);
-      for (const row of rows) insert.run(...row);
-      if (own) prepare(db, 'COMMIT').run();
-    } catch (error) {
-      if (own && db.inTransaction) prepare(db, 'ROLLBACK').run();
-      throw error;
-    }
-  });
+/**
+ * A temporary table filled a thousand rows per transaction. It lives in SQLite's temp store, never
+ * in the ledger file, so writing it takes no lock other senders wait for.
+ */
+class TemporaryTable {
+  private pending: unknown[][] = [];
+
+  constructor(
+    private readonly ledger: Ledger,
+    schema: string,
+    private readonly insertSql: string,
+  ) {
+    ledger.withRead((db) => db.exec(schema));
+  }
+
+  add(values: unknown[]): void {
+    this.pending.push(values);
+    if (this.pending.length >= 1000) this.flush();
+  }
+
+  flush(): void {
+    if (this.pending.length === 0) return;
+    const rows = this.pending;
+    this.pending = [];
+    this.ledger.withRead((db) => {
+      const own = !db.inTransaction;
+      if (own) prepare(db, 'BEGIN').run();
+      try {
+        const insert = prepare(db, this.insertSql);
+        for (const row of rows) insert.run(...row);
+        if (own) prepare(db, 'COMMIT').run();
+      } catch (error) {
+        if (own && db.inTransaction) prepare(db, 'ROLLBACK').run();
+        throw error;
+      }
+    });
+  }
 }
