@@ -149,7 +149,7 @@ async function resume(request: TransactionRequest, found: StoredTransaction, dep
         await clock.sleep(deps.waitPollMs ?? 100);
         const current = store.get(row.id);
         // Gone: its owner gave it back unsent (a bulk send stopped before the request left).
-        if (!current) return sendClaimed(request, claimTransactions([request], deps)[0] as ClaimOutcome, deps);
+        if (!current) return sendTransaction(request, deps);
         row = current;
         continue;
       }
@@ -166,7 +166,7 @@ async function resume(request: TransactionRequest, found: StoredTransaction, dep
       if (!store.takeOver(row.id, owner, deps.owner, now, forced)) {
         // Another process recovered it first (follow that one), or gave it back unsent.
         const current = store.get(row.id);
-        if (!current) return sendClaimed(request, claimTransactions([request], deps)[0] as ClaimOutcome, deps);
+        if (!current) return sendTransaction(request, deps);
         row = current;
         continue;
       }
