@@ -71,6 +71,7 @@ Run \`airtime\` alone at a terminal for a guided menu, and \`airtime <command> -
     .addOption(new Option('--timeout <seconds>', 'per-request timeout (default 30; fractions allowed)').argParser(positiveNumber))
     .addOption(new Option('--max-num-retry <n>', "passed to Africa's Talking as maxNumRetry").argParser(wholeNumber))
     .option('--force', 'resend a key left unknown past the duplicate window (only after checking it did not arrive)')
+    .option('--allow-repeat', 'send even though the same number, amount and currency was paid moments ago (repeatWindow)')
     .option('-f, --file <path|->', 'send to every row of a CSV, JSON or JSON-lines file (- reads stdin)')
     .option('--batch <name>', 'name of the batch (default: derived from the file\'s content)')
     .option('--skip-invalid', 'send the valid rows of a file with invalid ones (exit 3)')
@@ -96,6 +97,7 @@ Examples:
         // Each row has its own key and currency (the file's key and currency columns).
         if (options.key !== undefined) await usage('--key does not go with --file: give each row its own key in a key column, or let airtime derive them');
         if (options.currency !== undefined) await usage('--currency does not go with --file: use a currency column');
+        if (options.allowRepeat !== undefined) await usage('--allow-repeat is for single sends: a file paying people again on purpose takes --new');
         const [{ sendFile }, { printBulk }] = await Promise.all([import('./commands/bulk.js'), import('./ui/render.js')]);
         finish(printBulk(await sendFile(options as never, ctx), ctx.output));
         return;

@@ -1,7 +1,8 @@
 // What every command gets: where to print, how to ask, the clock, and lazily the configuration
 // and the Africa's Talking client. Tests and benchmarks build it with their own seams.
 import { AtClient, environmentOf, type Environment } from './at/client.js';
-import { loadSettings, type FlagOverrides, type Settings } from './config.js';
+import { checkKeyCharacters, loadSettings, type FlagOverrides } from './config/load.js';
+import type { Settings } from './config/schema.js';
 import { AirtimeError } from './core/errors.js';
 import { systemClock, type Clock, type RetryPolicy } from './core/retry.js';
 import type { Ledger } from './ledger/ledger.js';
@@ -22,8 +23,12 @@ export interface Context {
   cwd: string;
   env: NodeJS.ProcessEnv;
   flags: GlobalFlags;
-  /** Loads configuration once per run; the command's own flags override it. */
-  settings(overrides?: FlagOverrides): Promise<Settings>;
+  /**
+   * Loads configuration once per run; the command's own flags override it. `use`: a command that
+   * sends or writes the ledger ('send') exits 4 on a refused config file (code, or a project file
+   * someone else could have written); a read-only one ('read') is warned about it.
+   */
+  settings(overrides?: FlagOverrides, use?: 'read' | 'send'): Promise<Settings>;
   /** A client for the configured account; exit 4 when credentials are missing. */
   client(settings: Settings): Promise<AtClient>;
   /** The ledger, opened for writing (created when missing): exit 4 LEDGER_ERROR when unusable. */
@@ -37,6 +42,7 @@ export interface Context {
 export function createContext(streams: Streams, flags: GlobalFlags, cwd: string): Context {
   const output = new Output(streams, flags);
   let loaded: Promise<Settings> | undefined;
+  let warnedRefused = false;
   const opened: Ledger[] = [];
   return {
     output,
@@ -45,7 +51,7 @@ export function createContext(streams: Streams, flags: GlobalFlags, cwd: string)
     cwd,
     env: streams.env,
     flags,
-    settings(overrides = {}) {
+    async settings(overrides = {}, use = 'read') {
       loaded ??= loadSettings({
         cwd,
         env: streams.env,
@@ -54,9 +60,14 @@ export function createContext(streams: Streams, flags: GlobalFlags, cwd: string)
         for (const warning of settings.warnings) output.warn(warning);
         return settings;
       });
-      return loaded;
+      const settings = await loaded;
+      if (use === 'send') requireTrustedConfig(settings);
+      else if (!warnedRefused) for (const refusal of settings.refused) output.warn(refusal);
+      warnedRefused = true;
+      return settings;
     },
     async client(settings) {
+      requireTrustedConfig(settings);
       const { username, apiKey } = requireCredentials(settings);
       // node:http and node:https (with tls) cost ~10 ms to load: only commands that go online pay.
       const { createFetch } = await import('./at/http.js');
@@ -70,6 +81,7 @@ export function createContext(streams: Streams, flags: GlobalFlags, cwd: string)
       });
     },
     async ledger(settings) {
+      requireTrustedConfig(settings);
       const { Ledger } = await import('./ledger/ledger.js');
       const ledger = Ledger.open(settings.ledgerPath);
       opened.push(ledger);
@@ -116,7 +128,22 @@ export function requireCredentials(settings: Settings): { username: string; apiK
       hint: 'set AT_USERNAME and AT_API_KEY, or run `airtime config init`',
     });
   }
+  // Checked before anything is recorded: Node would refuse every request, and the send would look
+  // like one that may have arrived.
+  checkKeyCharacters(settings.apiKey, settings.sources.apiKey);
   return { username: settings.username, apiKey: settings.apiKey };
+}
+
+/**
+ * A command that sends money or writes the ledger does not run beside a config file airtime
+ * refused to read: what it would have said (a limit, a ledger, a profile) is unknown.
+ */
+export function requireTrustedConfig(settings: Settings): void {
+  const [first, ...more] = settings.refused;
+  if (first === undefined) return;
+  throw new AirtimeError('CONFIG_ERROR', `${first}${more.length ? ` (and ${more.length} more: run \`airtime config path\`)` : ''}`, {
+    hint: 'nothing was sent; a config file is data, never code, and a folder cannot speak for you unless nobody else could have written it',
+  });
 }
 
 export function environmentFor(settings: Settings): Environment | undefined {

@@ -13,6 +13,7 @@ import { marketByCurrency } from './core/countries.js';
 import { AirtimeError, EXIT, exitCodeFor, type ErrorCode } from './core/errors.js';
 import { formatAmount, formatMinorOf, formatMoney, formatReportedMoney, parseReportedMoney } from './core/money.js';
 import type { MoneyLimits, Recipient } from './core/recipient.js';
+import type { RepeatGuard } from './core/repeat.js';
 import { insideRetryWindow, runWithRetry, type Clock, type RetryEvent, type RetryPolicy } from './core/retry.js';
 import type { ClaimOutcome, NewTransaction, Settlement, StoredTransaction, TransactionState } from './ledger/ledger.js';
 import type { Liveness, Owner } from './ledger/owner.js';
@@ -28,6 +29,8 @@ export interface TransactionRequest {
   rowNumber?: number | undefined;
   /** Resend a key left unknown past the duplicate window (the user checked it did not arrive). */
   force?: boolean | undefined;
+  /** A single send without --key: refused when it repeats a recent payment (src/core/repeat.ts). */
+  repeatGuard?: RepeatGuard | undefined;
 }
 
 /** The outcome of a send as the user sees it (`send --json`). */
@@ -106,6 +109,7 @@ export function claimTransactions(requests: readonly TransactionRequest[], deps:
     reference: request.reference,
     rowNumber: request.rowNumber,
     maxNumRetry: request.maxNumRetry,
+    repeatGuard: request.repeatGuard,
     owner: deps.owner,
     ...deps.origin,
   }));
@@ -117,6 +121,8 @@ export async function sendClaimed(request: TransactionRequest, claim: ClaimOutco
   switch (claim.kind) {
     case 'over-cap':
       throw overDailyCap(request.recipient, claim.spentMinor, claim.capMinor);
+    case 'repeat':
+      throw repeatPayment(request.recipient, claim.match, deps.clock.now());
     case 'created':
       // The claim itself recorded the first attempt; the duplicate window counts from it.
       return attempt(request, claim.row, claim.row.firstAttemptAt ?? undefined, deps, true);
@@ -413,6 +419,31 @@ function overDailyCap(recipient: Recipient, spentMinor: number, capMinor: number
   );
 }
 
+/**
+ * REPEAT_PAYMENT for a single send: names the earlier transaction (time, state, key) and the safe
+ * command to finish or replay it, which a key makes idempotent.
+ */
+export function repeatPayment(recipient: Recipient, earlier: StoredTransaction, now: number): AirtimeError {
+  const money = formatMoney(recipient.amountMinor, recipient.market);
+  const when = `${minutesAgo(earlier.createdAt, now)} (${new Date(earlier.createdAt).toISOString()})`;
+  const unsettled = earlier.state === 'pending' || earlier.state === 'unknown';
+  const what = unsettled
+    ? `this repeats a send of ${money} to ${recipient.phoneNumber} made ${when} under key ${earlier.idempotencyKey}, whose outcome is not known yet (${earlier.state})`
+    : `this repeats ${money} ${earlier.state} to ${recipient.phoneNumber} ${when} under key ${earlier.idempotencyKey}`;
+  const amount = formatAmount(recipient.amountMinor, recipient.market);
+  return new AirtimeError('REPEAT_PAYMENT', `${what}: nothing was sent`, {
+    hint: `${unsettled ? 'to finish that one' : 'to see that one again'}: airtime send ${recipient.phoneNumber} ${amount} --key ${earlier.idempotencyKey}; to pay again on purpose: --allow-repeat`,
+    details: {
+      repeats: {
+        idempotencyKey: earlier.idempotencyKey,
+        state: earlier.state,
+        requestId: earlier.requestId,
+        createdAt: new Date(earlier.createdAt).toISOString(),
+      },
+    },
+  });
+}
+
 function inFlightElsewhere(row: StoredTransaction, owner: Owner): TransactionResult {
   const message = `process ${owner.pid} on ${owner.host} is still sending this key and has not recorded an answer`;
   return { ...resultFromRow(row, false), error: { code: 'OUTCOME_UNKNOWN', message }, errorMessage: message, exitCode: EXIT.UNKNOWN };
@@ -433,7 +464,8 @@ function unknownSettlement(message: string): Settlement {
 
 function minutesAgo(then: number, now: number): string {
   const minutes = Math.round((now - then) / 60_000);
-  return minutes < 1 ? 'under a minute ago' : `${minutes} minute(s) ago`;
+  if (minutes < 1) return 'under a minute ago';
+  return minutes < 120 ? `${minutes} minute(s) ago` : `${Math.round(minutes / 60)} hour(s) ago`;
 }
 
 /** What the ledger keeps of each answer: its kind, HTTP status and raw body. */

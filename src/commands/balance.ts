@@ -13,7 +13,7 @@ export interface BalanceResult {
 }
 
 export async function balance(ctx: Context): Promise<BalanceResult> {
-  const settings = await ctx.settings();
+  const settings = await ctx.settings({}, 'send');
   const client = await ctx.client(settings);
   const { result: answer } = await runWithRetry(() => client.balance(), {
     policy: retryPolicy(settings),

@@ -18,7 +18,7 @@ import { checkFile, fileRefusal, type FileCheck, type ValidRow } from '../bulk/c
 import { BatchingStore } from '../bulk/store.js';
 import { describeProblem, type RowProblem } from '../bulk/problem.js';
 import { detectFormat, type FileFormat } from '../bulk/reader.js';
-import type { Settings } from '../config.js';
+import type { Settings } from '../config/schema.js';
 import { environmentFor, requireCredentials, transactionDeps, type Context } from '../context.js';
 import { batchIdFromContent, parseBatchName, retryKey, rowKey } from '../core/batch.js';
 import { marketByCurrency, type Market } from '../core/countries.js';
@@ -143,7 +143,7 @@ export async function sendFile(options: BulkOptions, ctx: Context): Promise<Bulk
     maxNumRetry: options.maxNumRetry,
     concurrency: options.concurrency,
     rate: options.rate,
-  });
+  }, 'send');
   const batchName = options.batch === undefined ? undefined : parseBatchName(options.batch);
   const started = ctx.clock.now();
   const input = await openInput(options.file, ctx, true);

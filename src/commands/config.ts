@@ -3,22 +3,12 @@
 // history and `ps`), and airtime only ever writes it to the user config or a key file, both 0600:
 // a project file ends up in git.
 import { existsSync, statSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
-import {
-  checkConfig,
-  configCandidates,
-  defaultLedgerPath,
-  findConfigFiles,
-  insideGitWorkTree,
-  loadSettings,
-  readConfigForUpdate,
-  userConfigFile,
-  writeConfigFile,
-  writePrivateFile,
-  type ConfigCandidate,
-  type Settings,
-} from '../config.js';
+import { insideGitWorkTree, loadSettings, searchConfigFiles, type SearchedPlace } from '../config/load.js';
+import { defaultLedgerPath, displayPath, expandPath, userConfigDir, userConfigFile } from '../config/places.js';
+import type { Settings } from '../config/schema.js';
+import { keyCharacterProblem, privateToUser, systemTrust } from '../config/trust.js';
+import { checkConfig, readConfigForUpdate, writeConfigFile, writePrivateFile } from '../config/write.js';
 import type { Context } from '../context.js';
 import { COUNTRY_CODES, CURRENCY_CODES, MARKETS, isCountryCode, marketByCurrency } from '../core/countries.js';
 import { AirtimeError } from '../core/errors.js';
@@ -83,13 +73,8 @@ export interface ConfigShowResult {
   files: string[];
 }
 
-export interface SearchedFile extends ConfigCandidate {
-  exists: boolean;
-  loaded: boolean;
-}
-
 export interface ConfigPathResult {
-  files: SearchedFile[];
+  files: SearchedPlace[];
   ledger: { path: string; exists: boolean };
   /** Why the configuration could not be read, when it could not. */
   problem: string | null;
@@ -154,28 +139,41 @@ export async function configInit(options: ConfigInitOptions, ctx: Context): Prom
   };
   const values: Record<string, unknown> = { username: answers.username };
   const userPath = userConfigFile(ctx.env);
-  // Read (and refused, when it cannot be rewritten) before anything is written.
-  const userValues = answers.keySource === 'user' && scope === 'project' ? readConfigForUpdate(userPath) : undefined;
   let key: string | undefined;
   let keyFile: string | undefined;
+  /** What goes in the user config when the project file cannot hold it: the key, or a key file outside the user's folder. */
+  const forUser: Record<string, unknown> = {};
   if (answers.keySource === 'file') {
     const typed =
       options.keyFile ??
       (await ctx.prompter.text({
         message: 'Path of the key file',
-        default: join(userConfigDisplay(ctx.env), 'api-key'),
-        validate: (value) => keyFileProblem(resolveTyped(value, ctx.cwd)),
+        default: join(displayPath(userConfigDir(ctx.env)), 'api-key'),
+        validate: (value) => keyFileProblem(expandPath(value, ctx.cwd)),
       }));
-    keyFile = checkFlag('--key-file', resolveTyped(typed, ctx.cwd), keyFileProblem);
+    keyFile = checkFlag('--key-file', expandPath(typed, ctx.cwd), keyFileProblem);
     if (!existsSync(keyFile)) key = await readKey(ctx, `API key for ${keyFile} (hidden)`);
-    values.apiKeyFile = storedKeyFilePath(typed, keyFile, path, ctx.cwd);
+    // A project file may name only a key file inside the user's config folder (a folder must not
+    // point airtime at, say, ~/.git-credentials): any other is named by the user config.
+    if (scope === 'user' || isInside(keyFile, userConfigDir(ctx.env))) {
+      values.apiKeyFile = storedKeyFilePath(typed, keyFile, path, ctx.cwd);
+    } else {
+      forUser.apiKeyFile = storedKeyFilePath(typed, keyFile, userPath, ctx.cwd);
+      result.warnings.push(`apiKeyFile goes in ${userPath}: a project file may name only a key file inside ${displayPath(userConfigDir(ctx.env))}`);
+    }
     if (insideGitWorkTree(dirname(keyFile))) {
       result.warnings.push(`${keyFile} is inside a git work tree: add it to .gitignore so that the key is never committed`);
+    }
+    if (key === undefined && !privateToUser(keyFile, systemTrust(ctx.env))) {
+      result.warnings.push(`${keyFile} holds the API key and others can read it, or it is not yours: chmod 600 ${keyFile}`);
     }
   } else if (answers.keySource === 'user') {
     key = await readKey(ctx, 'API key (hidden)');
     if (scope === 'user') values.apiKey = key;
+    else forUser.apiKey = key;
   }
+  // Read (and refused, when it cannot be rewritten) before anything is written.
+  const userValues = Object.keys(forUser).length > 0 ? readConfigForUpdate(userPath) : undefined;
 
   const country = defaultCountry ?? (interactive ? await askCountry(ctx) : undefined);
   if (country) values.defaultCountry = country;
@@ -189,8 +187,8 @@ export async function configInit(options: ConfigInitOptions, ctx: Context): Prom
   }
   writeConfigFile(path, values);
   result.written.push(path);
-  if (userValues && key !== undefined) {
-    writeConfigFile(userPath, { ...userValues, apiKey: key });
+  if (userValues) {
+    writeConfigFile(userPath, { ...userValues, ...forUser });
     result.written.push(userPath);
   }
 
@@ -276,11 +274,10 @@ export async function configPath(ctx: Context): Promise<ConfigPathResult> {
   const options = { cwd: ctx.cwd, env: ctx.env, flags: { config: ctx.flags.config, profile: ctx.flags.profile } };
   // A diagnostic that works when the configuration does not: that is when it is needed most.
   let problem: string | null = null;
-  const loaded = new Set<string>();
+  let files: SearchedPlace[] = [];
   let settings: Settings | undefined;
   try {
-    const found = await findConfigFiles(options);
-    for (const file of [found.project, found.user]) if (file) loaded.add(file.filepath);
+    files = searchConfigFiles(options).searched;
     settings = await ctx.settings();
   } catch (error) {
     if (!(error instanceof AirtimeError)) throw error;
@@ -288,15 +285,7 @@ export async function configPath(ctx: Context): Promise<ConfigPathResult> {
   }
   const ledger =
     settings?.ledgerPath ?? (ctx.env.AIRTIME_LEDGER ? resolve(ctx.cwd, ctx.env.AIRTIME_LEDGER) : defaultLedgerPath(ctx.env));
-  return {
-    files: configCandidates(options).map((candidate) => ({
-      ...candidate,
-      exists: existsSync(candidate.path),
-      loaded: loaded.has(candidate.path),
-    })),
-    ledger: { path: ledger, exists: existsSync(ledger) },
-    problem,
-  };
+  return { files, ledger: { path: ledger, exists: existsSync(ledger) }, problem };
 }
 
 /**
@@ -479,7 +468,9 @@ async function readKey(ctx: Context, message: string): Promise<string> {
 
 function keyProblem(key: string): string | undefined {
   if (key === '') return 'no API key';
-  return /\s/.test(key) ? 'the API key must be one line without spaces' : undefined;
+  if (/\s/.test(key)) return 'the API key must be one line without spaces';
+  const character = keyCharacterProblem(key);
+  return character === undefined ? undefined : `the API key holds ${character}, so it cannot travel in an HTTP header`;
 }
 
 function keyFileProblem(path: string): string | undefined {
@@ -487,12 +478,6 @@ function keyFileProblem(path: string): string | undefined {
   const stats = statSync(path);
   if (stats.isDirectory()) return `${path} is a folder`;
   return stats.size === 0 ? `${path} is empty` : undefined;
-}
-
-function resolveTyped(path: string, cwd: string): string {
-  const typed = path.trim();
-  if (typed === '~' || typed.startsWith('~/')) return join(homedir(), typed.slice(1));
-  return resolve(cwd, typed);
 }
 
 /**
@@ -505,9 +490,7 @@ function storedKeyFilePath(typed: string, absolute: string, configPath: string, 
   return dirname(configPath) === resolve(cwd) ? trimmed : absolute;
 }
 
-/** The user folder as people write it: ~/.config/airtime. */
-function userConfigDisplay(env: NodeJS.ProcessEnv): string {
-  const dir = dirname(userConfigFile(env));
-  const home = homedir();
-  return dir.startsWith(`${home}/`) ? `~${dir.slice(home.length)}` : dir;
+/** Whether a path is inside a folder (the user's config folder, say). */
+function isInside(path: string, folder: string): boolean {
+  return resolve(path).startsWith(`${resolve(folder)}/`);
 }

@@ -25,7 +25,7 @@ export async function reconcile(options: ReconcileOptions, ctx: Context): Promis
   if (options.as !== 'sent' && options.as !== 'failed') {
     throw new AirtimeError('USAGE', `--as ${options.as}: use --as sent or --as failed`);
   }
-  const settings = await ctx.settings();
+  const settings = await ctx.settings({}, 'send');
   // Offline: the username picks the account's keys in the ledger; no API key is needed.
   const { username } = settings;
   if (username === undefined) {

@@ -1,13 +1,15 @@
-import type { Settings } from '../config.js';
-import { environmentFor, transactionDeps, type Context } from '../context.js';
+import type { Settings } from '../config/schema.js';
+import type { Environment } from '../at/client.js';
+import { environmentFor, requireCredentials, transactionDeps, type Context } from '../context.js';
 import { AirtimeError } from '../core/errors.js';
 import { newIdempotencyKey, parseIdempotencyKey } from '../core/idempotency.js';
 import { formatAmount, formatMoney, parseAmount, checkAmountRange } from '../core/money.js';
 import { parsePhone } from '../core/phone.js';
 import { checkRecipient, defaultMaxMinor, parseRecipient, type Recipient } from '../core/recipient.js';
 import { checkRunTotals } from '../core/limits.js';
+import { repeatGuard, type RepeatGuard } from '../core/repeat.js';
 import { checkCapsForDryRun } from './caps.js';
-import { sendTransaction, type TransactionResult } from '../transaction.js';
+import { repeatPayment, sendTransaction, type TransactionResult } from '../transaction.js';
 import { confirmationText } from '../ui/render.js';
 import { onInterrupt } from '../signals.js';
 import { startSpinner } from '../ui/spinner.js';
@@ -21,6 +23,7 @@ export interface SendOptions {
   dryRun?: boolean | undefined;
   yes?: boolean | undefined;
   force?: boolean | undefined;
+  allowRepeat?: boolean | undefined;
   retries?: number | undefined;
   timeout?: number | undefined;
   maxNumRetry?: number | undefined;
@@ -42,12 +45,10 @@ export type SendOutcome =
   | { kind: 'sent'; result: TransactionResult; interrupted?: NodeJS.Signals | undefined };
 
 export async function send(options: SendOptions, ctx: Context): Promise<SendOutcome> {
-  const settings = await ctx.settings({
-    country: options.country,
-    timeout: options.timeout,
-    retries: options.retries,
-    maxNumRetry: options.maxNumRetry,
-  });
+  const settings = await ctx.settings(
+    { country: options.country, timeout: options.timeout, retries: options.retries, maxNumRetry: options.maxNumRetry },
+    'send',
+  );
   const { phone, amount, currency } = await collectRecipient(options, ctx, settings);
   const recipient = parseRecipient(
     { phone, amount, currency, country: settings.defaultCountry },
@@ -56,14 +57,29 @@ export async function send(options: SendOptions, ctx: Context): Promise<SendOutc
   const idempotencyKey = options.key === undefined ? newIdempotencyKey() : parseIdempotencyKey(options.key);
   const preview = previewOf(recipient, idempotencyKey, settings);
   const totals = new Map([[recipient.market, recipient.amountMinor]]);
+  // An explicit --key is the caller taking charge of idempotency; without one, a repeat of a
+  // recent payment is refused, unless --allow-repeat (or the person at the terminal) says it is meant.
+  let guard = options.key === undefined && !options.allowRepeat ? repeatGuard(settings.repeatWindowMs) : undefined;
   if (options.dryRun) {
     await checkCapsForDryRun(ctx, settings, totals);
+    if (guard) await refuseRepeatForDryRun(ctx, settings, recipient, guard);
     return { kind: 'dry-run', preview };
   }
   checkRunTotals(totals, settings.limits.perRun);
   const client = await ctx.client(settings);
   // Opened (and proved writable) before anything is sent: an unusable ledger stops the send here.
   const ledger = await ctx.ledger(settings);
+  if (guard) {
+    const earlier = ledger.findRepeat(scopedPayment(settings, client.environment, recipient), guard, ctx.clock.now());
+    if (earlier) {
+      const refusal = repeatPayment(recipient, earlier, ctx.clock.now());
+      // --yes never answers this question: it confirms a send, not a second payment.
+      if (!ctx.output.interactive) throw refusal;
+      ctx.output.warn(refusal.message.replace(/: nothing was sent$/, ''));
+      if (!(await ctx.prompter.confirm('Send it again anyway?', false))) return { kind: 'declined', preview };
+      guard = undefined;
+    }
+  }
   if (ctx.output.interactive && !options.yes) {
     const confirmed = await ctx.prompter.confirm(confirmationText(preview, ctx.output), true);
     if (!confirmed) return { kind: 'declined', preview };
@@ -82,7 +98,7 @@ export async function send(options: SendOptions, ctx: Context): Promise<SendOutc
   });
   try {
     const result = await sendTransaction(
-      { recipient, idempotencyKey, maxNumRetry: settings.maxNumRetry, force: options.force },
+      { recipient, idempotencyKey, maxNumRetry: settings.maxNumRetry, force: options.force, repeatGuard: guard },
       transactionDeps(ctx, settings, client, ledger, {
         signal: controller.signal,
         onRetry: (event) => {
@@ -144,6 +160,26 @@ async function collectRecipient(
       validate: (value) => reason(() => checkAmountRange(parseAmount(value, market), market, max)),
     }));
   return { phone, amount, currency };
+}
+
+/** The payment a repeat is looked for under: this account, this environment. */
+function scopedPayment(settings: Settings, environment: Environment, recipient: Recipient) {
+  return {
+    account: requireCredentials(settings).username,
+    environment,
+    phoneNumber: recipient.phoneNumber,
+    currency: recipient.market.currency,
+    amountMinor: recipient.amountMinor,
+  };
+}
+
+/** A dry run answers whether the send would go: a repeat would not (read only; no ledger yet is no repeat). */
+async function refuseRepeatForDryRun(ctx: Context, settings: Settings, recipient: Recipient, guard: RepeatGuard): Promise<void> {
+  const environment = environmentFor(settings);
+  if (settings.username === undefined || environment === undefined) return;
+  const ledger = await ctx.readLedger(settings);
+  const earlier = ledger?.findRepeat(scopedPayment(settings, environment, recipient), guard, ctx.clock.now());
+  if (earlier) throw repeatPayment(recipient, earlier, ctx.clock.now());
 }
 
 function reason(check: () => unknown): string | undefined {

@@ -1,6 +1,7 @@
-import type { Settings } from '../config.js';
+import type { Settings } from '../config/schema.js';
 import { environmentFor, transactionDeps, type Context } from '../context.js';
 import { AirtimeError, EXIT } from '../core/errors.js';
+import { repeatGuard } from '../core/repeat.js';
 import type { Ledger } from '../ledger/ledger.js';
 import type { SendService } from '../server/send.js';
 import { formatRequestLog, startServer, type RunningServer, type ServerOptions } from '../server/server.js';
@@ -25,7 +26,7 @@ const SHORT_TOKEN = 16;
  */
 export async function serve(options: ServeOptions, ctx: Context): Promise<number> {
   const token = webhookToken(options, ctx);
-  const settings = await ctx.settings();
+  const settings = await ctx.settings({}, 'send');
   const ledger = await ctx.ledger(settings);
   const send = options.enableSend ? await sendService(ctx, settings, ledger) : null;
   const username = settings.username;
@@ -92,6 +93,7 @@ async function sendService(ctx: Context, settings: Settings, ledger: Ledger): Pr
     perRecipient: settings.limits.perRecipient,
     perRun: settings.limits.perRun,
     maxNumRetry: settings.maxNumRetry,
+    repeatGuard: repeatGuard(settings.repeatWindowMs),
     send: (request) => sendTransaction(request, deps),
   };
 }

@@ -29,7 +29,7 @@ export interface StatusResult {
 const STATES: readonly TransactionState[] = ['pending', 'sent', 'delivered', 'failed', 'unknown'];
 
 export async function status(options: StatusOptions, ctx: Context): Promise<StatusResult> {
-  const settings = await ctx.settings();
+  const settings = await ctx.settings({}, options.refresh || options.wait ? 'send' : 'read');
   if (options.state !== undefined && !STATES.includes(options.state as TransactionState)) {
     throw new AirtimeError('USAGE', `--state ${options.state}: use one of ${STATES.join(', ')}`);
   }

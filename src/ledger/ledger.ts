@@ -9,6 +9,7 @@ import { AirtimeError, EXIT, type ErrorCode } from '../core/errors.js';
 import { minorToUnits4, parseReportedMoney } from '../core/money.js';
 import { DAILY_WINDOW_MS } from '../core/limits.js';
 import type { MoneyLimits } from '../core/recipient.js';
+import { repeatCutoffs, type RepeatGuard } from '../core/repeat.js';
 import type { Owner } from './owner.js';
 import { MIGRATIONS } from './schema.js';
 
@@ -78,13 +79,17 @@ export interface NewTransaction {
   owner: Owner;
   osUser: string;
   host: string;
+  /** A single send without --key: refused when it repeats a recent payment (src/core/repeat.ts). */
+  repeatGuard?: RepeatGuard | undefined;
 }
 
 export type ClaimOutcome =
   | { kind: 'created'; row: StoredTransaction }
   | { kind: 'existing'; row: StoredTransaction }
   /** The daily cap refused it; nothing was recorded. */
-  | { kind: 'over-cap'; spentMinor: number; capMinor: number };
+  | { kind: 'over-cap'; spentMinor: number; capMinor: number }
+  /** The repeat guard refused it: `match` pays the same number, amount and currency; nothing was recorded. */
+  | { kind: 'repeat'; match: StoredTransaction };
 
 /** Thrown inside the claim's transaction to roll the insert back. */
 class OverCap extends Error {
@@ -93,6 +98,13 @@ class OverCap extends Error {
     readonly capMinor: number,
   ) {
     super('over the daily cap');
+  }
+}
+
+/** Thrown inside the claim's transaction to roll the insert back. */
+class RepeatFound extends Error {
+  constructor(readonly match: StoredTransaction) {
+    super('repeats a recent payment');
   }
 }
 
@@ -255,6 +267,7 @@ export class Ledger {
       return this.write(() => this.insertClaim(input, now, dailyCaps));
     } catch (error) {
       if (error instanceof OverCap) return { kind: 'over-cap', spentMinor: error.spentMinor, capMinor: error.capMinor };
+      if (error instanceof RepeatFound) return { kind: 'repeat', match: error.match };
       throw error;
     }
   }
@@ -268,7 +281,7 @@ export class Ledger {
     try {
       return this.write(() => inputs.map((input) => this.insertClaim(input, now, dailyCaps)));
     } catch (error) {
-      if (!(error instanceof OverCap)) throw error;
+      if (!(error instanceof OverCap) && !(error instanceof RepeatFound)) throw error;
       return inputs.map((input) => this.claim(input, now, dailyCaps));
     }
   }
@@ -308,6 +321,12 @@ export class Ledger {
       if (!existing) throw new Error('a claimed key has no row');
       return { kind: 'existing', row: existing };
     }
+    if (input.repeatGuard) {
+      // Under the write lock, with this row already in: of two processes racing the same send, the
+      // second finds the first's row here, whichever inserted first.
+      const match = this.findRepeat(input, input.repeatGuard, now, inserted.id as number);
+      if (match) throw new RepeatFound(match);
+    }
     const cap = dailyCaps[input.currency as keyof MoneyLimits];
     if (cap !== undefined) {
       const spent = this.spentSince(input.account, input.environment, input.currency, now - DAILY_WINDOW_MS);
@@ -315,6 +334,37 @@ export class Ledger {
       if (spent > cap) throw new OverCap(spent, cap);
     }
     return { kind: 'created', row: toTransaction(inserted) };
+  }
+
+  /**
+   * The most recent transaction of this account and environment paying this number this amount in
+   * this currency that a new send without a key would repeat (src/core/repeat.ts), if any.
+   */
+  findRepeat(
+    payment: Pick<NewTransaction, 'account' | 'environment' | 'phoneNumber' | 'currency' | 'amountMinor'>,
+    guard: RepeatGuard,
+    now: number,
+    excludeId = -1,
+  ): StoredTransaction | undefined {
+    const cutoffs = repeatCutoffs(now, guard);
+    const row = this.statement(
+      `SELECT * FROM transactions
+       WHERE phone_number = @phone AND currency = @currency AND amount_minor = @amount
+         AND account = @account AND environment = @environment AND id <> @exclude
+         AND ((state IN ('sent', 'delivered') AND @accepted IS NOT NULL AND created_at > @accepted)
+           OR (state IN ('pending', 'unknown') AND created_at > @unsettled))
+       ORDER BY created_at DESC, id DESC LIMIT 1`,
+    ).get({
+      phone: payment.phoneNumber,
+      currency: payment.currency,
+      amount: payment.amountMinor,
+      account: payment.account,
+      environment: payment.environment,
+      exclude: excludeId,
+      accepted: cutoffs.accepted,
+      unsettled: cutoffs.unsettled,
+    }) as Row | undefined;
+    return row && toTransaction(row);
   }
 
   /**
@@ -730,7 +780,7 @@ export class Ledger {
         throw error;
       }
     } catch (error) {
-      if (error instanceof AirtimeError || error instanceof OverCap) throw error;
+      if (error instanceof AirtimeError || error instanceof OverCap || error instanceof RepeatFound) throw error;
       throw ledgerError(this.path, error);
     }
   }

@@ -5,6 +5,7 @@ import { AirtimeError, EXIT, errorJson, type ErrorCode } from '../core/errors.js
 import { newIdempotencyKey, parseIdempotencyKey } from '../core/idempotency.js';
 import { checkRunTotals } from '../core/limits.js';
 import { parseRecipient, type MoneyLimits } from '../core/recipient.js';
+import type { RepeatGuard } from '../core/repeat.js';
 import { transactionJson, type TransactionRequest, type TransactionResult, type TransactionState } from '../transaction.js';
 import type { Fields } from './body.js';
 
@@ -13,6 +14,8 @@ export interface SendService {
   perRecipient: MoneyLimits;
   perRun: MoneyLimits;
   maxNumRetry: number | undefined;
+  /** Applied to a request without an Idempotency-Key, as to `airtime send` without --key. */
+  repeatGuard: RepeatGuard;
   /** sendTransaction with this run's dependencies. */
   send(request: TransactionRequest): Promise<TransactionResult>;
 }
@@ -50,6 +53,10 @@ export function httpStatusFor(code: ErrorCode | null, state: TransactionState | 
     case 'IDEMPOTENCY_CONFLICT':
       // The key names another send (IETF draft-ietf-httpapi-idempotency-key-header: 422).
       return 422;
+    case 'REPEAT_PAYMENT':
+      // A request without a key repeating a recent payment: it conflicts with that one. Sending
+      // its key (named in the body) finishes or replays it.
+      return 409;
     case 'AUTH_FAILED':
     case 'NETWORK_ERROR':
       // Africa's Talking refused this server's credentials, or could not be reached: the caller's
@@ -83,7 +90,9 @@ export async function handleSend(fields: Fields, keyHeader: string | undefined, 
       service.perRecipient,
     );
     checkRunTotals(new Map([[recipient.market, recipient.amountMinor]]), service.perRun);
-    const result = await service.send({ recipient, idempotencyKey, maxNumRetry: service.maxNumRetry });
+    // No Idempotency-Key: the caller did not take charge of repeats, so the guard does.
+    const repeatGuard = keyHeader === undefined ? service.repeatGuard : undefined;
+    const result = await service.send({ recipient, idempotencyKey, maxNumRetry: service.maxNumRetry, repeatGuard });
     return {
       status: httpStatusOf(result),
       body: transactionJson(result),

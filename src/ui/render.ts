@@ -481,8 +481,10 @@ export function printConfigPath(result: ConfigPathResult, output: Output): numbe
     loaded ? c.green('loaded') : exists ? c.yellow('exists') : c.dim('-'.padEnd(6));
   const headings = {
     explicit: 'Named by --config or AIRTIME_CONFIG, instead of the search:',
-    project: 'Project files, from the working directory up to the home folder (the first found is read):',
-    user: 'User files (the first found is read; a project file wins over it):',
+    user: 'Your user folder (the first found is read):',
+    home: 'Your home folder (yours: read beneath a project file):',
+    project: 'Project files, from the working directory up to the first folder with .git, or your home folder (the first found is read):',
+    beyond: 'Beyond where the search stops (no longer read):',
   };
   let kind = '';
   for (const file of result.files) {
@@ -491,7 +493,8 @@ export function printConfigPath(result: ConfigPathResult, output: Output): numbe
       output.result(headings[file.kind]);
       kind = file.kind;
     }
-    output.result(`  ${mark(file.exists, file.loaded)}  ${file.exists ? file.path : c.dim(file.path)}`);
+    const why = file.note ? `  ${c.yellow(`(${file.note})`)}` : '';
+    output.result(`  ${mark(file.exists, file.loaded)}  ${file.exists ? file.path : c.dim(file.path)}${why}`);
   }
   output.result('');
   output.result('Ledger:');

@@ -141,7 +141,11 @@ describe('airtime config init, without a terminal', () => {
     expect(readFileSync(keyFile, 'utf8')).toBe(`${KEY}\n`);
     expect(mode(keyFile)).toBe(0o600);
     expect(mode(join(sandbox.home, 'secrets'))).toBe(0o700);
-    expect(readJson(projectFile(sandbox))).toEqual({ username: 'my-app', apiKeyFile: keyFile });
+    // A project file may name only a key file inside the user's config folder: this one is named
+    // by the user config, and the project file keeps the rest.
+    expect(readJson(projectFile(sandbox))).toEqual({ username: 'my-app' });
+    expect(readJson(userFile(sandbox))).toEqual({ apiKeyFile: keyFile });
+    expect(result.stderr).toContain(`apiKeyFile goes in ${userFile(sandbox)}`);
     const show = parseJson(await runCli(['config', 'show', '--json'], { sandbox }));
     expect(show).toMatchObject({ values: { apiKey: { value: '…ab12', source: `file ${keyFile}` } } });
 
@@ -151,15 +155,25 @@ describe('airtime config init, without a terminal', () => {
       keepStdinOpen: true,
     });
     expect(again.code).toBe(0);
-    expect(readJson(projectFile(sandbox))).toEqual({ username: 'my-app', apiKeyFile: '../secrets/at-key' });
+    expect(readJson(userFile(sandbox))).toEqual({ apiKeyFile: keyFile });
     expect(readFileSync(keyFile, 'utf8')).toBe(`${KEY}\n`);
+
+    // Inside the user's config folder, the project file may name it.
+    const inside = join(userDir(sandbox), 'live-key');
+    const named = await runCli(['config', 'init', '--force', '--username', 'my-app', '--key-file', '~/.config/airtime/live-key'], { sandbox, input: KEY });
+    expect(named.code).toBe(0);
+    expect(mode(inside)).toBe(0o600);
+    expect(readJson(projectFile(sandbox))).toEqual({ username: 'my-app', apiKeyFile: '~/.config/airtime/live-key' });
+    expect(parseJson(await runCli(['config', 'show', '--json'], { sandbox, env: { HOME: sandbox.home } }))).toMatchObject({
+      values: { apiKey: { source: `file ${inside}` } },
+    });
 
     // A key file inside a git work tree could be committed: said so.
     mkdirSync(join(sandbox.cwd, '.git'));
     const inRepo = await runCli(['config', 'init', '--force', '--username', 'my-app', '--key-file', 'at-key'], { sandbox, input: KEY });
     expect(inRepo.code).toBe(0);
     expect(inRepo.stderr).toContain(`${join(sandbox.cwd, 'at-key')} is inside a git work tree: add it to .gitignore`);
-    expect(readJson(projectFile(sandbox))).toEqual({ username: 'my-app', apiKeyFile: 'at-key' });
+    expect(readJson(userFile(sandbox))).toEqual({ apiKeyFile: join(sandbox.cwd, 'at-key') });
   });
 
   it('refuses to overwrite a file without --force, and says what still overrides it', async () => {
@@ -308,22 +322,22 @@ describe('airtime config path', () => {
     expect(result.code).toBe(0);
     const doc = parseJson(result) as { files: { path: string; kind: string; exists: boolean; loaded: boolean }[]; ledger: unknown };
     const paths = doc.files.map((f) => f.path);
-    // The working directory first, then each parent up to HOME, then the user folder.
+    // The working directory first, then each parent up to HOME, the home folder, then the user folder.
     expect(paths[0]).toBe(join(sub, 'package.json'));
     expect(paths.indexOf(join(sub, '.airtimerc'))).toBeLessThan(paths.indexOf(join(sandbox.cwd, '.airtimerc')));
     expect(paths.indexOf(join(sandbox.cwd, '.airtimerc'))).toBeLessThan(paths.indexOf(join(sandbox.home, '.airtimerc')));
-    expect(paths.at(-7)).toBe(join(userDir(sandbox), 'config'));
+    expect(paths.indexOf(join(sandbox.home, '.airtimerc'))).toBeLessThan(paths.indexOf(join(userDir(sandbox), 'config')));
     expect(paths).not.toContain(join(sandbox.home, '..', '.airtimerc'));
     expect(doc.files.filter((f) => f.exists)).toEqual([
       { path: join(sandbox.cwd, '.airtimerc.yaml'), kind: 'project', exists: true, loaded: true },
-      { path: join(sandbox.cwd, 'airtime.config.js'), kind: 'project', exists: true, loaded: false },
+      { path: join(sandbox.cwd, 'airtime.config.js'), kind: 'project', exists: true, loaded: false, note: 'code: not read' },
       { path: userFile(sandbox), kind: 'user', exists: true, loaded: true },
     ]);
     expect(doc.ledger).toEqual({ path: join(sandbox.home, '.local', 'share', 'airtime', 'ledger.db'), exists: false });
 
     const human = await runCli(['config', 'path'], { sandbox: { ...sandbox, cwd: sub } });
     expect(human.stdout).toMatch(new RegExp(`loaded\\s+${join(sandbox.cwd, '.airtimerc.yaml')}`));
-    expect(human.stdout).toMatch(new RegExp(`exists\\s+${join(sandbox.cwd, 'airtime.config.js')}`));
+    expect(human.stdout).toMatch(new RegExp(`exists\\s+${join(sandbox.cwd, 'airtime.config.js')}\\s+\\(code: not read\\)`));
     expect(human.stdout).toContain('Ledger:');
   });
 

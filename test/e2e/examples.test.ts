@@ -67,9 +67,11 @@ beforeAll(async () => {
   expect((await runCli(['send', '--file', 'payouts.csv', '--batch', 'payroll-2026-11', '--yes'], { sandbox: seeded, env })).code).toBe(0);
   emu.script(['hang']);
   expect((await runCli(['send', '+254712345678', '50', '--key', 'order-1234', '--timeout', '0.3'], { sandbox: seeded, env })).code).toBe(5);
-  // Two days old, so a cron example naming this month's batch differently is not a repeat payment.
+  // Two days old, so a cron example naming this month's batch differently is not a repeat payment,
+  // and an example sending the same number and amount again is not a repeat of the unknown send.
   const db = rawDatabase(ledgerPath(seeded));
   db.run("UPDATE transactions SET created_at = created_at - 172800000 WHERE batch_id = 'payroll-2026-11'");
+  db.run("UPDATE transactions SET created_at = created_at - 172800000, first_attempt_at = first_attempt_at - 172800000 WHERE idempotency_key = 'order-1234'");
   db.close();
   // `airtime` on the PATH, as after npm link.
   shims = mkdtempSync(join(tmpdir(), 'airtime-shims-'));
@@ -178,7 +180,7 @@ describe('examples', () => {
       ran.push(example.command);
     }
     expect(ran.length).toBeGreaterThan(25);
-  });
+  }, 180_000);
 
   it('every example in --help runs against the emulator', async () => {
     const sandbox = makeSandbox();
@@ -204,5 +206,5 @@ describe('examples', () => {
       }
     }
     expect(ran).toBeGreaterThan(15);
-  });
+  }, 180_000);
 });

@@ -296,7 +296,8 @@ describe('caps', () => {
     const codes: number[] = [];
     const errors: unknown[] = [];
     for (let i = 0; i < 5; i += 1) {
-      const result = await runCli(['send', '+254712345678', '30', '--json'], { sandbox, env });
+      // --allow-repeat: the repeat guard alone would stop this loop at its second send.
+      const result = await runCli(['send', '+254712345678', '30', '--json', '--allow-repeat'], { sandbox, env });
       codes.push(result.code ?? -1);
       if (result.code !== 0) errors.push(parseJson(result).error);
     }

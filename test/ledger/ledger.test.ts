@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { Ledger, prepare, type ClaimOutcome, type NewTransaction } from '../../src/ledger/ledger.js';
 import { rawDatabase } from '../helpers/ledger.js';
+import { repeatGuard } from '../../src/core/repeat.js';
 import { currentOwner, ownerLiveness, type Owner } from '../../src/ledger/owner.js';
 import { MIGRATIONS } from '../../src/ledger/schema.js';
 
@@ -27,6 +28,17 @@ function tx(overrides: Partial<NewTransaction> = {}): NewTransaction {
     ...overrides,
   };
 }
+
+const failedSettlement = {
+  state: 'failed' as const,
+  atStatus: 'Failed',
+  requestId: null,
+  discountCurrency: null,
+  discountUnits4: null,
+  errorCode: 'REJECTED' as const,
+  errorMessage: 'no',
+  exitCode: 1,
+};
 
 /** The row of a claim that must have created one. */
 function created(outcome: ClaimOutcome) {
@@ -68,6 +80,28 @@ describe('Ledger', () => {
     // Scoped to account and environment.
     expect(ledger.claim(tx({ environment: 'live' }), 3000).kind).toBe('created');
     expect(ledger.claim(tx({ account: 'other-app' }), 3000).kind).toBe('created');
+  });
+
+  it('refuses a guarded claim repeating a recent payment, inside its write transaction, and leaves no row', () => {
+    const guard = repeatGuard(15 * 60_000);
+    const now = Date.UTC(2026, 10, 30, 12);
+    const first = created(ledger.claim(tx({ idempotencyKey: 'a', repeatGuard: guard }), now));
+    // A second connection, as a second process: it sees the first's row under the write lock.
+    const second = Ledger.open(path);
+    const repeat = second.claim(tx({ idempotencyKey: 'b', repeatGuard: guard }), now + 1000);
+    expect(repeat).toMatchObject({ kind: 'repeat', match: { id: first.row.id, idempotencyKey: 'a', state: 'pending' } });
+    expect(second.byKey('sandbox', 'sandbox', 'b')).toBeUndefined();
+    // Unguarded (an explicit key), another amount, another account or environment: no repeat.
+    expect(second.claim(tx({ idempotencyKey: 'c' }), now + 2000).kind).toBe('created');
+    expect(second.claim(tx({ idempotencyKey: 'd', amountMinor: 5001, repeatGuard: guard }), now).kind).toBe('created');
+    expect(second.claim(tx({ idempotencyKey: 'e', account: 'acme', environment: 'live', repeatGuard: guard }), now).kind).toBe('created');
+    // A failed one is no repeat; an accepted one is, until repeatWindow has passed.
+    for (const key of ['a', 'c']) second.settle(second.byKey('sandbox', 'sandbox', key)!.id, failedSettlement, now);
+    expect(second.findRepeat(tx(), guard, now + 3000)).toBeUndefined();
+    second.settle(second.byKey('sandbox', 'sandbox', 'd')!.id, { ...failedSettlement, state: 'sent', errorCode: null, exitCode: 0 }, now);
+    expect(second.findRepeat(tx({ amountMinor: 5001 }), guard, now + 14 * 60_000)?.idempotencyKey).toBe('d');
+    expect(second.findRepeat(tx({ amountMinor: 5001 }), guard, now + 16 * 60_000)).toBeUndefined();
+    second.close();
   });
 
   it('refuses a claim over the daily cap and leaves no row', () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { AirtimeError, type ErrorCode } from '../../src/core/errors.js';
+import { repeatGuard } from '../../src/core/repeat.js';
 import type { Fields } from '../../src/server/body.js';
 import { handleSend, httpStatusFor, type SendService } from '../../src/server/send.js';
 import type { TransactionRequest, TransactionResult } from '../../src/transaction.js';
@@ -16,6 +17,7 @@ describe('httpStatusFor', () => {
     ['REJECTED', 'failed', 402],
     ['INSUFFICIENT_BALANCE', 'failed', 402],
     ['LIMIT_EXCEEDED', null, 403],
+    ['REPEAT_PAYMENT', null, 409],
     ['OUTCOME_UNKNOWN', 'pending', 409],
     ['IDEMPOTENCY_CONFLICT', null, 422],
     ['AUTH_FAILED', 'failed', 502],
@@ -56,6 +58,7 @@ function service(send: SendService['send'] = async (request) => result(request),
     perRecipient: {},
     perRun: {},
     maxNumRetry: undefined,
+    repeatGuard: repeatGuard(900_000),
     requests,
     send: (request) => {
       requests.push(request);
@@ -73,6 +76,13 @@ describe('handleSend', () => {
     const reply = await handleSend(fields({ phone: '+254712345678', amount: 50.25 }), 'order-1', svc);
     expect(reply).toMatchObject({ status: 200, idempotencyKey: 'order-1', body: { ok: true, idempotencyKey: 'order-1', state: 'sent' } });
     expect(svc.requests[0]).toMatchObject({ idempotencyKey: 'order-1', recipient: { phoneNumber: '+254712345678', amountMinor: 5025 } });
+  });
+
+  it('guards a request without Idempotency-Key against repeats, and one with a key not', async () => {
+    const svc = service();
+    await handleSend(fields({ phone: '+254712345678', amount: 50 }), undefined, svc);
+    await handleSend(fields({ phone: '+254712345678', amount: 50 }), 'order-1', svc);
+    expect(svc.requests.map((r) => r.repeatGuard)).toEqual([repeatGuard(900_000), undefined]);
   });
 
   it('generates a key when none is given, and returns it', async () => {

@@ -1,5 +1,6 @@
 // The server in-process, with short timeouts: what a slow, broken or hostile client gets.
 // (test/e2e/serve.test.ts drives the real command over HTTP.)
+import { repeatGuard } from '../../src/core/repeat.js';
 import { mkdtempSync } from 'node:fs';
 import { request } from 'node:http';
 import { connect } from 'node:net';
@@ -127,6 +128,7 @@ describe('the server under hostile input', () => {
         perRecipient: {},
         perRun: {},
         maxNumRetry: undefined,
+      repeatGuard: repeatGuard(900_000),
         send: async () => {
           throw boom;
         },
@@ -197,6 +199,7 @@ describe('the server under hostile input', () => {
         perRecipient: {},
         perRun: {},
         maxNumRetry: undefined,
+      repeatGuard: repeatGuard(900_000),
         send: async (req) => {
           await gate;
           return {

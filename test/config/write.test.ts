@@ -1,54 +1,25 @@
-// The parts of src/config.ts that `airtime config` builds on: the places searched, the sources of
-// limits and serve settings, and writing files only their owner can read.
+// Writing config files only their owner can read, and the sources `airtime config show` names.
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
-import {
-  configCandidates,
-  loadSettings,
-  readConfigForUpdate,
-  userConfigFile,
-  writeConfigFile,
-  writePrivateFile,
-} from '../src/config.js';
+import { loadSettings } from '../../src/config/load.js';
+import { userConfigFile } from '../../src/config/places.js';
+import { readConfigForUpdate, writeConfigFile, writePrivateFile } from '../../src/config/write.js';
 
 let home: string;
 let env: NodeJS.ProcessEnv;
 
+/** The test run's HOME (test/setup.ts): each test's own HOME is made beside the others, not inside the last. */
+const root = process.env.HOME ?? '/tmp';
+
 beforeEach(() => {
   // Each test gets its own HOME (the search stops there).
-  home = mkdtempSync(join(process.env.HOME ?? '/tmp', 'cfg-files-'));
+  home = mkdtempSync(join(root, 'cfg-files-'));
   process.env.HOME = home;
   env = { XDG_CONFIG_HOME: join(home, '.config'), XDG_DATA_HOME: join(home, '.local', 'share') };
 });
 
 const mode = (path: string) => statSync(path).mode & 0o777;
-
-describe('configCandidates', () => {
-  it('walks from the working directory up to HOME, every cosmiconfig place in each, then the user folder', () => {
-    const cwd = join(home, 'a', 'b');
-    const paths = configCandidates({ cwd, env }).map((c) => `${c.kind} ${c.path}`);
-    expect(paths[0]).toBe(`project ${join(cwd, 'package.json')}`);
-    expect(paths[1]).toBe(`project ${join(cwd, '.airtimerc')}`);
-    expect(paths).toContain(`project ${join(home, 'a', 'airtime.config.js')}`);
-    expect(paths).toContain(`project ${join(home, '.config', 'airtimerc.yaml')}`);
-    expect(paths.filter((p) => p.endsWith('/package.json'))).toEqual(
-      [cwd, join(home, 'a'), home].map((dir) => `project ${join(dir, 'package.json')}`),
-    );
-    expect(paths.slice(-7)).toEqual(
-      ['config', 'config.json', 'config.yaml', 'config.yml', 'config.js', 'config.cjs', 'config.mjs'].map(
-        (name) => `user ${join(home, '.config', 'airtime', name)}`,
-      ),
-    );
-  });
-
-  it('is the one named file with --config or AIRTIME_CONFIG', () => {
-    expect(configCandidates({ cwd: home, env, flags: { config: 'x.json' } })).toEqual([{ path: join(home, 'x.json'), kind: 'explicit' }]);
-    expect(configCandidates({ cwd: home, env: { ...env, AIRTIME_CONFIG: '/etc/airtime.yaml' } })).toEqual([
-      { path: '/etc/airtime.yaml', kind: 'explicit' },
-    ]);
-  });
-});
 
 describe('sources of limits and serve settings', () => {
   it('names the file that set each one, and leaves defaults out', async () => {
@@ -57,7 +28,7 @@ describe('sources of limits and serve settings', () => {
     const user = join(home, '.config', 'airtime', 'config.json');
     writeFileSync(user, JSON.stringify({ limits: { daily: { KES: 10 }, perRun: { UGX: 5000 } }, serve: { validationMaxAge: 60 } }));
     mkdirSync(project);
-    writeFileSync(join(project, '.airtimerc'), JSON.stringify({ limits: { daily: { KES: 20 } } }));
+    writeFileSync(join(project, '.airtimerc'), JSON.stringify({ limits: { daily: { KES: 5 } } }));
     const settings = await loadSettings({ cwd: project, env });
     expect(settings.sources).toMatchObject({
       'limits.daily.KES': join(project, '.airtimerc'),
@@ -86,8 +57,10 @@ describe('writing config files', () => {
     expect(mode(loose)).toBe(0o600);
   });
 
-  it('will not turn a script config into JSON', () => {
-    expect(() => writeConfigFile(join(home, 'config.js'), {})).toThrow(/is a script/);
+  it('will not turn code into JSON, nor read it for an update', () => {
+    expect(() => writeConfigFile(join(home, 'config.js'), {})).toThrow(/is code/);
+    writeFileSync(join(home, 'config.cjs'), 'module.exports = {}');
+    expect(() => readConfigForUpdate(join(home, 'config.cjs'))).toThrow(/is code/);
   });
 
   it('reads for an update only what it can write back: JSON', () => {
