@@ -45,13 +45,40 @@ function parseJson(path: string, text: string): unknown {
     return JSON.parse(body);
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    // V8 says "… in JSON at position 44" (and on newer Node "(line 4 column 1)"); the end of the
-    // input has no position: it is the end of the file.
+    // V8 says "… in JSON at position 44" (newer Node adds "(line 4 column 1)"), or, for some
+    // mistakes, quotes the whole text instead ("Unexpected token ':', "{…}" is not valid JSON").
     const position = /at position (\d+)/.exec(message)?.[1];
-    const at = position === undefined ? body.length : Number(position);
-    const reason = message.replace(/\s*in JSON at position \d+.*$/s, '').replace(/^JSON\.parse: /, '').replace(/\s*\(line \d+ column \d+\)$/, '');
+    const at = position === undefined ? firstBadOffset(body) : Number(position);
+    const reason = message
+      .replace(/, ".*" is not valid JSON$/s, '')
+      .replace(/\s*in JSON at position \d+.*$/s, '')
+      .replace(/\s+/g, ' ')
+      .trim();
     throw parseError(path, 'JSON', reason, lineAndColumn(body, at));
   }
+}
+
+/**
+ * Where a text stops being the beginning of some JSON document: the longest prefix that still
+ * parses, or fails only for ending early, is found by halving (a prefix of a good prefix is good).
+ */
+function firstBadOffset(text: string): number {
+  const good = (length: number) => {
+    try {
+      JSON.parse(text.slice(0, length));
+      return true;
+    } catch (error) {
+      return /end of JSON input|Unterminated string/i.test(String((error as Error).message));
+    }
+  };
+  let low = 0;
+  let high = text.length;
+  while (low < high) {
+    const middle = Math.ceil((low + high) / 2);
+    if (good(middle)) low = middle;
+    else high = middle - 1;
+  }
+  return low;
 }
 
 async function parseYaml(path: string, text: string): Promise<unknown> {

@@ -72,3 +72,10 @@ describe('formatOf and lineAndColumn', () => {
     expect(lineAndColumn('ab', 99)).toEqual({ line: 1, column: 3 });
   });
 });
+
+describe('a JSON mistake V8 reports without a position', () => {
+  it('is still placed, and the message is one line without the file\'s text', async () => {
+    const error = await failure('.airtimerc.json', '{\n  "timeout":: 30\n}\n');
+    expect(error.message).toMatch(/is not valid JSON: Unexpected token ':'.* at line 2, column 13$/);
+  });
+});
