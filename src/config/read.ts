@@ -50,7 +50,7 @@ function parseJson(path: string, text: string): unknown {
     const position = /at position (\d+)/.exec(message)?.[1];
     const at = position === undefined ? firstBadOffset(body) : Number(position);
     const reason = message
-      .replace(/, ".*" is not valid JSON$/s, '')
+      .replace(/,\s*(\.\.\.)?".*" is not valid JSON$/s, '')
       .replace(/\s*in JSON at position \d+.*$/s, '')
       .replace(/\s+/g, ' ')
       .trim();
@@ -60,7 +60,8 @@ function parseJson(path: string, text: string): unknown {
 
 /**
  * Where a text stops being the beginning of some JSON document: the longest prefix that still
- * parses, or fails only for ending early, is found by halving (a prefix of a good prefix is good).
+ * parses, or fails only at its very end (it ran out), is found by halving (a prefix of a good
+ * prefix is good).
  */
 function firstBadOffset(text: string): number {
   const good = (length: number) => {
@@ -68,7 +69,9 @@ function firstBadOffset(text: string): number {
       JSON.parse(text.slice(0, length));
       return true;
     } catch (error) {
-      return /end of JSON input|Unterminated string/i.test(String((error as Error).message));
+      const message = String((error as Error).message);
+      const position = /at position (\d+)/.exec(message)?.[1];
+      return position === undefined ? /end of JSON input|Unterminated string/i.test(message) : Number(position) >= length;
     }
   };
   let low = 0;
