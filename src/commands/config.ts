@@ -253,6 +253,7 @@ export async function configShow(ctx: Context): Promise<ConfigShowResult> {
   show('retryDelay', settings.retryDelayMs / 1000);
   show('timeout', settings.timeoutMs / 1000);
   show('duplicateWindow', settings.duplicateWindowMs / 1000);
+  show('repeatWindow', settings.repeatWindowMs / 1000);
   show('retries', settings.retries);
   show('maxNumRetry', settings.maxNumRetry);
   show('concurrency', settings.concurrency);
