@@ -393,6 +393,11 @@ Examples:
     .addOption(new Option('--duplicate-window <seconds>', 'duplicate window (default 300)').argParser(positiveNumber))
     .addOption(new Option('--latency <ms>', 'delay before every answer').argParser(wholeNumber))
     .option('--balance <money>', 'opening balance, e.g. "KES 100000"')
+    .addOption(
+      new Option('--balance-format <format>', 'how the balance is written: plain (KES 1234.5000, as the live API) or separators (KES 1,234.5000)')
+        .choices(['plain', 'separators'])
+        .default('plain'),
+    )
     .addOption(new Option('--fault-rate <0..1>', 'share of send requests given a random fault').argParser(fraction))
     .option('--faults <list>', 'faults to draw from: 500,429,reset,stall,hang,malformed,drop')
     .option('--fault-script <list>', 'faults for the next send requests, in order (ok for a normal answer)')
@@ -404,6 +409,8 @@ Examples:
     .addOption(new Option('--callback-format <format>', 'callback body encoding').choices(['form', 'json']).default('form'))
     .addOption(new Option('--delivery-delay <seconds>', 'time from acceptance to delivery (default 1)').argParser(nonNegativeNumber))
     .addOption(new Option('--delivery-failure-rate <0..1>', 'share of deliveries that fail').argParser(fraction))
+    .option('--validation-url <url>', 'ask this URL about each recipient before accepting it (the validation callback)')
+    .addOption(new Option('--validation-timeout <seconds>', 'how long the validation callback may take (default 5)').argParser(positiveNumber))
     .addHelpText(
       'after',
       `
