@@ -69,7 +69,7 @@ Run \`airtime\` alone at a terminal for a guided menu, and \`airtime <command> -
     .option('-y, --yes', 'do not ask for confirmation at a terminal')
     .addOption(new Option('--retries <n>', 'retries after the first attempt for transient failures (default 3)').argParser(wholeNumber))
     .addOption(new Option('--timeout <seconds>', 'per-request timeout (default 30; fractions allowed)').argParser(positiveNumber))
-    .addOption(new Option('--max-num-retry <n>', "passed to Africa's Talking as maxNumRetry").argParser(wholeNumber))
+    .addOption(new Option('--max-num-retry <n>', "passed to Africa's Talking as maxNumRetry (1 or more)").argParser(maxNumRetry))
     .option('--force', 'resend a key left unknown past the duplicate window (only after checking it did not arrive)')
     .option('-f, --file <path|->', 'send to every row of a CSV, JSON or JSON-lines file (- reads stdin)')
     .option('--batch <name>', 'name of the batch (default: derived from the file\'s content)')
@@ -491,6 +491,17 @@ function usageHint(text: string): string {
 function wholeNumber(value: string): number {
   if (!/^\d+$/.test(value)) throw new InvalidArgumentError('expected a whole number, 0 or more.');
   return Number(value);
+}
+
+/**
+ * Africa's Talking's own delivery retries. 0 is refused: the official SDK drops it (it sends only a
+ * positive value), and whether Africa's Talking reads it as "none" or as its default is not
+ * documented, so a failed delivery could be retried for hours by a send this tool thought final.
+ */
+function maxNumRetry(value: string): number {
+  const number = wholeNumber(value);
+  if (number === 0) throw new InvalidArgumentError("0 is refused: omit the flag for Africa's Talking's default.");
+  return number;
 }
 
 function positiveNumber(value: string): number {
