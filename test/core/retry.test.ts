@@ -136,8 +136,9 @@ describe('deliveryRetriesUntil', () => {
     ['more retries than 8 hours of minutes', { ...accepted, maxNumRetry: 600 }, 1000 + 600 * 60_000],
     ['no first attempt recorded: from the claim', { ...accepted, firstAttemptAt: null }, 900 + AT_DELIVERY_RETRY_PERIOD_MS],
     ['never accepted', { ...accepted, requestId: null }, undefined],
-    ['sent without maxNumRetry', { ...accepted, maxNumRetry: null }, undefined],
-    ['maxNumRetry 0', { ...accepted, maxNumRetry: 0 }, undefined],
+    // Without maxNumRetry Africa's Talking retries for its default period: the same 8 hours.
+    ['sent without maxNumRetry', { ...accepted, maxNumRetry: null }, 1000 + AT_DELIVERY_RETRY_PERIOD_MS],
+    ['maxNumRetry 0 (recorded before it was refused)', { ...accepted, maxNumRetry: 0 }, 1000 + AT_DELIVERY_RETRY_PERIOD_MS],
   ])('%s', (_, send, until) => {
     expect(deliveryRetriesUntil(send)).toBe(until);
   });
