@@ -177,6 +177,18 @@ interface Row {
   [column: string]: unknown;
 }
 
+/** The columns that name a pending row's owner (schema 4), in the order ownerValues gives them. */
+const OWNER_COLUMNS = ['owner_pid', 'owner_host', 'owner_boot_id', 'owner_pid_ns', 'owner_start_ticks', 'owner_started_at'];
+const SET_OWNER = OWNER_COLUMNS.map((column) => `${column} = ?`).join(', ');
+/** Compare-and-set on every column of the owner seen, NULLs included. */
+const OWNER_IS = OWNER_COLUMNS.map((column) => `${column} IS ?`).join(' AND ');
+const NO_OWNER = OWNER_COLUMNS.map((column) => `${column} = NULL`).join(', ');
+
+function ownerValues(owner: Owner | null): unknown[] {
+  if (!owner) return OWNER_COLUMNS.map(() => null);
+  return [owner.pid, owner.host, owner.bootId, owner.pidNamespace, owner.startTicks, owner.legacyStartedAt];
+}
+
 export interface OpenOptions {
   synchronous?: Synchronous;
   busyTimeoutMs?: number;
@@ -278,8 +290,8 @@ export class Ledger {
     const inserted = this.statement(
       `INSERT INTO transactions (account, environment, idempotency_key, phone_number, country, currency,
          amount_minor, batch_id, reference, row_number, state, max_num_retry, attempts, first_attempt_at,
-         created_at, updated_at, owner_pid, owner_host, owner_started_at, os_user, host)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, 1, ?, ?, ?, ?, ?, ?, ?, ?)
+         created_at, updated_at, ${OWNER_COLUMNS.join(', ')}, os_user, host)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, 1, ?, ?, ?, ${OWNER_COLUMNS.map(() => '?').join(', ')}, ?, ?)
        ON CONFLICT (account, environment, idempotency_key) DO NOTHING
        RETURNING *`,
     ).get(
@@ -297,9 +309,7 @@ export class Ledger {
       now,
       now,
       now,
-      input.owner.pid,
-      input.owner.host,
-      input.owner.startedAt,
+      ...ownerValues(input.owner),
       input.osUser,
       input.host,
     ) as Row | undefined;
@@ -326,9 +336,8 @@ export class Ledger {
     this.write(() => {
       for (const id of ids) {
         this.statement(
-          `DELETE FROM transactions WHERE id = ? AND state = 'pending' AND attempts = 1
-             AND owner_pid = ? AND owner_host = ? AND owner_started_at = ?`,
-        ).run(id, owner.pid, owner.host, owner.startedAt);
+          `DELETE FROM transactions WHERE id = ? AND state = 'pending' AND attempts = 1 AND ${OWNER_IS}`,
+        ).run(id, ...ownerValues(owner));
       }
     });
   }
@@ -338,9 +347,9 @@ export class Ledger {
     this.write(() =>
       this.statement(
         `UPDATE transactions SET attempts = attempts + 1, first_attempt_at = COALESCE(first_attempt_at, ?),
-           state = 'pending', owner_pid = ?, owner_host = ?, owner_started_at = ?, updated_at = ?
+           state = 'pending', ${SET_OWNER}, updated_at = ?
          WHERE id = ?`,
-      ).run(now, owner.pid, owner.host, owner.startedAt, now, id),
+      ).run(now, ...ownerValues(owner), now, id),
     );
     return this.mustGet(id);
   }
@@ -352,11 +361,10 @@ export class Ledger {
   takeOver(id: number, seen: Owner | null, owner: Owner, now: number, resetWindow = false): boolean {
     const result = this.write(() =>
       this.statement(
-        `UPDATE transactions SET owner_pid = ?, owner_host = ?, owner_started_at = ?, state = 'pending',
+        `UPDATE transactions SET ${SET_OWNER}, state = 'pending',
            first_attempt_at = CASE WHEN ? THEN NULL ELSE first_attempt_at END, updated_at = ?
-         WHERE id = ? AND state IN ('pending', 'unknown')
-           AND owner_pid IS ? AND owner_host IS ? AND owner_started_at IS ?`,
-      ).run(owner.pid, owner.host, owner.startedAt, resetWindow ? 1 : 0, now, id, seen?.pid ?? null, seen?.host ?? null, seen?.startedAt ?? null),
+         WHERE id = ? AND state IN ('pending', 'unknown') AND ${OWNER_IS}`,
+      ).run(...ownerValues(owner), resetWindow ? 1 : 0, now, id, ...ownerValues(seen)),
     );
     return result.changes === 1;
   }
@@ -390,7 +398,7 @@ export class Ledger {
       const settled = this.statement(
         `UPDATE transactions SET state = ?, at_status = ?, request_id = ?, discount_currency = ?, discount_units4 = ?,
            error_code = ?, error_message = ?, exit_code = ?, updated_at = ?, settled_at = ?,
-           owner_pid = NULL, owner_host = NULL, owner_started_at = NULL
+           ${NO_OWNER}
          WHERE id = ? AND state NOT IN ('sent', 'delivered')`,
       ).run(
         settlement.state,
@@ -574,7 +582,7 @@ export class Ledger {
       }
       this.statement(
         `UPDATE transactions SET state = ?, at_status = ?, request_id = COALESCE(request_id, ?), error_code = ?,
-           error_message = ?, updated_at = ?, settled_at = ?, owner_pid = NULL, owner_host = NULL, owner_started_at = NULL
+           error_message = ?, updated_at = ?, settled_at = ?, ${NO_OWNER}
          WHERE id = ?`,
       ).run(
         target,
@@ -603,7 +611,7 @@ export class Ledger {
       const updated = this.statement(
         `UPDATE transactions SET state = ?, at_status = ?, request_id = COALESCE(?, request_id), error_code = ?,
            error_message = ?, exit_code = ?, updated_at = ?, settled_at = ?, settled_by = ?, note = ?,
-           owner_pid = NULL, owner_host = NULL, owner_started_at = NULL
+           ${NO_OWNER}
          WHERE id = ? AND state IN ('pending', 'unknown')`,
       ).run(
         settlement.state,
@@ -827,7 +835,14 @@ export function toTransaction(row: Record<string, unknown>): StoredTransaction {
     owner:
       ownerPid === null
         ? null
-        : { pid: ownerPid, host: row.owner_host as string, startedAt: row.owner_started_at as number },
+        : {
+            pid: ownerPid,
+            host: row.owner_host as string,
+            bootId: row.owner_boot_id as string | null,
+            pidNamespace: row.owner_pid_ns as number | null,
+            startTicks: row.owner_start_ticks as number | null,
+            legacyStartedAt: row.owner_started_at as number | null,
+          },
     osUser: row.os_user as string,
     host: row.host as string,
     validatedTransactionId: row.validated_transaction_id as string | null,

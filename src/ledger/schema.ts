@@ -110,4 +110,13 @@ export const MIGRATIONS: readonly string[] = [
     WHERE transaction_id IS NULL AND kind = 'orphan-callback';
   CREATE INDEX events_orphan_time ON events (at) WHERE transaction_id IS NULL AND kind = 'orphan-callback';
   `,
+  // 4: a pending row's owner, named without wall-clock arithmetic: the boot, the pid namespace and
+  // the start in clock ticks since boot, beside the pid and host. owner_started_at (ms computed
+  // through btime, which a wall-clock step moves) is no longer written; rows that still carry it
+  // were written by an older airtime, and their owner is judged without it (src/ledger/owner.ts).
+  `
+  ALTER TABLE transactions ADD COLUMN owner_boot_id TEXT;
+  ALTER TABLE transactions ADD COLUMN owner_pid_ns INTEGER;
+  ALTER TABLE transactions ADD COLUMN owner_start_ticks INTEGER;
+  `,
 ];

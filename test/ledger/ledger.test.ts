@@ -10,7 +10,7 @@ import { MIGRATIONS } from '../../src/ledger/schema.js';
 let path: string;
 let ledger: Ledger;
 const me = currentOwner();
-const other: Owner = { pid: 999_999, host: me.host, startedAt: 1 };
+const other: Owner = { ...me, pid: 999_999, startTicks: 1 };
 
 function tx(overrides: Partial<NewTransaction> = {}): NewTransaction {
   return {
@@ -219,14 +219,42 @@ describe('Ledger', () => {
   });
 });
 
-describe('owner liveness', () => {
-  it('knows this process is alive, a gone pid is dead, a reused pid is dead, another host unknown', () => {
-    expect(ownerLiveness(me)).toBe('alive');
-    expect(ownerLiveness(other)).toBe('dead');
-    expect(ownerLiveness({ ...me, startedAt: me.startedAt - 60_000 })).toBe('dead');
-    // pid 1 exists (init), but it did not start when the owner did.
-    expect(ownerLiveness({ pid: 1, host: me.host, startedAt: Date.now() })).toBe('dead');
-    expect(ownerLiveness({ ...me, host: 'elsewhere' })).toBe('unknown');
+describe('owners recorded in the ledger', () => {
+  it('keep every part of their identity, and take-over compares all of it', () => {
+    const claim = ledger.claim(tx(), 1000);
+    if (claim.kind !== 'created') throw new Error('claim');
+    expect(claim.row.owner).toEqual(me);
+    expect(me).toMatchObject({ bootId: expect.any(String), pidNamespace: expect.any(Number), startTicks: expect.any(Number), legacyStartedAt: null });
+    // Seen with another start tick (or boot, or namespace): someone else's, so the take-over fails.
+    for (const seen of [{ ...me, startTicks: (me.startTicks ?? 0) + 1 }, { ...me, bootId: 'another-boot' }, { ...me, pidNamespace: 1 }]) {
+      expect(ledger.takeOver(claim.row.id, seen, other, 2000)).toBe(false);
+    }
+    expect(ledger.takeOver(claim.row.id, me, other, 2000)).toBe(true);
+    expect(ledger.get(claim.row.id)?.owner).toEqual(other);
+  });
+
+  it('from an older airtime (schema 3: pid, host and a start time in ms) are migrated, judged without that time, and taken over by compare-and-set', () => {
+    const oldPath = join(mkdtempSync(join(tmpdir(), 'schema3-')), 'ledger.db');
+    const db = rawDatabase(oldPath);
+    db.exec(MIGRATIONS.slice(0, 3).join(';\n'));
+    db.exec('PRAGMA user_version = 3');
+    const insert = `INSERT INTO transactions (account, environment, idempotency_key, phone_number, country, currency, amount_minor,
+      state, attempts, first_attempt_at, created_at, updated_at, owner_pid, owner_host, owner_started_at, os_user, host)
+      VALUES ('sandbox', 'sandbox', ?, '+254712345678', 'KE', 'KES', 5000, 'pending', 1, 1000, 1000, 1000, ?, ?, 1700000000000, 'u', 'h')`;
+    db.run(insert, 'running', process.pid, me.host);
+    db.run(insert, 'gone', 999_999, me.host);
+    db.close();
+    const upgraded = Ledger.open(oldPath);
+    const running = upgraded.byKey('sandbox', 'sandbox', 'running');
+    const gone = upgraded.byKey('sandbox', 'sandbox', 'gone');
+    expect(running?.owner).toEqual({ pid: process.pid, host: me.host, bootId: null, pidNamespace: null, startTicks: null, legacyStartedAt: 1700000000000 });
+    // A pid that runs may be the old owner or a reused pid: not known, so waited for, never resent at once.
+    expect(ownerLiveness(running?.owner as Owner)).toBe('unknown');
+    expect(ownerLiveness(gone?.owner as Owner)).toBe('dead');
+    expect(upgraded.takeOver(Number(gone?.id), { ...(gone?.owner as Owner), legacyStartedAt: 1 }, me, 2000)).toBe(false);
+    expect(upgraded.takeOver(Number(gone?.id), gone?.owner ?? null, me, 2000)).toBe(true);
+    expect(upgraded.get(Number(gone?.id))?.owner).toEqual(me);
+    upgraded.close();
   });
 });
 
@@ -235,7 +263,7 @@ describe('releasing claims', () => {
     const path = join(mkdtempSync(join(tmpdir(), 'release-')), 'ledger.db');
     const ledger = Ledger.open(path);
     const claim = ledger.claim(tx({ idempotencyKey: 'a' }), 1000);
-    const other = ledger.claim(tx({ idempotencyKey: 'b', owner: { pid: 1, host: 'elsewhere', startedAt: 1 } }), 1000);
+    const other = ledger.claim(tx({ idempotencyKey: 'b', owner: { ...me, pid: 1, host: 'elsewhere' } }), 1000);
     expect(ledger.spentSince('sandbox', 'sandbox', 'KES', 0)).toBe(10_000);
     if (claim.kind !== 'created' || other.kind !== 'created') throw new Error('claims');
     ledger.release([claim.row.id, other.row.id], me);
