@@ -274,6 +274,39 @@ describe('releasing claims', () => {
   });
 });
 
+describe('closing the ledger', () => {
+  const statistics = (file: string) => {
+    const db = rawDatabase(file, { readonly: true, fileMustExist: true });
+    try {
+      return db.all("SELECT name FROM sqlite_master WHERE name = 'sqlite_stat1'").length === 1;
+    } finally {
+      db.close();
+    }
+  };
+
+  it('runs PRAGMA optimize on a writing connection, so the planner has statistics for what it queried', () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'optimize-')), 'ledger.db');
+    const writer = Ledger.open(file);
+    writer.claim(tx({ idempotencyKey: 'a' }), 1000);
+    writer.claim(tx({ idempotencyKey: 'b' }), 1000);
+    expect(writer.lookup('a')).toHaveLength(1);
+    expect(statistics(file)).toBe(false);
+    writer.close();
+    expect(statistics(file)).toBe(true);
+  });
+
+  it('leaves the file alone from a reading connection', () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'optimize-')), 'ledger.db');
+    const writer = Ledger.open(file);
+    writer.claim(tx({ idempotencyKey: 'a' }), 1000);
+    const reader = Ledger.openForReading(file);
+    expect(reader?.lookup('a')).toHaveLength(1);
+    reader?.close();
+    expect(statistics(file)).toBe(false);
+    writer.close();
+  });
+});
+
 describe('reconcile', () => {
   it('changes nothing when the row was settled after it was read', () => {
     const path = join(mkdtempSync(join(tmpdir(), 'reconcile-')), 'ledger.db');
