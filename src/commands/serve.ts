@@ -30,6 +30,11 @@ export async function serve(options: ServeOptions, ctx: Context): Promise<number
   const send = options.enableSend ? await sendService(ctx, settings, ledger) : null;
   const username = settings.username;
   const environment = environmentFor(settings);
+  if (username === undefined) {
+    ctx.output.warn(
+      "no username is configured (AT_USERNAME or `username`): status callbacks settle transactions by requestId only, never by number and value, as whether a callback is the sandbox's or live's cannot be told",
+    );
+  }
 
   // Listened for before the port opens: a signal from then on is a clean stop, never a kill.
   const stopped = nextShutdownSignal();

@@ -439,11 +439,14 @@ export class Ledger {
    * settlement's transaction.
    */
   private adoptEarlyCallbacks(id: number, requestId: string, now: number): void {
+    const row = this.mustGet(id);
+    // An orphan kept for another account or environment is not this send's, whatever its requestId.
     const orphans = this.statement(
       `SELECT id, payload FROM events
        WHERE transaction_id IS NULL AND kind = 'orphan-callback' AND json_extract(payload, '$.requestId') = ?
+         AND (environment IS NULL OR (account = ? AND environment = ?))
        ORDER BY id`,
-    ).all(requestId) as { id: number; payload: string }[];
+    ).all(requestId, row.account, row.environment) as { id: number; payload: string }[];
     for (const orphan of orphans) {
       const fields = JSON.parse(orphan.payload) as Record<string, unknown>;
       this.statement('UPDATE events SET transaction_id = ? WHERE id = ?').run(id, orphan.id);
@@ -465,6 +468,9 @@ export class Ledger {
    * A send that ends `unknown` (its answer lost: a duplicate, a timeout) may already have had its
    * status callback, kept as an orphan because no row bore its requestId yet: one of the same
    * number and value from the last 24 hours settles it, as `airtime serve` does the other way round.
+   * Only one kept for this row's account and environment: matched by value alone, a sandbox
+   * callback could otherwise settle a live payment (or the reverse), and one kept without them (by
+   * a serve with no username, or before schema 5) could be either.
    */
   private adoptLostCallback(id: number, now: number): void {
     const row = this.mustGet(id);
@@ -473,8 +479,9 @@ export class Ledger {
     const orphans = this.statement(
       `SELECT id, payload FROM events
        WHERE transaction_id IS NULL AND kind = 'orphan-callback' AND at >= ? AND json_extract(payload, '$.phoneNumber') = ?
+         AND account = ? AND environment = ?
        ORDER BY id DESC`,
-    ).all(Math.max(now - UNKNOWN_MATCH_MAX_AGE_MS, row.createdAt), row.phoneNumber) as { id: number; payload: string }[];
+    ).all(Math.max(now - UNKNOWN_MATCH_MAX_AGE_MS, row.createdAt), row.phoneNumber, row.account, row.environment) as { id: number; payload: string }[];
     for (const orphan of orphans) {
       const fields = JSON.parse(orphan.payload) as Record<string, unknown>;
       const value = parseReportedMoney(fields.value);
@@ -492,17 +499,22 @@ export class Ledger {
     }
   }
 
-  /** Appends to a transaction's history (or, with no transaction, an orphan event). */
-  recordEvent(transactionId: number | null, kind: string, payload: unknown, now: number): void {
-    this.write(() => this.insertEvent(transactionId, kind, payload, now));
+  /**
+   * Appends to a transaction's history (or, with no transaction, an orphan event, with the account
+   * and environment it arrived for when they are known).
+   */
+  recordEvent(transactionId: number | null, kind: string, payload: unknown, now: number, scope: LedgerScope | null = null): void {
+    this.write(() => this.insertEvent(transactionId, kind, payload, now, scope));
   }
 
-  private insertEvent(transactionId: number | null, kind: string, payload: unknown, now: number): void {
-    this.statement('INSERT INTO events (transaction_id, kind, at, payload) VALUES (?, ?, ?, ?)').run(
+  private insertEvent(transactionId: number | null, kind: string, payload: unknown, now: number, scope: LedgerScope | null = null): void {
+    this.statement('INSERT INTO events (transaction_id, kind, at, payload, account, environment) VALUES (?, ?, ?, ?, ?, ?)').run(
       transactionId,
       kind,
       now,
       typeof payload === 'string' ? payload : JSON.stringify(payload),
+      scope?.account ?? null,
+      scope?.environment ?? null,
     );
   }
 

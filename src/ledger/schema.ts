@@ -119,4 +119,12 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE transactions ADD COLUMN owner_pid_ns INTEGER;
   ALTER TABLE transactions ADD COLUMN owner_start_ticks INTEGER;
   `,
+  // 5: the account and environment an orphan status callback arrived for (the scope of the serve
+  // that kept it), so that adopting it never crosses from sandbox into live or back. Orphans kept
+  // before this, or by a serve with no username configured, have none, and are adopted by their
+  // requestId only.
+  `
+  ALTER TABLE events ADD COLUMN account TEXT;
+  ALTER TABLE events ADD COLUMN environment TEXT;
+  `,
 ];

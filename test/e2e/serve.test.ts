@@ -394,6 +394,42 @@ describe('status callbacks', () => {
     expect(stopped.stderr).toContain('orphan ATQid_not_ours');
   });
 
+  it('never settle across environments: a sandbox callback is not adopted by a live send, nor a live send settled by a serve with no username', async () => {
+    const emu = await emulator();
+    const sandbox = fastSandbox();
+    const sandboxEnv = emulatorEnv(emu);
+    const liveEnv = emulatorEnv(emu, { AT_USERNAME: 'acme' });
+    const fields = (requestId: string) => ({ phoneNumber: PHONE, description: 'Airtime Delivered Successfully', status: 'Success', requestId, discount: 'KES 0.8000', value: 'KES 20.0000' });
+    const sandboxServe = await startServe(sandbox, [], sandboxEnv);
+    /** A send Africa's Talking accepts and never answers; `meanwhile` runs while it waits. */
+    const losingAnswer = async (env: NodeJS.ProcessEnv, key: string, meanwhile: () => Promise<void>) => {
+      emu.script(['hang']);
+      const accepted = emu.state().accepted.length;
+      const child = spawnCli(['send', PHONE, '20', '--key', key, '--timeout', '1.5', '--retries', '0', '--json'], { sandbox, env });
+      const done = collect(child);
+      await waitFor(() => emu.state().accepted.length > accepted, 5000, 'the acceptance');
+      await meanwhile();
+      expect((await done).code).toBe(5);
+    };
+    const post = async (url: string, requestId: string) => (await (await callback(url, '/callbacks/status', fields(requestId), 'form')).json()) as unknown;
+
+    // While a live send waits for its answer, the sandbox serve gets a callback of the same number
+    // and value: a sandbox transaction's, kept as the sandbox's orphan. The live send is not it.
+    await losingAnswer(liveEnv, 'k-live-lost', async () => expect(await post(sandboxServe.url, 'ATQid_sandbox')).toEqual({ ok: true, outcome: 'orphan' }));
+    expect(await statusOf(sandbox, liveEnv, 'k-live-lost')).toMatchObject({ state: 'unknown', requestId: null });
+    // The same in the sandbox: adopted (the control).
+    await losingAnswer(sandboxEnv, 'k-sandbox-lost', async () => expect(await post(sandboxServe.url, 'ATQid_sandbox2')).toEqual({ ok: true, outcome: 'orphan' }));
+    expect(await statusOf(sandbox, sandboxEnv, 'k-sandbox-lost')).toMatchObject({ state: 'delivered', requestId: 'ATQid_sandbox2' });
+    await sandboxServe.stop();
+
+    // A serve with no username cannot tell whose a callback is: it settles nothing by value.
+    const unscoped = await startServe(sandbox, [], { ...sandboxEnv, AT_USERNAME: '' });
+    expect(await post(unscoped.url, 'ATQid_whose')).toEqual({ ok: true, outcome: 'orphan' });
+    const stopped = await unscoped.stop();
+    expect(stopped.stderr).toContain('no username is configured');
+    expect(await statusOf(sandbox, liveEnv, 'k-live-lost')).toMatchObject({ state: 'unknown', requestId: null });
+  });
+
   it('answer 401 to a missing or wrong token, and leave the ledger unchanged', async () => {
     const emu = await emulator();
     const sandbox = fastSandbox();

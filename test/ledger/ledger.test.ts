@@ -201,12 +201,37 @@ describe('Ledger', () => {
     expect(ledger.events(row.id).map((e) => e.kind)).toEqual(['orphan-callback', 'delivery']);
   });
 
+  const SANDBOX = { account: 'sandbox', environment: 'sandbox' } as const;
+  const LIVE = { account: 'acme', environment: 'live' } as const;
+  const unknownSettlement = { state: 'unknown', atStatus: null, requestId: null, discountCurrency: null, discountUnits4: null, errorCode: 'OUTCOME_UNKNOWN', errorMessage: 'duplicate', exitCode: 5 } as const;
+
   it('settles a send that ends unknown with a callback that already came for its number and value', () => {
     const { row } = created(ledger.claim(tx({ amountMinor: 5000 }), 1000));
-    ledger.recordEvent(null, 'orphan-callback', { requestId: 'ATQid_x', phoneNumber: '+254712345678', value: 'KES 60.0000', status: 'Success' }, 1200);
-    ledger.recordEvent(null, 'orphan-callback', { requestId: 'ATQid_lost', phoneNumber: '+254712345678', value: 'KES 50.0000', status: 'Success' }, 1300);
-    ledger.settle(row.id, { state: 'unknown', atStatus: null, requestId: null, discountCurrency: null, discountUnits4: null, errorCode: 'OUTCOME_UNKNOWN', errorMessage: 'duplicate', exitCode: 5 }, 2000);
+    ledger.recordEvent(null, 'orphan-callback', { requestId: 'ATQid_x', phoneNumber: '+254712345678', value: 'KES 60.0000', status: 'Success' }, 1200, SANDBOX);
+    ledger.recordEvent(null, 'orphan-callback', { requestId: 'ATQid_lost', phoneNumber: '+254712345678', value: 'KES 50.0000', status: 'Success' }, 1300, SANDBOX);
+    ledger.settle(row.id, unknownSettlement, 2000);
     expect(ledger.get(row.id)).toMatchObject({ state: 'delivered', requestId: 'ATQid_lost', exitCode: 0 });
+  });
+
+  it.each([
+    ['kept for the sandbox, by a live send', SANDBOX, LIVE],
+    ['kept for live, by a sandbox send', LIVE, SANDBOX],
+    ['kept for another account of the same environment', { account: 'other-app', environment: 'live' } as const, LIVE],
+    ['kept with no account or environment (a serve with no username, or an older airtime)', null, SANDBOX],
+  ])('never adopts by number and value a callback %s', (_name, kept, sender) => {
+    const { row } = created(ledger.claim(tx({ ...sender, amountMinor: 5000 }), 1000));
+    const fields = { requestId: 'ATQid_elsewhere', phoneNumber: '+254712345678', value: 'KES 50.0000', status: 'Failed' };
+    ledger.recordEvent(null, 'orphan-callback', fields, 1300, kept);
+    ledger.settle(row.id, unknownSettlement, 2000);
+    expect(ledger.get(row.id)).toMatchObject({ state: 'unknown', requestId: null, exitCode: 5 });
+    expect(ledger.events(row.id).map((e) => e.kind)).toEqual([]);
+  });
+
+  it('never adopts by requestId a callback kept for another environment', () => {
+    const { row } = created(ledger.claim(tx(LIVE), 1000));
+    ledger.recordEvent(null, 'orphan-callback', { requestId: 'ATQid_same', status: 'Failed' }, 1500, SANDBOX);
+    ledger.settle(row.id, { state: 'sent', atStatus: 'Sent', requestId: 'ATQid_same', discountCurrency: null, discountUnits4: null, errorCode: null, errorMessage: null, exitCode: 0 }, 2000);
+    expect(ledger.get(row.id)).toMatchObject({ state: 'sent' });
   });
 
   it('reads a missing ledger as none, and refuses a file from a newer airtime', () => {
