@@ -62,6 +62,16 @@ export function insideRetryWindow(firstAttemptAt: number, now: number, policy: R
   return now >= firstAttemptAt && now <= lastRetryStart(firstAttemptAt, policy);
 }
 
+/**
+ * The longest one send can take, claim to answer: its last retry starts no later than the duplicate
+ * window less a timeout after the first attempt and lasts at most a timeout, and a send that waits
+ * for another process sending the same key gives up a timeout after that key's window. What the
+ * ledger makes it wait (a busy timeout per write, when another process holds the lock) comes on top.
+ */
+export function sendBudgetMs(policy: Pick<RetryPolicy, 'windowMs' | 'timeoutMs'>): number {
+  return policy.windowMs + policy.timeoutMs;
+}
+
 /** How long Africa's Talking retries a failed delivery by default (the API documentation). */
 export const AT_DELIVERY_RETRY_PERIOD_MS = 8 * 60 * 60 * 1000;
 

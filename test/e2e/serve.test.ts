@@ -157,7 +157,7 @@ describe('airtime serve: start and stop', () => {
     expect(stopped.code).toBe(0);
     expect(stopped.stdout).toBe(`AIRTIME_SERVE_URL=${serving.url}\n`);
     expect(stopped.stderr).toMatch(/GET \/healthz 200 [\d.]+ms/);
-    expect(stopped.stderr).toContain('SIGTERM: no new connections');
+    expect(stopped.stderr).toContain('SIGTERM: finishing the requests in flight');
 
     const insecure = await startServe(sandbox, ['--insecure-no-token'], { AIRTIME_WEBHOOK_TOKEN: '' });
     expect((await callback(insecure.url, '/callbacks/status', { requestId: 'ATQid_x', status: 'Success' }, 'form', null)).status).toBe(200);
@@ -166,18 +166,32 @@ describe('airtime serve: start and stop', () => {
     expect(interrupted.stderr).toContain('--insecure-no-token: anyone who can reach this port');
   });
 
-  it('finishes a send in flight on SIGTERM, then exits 0', async () => {
-    const emu = await emulator({ latencyMs: 700 });
+  it('on SIGTERM answers the send in flight, answers new sends 503 meanwhile, still takes callbacks, then exits 0', async () => {
+    const emu = await emulator({ latencyMs: 1500 });
     const sandbox = fastSandbox({ timeout: 5 });
     const serving = await startServe(sandbox, ['--enable-send'], emulatorEnv(emu));
+    let stderr = '';
+    serving.child.stderr?.on('data', (chunk: Buffer | string) => {
+      stderr += chunk.toString();
+    });
     const inFlight = postSend(serving.url, { phone: PHONE, amount: '50' }, { 'Idempotency-Key': 'in-flight-1' });
     await waitFor(() => readLedger(ledgerPath(sandbox)).length === 1, 5000, 'the claimed row');
     const stopping = serving.stop('SIGTERM');
+    await waitFor(() => stderr.includes('SIGTERM:'), 5000, 'the signal to be taken');
+    // The budget from the settings: duplicate window 300 s + timeout 5 s + 10 s of ledger waits.
+    expect(stderr).toContain('SIGTERM: new sends get 503; finishing 1 send(s) in flight (within 315 s)');
+    const refused = await postSend(serving.url, { phone: '+254712345679', amount: '50' }, { 'Idempotency-Key': 'too-late-1' });
+    expect(refused.status).toBe(503);
+    expect(await refused.json()).toMatchObject({ ok: false, error: { code: 'SHUTTING_DOWN' } });
+    expect((await fetch(`${serving.url}/healthz`)).status).toBe(503);
+    const delivered = await callback(serving.url, '/callbacks/status', { requestId: 'ATQid_meanwhile', status: 'Success' }, 'form');
+    expect(delivered.status).toBe(200);
     const answer = await inFlight;
     expect(answer.status).toBe(200);
     expect(await answer.json()).toMatchObject({ ok: true, state: 'sent', idempotencyKey: 'in-flight-1' });
     expect((await stopping).code).toBe(0);
-    expect(readLedger(ledgerPath(sandbox))[0]).toMatchObject({ state: 'sent', owner_pid: null });
+    expect(readLedger(ledgerPath(sandbox))).toMatchObject([{ idempotency_key: 'in-flight-1', state: 'sent', owner_pid: null }]);
+    expect(emu.state().sends.map((s) => s.idempotencyKey)).toEqual(['in-flight-1']);
   });
 });
 
