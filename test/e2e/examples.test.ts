@@ -145,23 +145,34 @@ function allowedExits(command: string): number[] {
   return [0];
 }
 
+/** A copy of the seeded HOME for one run, and the environment that keeps everything inside it. */
+function seededCopy(prefix: string): { home: string; cwd: string; env: NodeJS.ProcessEnv } {
+  const home = mkdtempSync(join(tmpdir(), prefix));
+  cpSync(seeded.home, home, { recursive: true });
+  return {
+    home,
+    cwd: join(home, 'work'),
+    env: {
+      PATH: `${shims}:${process.env.PATH ?? ''}`,
+      HOME: home,
+      XDG_CONFIG_HOME: join(home, '.config'),
+      XDG_DATA_HOME: join(home, '.local', 'share'),
+      LANG: 'C.UTF-8',
+    },
+  };
+}
+
 /** Runs an example in bash; asynchronously, since the emulator answers from this same process. */
 async function run(example: Example): Promise<{ status: number | null; stderr: string }> {
   // Each example starts from the same seeded state, in its own copy.
-  const home = mkdtempSync(join(tmpdir(), 'airtime-example-'));
-  cpSync(seeded.home, home, { recursive: true });
-  const cwd = join(home, 'work');
+  const { cwd, env: homeEnv } = seededCopy('airtime-example-');
   // The examples' fixed places, pointed at this run's own: the project folder, the emulator.
   let command = example.command
     .replace(/cd \/srv\/payouts/g, `cd ${shellQuote(cwd)}`)
     .replace(/http:\/\/127\.0\.0\.1:8788/g, emu.url);
   if (!available('jq')) command = command.replace(/\s*\|\s*jq\b.*$/, '');
   const env: NodeJS.ProcessEnv = {
-    PATH: `${shims}:${process.env.PATH ?? ''}`,
-    HOME: home,
-    XDG_CONFIG_HOME: join(home, '.config'),
-    XDG_DATA_HOME: join(home, '.local', 'share'),
-    LANG: 'C.UTF-8',
+    ...homeEnv,
     AIRTIME_API_URL: emu.url,
     AT_USERNAME: 'sandbox',
     AT_API_KEY: KEY,
@@ -178,18 +189,10 @@ async function run(example: Example): Promise<{ status: number | null; stderr: s
  * group, which is killed at the end, so a server it started cannot outlive a failing run.
  */
 async function runScript(script: string): Promise<{ status: number | null; output: string }> {
-  const home = mkdtempSync(join(tmpdir(), 'airtime-walk-'));
-  cpSync(seeded.home, home, { recursive: true });
+  const { home, cwd, env } = seededCopy('airtime-walk-');
   // Real timeouts: a send here waits for the validation callback's round trip through serve.
   writeFileSync(join(home, '.config', 'airtime', 'config.json'), JSON.stringify({ retryDelay: 0.01, timeout: 10 }), { mode: 0o600 });
-  const env: NodeJS.ProcessEnv = {
-    PATH: `${shims}:${process.env.PATH ?? ''}`,
-    HOME: home,
-    XDG_CONFIG_HOME: join(home, '.config'),
-    XDG_DATA_HOME: join(home, '.local', 'share'),
-    LANG: 'C.UTF-8',
-  };
-  const child = spawn('bash', ['-e', '-o', 'pipefail', '-c', script], { cwd: join(home, 'work'), env, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
+  const child = spawn('bash', ['-e', '-o', 'pipefail', '-c', script], { cwd, env, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
   try {
     const result = await collect(child, { timeoutMs: 60_000 });
     return { status: result.code, output: `${result.stdout}\n${result.stderr}` };
