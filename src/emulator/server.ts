@@ -442,9 +442,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       case 'lookup-failed':
         return answer({ status: 'Failed', errorMessage: 'Request processing failed' });
       case 'other-transaction': {
+        // A final word, about a transaction that is not the one asked for.
         const other = `ATQid_${randomBytes(16).toString('hex')}`;
-        const base = found ?? { requestId: other, phoneNumber: '+254700000000', value: 'KES 10.0000', currency: 'KES', units4: 100_000, acceptedAt: Date.now() };
-        return answer({ status: 'Success', data: data({ ...(base as AcceptedSend), status: 'Failed' }, { requestId: other, transactionId: other }) });
+        return answer({ status: 'Success', data: { requestId: other, transactionId: other, status: 'Failed', description: describeDelivery('Failed') } });
       }
       case 'unknown-status':
         return found ? answer({ status: 'Success', data: data(found, { status: 'Reversed', description: 'Reversed' }) }) : notFound();
