@@ -69,7 +69,7 @@ Run \`airtime\` alone at a terminal for a guided menu, and \`airtime <command> -
     .option('-y, --yes', 'do not ask for confirmation at a terminal')
     .addOption(new Option('--retries <n>', 'retries after the first attempt for transient failures (default 3)').argParser(wholeNumber))
     .addOption(new Option('--timeout <seconds>', 'per-request timeout (default 30; fractions allowed)').argParser(positiveNumber))
-    .addOption(new Option('--max-num-retry <n>', "passed to Africa's Talking as maxNumRetry").argParser(wholeNumber))
+    .addOption(new Option('--max-num-retry <n>', "passed to Africa's Talking as maxNumRetry (1 or more)").argParser(maxNumRetry))
     .option('--force', 'resend a key left unknown past the duplicate window (only after checking it did not arrive)')
     .option('--allow-repeat', 'send even though the same number, amount and currency was paid moments ago (repeatWindow)')
     .option('-f, --file <path|->', 'send to every row of a CSV, JSON or JSON-lines file (- reads stdin)')
@@ -395,6 +395,11 @@ Examples:
     .addOption(new Option('--duplicate-window <seconds>', 'duplicate window (default 300)').argParser(positiveNumber))
     .addOption(new Option('--latency <ms>', 'delay before every answer').argParser(wholeNumber))
     .option('--balance <money>', 'opening balance, e.g. "KES 100000"')
+    .addOption(
+      new Option('--balance-format <format>', 'how the balance is written: plain (KES 1234.5000, as the live API) or separators (KES 1,234.5000)')
+        .choices(['plain', 'separators'])
+        .default('plain'),
+    )
     .addOption(new Option('--fault-rate <0..1>', 'share of send requests given a random fault').argParser(fraction))
     .option('--faults <list>', 'faults to draw from: 500,429,reset,stall,hang,malformed,drop')
     .option('--fault-script <list>', 'faults for the next send requests, in order (ok for a normal answer)')
@@ -406,6 +411,8 @@ Examples:
     .addOption(new Option('--callback-format <format>', 'callback body encoding').choices(['form', 'json']).default('form'))
     .addOption(new Option('--delivery-delay <seconds>', 'time from acceptance to delivery (default 1)').argParser(nonNegativeNumber))
     .addOption(new Option('--delivery-failure-rate <0..1>', 'share of deliveries that fail').argParser(fraction))
+    .option('--validation-url <url>', 'ask this URL about each recipient before accepting it (the validation callback)')
+    .addOption(new Option('--validation-timeout <seconds>', 'how long the validation callback may take (default 5)').argParser(positiveNumber))
     .addHelpText(
       'after',
       `
@@ -486,6 +493,17 @@ function usageHint(text: string): string {
 function wholeNumber(value: string): number {
   if (!/^\d+$/.test(value)) throw new InvalidArgumentError('expected a whole number, 0 or more.');
   return Number(value);
+}
+
+/**
+ * Africa's Talking's own delivery retries. 0 is refused: the official SDK drops it (it sends only a
+ * positive value), and whether Africa's Talking reads it as "none" or as its default is not
+ * documented, so a failed delivery could be retried for hours by a send this tool thought final.
+ */
+function maxNumRetry(value: string): number {
+  const number = wholeNumber(value);
+  if (number === 0) throw new InvalidArgumentError("0 is refused: omit the flag for Africa's Talking's default.");
+  return number;
 }
 
 function positiveNumber(value: string): number {

@@ -122,7 +122,7 @@ describe('a ledger that fails between attempts', () => {
 describe('a row given back while this process waits for it', () => {
   it('is claimed again and sent once, not spun on (a bulk send stopped by Ctrl-C releases rows it never sent)', async () => {
     const { ledger, clock, sent, deps } = setup([]);
-    const other = { pid: 999_998, host: currentOwner().host, startedAt: 5 };
+    const other = { ...currentOwner(), pid: 999_998, startTicks: 5 };
     const claimed = ledger.claim({ account: 'sandbox', environment: 'sandbox', idempotencyKey: 'k', phoneNumber: recipient.phoneNumber, country: 'KE', currency: 'KES', amountMinor: 5000, owner: other, osUser: 'u', host: 'h' }, clock.now());
     if (claimed.kind !== 'created') throw new Error('expected a new row');
     let released = false;
@@ -152,7 +152,7 @@ describe('a row given back while this process waits for it', () => {
 describe('a wall clock set back', () => {
   it('does not reopen the duplicate window for a key a crashed run sent', async () => {
     const { ledger, clock, sent, deps } = setup([]);
-    const dead = { pid: 999_999, host: currentOwner().host, startedAt: 1 };
+    const dead = { ...currentOwner(), pid: 999_999, startTicks: 1 };
     ledger.claim({ account: 'sandbox', environment: 'sandbox', idempotencyKey: 'k', phoneNumber: recipient.phoneNumber, country: 'KE', currency: 'KES', amountMinor: 5000, owner: dead, osUser: 'u', host: 'h' }, clock.now());
     clock.time += -3_600_000 + 20 * 60_000; // twenty real minutes later, after the clock went back an hour
     const result = await sendTransaction({ recipient, idempotencyKey: 'k' }, deps);

@@ -63,6 +63,25 @@ export interface SendRequest {
   maxNumRetry?: number | undefined;
 }
 
+/** A transaction's own status words, as `data.status` of a status query carries them. */
+export const TRANSACTION_STATUSES = ['Success', 'Failed', 'Queued', 'Sent'] as const;
+export type TransactionStatus = (typeof TRANSACTION_STATUSES)[number];
+
+/**
+ * What a status query says about one transaction. Only `ok` says anything about its state; every
+ * other answer leaves the ledger as it is (a warning, never `failed`: a failed lookup is not a
+ * failed transaction, and reading it as one invites paying again money that was paid).
+ */
+export type FindAnswer = Exchange &
+  (
+    /** `data.status` of an answer about the transaction asked for: final (Success, Failed) or in flight. */
+    | { kind: 'ok'; status: TransactionStatus }
+    /** An answer that does not say how the transaction stands; `status` is the raw word it held, if any. */
+    | { kind: 'inconclusive'; reason: string; status: string | null }
+    | { kind: 'auth-failed'; errorMessage: string }
+    | { kind: 'transient'; reached: boolean; reason: string; retryAfterMs?: number | undefined }
+  );
+
 export type LookupAnswer<T> = Exchange &
   (
     | ({ kind: 'ok' } & T)
@@ -100,17 +119,15 @@ export class AtClient {
     return classifySend(exchange.status, exchange.text, exchange.retryAfterMs, request.phoneNumber);
   }
 
-  /** `/query/transaction/find`: the field names are not documented, so only `status` is read. */
-  async findTransaction(requestId: string): Promise<LookupAnswer<{ status: string | null }>> {
+  /**
+   * `/query/transaction/find`. The top-level `status` is the lookup's own (`Success`: it was done;
+   * `Failed`: it was not, e.g. not found); the transaction, with its own `status`, is under `data`.
+   */
+  async findTransaction(requestId: string): Promise<FindAnswer> {
     const query = new URLSearchParams({ username: this.options.username, transactionId: requestId });
     const exchange = await this.request('GET', `/query/transaction/find?${query}`, {});
     if (exchange.kind === 'failed') return exchange.answer;
-    const common = lookupFailure(exchange.status, exchange.text, exchange.retryAfterMs);
-    if (common) return common;
-    const body = parseJson(exchange.text);
-    if (body === undefined) return malformed(exchange);
-    const status = readString(body, 'status') ?? readString(readObject(body, 'data'), 'status');
-    return { kind: 'ok', status: status ?? null, httpStatus: exchange.status, raw: trimRaw(exchange.text) };
+    return classifyFind(exchange.status, exchange.text, exchange.retryAfterMs, requestId);
   }
 
   /** `/version1/user`: `{"UserData":{"balance":"KES 1,234.5"}}`. */
@@ -231,6 +248,50 @@ function classifySend(status: number, text: string, retryAfterMs: number | undef
     };
   }
   return { kind: 'transient', reached: true, reason: 'answer without a status or requestId', httpStatus: status, raw };
+}
+
+/**
+ * Reads a status query's answer. Only an HTTP 200 whose lookup succeeded, with a `data` about the
+ * requestId asked for and a status word this client knows, says how the transaction stands.
+ */
+function classifyFind(status: number, text: string, retryAfterMs: number | undefined, requestId: string): FindAnswer {
+  const raw = trimRaw(text);
+  const body = parseJson(text);
+  const unread = (reason: string, word: string | undefined): FindAnswer => ({
+    kind: 'inconclusive',
+    reason,
+    status: word ?? null,
+    httpStatus: status,
+    raw,
+  });
+  if (status === 401) return { kind: 'auth-failed', errorMessage: text.trim() || 'authentication failed', httpStatus: status, raw };
+  if (status === 429 || status >= 500) {
+    return { kind: 'transient', reached: true, reason: `HTTP ${status}`, retryAfterMs, httpStatus: status, raw };
+  }
+  const lookup = readString(body, 'status');
+  if (status !== 200) {
+    const message = readString(body, 'errorMessage');
+    return unread(`HTTP ${status}${message === undefined ? '' : `: ${message}`}`, lookup);
+  }
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return unread('an unreadable answer (not a JSON object)', undefined);
+  if (lookup !== 'Success') {
+    const message = readString(body, 'errorMessage');
+    return unread(`the lookup did not succeed${message === undefined ? '' : `: ${message}`}`, lookup);
+  }
+  const data = readObject(body, 'data');
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) {
+    // The official SDK's test mock answers `{"status":"Success"}` alone: that is the lookup's word.
+    return unread('no transaction in the answer (no `data`)', lookup);
+  }
+  const word = readString(data, 'status');
+  const ids = [readString(data, 'requestId'), readString(data, 'transactionId')].filter((id) => id !== undefined);
+  if (ids.length === 0) return unread('the transaction in the answer names no requestId or transactionId', word);
+  const other = ids.find((id) => id !== requestId);
+  if (other !== undefined) return unread(`the answer is about ${other}, not ${requestId}`, word);
+  if (!TRANSACTION_STATUSES.includes(word as TransactionStatus)) {
+    return unread(word === undefined ? 'the transaction in the answer has no status' : 'an unknown status word', word);
+  }
+  return { kind: 'ok', status: word as TransactionStatus, httpStatus: status, raw };
 }
 
 /** Known per-recipient texts; any other text is passed to the user unchanged as `other`. */

@@ -276,7 +276,7 @@ async function dispatch(args: DispatchArgs): Promise<BulkOutcome> {
     idempotencyKey: keyForRow(row, batchId, ledger, scope, Boolean(options.retryFailed), ctx.clock.now(), (failed, until) =>
       ctx.output.warn(
         `row ${row.row}: not resent: Africa's Talking reported its delivery failed, but may still deliver it ` +
-          `(maxNumRetry ${failed.maxNumRetry}) until ${new Date(until).toISOString()}; run --retry-failed again after that`,
+          `(${failed.maxNumRetry ? `maxNumRetry ${failed.maxNumRetry}` : "its default retry period"}) until ${new Date(until).toISOString()}; run --retry-failed again after that`,
       ),
     ),
     batchId,

@@ -9,6 +9,7 @@ export interface EmulatorCommandOptions {
   duplicateWindow?: number | undefined;
   latency?: number | undefined;
   balance?: string | undefined;
+  balanceFormat?: string | undefined;
   faultRate?: number | undefined;
   faults?: string | undefined;
   faultScript?: string | undefined;
@@ -20,6 +21,8 @@ export interface EmulatorCommandOptions {
   callbackFormat?: string | undefined;
   deliveryDelay?: number | undefined;
   deliveryFailureRate?: number | undefined;
+  validationUrl?: string | undefined;
+  validationTimeout?: number | undefined;
 }
 
 /** Runs a local Africa's Talking until SIGINT or SIGTERM; the first stdout line is its address. */
@@ -30,6 +33,7 @@ export async function emulator(options: EmulatorCommandOptions, ctx: Context): P
     duplicateWindowMs: options.duplicateWindow === undefined ? undefined : options.duplicateWindow * 1000,
     latencyMs: options.latency,
     balance: options.balance,
+    balanceFormat: options.balanceFormat === 'separators' ? 'separators' : 'plain',
     apiKey: ctx.env.AIRTIME_EMULATOR_KEY || undefined,
     faultRate: options.faultRate,
     faultKinds: options.faults === undefined ? undefined : parseFaults(options.faults, '--faults'),
@@ -42,6 +46,8 @@ export async function emulator(options: EmulatorCommandOptions, ctx: Context): P
     callbackFormat: options.callbackFormat === 'json' ? 'json' : 'form',
     deliveryDelayMs: options.deliveryDelay === undefined ? undefined : options.deliveryDelay * 1000,
     deliveryFailureRate: options.deliveryFailureRate,
+    validationUrl: options.validationUrl,
+    validationTimeoutMs: options.validationTimeout === undefined ? undefined : options.validationTimeout * 1000,
     log: (line) => ctx.output.info(line),
   } as Parameters<typeof startEmulator>[0]);
   // The first line is meant for `export` (or a test) to read: always printed, even with --quiet.

@@ -1,7 +1,8 @@
 import type { Settings } from '../config/schema.js';
-import { environmentFor, transactionDeps, type Context } from '../context.js';
+import { environmentFor, retryPolicy, transactionDeps, type Context } from '../context.js';
 import { AirtimeError, EXIT } from '../core/errors.js';
 import { repeatGuard } from '../core/repeat.js';
+import { sendBudgetMs } from '../core/retry.js';
 import type { Ledger } from '../ledger/ledger.js';
 import type { SendService } from '../server/send.js';
 import { formatRequestLog, startServer, type RunningServer, type ServerOptions } from '../server/server.js';
@@ -19,10 +20,14 @@ export interface ServeOptions {
 /** Shorter than this, a token can be guessed by someone who can reach the port. */
 const SHORT_TOKEN = 16;
 
+/** The ledger's busy timeout: the last writes of a send may wait that long for another process. */
+const LEDGER_WAIT_MS = 10_000;
+
 /**
  * Serves Africa's Talking's callbacks (and, with --enable-send, POST /send) until SIGINT or
- * SIGTERM; then stops accepting, lets the requests in flight finish, and resolves to 0. The first
- * stdout line is the address, for a script or a test to read.
+ * SIGTERM; then answers new sends 503, finishes and answers every send it took (within the retry
+ * budget the settings give), and resolves to 0. The first stdout line is the address, for a script
+ * or a test to read.
  */
 export async function serve(options: ServeOptions, ctx: Context): Promise<number> {
   const token = webhookToken(options, ctx);
@@ -31,6 +36,11 @@ export async function serve(options: ServeOptions, ctx: Context): Promise<number
   const send = options.enableSend ? await sendService(ctx, settings, ledger) : null;
   const username = settings.username;
   const environment = environmentFor(settings);
+  if (username === undefined) {
+    ctx.output.warn(
+      "no username is configured (AT_USERNAME or `username`): status callbacks settle transactions by requestId only, never by number and value, as whether a callback is the sandbox's or live's cannot be told",
+    );
+  }
 
   // Listened for before the port opens: a signal from then on is a clean stop, never a kill.
   const stopped = nextShutdownSignal();
@@ -53,10 +63,22 @@ export async function serve(options: ServeOptions, ctx: Context): Promise<number
     },
     now: () => ctx.clock.now(),
   });
+  // However long a send's retries take, they end within this; the service manager must wait longer.
+  const drainMs = sendBudgetMs(retryPolicy(settings)) + LEDGER_WAIT_MS;
   announce(server.url, token, send !== null, ctx);
+  if (send) {
+    ctx.output.info(
+      `on SIGTERM, sends in flight are finished within ${Math.ceil(drainMs / 1000)} s: the service manager's stop timeout must be longer (systemd TimeoutStopSec, Kubernetes terminationGracePeriodSeconds)`,
+    );
+  }
   const signal = await stopped;
-  ctx.output.info(`${signal}: no new connections; finishing the requests in flight`);
-  await server.close();
+  const inFlight = server.sendsInFlight();
+  ctx.output.info(
+    send
+      ? `${signal}: new sends get 503; finishing ${inFlight} send(s) in flight (within ${Math.ceil(drainMs / 1000)} s)`
+      : `${signal}: finishing the requests in flight`,
+  );
+  await server.close(drainMs);
   return EXIT.OK;
 }
 

@@ -79,7 +79,13 @@ function notFinal(row: StoredTransaction): boolean {
   return row.state !== 'delivered' && row.state !== 'failed';
 }
 
-/** Asks Africa's Talking about every row that is not final and has a requestId, and records the answer. */
+/**
+ * Asks Africa's Talking about every row that is not final and has a requestId, and records the
+ * answer. Only the transaction's own status (`data.status`) changes a row; an answer that does not
+ * give it (a failed lookup, no `data`, another transaction's, an unknown word, an HTTP error) is a
+ * warning, kept as an event the first time, and changes nothing: never `failed`, since a lookup
+ * that failed says nothing about money that may have been paid.
+ */
 async function refreshRows(
   ledger: Ledger,
   client: AtClient,
@@ -95,12 +101,18 @@ async function refreshRows(
     }
     if (answer.kind !== 'ok') {
       if (!warned.has(row.requestId)) {
-        ctx.output.warn(`could not refresh ${row.requestId}: ${answer.kind === 'transient' ? answer.reason : answer.errorMessage}`);
+        const word = answer.kind === 'inconclusive' && answer.status !== null ? `status ${JSON.stringify(answer.status)}` : 'no status';
+        ctx.output.warn(`${row.requestId} not refreshed (${word}): ${answer.reason}; its state stays ${row.state}`);
+        ledger.recordEvent(
+          row.id,
+          'query-unread',
+          { reason: answer.reason, status: answer.kind === 'inconclusive' ? answer.status : null, httpStatus: answer.httpStatus ?? null, payload: answer.raw ?? null },
+          ctx.clock.now(),
+        );
         warned.add(row.requestId);
       }
       continue;
     }
-    if (answer.status === null) continue;
     ledger.recordDelivery(
       row.id,
       { status: answer.status, description: null, requestId: row.requestId, source: 'query', payload: answer.raw ?? null },

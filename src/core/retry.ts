@@ -62,14 +62,25 @@ export function insideRetryWindow(firstAttemptAt: number, now: number, policy: R
   return now >= firstAttemptAt && now <= lastRetryStart(firstAttemptAt, policy);
 }
 
+/**
+ * The longest one send can take, claim to answer: its last retry starts no later than the duplicate
+ * window less a timeout after the first attempt and lasts at most a timeout, and a send that waits
+ * for another process sending the same key gives up a timeout after that key's window. What the
+ * ledger makes it wait (a busy timeout per write, when another process holds the lock) comes on top.
+ */
+export function sendBudgetMs(policy: Pick<RetryPolicy, 'windowMs' | 'timeoutMs'>): number {
+  return policy.windowMs + policy.timeoutMs;
+}
+
 /** How long Africa's Talking retries a failed delivery by default (the API documentation). */
 export const AT_DELIVERY_RETRY_PERIOD_MS = 8 * 60 * 60 * 1000;
 
 /**
  * Until when Africa's Talking may still deliver a send it accepted and then reported as failed.
- * With maxNumRetry it goes on retrying the delivery itself ("every 60 s … default retry period 8
- * hours"), so a resend under a new key before then could pay twice. Undefined when nothing can
- * retry it: never accepted (no requestId), or sent without maxNumRetry.
+ * It goes on retrying the delivery itself, every 60 s, `maxNumRetry` times or, without it, for its
+ * default retry period of 8 hours; a resend under a new key before then could pay twice. Either way
+ * at least the 8 hours are assumed (a row recorded with maxNumRetry 0, which the flag now refuses,
+ * is read as the default). Undefined when nothing can retry it: never accepted (no requestId).
  */
 export function deliveryRetriesUntil(send: {
   requestId: string | null;
@@ -77,9 +88,9 @@ export function deliveryRetriesUntil(send: {
   firstAttemptAt: number | null;
   createdAt: number;
 }): number | undefined {
-  if (send.requestId === null || !send.maxNumRetry) return undefined;
+  if (send.requestId === null) return undefined;
   const from = send.firstAttemptAt ?? send.createdAt;
-  return from + Math.max(AT_DELIVERY_RETRY_PERIOD_MS, send.maxNumRetry * 60_000);
+  return from + Math.max(AT_DELIVERY_RETRY_PERIOD_MS, (send.maxNumRetry ?? 0) * 60_000);
 }
 
 export interface RetryEvent {

@@ -18,6 +18,25 @@ export type Fault =
 
 export const FAULTS: readonly Fault[] = ['ok', '500', '429', 'reset', 'stall', 'hang', 'malformed', 'drop'];
 
+/**
+ * How the emulator answers status queries: as Africa's Talking documents it, or, for tests of a
+ * client's reading, in one of the shapes a client must not mistake for the transaction's state.
+ */
+export type FindShape =
+  | 'documented' // the lookup's status on top, the transaction under `data` (not found: a failed lookup)
+  | 'no-data' // {"status":"Success"} alone, as the official SDK's test mock answers
+  | 'other-transaction' // a `data` about another requestId, with a final status
+  | 'lookup-failed' // {"status":"Failed","errorMessage":…}: the lookup itself failed
+  | 'not-found' // as for an unknown requestId, whatever was asked
+  | 'unknown-status' // `data.status` a word the document does not list
+  | 'malformed' // HTTP 200 with a body that is not JSON
+  | '500'; // HTTP 500
+
+export const FIND_SHAPES: readonly FindShape[] = ['documented', 'no-data', 'other-transaction', 'lookup-failed', 'not-found', 'unknown-status', 'malformed', '500'];
+
+/** How the balance is written: as the live API was recorded (`KES 238747053.1747`), or with thousands separators. */
+export type BalanceFormat = 'plain' | 'separators';
+
 export interface EmulatorOptions {
   port?: number;
   host?: string;
@@ -27,6 +46,10 @@ export interface EmulatorOptions {
   latencyMs?: number;
   /** Opening account balance, "KES 100000". */
   balance?: string;
+  /** How the balance answer writes it (default `plain`, as the live API was recorded). */
+  balanceFormat?: BalanceFormat;
+  /** How status queries are answered (default `documented`). */
+  findShape?: FindShape;
   /** When set, any other key gets the 401 (AIRTIME_EMULATOR_KEY). */
   apiKey?: string | undefined;
   /** Faults used in order, one per send request, before any random fault. */
@@ -51,6 +74,13 @@ export interface EmulatorOptions {
   callbackFormat?: 'form' | 'json';
   /** Share of accepted sends whose delivery fails. */
   deliveryFailureRate?: number;
+  /**
+   * Where to POST the validation callback about each recipient before accepting it, as Africa's
+   * Talking does when an account has one configured; only `{"status":"Validated"}` lets it through.
+   */
+  validationUrl?: string | undefined;
+  /** How long the validation callback may take before the recipient fails (default 5 s). */
+  validationTimeoutMs?: number;
   /** Called once per request, for the emulator command's log. */
   log?: (line: string) => void;
 }
@@ -80,10 +110,18 @@ export interface SendRequestRecord {
   host: string | undefined;
 }
 
+export interface ValidationRecord {
+  transactionId: string;
+  phoneNumber: string;
+  /** `Validated`, or why the recipient failed. */
+  outcome: string;
+}
+
 export interface EmulatorState {
   sends: SendRequestRecord[];
   accepted: AcceptedSend[];
   callbacks: { requestId: string; status: number | string }[];
+  validations: ValidationRecord[];
   faultsInjected: number;
   balance: string;
 }
@@ -94,6 +132,8 @@ export interface Emulator {
   state(): EmulatorState;
   /** Appends faults to the script. */
   script(faults: Fault[]): void;
+  /** How status queries are answered from now on. */
+  answerFinds(shape: FindShape): void;
   /** Acceptances per idempotency key (keyless sends under ""), for "exactly once" checks. */
   acceptancesByKey(): Map<string, number>;
   close(): Promise<void>;
@@ -121,6 +161,7 @@ const MAX_BODY = 1024 * 1024;
 const DUPLICATE_MESSAGE = 'A duplicate request was received within the last 5 minutes';
 const BAD_REQUEST = 'The request contains bad syntax or cannot be fulfilled';
 const BAD_AUTH = 'The supplied authentication is invalid';
+const NOT_FOUND = 'Transaction not found';
 
 export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
   const windowMs = options.duplicateWindowMs ?? 300_000;
@@ -131,6 +172,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const byRequestId = new Map<string, AcceptedSend>();
   const keys = new Map<string, number>();
   const callbacks: EmulatorState['callbacks'] = [];
+  const validations: ValidationRecord[] = [];
+  let findShape: FindShape = options.findShape ?? 'documented';
   const timers = new Set<NodeJS.Timeout>();
   const sockets = new Set<Socket>();
   let faultsInjected = 0;
@@ -161,23 +204,29 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     });
   };
 
+  /** Posts a callback to a URL the way Africa's Talking does (form or JSON, as configured). */
+  const postFields = (url: string, fields: Record<string, string | number>, timeoutMs: number) => {
+    const json = options.callbackFormat === 'json';
+    const form = Object.fromEntries(Object.entries(fields).map(([name, value]) => [name, String(value)]));
+    return fetch(url, {
+      method: 'POST',
+      headers: { 'Content-Type': json ? 'application/json' : 'application/x-www-form-urlencoded', Accept: 'application/json' },
+      body: json ? JSON.stringify(fields) : new URLSearchParams(form).toString(),
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+  };
+
   const postCallback = async (send: AcceptedSend) => {
     const fields = {
       phoneNumber: send.phoneNumber,
-      description: send.status === 'Success' ? 'Airtime Delivered Successfully' : 'Airtime Delivery Failed',
+      description: describeDelivery(send.status),
       status: send.status,
       requestId: send.requestId,
       discount: `${send.currency} ${formatUnits4(Math.round(send.units4 * DISCOUNT_RATE))}`,
       value: send.value,
     };
-    const json = options.callbackFormat === 'json';
     try {
-      const response = await fetch(options.callbackUrl ?? '', {
-        method: 'POST',
-        headers: { 'Content-Type': json ? 'application/json' : 'application/x-www-form-urlencoded' },
-        body: json ? JSON.stringify(fields) : new URLSearchParams(fields).toString(),
-        signal: AbortSignal.timeout(10_000),
-      });
+      const response = await postFields(options.callbackUrl ?? '', fields, 10_000);
       await response.arrayBuffer();
       callbacks.push({ requestId: send.requestId, status: response.status });
     } catch (error) {
@@ -185,8 +234,38 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     }
   };
 
+  /**
+   * The validation callback: Africa's Talking asks the account's URL about a transaction before it
+   * forwards it, and forwards it only on `{"status":"Validated"}`. Undefined when validated, else
+   * why not (the answer, an error, or no answer in time), which fails the recipient.
+   */
+  const validate = async (transactionId: string, phoneNumber: string, value: { currency: string; units4: number }, sourceIp: string) => {
+    const url = options.validationUrl;
+    if (!url) return undefined;
+    const timeoutMs = options.validationTimeoutMs ?? 5000;
+    const amount = value.units4 / 10_000;
+    const fields = { transactionId, phoneNumber, sourceIpAddress: sourceIp, currencyCode: value.currency, amount };
+    let outcome: string;
+    try {
+      const response = await postFields(url, fields, timeoutMs);
+      const text = await response.text();
+      const status = response.status === 200 ? (parseJsonObject(text)?.status as unknown) : undefined;
+      if (status === 'Validated') outcome = 'Validated';
+      else if (status === 'Failed') outcome = 'Validation callback answered Failed';
+      else outcome = `Validation callback failed: ${response.status === 200 ? 'no status in its answer' : `HTTP ${response.status}`}`;
+    } catch (error) {
+      const name = error instanceof Error ? error.name : '';
+      outcome =
+        name === 'TimeoutError' || name === 'AbortError'
+          ? `Validation callback did not answer within ${timeoutMs / 1000} s`
+          : `Validation callback failed: ${describeError(error)}`;
+    }
+    validations.push({ transactionId, phoneNumber, outcome });
+    return outcome === 'Validated' ? undefined : outcome;
+  };
+
   /** One recipient of a send: accepted, or the reason it failed. */
-  const processRecipient = (recipient: unknown, key: string | null) => {
+  const processRecipient = async (recipient: unknown, key: string | null, sourceIp: string) => {
     const phoneNumber = typeof (recipient as { phoneNumber?: unknown })?.phoneNumber === 'string' ? (recipient as { phoneNumber: string }).phoneNumber : '';
     const amountText = (recipient as { amount?: unknown })?.amount;
     const failed = (errorMessage: string) => ({
@@ -206,6 +285,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     if (value.units4 < market.floor * 10_000 || (value.currency === 'KES' && value.units4 > KES_MAXIMUM * 10_000)) {
       return failed('Value Outside The Allowed Limits');
     }
+    // The transactionId the validation callback is asked with is the requestId the send returns.
+    const requestId = `ATQid_${randomBytes(16).toString('hex')}`;
+    const refused = await validate(requestId, phoneNumber, value, sourceIp);
+    if (refused !== undefined) return failed(refused);
     // Only sends in the account's currency are debited; the emulator keeps no exchange rates.
     if (value.currency === balance.currency) {
       if (value.units4 > balance.units4) return failed('Insufficient Credit');
@@ -213,7 +296,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     }
     const discount = Math.round(value.units4 * DISCOUNT_RATE);
     const send: AcceptedSend = {
-      requestId: `ATQid_${randomBytes(16).toString('hex')}`,
+      requestId,
       phoneNumber,
       value: `${value.currency} ${formatUnits4(value.units4)}`,
       currency: value.currency,
@@ -262,7 +345,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       return send(res, 429, 'text/plain', 'Too Many Requests');
     }
 
-    const answer = processSend(req, body, key);
+    const answer = await processSend(req, body, key);
     record.outcome = answer.outcome;
     if (fault === 'hang') return; // the send is processed; the answer never comes
     if (fault === 'drop') {
@@ -273,35 +356,20 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     send(res, answer.status, answer.contentType, answer.body);
   };
 
-  const processSend = (req: IncomingMessage, body: string, key: string | null) => {
+  const processSend = async (req: IncomingMessage, body: string, key: string | null) => {
     const json = (status: number, value: unknown, outcome: string) => ({
       status,
       contentType: 'application/json',
       body: JSON.stringify(value),
       outcome,
     });
-    const contentType = headerValue(req, 'content-type') ?? '';
-    if (!contentType.startsWith('application/x-www-form-urlencoded')) {
-      return { status: 400, contentType: 'text/plain', body: BAD_REQUEST, outcome: '400' };
-    }
-    const form = new URLSearchParams(body);
-    let recipients: unknown;
-    try {
-      recipients = JSON.parse(form.get('recipients') ?? '');
-    } catch {
-      recipients = undefined;
-    }
-    if (!form.get('username') || !Array.isArray(recipients) || recipients.length === 0) {
-      return { status: 400, contentType: 'text/plain', body: BAD_REQUEST, outcome: '400' };
-    }
-    const maxNumRetry = form.get('maxNumRetry');
-    if (maxNumRetry !== null && !/^\d+$/.test(maxNumRetry)) {
-      return { status: 400, contentType: 'text/plain', body: BAD_REQUEST, outcome: '400' };
-    }
+    const badRequest = { status: 400, contentType: 'text/plain', body: BAD_REQUEST, outcome: '400' };
+    const request = readSendRequest(headerValue(req, 'content-type') ?? '', body);
+    if (!request) return badRequest;
 
     // With a key, requests are told apart by key; without one, by their content. Each account
     // (and the sandbox, a separate system) has its own keys.
-    const identity = `${form.get('username')}\n${key ?? `content:${form.get('recipients')}`}`;
+    const identity = `${request.username}\n${key ?? `content:${JSON.stringify(request.recipients)}`}`;
     const now = Date.now();
     const seen = keys.get(identity);
     if (seen !== undefined && now - seen < windowMs) {
@@ -320,7 +388,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
         'rejected',
       );
     }
-    const responses = recipients.map((r) => processRecipient(r, key));
+    const sourceIp = (req.socket.remoteAddress ?? '').replace(/^::ffff:/, '');
+    const responses = [];
+    for (const recipient of request.recipients) responses.push(await processRecipient(recipient, key, sourceIp));
     const sent = responses.filter((r) => r.status === 'Sent');
     if (sent.length === 0) {
       return json(
@@ -341,19 +411,48 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     );
   };
 
+  /**
+   * `/query/transaction/find`, as documented: the lookup's own status on top, the transaction with
+   * its status under `data`; an unknown requestId is a failed lookup, still HTTP 200.
+   */
   const handleFind = (url: URL, res: ServerResponse) => {
-    const found = byRequestId.get(url.searchParams.get('transactionId') ?? '');
     if (!url.searchParams.get('username')) return send(res, 400, 'text/plain', BAD_REQUEST);
-    if (!found) return send(res, 404, 'application/json', JSON.stringify({ errorMessage: 'Transaction not found' }));
-    send(
-      res,
-      200,
-      'application/json',
-      JSON.stringify({
-        status: found.status,
-        data: { requestId: found.requestId, phoneNumber: found.phoneNumber, value: found.value, status: found.status },
-      }),
-    );
+    const asked = url.searchParams.get('transactionId') ?? '';
+    const found = byRequestId.get(asked);
+    const answer = (value: unknown) => send(res, 200, 'application/json', JSON.stringify(value));
+    const notFound = () => answer({ status: 'Failed', errorMessage: NOT_FOUND });
+    const data = (transaction: AcceptedSend, overrides: Record<string, string> = {}) => ({
+      requestId: transaction.requestId,
+      transactionId: transaction.requestId,
+      status: transaction.status,
+      description: describeDelivery(transaction.status),
+      destination: transaction.phoneNumber,
+      value: transaction.value,
+      discount: `${transaction.currency} ${formatUnits4(Math.round(transaction.units4 * DISCOUNT_RATE))}`,
+      creationTime: new Date(transaction.acceptedAt).toISOString().replace('T', ' ').slice(0, 19),
+      ...overrides,
+    });
+    switch (findShape) {
+      case 'documented':
+        return found ? answer({ status: 'Success', data: data(found) }) : notFound();
+      case 'not-found':
+        return notFound();
+      case 'no-data':
+        return answer({ status: 'Success' });
+      case 'lookup-failed':
+        return answer({ status: 'Failed', errorMessage: 'Request processing failed' });
+      case 'other-transaction': {
+        // A final word, about a transaction that is not the one asked for.
+        const other = `ATQid_${randomBytes(16).toString('hex')}`;
+        return answer({ status: 'Success', data: { requestId: other, transactionId: other, status: 'Failed', description: describeDelivery('Failed') } });
+      }
+      case 'unknown-status':
+        return found ? answer({ status: 'Success', data: data(found, { status: 'Reversed', description: 'Reversed' }) }) : notFound();
+      case 'malformed':
+        return send(res, 200, 'text/html', '<html><body>Gateway hiccup</body></html>');
+      case '500':
+        return send(res, 500, 'text/plain', 'Internal Server Error');
+    }
   };
 
   const handleControl = (req: IncomingMessage, url: URL, res: ServerResponse, body: string) => {
@@ -370,6 +469,14 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
         return send(res, 400, 'text/plain', `expected {"script":[...]} with faults from ${FAULTS.join(', ')}`);
       }
     }
+    if (url.pathname === '/__emulator/find' && req.method === 'POST') {
+      const shape = parseJsonObject(body)?.answer;
+      if (!FIND_SHAPES.includes(shape as FindShape)) {
+        return send(res, 400, 'text/plain', `expected {"answer":"…"} with one of ${FIND_SHAPES.join(', ')}`);
+      }
+      findShape = shape as FindShape;
+      return send(res, 200, 'application/json', JSON.stringify({ answer: findShape }));
+    }
     send(res, 404, 'text/plain', 'Not Found');
   };
 
@@ -377,6 +484,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     sends: [...sends],
     accepted: accepted.map((a) => ({ ...a })),
     callbacks: [...callbacks],
+    validations: [...validations],
     faultsInjected,
     balance: `${balance.currency} ${formatUnits4(balance.units4)}`,
   });
@@ -398,7 +506,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     if (url.pathname === '/query/transaction/find' && req.method === 'GET') return handleFind(url, res);
     if (url.pathname === '/version1/user' && req.method === 'GET') {
       if (!url.searchParams.get('username')) return send(res, 400, 'text/plain', BAD_REQUEST);
-      return send(res, 200, 'application/json', JSON.stringify({ UserData: { balance: formatBalance(balance) } }));
+      return send(res, 200, 'application/json', JSON.stringify({ UserData: { balance: formatBalance(balance, options.balanceFormat ?? 'plain') } }));
     }
     send(res, 404, 'text/plain', 'Not Found');
   };
@@ -426,6 +534,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     port: address.port,
     state: currentState,
     script: (faults) => script.push(...faults),
+    answerFinds: (shape) => {
+      findShape = shape;
+    },
     acceptancesByKey: () => {
       const counts = new Map<string, number>();
       for (const a of accepted) counts.set(a.idempotencyKey ?? '', (counts.get(a.idempotencyKey ?? '') ?? 0) + 1);
@@ -473,10 +584,65 @@ function formatUnits4(units4: number): string {
   return `${Math.trunc(units4 / 10_000)}.${String(units4 % 10_000).padStart(4, '0')}`;
 }
 
-/** AT writes the balance with thousands separators: "KES 1,234.5000". */
-function formatBalance(balance: { currency: string; units4: number }): string {
-  const whole = Math.trunc(balance.units4 / 10_000).toLocaleString('en-US');
-  return `${balance.currency} ${whole}.${String(balance.units4 % 10_000).padStart(4, '0')}`;
+/**
+ * The balance as the live API was recorded writing it (`KES 238747053.1747`: no separators, four
+ * decimals), or with thousands separators, which the API document allows and clients must read.
+ */
+function formatBalance(balance: { currency: string; units4: number }, format: BalanceFormat): string {
+  const whole = Math.trunc(balance.units4 / 10_000);
+  const written = format === 'separators' ? whole.toLocaleString('en-US') : String(whole);
+  return `${balance.currency} ${written}.${String(balance.units4 % 10_000).padStart(4, '0')}`;
+}
+
+/**
+ * A send's parameters, posted as a form (`recipients` JSON text, as the SDKs send it) or as JSON
+ * (`recipients` a real array, which the live API also answers). Undefined for a malformed request.
+ */
+function readSendRequest(contentType: string, body: string): { username: string; recipients: unknown[] } | undefined {
+  let username: unknown;
+  let recipients: unknown;
+  let maxNumRetry: unknown;
+  if (contentType.startsWith('application/x-www-form-urlencoded')) {
+    const form = new URLSearchParams(body);
+    username = form.get('username');
+    maxNumRetry = form.get('maxNumRetry') ?? undefined;
+    try {
+      recipients = JSON.parse(form.get('recipients') ?? '');
+    } catch {
+      return undefined;
+    }
+  } else if (contentType.startsWith('application/json')) {
+    const fields = parseJsonObject(body);
+    if (!fields) return undefined;
+    ({ username, recipients, maxNumRetry } = fields);
+  } else {
+    return undefined;
+  }
+  if (typeof username !== 'string' || username === '' || !Array.isArray(recipients) || recipients.length === 0) return undefined;
+  if (maxNumRetry !== undefined && !(typeof maxNumRetry === 'number' ? Number.isInteger(maxNumRetry) && maxNumRetry >= 0 : /^\d+$/.test(String(maxNumRetry)))) {
+    return undefined;
+  }
+  return { username, recipients };
+}
+
+function parseJsonObject(text: string): Record<string, unknown> | undefined {
+  try {
+    const value: unknown = JSON.parse(text);
+    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function describeDelivery(status: AcceptedSend['status']): string {
+  if (status === 'Success') return 'Airtime Delivered Successfully';
+  return status === 'Failed' ? 'Airtime Delivery Failed' : 'Airtime Sent';
+}
+
+function describeError(error: unknown): string {
+  const cause = error instanceof Error ? (error.cause as { code?: unknown } | undefined) : undefined;
+  if (typeof cause?.code === 'string') return cause.code;
+  return error instanceof Error ? error.message : String(error);
 }
 
 /** mulberry32: a small seeded generator, so a fault sequence can be replayed. */

@@ -31,8 +31,10 @@ export type DeliveryOutcome =
  * Records a delivery result. By requestId first, through Ledger.recordDelivery (idempotent, and
  * `Success` wins over `Failed`: airtime that reached a phone cannot be taken back). A requestId the
  * ledger lacks is the answer a send never got: it settles the most recent `unknown` row of the
- * same number and value that has no requestId, recording the requestId on it. Anything else is
- * kept as an orphan event, so nothing Africa's Talking reported is lost.
+ * same number and value that has no requestId, of the scope's account and environment, recording
+ * the requestId on it. Anything else is kept as an orphan event, with the scope, so nothing Africa's
+ * Talking reported is lost. Without a scope (a serve with no username) nothing is settled by value:
+ * the callback could be the sandbox's or live's.
  */
 export function recordStatusCallback(
   ledger: Ledger,
@@ -45,12 +47,14 @@ export function recordStatusCallback(
     if (known) return deliver(ledger, db, toTransaction(known as Record<string, unknown>), callback, now);
     const lost = findLostAnswer(db, callback, now, scope);
     if (lost) return deliver(ledger, db, lost, callback, now);
-    ledger.recordEvent(null, 'orphan-callback', callback.payload, now);
+    ledger.recordEvent(null, 'orphan-callback', callback.payload, now, scope);
     return { kind: 'orphan' };
   });
 }
 
 function findLostAnswer(db: Database.Database, callback: DeliveryCallback, now: number, scope: LedgerScope | null): StoredTransaction | null {
+  // Matched by value alone, a callback must be known to be of this account and environment.
+  if (scope === null) return null;
   // Only a final word settles a row: "Queued" would say nothing about the money.
   if (callback.status !== 'Success' && callback.status !== 'Failed') return null;
   if (callback.phoneNumber === null || callback.value === null) return null;
@@ -59,10 +63,11 @@ function findLostAnswer(db: Database.Database, callback: DeliveryCallback, now: 
     currency: callback.value.currency,
     amount: callback.value.amountMinor,
     since: now - UNKNOWN_MATCH_MAX_AGE_MS,
-    ...scopeParams(scope),
+    account: scope.account,
+    environment: scope.environment,
   };
   const sameSend = `phone_number = @phone AND currency = @currency AND amount_minor = @amount AND created_at > @since
-       AND request_id IS NULL AND (@account IS NULL OR (account = @account AND environment = @environment))`;
+       AND request_id IS NULL AND account = @account AND environment = @environment`;
   // A send of the same number and value still waiting for its answer may be the one this callback
   // is about (callbacks can outrun answers): settling an older `unknown` row with it could mark the
   // wrong payment delivered, or failed and so paid again. It stays an orphan until that send

@@ -189,6 +189,18 @@ interface Row {
   [column: string]: unknown;
 }
 
+/** The columns that name a pending row's owner (schema 4), in the order ownerValues gives them. */
+const OWNER_COLUMNS = ['owner_pid', 'owner_host', 'owner_boot_id', 'owner_pid_ns', 'owner_start_ticks', 'owner_started_at'];
+const SET_OWNER = OWNER_COLUMNS.map((column) => `${column} = ?`).join(', ');
+/** Compare-and-set on every column of the owner seen, NULLs included. */
+const OWNER_IS = OWNER_COLUMNS.map((column) => `${column} IS ?`).join(' AND ');
+const NO_OWNER = OWNER_COLUMNS.map((column) => `${column} = NULL`).join(', ');
+
+function ownerValues(owner: Owner | null): unknown[] {
+  if (!owner) return OWNER_COLUMNS.map(() => null);
+  return [owner.pid, owner.host, owner.bootId, owner.pidNamespace, owner.startTicks, owner.legacyStartedAt];
+}
+
 export interface OpenOptions {
   synchronous?: Synchronous;
   busyTimeoutMs?: number;
@@ -252,8 +264,22 @@ export class Ledger {
     });
   }
 
+  /**
+   * A connection that wrote runs `PRAGMA optimize` before it closes, as SQLite advises: it analyses
+   * the tables whose statistics the queries of this connection would have used, so the planner keeps
+   * choosing the indexes as the ledger grows. Bounded (analysis_limit, a short busy wait) and never
+   * an error: statistics missed now are gathered by the next writer.
+   */
   close(): void {
-    if (this.db.open) this.db.close();
+    if (!this.db.open) return;
+    if (!this.db.readonly) {
+      try {
+        this.db.exec('PRAGMA busy_timeout = 200; PRAGMA analysis_limit = 400; PRAGMA optimize;');
+      } catch {
+        // A ledger locked by another writer, or unwritable now: the next writer does it.
+      }
+    }
+    this.db.close();
   }
 
   /**
@@ -291,8 +317,8 @@ export class Ledger {
     const inserted = this.statement(
       `INSERT INTO transactions (account, environment, idempotency_key, phone_number, country, currency,
          amount_minor, batch_id, reference, row_number, state, max_num_retry, attempts, first_attempt_at,
-         created_at, updated_at, owner_pid, owner_host, owner_started_at, os_user, host)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, 1, ?, ?, ?, ?, ?, ?, ?, ?)
+         created_at, updated_at, ${OWNER_COLUMNS.join(', ')}, os_user, host)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, 1, ?, ?, ?, ${OWNER_COLUMNS.map(() => '?').join(', ')}, ?, ?)
        ON CONFLICT (account, environment, idempotency_key) DO NOTHING
        RETURNING *`,
     ).get(
@@ -310,9 +336,7 @@ export class Ledger {
       now,
       now,
       now,
-      input.owner.pid,
-      input.owner.host,
-      input.owner.startedAt,
+      ...ownerValues(input.owner),
       input.osUser,
       input.host,
     ) as Row | undefined;
@@ -376,9 +400,8 @@ export class Ledger {
     this.write(() => {
       for (const id of ids) {
         this.statement(
-          `DELETE FROM transactions WHERE id = ? AND state = 'pending' AND attempts = 1
-             AND owner_pid = ? AND owner_host = ? AND owner_started_at = ?`,
-        ).run(id, owner.pid, owner.host, owner.startedAt);
+          `DELETE FROM transactions WHERE id = ? AND state = 'pending' AND attempts = 1 AND ${OWNER_IS}`,
+        ).run(id, ...ownerValues(owner));
       }
     });
   }
@@ -388,9 +411,9 @@ export class Ledger {
     this.write(() =>
       this.statement(
         `UPDATE transactions SET attempts = attempts + 1, first_attempt_at = COALESCE(first_attempt_at, ?),
-           state = 'pending', owner_pid = ?, owner_host = ?, owner_started_at = ?, updated_at = ?
+           state = 'pending', ${SET_OWNER}, updated_at = ?
          WHERE id = ?`,
-      ).run(now, owner.pid, owner.host, owner.startedAt, now, id),
+      ).run(now, ...ownerValues(owner), now, id),
     );
     return this.mustGet(id);
   }
@@ -402,11 +425,10 @@ export class Ledger {
   takeOver(id: number, seen: Owner | null, owner: Owner, now: number, resetWindow = false): boolean {
     const result = this.write(() =>
       this.statement(
-        `UPDATE transactions SET owner_pid = ?, owner_host = ?, owner_started_at = ?, state = 'pending',
+        `UPDATE transactions SET ${SET_OWNER}, state = 'pending',
            first_attempt_at = CASE WHEN ? THEN NULL ELSE first_attempt_at END, updated_at = ?
-         WHERE id = ? AND state IN ('pending', 'unknown')
-           AND owner_pid IS ? AND owner_host IS ? AND owner_started_at IS ?`,
-      ).run(owner.pid, owner.host, owner.startedAt, resetWindow ? 1 : 0, now, id, seen?.pid ?? null, seen?.host ?? null, seen?.startedAt ?? null),
+         WHERE id = ? AND state IN ('pending', 'unknown') AND ${OWNER_IS}`,
+      ).run(...ownerValues(owner), resetWindow ? 1 : 0, now, id, ...ownerValues(seen)),
     );
     return result.changes === 1;
   }
@@ -440,7 +462,7 @@ export class Ledger {
       const settled = this.statement(
         `UPDATE transactions SET state = ?, at_status = ?, request_id = ?, discount_currency = ?, discount_units4 = ?,
            error_code = ?, error_message = ?, exit_code = ?, updated_at = ?, settled_at = ?,
-           owner_pid = NULL, owner_host = NULL, owner_started_at = NULL
+           ${NO_OWNER}
          WHERE id = ? AND state NOT IN ('sent', 'delivered')`,
       ).run(
         settlement.state,
@@ -467,11 +489,14 @@ export class Ledger {
    * settlement's transaction.
    */
   private adoptEarlyCallbacks(id: number, requestId: string, now: number): void {
+    const row = this.mustGet(id);
+    // An orphan kept for another account or environment is not this send's, whatever its requestId.
     const orphans = this.statement(
       `SELECT id, payload FROM events
        WHERE transaction_id IS NULL AND kind = 'orphan-callback' AND json_extract(payload, '$.requestId') = ?
+         AND (environment IS NULL OR (account = ? AND environment = ?))
        ORDER BY id`,
-    ).all(requestId) as { id: number; payload: string }[];
+    ).all(requestId, row.account, row.environment) as { id: number; payload: string }[];
     for (const orphan of orphans) {
       const fields = JSON.parse(orphan.payload) as Record<string, unknown>;
       this.statement('UPDATE events SET transaction_id = ? WHERE id = ?').run(id, orphan.id);
@@ -493,6 +518,9 @@ export class Ledger {
    * A send that ends `unknown` (its answer lost: a duplicate, a timeout) may already have had its
    * status callback, kept as an orphan because no row bore its requestId yet: one of the same
    * number and value from the last 24 hours settles it, as `airtime serve` does the other way round.
+   * Only one kept for this row's account and environment: matched by value alone, a sandbox
+   * callback could otherwise settle a live payment (or the reverse), and one kept without them (by
+   * a serve with no username, or before schema 5) could be either.
    */
   private adoptLostCallback(id: number, now: number): void {
     const row = this.mustGet(id);
@@ -501,8 +529,9 @@ export class Ledger {
     const orphans = this.statement(
       `SELECT id, payload FROM events
        WHERE transaction_id IS NULL AND kind = 'orphan-callback' AND at >= ? AND json_extract(payload, '$.phoneNumber') = ?
+         AND account = ? AND environment = ?
        ORDER BY id DESC`,
-    ).all(Math.max(now - UNKNOWN_MATCH_MAX_AGE_MS, row.createdAt), row.phoneNumber) as { id: number; payload: string }[];
+    ).all(Math.max(now - UNKNOWN_MATCH_MAX_AGE_MS, row.createdAt), row.phoneNumber, row.account, row.environment) as { id: number; payload: string }[];
     for (const orphan of orphans) {
       const fields = JSON.parse(orphan.payload) as Record<string, unknown>;
       const value = parseReportedMoney(fields.value);
@@ -520,17 +549,22 @@ export class Ledger {
     }
   }
 
-  /** Appends to a transaction's history (or, with no transaction, an orphan event). */
-  recordEvent(transactionId: number | null, kind: string, payload: unknown, now: number): void {
-    this.write(() => this.insertEvent(transactionId, kind, payload, now));
+  /**
+   * Appends to a transaction's history (or, with no transaction, an orphan event, with the account
+   * and environment it arrived for when they are known).
+   */
+  recordEvent(transactionId: number | null, kind: string, payload: unknown, now: number, scope: LedgerScope | null = null): void {
+    this.write(() => this.insertEvent(transactionId, kind, payload, now, scope));
   }
 
-  private insertEvent(transactionId: number | null, kind: string, payload: unknown, now: number): void {
-    this.statement('INSERT INTO events (transaction_id, kind, at, payload) VALUES (?, ?, ?, ?)').run(
+  private insertEvent(transactionId: number | null, kind: string, payload: unknown, now: number, scope: LedgerScope | null = null): void {
+    this.statement('INSERT INTO events (transaction_id, kind, at, payload, account, environment) VALUES (?, ?, ?, ?, ?, ?)').run(
       transactionId,
       kind,
       now,
       typeof payload === 'string' ? payload : JSON.stringify(payload),
+      scope?.account ?? null,
+      scope?.environment ?? null,
     );
   }
 
@@ -624,7 +658,7 @@ export class Ledger {
       }
       this.statement(
         `UPDATE transactions SET state = ?, at_status = ?, request_id = COALESCE(request_id, ?), error_code = ?,
-           error_message = ?, updated_at = ?, settled_at = ?, owner_pid = NULL, owner_host = NULL, owner_started_at = NULL
+           error_message = ?, updated_at = ?, settled_at = ?, ${NO_OWNER}
          WHERE id = ?`,
       ).run(
         target,
@@ -653,7 +687,7 @@ export class Ledger {
       const updated = this.statement(
         `UPDATE transactions SET state = ?, at_status = ?, request_id = COALESCE(?, request_id), error_code = ?,
            error_message = ?, exit_code = ?, updated_at = ?, settled_at = ?, settled_by = ?, note = ?,
-           owner_pid = NULL, owner_host = NULL, owner_started_at = NULL
+           ${NO_OWNER}
          WHERE id = ? AND state IN ('pending', 'unknown')`,
       ).run(
         settlement.state,
@@ -877,7 +911,14 @@ export function toTransaction(row: Record<string, unknown>): StoredTransaction {
     owner:
       ownerPid === null
         ? null
-        : { pid: ownerPid, host: row.owner_host as string, startedAt: row.owner_started_at as number },
+        : {
+            pid: ownerPid,
+            host: row.owner_host as string,
+            bootId: row.owner_boot_id as string | null,
+            pidNamespace: row.owner_pid_ns as number | null,
+            startTicks: row.owner_start_ticks as number | null,
+            legacyStartedAt: row.owner_started_at as number | null,
+          },
     osUser: row.os_user as string,
     host: row.host as string,
     validatedTransactionId: row.validated_transaction_id as string | null,

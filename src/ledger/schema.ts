@@ -110,4 +110,21 @@ export const MIGRATIONS: readonly string[] = [
     WHERE transaction_id IS NULL AND kind = 'orphan-callback';
   CREATE INDEX events_orphan_time ON events (at) WHERE transaction_id IS NULL AND kind = 'orphan-callback';
   `,
+  // 4: a pending row's owner, named without wall-clock arithmetic: the boot, the pid namespace and
+  // the start in clock ticks since boot, beside the pid and host. owner_started_at (ms computed
+  // through btime, which a wall-clock step moves) is no longer written; rows that still carry it
+  // were written by an older airtime, and their owner is judged without it (src/ledger/owner.ts).
+  `
+  ALTER TABLE transactions ADD COLUMN owner_boot_id TEXT;
+  ALTER TABLE transactions ADD COLUMN owner_pid_ns INTEGER;
+  ALTER TABLE transactions ADD COLUMN owner_start_ticks INTEGER;
+  `,
+  // 5: the account and environment an orphan status callback arrived for (the scope of the serve
+  // that kept it), so that adopting it never crosses from sandbox into live or back. Orphans kept
+  // before this, or by a serve with no username configured, have none, and are adopted by their
+  // requestId only.
+  `
+  ALTER TABLE events ADD COLUMN account TEXT;
+  ALTER TABLE events ADD COLUMN environment TEXT;
+  `,
 ];

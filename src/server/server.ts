@@ -62,8 +62,17 @@ export interface RequestLog {
 export interface RunningServer {
   url: string;
   port: number;
-  /** Stops accepting, lets requests in flight finish (cut off after `graceMs`), then resolves. */
-  close(graceMs?: number): Promise<void>;
+  /** POST /send requests being sent right now. */
+  sendsInFlight(): number;
+  /**
+   * Stops taking sends and answers every one it took: a new POST /send (and /healthz, so a load
+   * balancer looks elsewhere) gets 503 at once, while each send already taken runs to its answer,
+   * for up to `drainMs` (the retry budget, from the settings). Callbacks are still served meanwhile:
+   * a send in flight may be retried, and Africa's Talking asks the validation callback about it.
+   * Then it stops listening, lets requests in progress end (cut off after the request timeout, or
+   * at once if the drain ran out), and resolves.
+   */
+  close(drainMs: number): Promise<void>;
 }
 
 /** One line per request: human text, or a JSON object per line with --json. */
@@ -76,6 +85,18 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
   const now = options.now ?? (() => Date.now());
   let closing = false;
+  let sending = 0;
+  let drained: (() => void) | undefined;
+  /** Counts a POST /send from the moment it is taken until it is answered. */
+  const trackSend = async <T>(work: () => Promise<T>): Promise<T> => {
+    sending += 1;
+    try {
+      return await work();
+    } finally {
+      sending -= 1;
+      if (sending === 0) drained?.();
+    }
+  };
 
   /** No log line may hold the token, wherever a client or a misconfiguration put it. */
   const redact = (text: string): string => {
@@ -104,6 +125,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     switch (path) {
       case '/healthz':
         allow(method, 'GET', 'HEAD');
+        if (closing) throw stopping();
         return reply(res, 200, { ok: true });
       case '/callbacks/status': {
         allow(method, 'POST');
@@ -138,12 +160,16 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
           // Links get prefetched, previewed and crawled: a GET must never move money.
           throw new HttpError(405, 'METHOD_NOT_ALLOWED', `${method} /send is refused: a link must never move money; use POST`, { Allow: 'POST' });
         }
-        if (!options.send) throw new HttpError(404, 'NOT_FOUND', 'POST /send is off: start airtime serve with --enable-send');
-        requireToken(bearerToken(req.headers.authorization), 'bearer');
-        const fields = parseFields(req.headers['content-type'], await readBody(req), ['json']);
-        const sent = await handleSend(fields, header(req, 'idempotency-key'), options.send);
-        note(sent.decision);
-        return reply(res, sent.status, sent.body, sent.idempotencyKey === null ? {} : { 'Idempotency-Key': sent.idempotencyKey });
+        const service = options.send;
+        if (!service) throw new HttpError(404, 'NOT_FOUND', 'POST /send is off: start airtime serve with --enable-send');
+        if (closing) throw stopping();
+        return trackSend(async () => {
+          requireToken(bearerToken(req.headers.authorization), 'bearer');
+          const fields = parseFields(req.headers['content-type'], await readBody(req), ['json']);
+          const sent = await handleSend(fields, header(req, 'idempotency-key'), service);
+          note(sent.decision);
+          reply(res, sent.status, sent.body, sent.idempotencyKey === null ? {} : { 'Idempotency-Key': sent.idempotencyKey });
+        });
       }
       default:
         throw new HttpError(404, 'NOT_FOUND', 'no such endpoint: POST /callbacks/status, POST /callbacks/validation, GET /healthz, POST /send');
@@ -211,18 +237,41 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   return {
     url: `http://${host}:${address.port}`,
     port: address.port,
-    close: async (graceMs = 60_000) => {
+    sendsInFlight: () => sending,
+    close: async (drainMs) => {
       closing = true;
+      server.closeIdleConnections();
+      let ranOut = false;
+      if (sending > 0) {
+        await new Promise<void>((resolve) => {
+          // Past the budget a send cannot still be in flight unless something is badly wrong (a
+          // ledger locked for minutes): it is cut off, its row stays `pending`, and the next send
+          // with its key recovers it.
+          const deadline = setTimeout(() => {
+            ranOut = true;
+            resolve();
+          }, drainMs);
+          drained = () => {
+            clearTimeout(deadline);
+            resolve();
+          };
+        });
+      }
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
-      // A request still running after the grace time (a send retrying for minutes) is cut off;
-      // its ledger row stays `pending` and the next send with its key recovers it.
-      const deadline = setTimeout(() => server.closeAllConnections(), graceMs);
-      deadline.unref();
+      const cutOff = setTimeout(() => server.closeAllConnections(), ranOut ? 0 : timeouts.requestMs);
+      cutOff.unref();
       await closed;
-      clearTimeout(deadline);
+      clearTimeout(cutOff);
     },
   };
+}
+
+/** The answer while the server drains: try again (with the same Idempotency-Key) elsewhere or later. */
+function stopping(): HttpError {
+  return new HttpError(503, 'SHUTTING_DOWN', 'the server is stopping; send again, with the same Idempotency-Key, once it is back', {
+    'Retry-After': '30',
+  });
 }
 
 function allow(method: string, ...allowed: string[]): void {

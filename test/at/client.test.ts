@@ -152,12 +152,66 @@ describe('AtClient lookups', () => {
     expect(calls[0]?.url).toBe('https://api.sandbox.africastalking.com/version1/user?username=sandbox');
   });
 
-  it('reads a transaction status defensively', async () => {
-    const { at, calls } = client(json(200, { status: 'Success', data: { whatever: 1 } }));
+  it('asks /query/transaction/find for the requestId', async () => {
+    const { at, calls } = client(json(200, { status: 'Success', data: { requestId: 'ATQid_1', status: 'Success' } }));
     expect(await at.findTransaction('ATQid_1')).toMatchObject({ kind: 'ok', status: 'Success' });
-    expect(calls[0]?.url).toContain('/query/transaction/find?username=sandbox&transactionId=ATQid_1');
+    expect(calls[0]?.url).toBe('https://api.sandbox.africastalking.com/query/transaction/find?username=sandbox&transactionId=ATQid_1');
+  });
+});
+
+describe('AtClient.findTransaction reads the transaction from data.status, and nothing else', () => {
+  const asked = 'ATQid_1';
+  const documented = (status: string, extra: Record<string, unknown> = {}) => ({
+    status: 'Success',
+    data: { requestId: asked, status, destination: '+254712345678', value: 'KES 50.0000', creationTime: '2026-11-27 10:00:00', ...extra },
+  });
+  const body = (text: string, status = 200) => new Response(text, { status });
+  it.each([
+    // the documented shape: the lookup's status on top, the transaction's under data
+    ['delivered', json(200, documented('Success')), { kind: 'ok', status: 'Success' }],
+    ['failed, under a successful lookup', json(200, documented('Failed')), { kind: 'ok', status: 'Failed' }],
+    ['queued', json(200, documented('Queued')), { kind: 'ok', status: 'Queued' }],
+    ['sent (in flight)', json(200, documented('Sent')), { kind: 'ok', status: 'Sent' }],
+    ['named by transactionId', json(200, { status: 'Success', data: { transactionId: asked, status: 'Success' } }), { kind: 'ok', status: 'Success' }],
+    ['named by both ids', json(200, documented('Success', { transactionId: asked })), { kind: 'ok', status: 'Success' }],
+    // the official SDK's test mock: a lookup status alone is not the transaction's
+    ['the SDK mock {"status":"Success"}', json(200, { status: 'Success' }), { kind: 'inconclusive', status: 'Success' }],
+    ['a failed lookup alone', json(200, { status: 'Failed' }), { kind: 'inconclusive', status: 'Failed' }],
+    ['not found', json(200, { status: 'Failed', errorMessage: 'Transaction not found' }), { kind: 'inconclusive', status: 'Failed', reason: expect.stringContaining('Transaction not found') }],
+    ['a failed lookup with data', json(200, { status: 'Failed', data: { requestId: asked, status: 'Failed' } }), { kind: 'inconclusive', status: 'Failed' }],
+    ['no lookup status, with data', json(200, { data: { requestId: asked, status: 'Failed' } }), { kind: 'inconclusive', status: null }],
+    ['another transaction', json(200, documented('Failed', { requestId: 'ATQid_2' })), { kind: 'inconclusive', status: 'Failed', reason: expect.stringContaining('ATQid_2') }],
+    ['ids that disagree', json(200, documented('Success', { transactionId: 'ATQid_2' })), { kind: 'inconclusive', status: 'Success' }],
+    ['data naming no transaction', json(200, { status: 'Success', data: { status: 'Failed' } }), { kind: 'inconclusive', status: 'Failed' }],
+    ['an unknown word', json(200, documented('Reversed')), { kind: 'inconclusive', status: 'Reversed', reason: 'an unknown status word' }],
+    ['a lower-case word', json(200, documented('failed')), { kind: 'inconclusive', status: 'failed' }],
+    ['no word', json(200, { status: 'Success', data: { requestId: asked } }), { kind: 'inconclusive', status: null }],
+    ['data not an object', json(200, { status: 'Success', data: 'Failed' }), { kind: 'inconclusive', status: 'Success' }],
+    ['data an array', json(200, { status: 'Success', data: [{ requestId: asked, status: 'Failed' }] }), { kind: 'inconclusive' }],
+    ['not JSON', body('<html>gateway</html>'), { kind: 'inconclusive', status: null }],
+    ['a JSON string', body('"Failed"'), { kind: 'inconclusive', status: null }],
+    ['empty', body(''), { kind: 'inconclusive', status: null }],
+    ['HTTP 201', json(201, documented('Success')), { kind: 'inconclusive', status: 'Success', reason: 'HTTP 201' }],
+    ['HTTP 404', json(404, { status: 'Failed', errorMessage: 'Transaction not found' }), { kind: 'inconclusive', status: 'Failed' }],
+    ['HTTP 400', body('The request contains bad syntax or cannot be fulfilled', 400), { kind: 'inconclusive', reason: 'HTTP 400' }],
+    ['HTTP 500', body('oops', 500), { kind: 'transient', reason: 'HTTP 500' }],
+    ['HTTP 429', body('slow down', 429), { kind: 'transient', reason: 'HTTP 429' }],
+    ['HTTP 401', body('The supplied authentication is invalid', 401), { kind: 'auth-failed' }],
+  ])('%s', async (_name, response, expected) => {
+    const { at } = client(response);
+    const answer = await at.findTransaction(asked);
+    expect(answer).toMatchObject(expected);
+    // The raw body is kept whatever it said.
+    expect(answer.raw).toBeDefined();
   });
 
+  it('is transient when no answer comes', async () => {
+    const { at } = client(Object.assign(new Error('timed out'), { name: 'TimeoutError' }));
+    expect(await at.findTransaction(asked)).toMatchObject({ kind: 'transient', reached: true });
+  });
+});
+
+describe('AtClient.balance', () => {
   it.each([
     [json(404, { errorMessage: 'Transaction not found' }), 'not-found'],
     [new Response('nope', { status: 401 }), 'auth-failed'],

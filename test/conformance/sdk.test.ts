@@ -74,10 +74,25 @@ describe('the official SDK against the emulator', () => {
     });
   });
 
-  it('finds a transaction and reads the balance', async () => {
+  it('finds a transaction: the lookup\'s status on top, the transaction under data', async () => {
     await new Promise((resolve) => setTimeout(resolve, 20));
-    expect(await sdk.AIRTIME.findTransactionStatus(requestId)).toMatchObject({ status: 'Success' });
-    expect(await sdk.APPLICATION.fetchApplicationData()).toEqual({ UserData: { balance: 'KES 4,950.0000' } });
+    const answer = await sdk.AIRTIME.findTransactionStatus(requestId);
+    expect(answer).toMatchObject({
+      status: 'Success',
+      data: { requestId, transactionId: requestId, status: 'Success', destination: '+254712345678', value: 'KES 50.0000' },
+    });
+  });
+
+  it('is answered a failed lookup, with HTTP 200, for a transaction that does not exist', async () => {
+    // The SDK resolves any HTTP 200: a not-found that came as 404 would reject instead.
+    expect(await sdk.AIRTIME.findTransactionStatus('ATQid_00000000000000000000000000000000')).toEqual({
+      status: 'Failed',
+      errorMessage: 'Transaction not found',
+    });
+  });
+
+  it('reads the balance as the live API writes it', async () => {
+    expect(await sdk.APPLICATION.fetchApplicationData()).toEqual({ UserData: { balance: 'KES 4950.0000' } });
   });
 
   it('gets the 401 with a wrong key', async () => {

@@ -104,6 +104,8 @@ describe('parseReportedMoney keeps AT figures at 4 decimals in their own currenc
     ['KES 40.0000', 'KES', 400_000, 'KES 40.0000'],
     ['USD 0.4350', 'USD', 4350, 'USD 0.4350'],
     ['KES 1,234.5', 'KES', 12_345_000, 'KES 1234.5000'],
+    // the balance as the live API wrote it: no separators, four decimals
+    ['KES 238747053.1747', 'KES', 2_387_470_531_747, 'KES 238747053.1747'],
     ['KES 1000', 'KES', 10_000_000, 'KES 1000.0000'],
     ['KES 0.123456', 'KES', 1235, 'KES 0.1235'],
     ['  NGN 2.5  ', 'NGN', 25_000, 'NGN 2.5000'],

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AT_DELIVERY_RETRY_PERIOD_MS, backoffDelayMs, deliveryRetriesUntil, insideRetryWindow, lastRetryStart, runWithRetry, type Clock, type RetryPolicy } from '../../src/core/retry.js';
+import { AT_DELIVERY_RETRY_PERIOD_MS, backoffDelayMs, deliveryRetriesUntil, insideRetryWindow, lastRetryStart, runWithRetry, sendBudgetMs, type Clock, type RetryPolicy } from '../../src/core/retry.js';
 
 const policy: RetryPolicy = { retries: 3, baseDelayMs: 1000, maxDelayMs: 60_000, windowMs: 300_000, timeoutMs: 30_000 };
 
@@ -129,6 +129,27 @@ describe('insideRetryWindow', () => {
   });
 });
 
+describe('sendBudgetMs', () => {
+  it.each([
+    ['the defaults: a 300 s window and a 30 s timeout', { windowMs: 300_000, timeoutMs: 30_000 }, 330_000],
+    ['a short window', { windowMs: 60_000, timeoutMs: 5_000 }, 65_000],
+    ['a fractional timeout', { windowMs: 300_000, timeoutMs: 1_500 }, 301_500],
+  ])('%s → %i ms', (_name, settings, budget) => {
+    expect(sendBudgetMs(settings)).toBe(budget);
+  });
+
+  it('bounds every run of runWithRetry, whatever the retries and Retry-After', async () => {
+    for (const [retries, retryAfterMs] of [[0, undefined], [3, undefined], [50, 1000], [50, 120_000]] as const) {
+      const tight = { ...policy, retries };
+      let now = 1_000_000;
+      const clock: Clock = { now: () => now, sleep: async (ms) => void (now += ms), random: () => 1 };
+      // Every attempt lasts the whole timeout and is transient.
+      await runWithRetry(async () => void (now += tight.timeoutMs), { policy: tight, clock, transient: () => ({ reason: 'timeout', retryAfterMs }) });
+      expect(now - 1_000_000).toBeLessThanOrEqual(sendBudgetMs(tight));
+    }
+  });
+});
+
 describe('deliveryRetriesUntil', () => {
   const accepted = { requestId: 'ATQid_1', maxNumRetry: 3, firstAttemptAt: 1000, createdAt: 900 };
   it.each([
@@ -136,8 +157,9 @@ describe('deliveryRetriesUntil', () => {
     ['more retries than 8 hours of minutes', { ...accepted, maxNumRetry: 600 }, 1000 + 600 * 60_000],
     ['no first attempt recorded: from the claim', { ...accepted, firstAttemptAt: null }, 900 + AT_DELIVERY_RETRY_PERIOD_MS],
     ['never accepted', { ...accepted, requestId: null }, undefined],
-    ['sent without maxNumRetry', { ...accepted, maxNumRetry: null }, undefined],
-    ['maxNumRetry 0', { ...accepted, maxNumRetry: 0 }, undefined],
+    // Without maxNumRetry Africa's Talking retries for its default period: the same 8 hours.
+    ['sent without maxNumRetry', { ...accepted, maxNumRetry: null }, 1000 + AT_DELIVERY_RETRY_PERIOD_MS],
+    ['maxNumRetry 0 (recorded before it was refused)', { ...accepted, maxNumRetry: 0 }, 1000 + AT_DELIVERY_RETRY_PERIOD_MS],
   ])('%s', (_, send, until) => {
     expect(deliveryRetriesUntil(send)).toBe(until);
   });

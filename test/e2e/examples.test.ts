@@ -1,7 +1,9 @@
 // Every runnable `airtime` example in the README and in the --help of every command is run against
 // the emulator, so none of them can rot. What cannot run here is skipped by rule, with the reason
 // printed: long-running servers (their own tests cover them), interactive-only lines, and tools this
-// machine lacks.
+// machine lacks. A README block marked ```sh script is a walk-through, run whole as one script: it
+// starts its own servers in the background and stops them.
+// (A line of such a block is not an example of its own: the per-line reading skips the block.)
 import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -35,6 +37,12 @@ function readmeExamples(): Example[] {
   return examples;
 }
 
+/** The README's walk-throughs: ```sh script blocks, each run as one script. */
+function readmeScripts(): string[] {
+  const text = readFileSync(join(ROOT, 'README.md'), 'utf8');
+  return [...text.matchAll(/```sh script\n([\s\S]*?)```/g)].map((match) => match[1] ?? '');
+}
+
 /**
  * The command of a crontab line: after the five time fields, with cron's escaped % undone, and
  * without a `|| … | mail` alert (the alert is not what is being shown).
@@ -42,6 +50,9 @@ function readmeExamples(): Example[] {
 function cronCommand(line: string): string {
   return line.split(/\s+/).slice(5).join(' ').replace(/\\%/g, '%').replace(/\s*\|\|.*$/, '');
 }
+
+/** Each test runs some forty examples, each a bash and an airtime process: 20 s is too tight on a busy 2-core machine. */
+const EXAMPLES_TIMEOUT_MS = 90_000;
 
 const shellQuote = (arg: string) => `'${arg.replace(/'/g, `'\\''`)}'`;
 
@@ -136,23 +147,34 @@ function allowedExits(command: string): number[] {
   return [0];
 }
 
+/** A copy of the seeded HOME for one run, and the environment that keeps everything inside it. */
+function seededCopy(prefix: string): { home: string; cwd: string; env: NodeJS.ProcessEnv } {
+  const home = mkdtempSync(join(tmpdir(), prefix));
+  cpSync(seeded.home, home, { recursive: true });
+  return {
+    home,
+    cwd: join(home, 'work'),
+    env: {
+      PATH: `${shims}:${process.env.PATH ?? ''}`,
+      HOME: home,
+      XDG_CONFIG_HOME: join(home, '.config'),
+      XDG_DATA_HOME: join(home, '.local', 'share'),
+      LANG: 'C.UTF-8',
+    },
+  };
+}
+
 /** Runs an example in bash; asynchronously, since the emulator answers from this same process. */
 async function run(example: Example): Promise<{ status: number | null; stderr: string }> {
   // Each example starts from the same seeded state, in its own copy.
-  const home = mkdtempSync(join(tmpdir(), 'airtime-example-'));
-  cpSync(seeded.home, home, { recursive: true });
-  const cwd = join(home, 'work');
+  const { cwd, env: homeEnv } = seededCopy('airtime-example-');
   // The examples' fixed places, pointed at this run's own: the project folder, the emulator.
   let command = example.command
     .replace(/cd \/srv\/payouts/g, `cd ${shellQuote(cwd)}`)
     .replace(/http:\/\/127\.0\.0\.1:8788/g, emu.url);
   if (!available('jq')) command = command.replace(/\s*\|\s*jq\b.*$/, '');
   const env: NodeJS.ProcessEnv = {
-    PATH: `${shims}:${process.env.PATH ?? ''}`,
-    HOME: home,
-    XDG_CONFIG_HOME: join(home, '.config'),
-    XDG_DATA_HOME: join(home, '.local', 'share'),
-    LANG: 'C.UTF-8',
+    ...homeEnv,
     AIRTIME_API_URL: emu.url,
     AT_USERNAME: 'sandbox',
     AT_API_KEY: KEY,
@@ -164,7 +186,37 @@ async function run(example: Example): Promise<{ status: number | null; stderr: s
   return { status: result.code, stderr: `${result.stdout}\n${result.stderr}` };
 }
 
+/**
+ * Runs a walk-through with bash -e: any command that fails fails it. It runs in its own process
+ * group, which is killed at the end, so a server it started cannot outlive a failing run.
+ */
+async function runScript(script: string): Promise<{ status: number | null; output: string }> {
+  const { home, cwd, env } = seededCopy('airtime-walk-');
+  // Real timeouts: a send here waits for the validation callback's round trip through serve.
+  writeFileSync(join(home, '.config', 'airtime', 'config.json'), JSON.stringify({ retryDelay: 0.01, timeout: 10 }), { mode: 0o600 });
+  const child = spawn('bash', ['-e', '-o', 'pipefail', '-c', script], { cwd, env, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
+  try {
+    const result = await collect(child, { timeoutMs: 60_000 });
+    return { status: result.code, output: `${result.stdout}\n${result.stderr}` };
+  } finally {
+    try {
+      process.kill(-(child.pid ?? 0), 'SIGKILL');
+    } catch {
+      // The group has ended already.
+    }
+  }
+}
+
 describe('examples', () => {
+  it('every walk-through in the README runs whole, as one script', async () => {
+    const scripts = readmeScripts();
+    expect(scripts.length).toBeGreaterThanOrEqual(1);
+    for (const script of scripts) {
+      const result = await runScript(script);
+      expect(result.status, `${script}\n---\n${result.output}`).toBe(0);
+    }
+  }, EXAMPLES_TIMEOUT_MS);
+
   it('every airtime example in the README runs against the emulator', async () => {
     const examples = readmeExamples();
     expect(examples.length).toBeGreaterThan(30);
@@ -180,7 +232,7 @@ describe('examples', () => {
       ran.push(example.command);
     }
     expect(ran.length).toBeGreaterThan(25);
-  }, 180_000);
+  }, EXAMPLES_TIMEOUT_MS);
 
   it('every example in --help runs against the emulator', async () => {
     const sandbox = makeSandbox();
@@ -206,5 +258,5 @@ describe('examples', () => {
       }
     }
     expect(ran).toBeGreaterThan(15);
-  }, 180_000);
+  }, EXAMPLES_TIMEOUT_MS);
 });

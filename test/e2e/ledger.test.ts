@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import type { Emulator } from '../../src/emulator/server.js';
 import { FAST, collect, ledgerPath, makeSandbox, parseJson, runCli, spawnCli, waitFor, writeUserConfig, type Sandbox } from '../helpers/cli.js';
 import { emulator, emulatorEnv } from '../helpers/emulator.js';
-import { readLedger } from '../helpers/ledger.js';
+import { rawDatabase, readLedger } from '../helpers/ledger.js';
 
 function fastSandbox(config: Record<string, unknown> = {}): Sandbox {
   const sandbox = makeSandbox();
@@ -51,6 +51,10 @@ describe('crash safety', () => {
     expect(emu.state().sends.map((s) => s.idempotencyKey)).toEqual(['order-1', 'order-1']);
     expect(emu.acceptancesByKey().get('order-1')).toBe(1);
     expect(readLedger(ledgerPath(sandbox))[0]).toMatchObject({ state: 'sent', owner_pid: null });
+    // The run that wrote ran PRAGMA optimize before closing the ledger: the planner's statistics are there.
+    const db = rawDatabase(ledgerPath(sandbox), { readonly: true, fileMustExist: true });
+    expect(db.value("SELECT count(*) FROM sqlite_master WHERE name = 'sqlite_stat1'")).toBe(1);
+    db.close();
   });
 
   it('after SIGKILL once AT accepted, a re-run in the window gets "duplicate": unknown, exit 5, one acceptance', async () => {

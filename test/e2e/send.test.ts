@@ -1,5 +1,6 @@
 // `airtime send` end to end: the built binary, a real emulator on 127.0.0.1, real HTTP.
-import { existsSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ANSI, FAST, ledgerPath, makeSandbox, parseJson, runCli, writeUserConfig, type Sandbox } from '../helpers/cli.js';
 import { emulator, emulatorEnv } from '../helpers/emulator.js';
@@ -189,6 +190,22 @@ describe('airtime send', () => {
     });
     expect(result.code).toBe(5);
     expect(parseJson(result)).toMatchObject({ state: 'unknown', error: { code: 'OUTCOME_UNKNOWN' } });
+  });
+
+  it('refuses --max-num-retry 0, single and bulk: exit 2, nothing sent, nothing recorded', async () => {
+    const emu = await emulator();
+    const sandbox = fastSandbox();
+    const single = await runCli(['send', '+254712345678', '50', '--max-num-retry', '0', '--json'], { sandbox, env: emulatorEnv(emu) });
+    expect(single.code).toBe(2);
+    expect(parseJson(single)).toMatchObject({ ok: false, error: { code: 'USAGE', message: expect.stringContaining("omit the flag for Africa's Talking's default") } });
+    writeFileSync(join(sandbox.cwd, 'pay.csv'), 'phone,amount\n+254712345678,50\n');
+    const bulk = await runCli(['send', '--file', 'pay.csv', '--yes', '--max-num-retry', '0'], { sandbox, env: emulatorEnv(emu) });
+    expect(bulk.code).toBe(2);
+    expect(bulk.stderr).toContain("--max-num-retry <n>' argument '0' is invalid. 0 is refused: omit the flag for Africa's Talking's default");
+    expect(emu.state().sends).toHaveLength(0);
+    expect(existsSync(ledgerPath(sandbox))).toBe(false);
+    // 1 and more go to Africa's Talking as maxNumRetry.
+    expect((await runCli(['send', '+254712345678', '50', '--max-num-retry', '1'], { sandbox, env: emulatorEnv(emu) })).code).toBe(0);
   });
 
   it('does not hang without a terminal: a missing value is a usage error at once', async () => {

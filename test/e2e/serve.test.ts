@@ -157,7 +157,7 @@ describe('airtime serve: start and stop', () => {
     expect(stopped.code).toBe(0);
     expect(stopped.stdout).toBe(`AIRTIME_SERVE_URL=${serving.url}\n`);
     expect(stopped.stderr).toMatch(/GET \/healthz 200 [\d.]+ms/);
-    expect(stopped.stderr).toContain('SIGTERM: no new connections');
+    expect(stopped.stderr).toContain('SIGTERM: finishing the requests in flight');
 
     const insecure = await startServe(sandbox, ['--insecure-no-token'], { AIRTIME_WEBHOOK_TOKEN: '' });
     expect((await callback(insecure.url, '/callbacks/status', { requestId: 'ATQid_x', status: 'Success' }, 'form', null)).status).toBe(200);
@@ -166,18 +166,32 @@ describe('airtime serve: start and stop', () => {
     expect(interrupted.stderr).toContain('--insecure-no-token: anyone who can reach this port');
   });
 
-  it('finishes a send in flight on SIGTERM, then exits 0', async () => {
-    const emu = await emulator({ latencyMs: 700 });
+  it('on SIGTERM answers the send in flight, answers new sends 503 meanwhile, still takes callbacks, then exits 0', async () => {
+    const emu = await emulator({ latencyMs: 1500 });
     const sandbox = fastSandbox({ timeout: 5 });
     const serving = await startServe(sandbox, ['--enable-send'], emulatorEnv(emu));
+    let stderr = '';
+    serving.child.stderr?.on('data', (chunk: Buffer | string) => {
+      stderr += chunk.toString();
+    });
     const inFlight = postSend(serving.url, { phone: PHONE, amount: '50' }, { 'Idempotency-Key': 'in-flight-1' });
     await waitFor(() => readLedger(ledgerPath(sandbox)).length === 1, 5000, 'the claimed row');
     const stopping = serving.stop('SIGTERM');
+    await waitFor(() => stderr.includes('SIGTERM:'), 5000, 'the signal to be taken');
+    // The budget from the settings: duplicate window 300 s + timeout 5 s + 10 s of ledger waits.
+    expect(stderr).toContain('SIGTERM: new sends get 503; finishing 1 send(s) in flight (within 315 s)');
+    const refused = await postSend(serving.url, { phone: '+254712345679', amount: '50' }, { 'Idempotency-Key': 'too-late-1' });
+    expect(refused.status).toBe(503);
+    expect(await refused.json()).toMatchObject({ ok: false, error: { code: 'SHUTTING_DOWN' } });
+    expect((await fetch(`${serving.url}/healthz`)).status).toBe(503);
+    const delivered = await callback(serving.url, '/callbacks/status', { requestId: 'ATQid_meanwhile', status: 'Success' }, 'form');
+    expect(delivered.status).toBe(200);
     const answer = await inFlight;
     expect(answer.status).toBe(200);
     expect(await answer.json()).toMatchObject({ ok: true, state: 'sent', idempotencyKey: 'in-flight-1' });
     expect((await stopping).code).toBe(0);
-    expect(readLedger(ledgerPath(sandbox))[0]).toMatchObject({ state: 'sent', owner_pid: null });
+    expect(readLedger(ledgerPath(sandbox))).toMatchObject([{ idempotency_key: 'in-flight-1', state: 'sent', owner_pid: null }]);
+    expect(emu.state().sends.map((s) => s.idempotencyKey)).toEqual(['in-flight-1']);
   });
 });
 
@@ -392,6 +406,42 @@ describe('status callbacks', () => {
     const stopped = await serving.stop();
     expect(stopped.stderr).toContain('(key k-lost, was unknown)');
     expect(stopped.stderr).toContain('orphan ATQid_not_ours');
+  });
+
+  it('never settle across environments: a sandbox callback is not adopted by a live send, nor a live send settled by a serve with no username', async () => {
+    const emu = await emulator();
+    const sandbox = fastSandbox();
+    const sandboxEnv = emulatorEnv(emu);
+    const liveEnv = emulatorEnv(emu, { AT_USERNAME: 'acme' });
+    const fields = (requestId: string) => ({ phoneNumber: PHONE, description: 'Airtime Delivered Successfully', status: 'Success', requestId, discount: 'KES 0.8000', value: 'KES 20.0000' });
+    const sandboxServe = await startServe(sandbox, [], sandboxEnv);
+    /** A send Africa's Talking accepts and never answers; `meanwhile` runs while it waits. */
+    const losingAnswer = async (env: NodeJS.ProcessEnv, key: string, meanwhile: () => Promise<void>) => {
+      emu.script(['hang']);
+      const accepted = emu.state().accepted.length;
+      const child = spawnCli(['send', PHONE, '20', '--key', key, '--timeout', '1.5', '--retries', '0', '--json'], { sandbox, env });
+      const done = collect(child);
+      await waitFor(() => emu.state().accepted.length > accepted, 5000, 'the acceptance');
+      await meanwhile();
+      expect((await done).code).toBe(5);
+    };
+    const post = async (url: string, requestId: string) => (await (await callback(url, '/callbacks/status', fields(requestId), 'form')).json()) as unknown;
+
+    // While a live send waits for its answer, the sandbox serve gets a callback of the same number
+    // and value: a sandbox transaction's, kept as the sandbox's orphan. The live send is not it.
+    await losingAnswer(liveEnv, 'k-live-lost', async () => expect(await post(sandboxServe.url, 'ATQid_sandbox')).toEqual({ ok: true, outcome: 'orphan' }));
+    expect(await statusOf(sandbox, liveEnv, 'k-live-lost')).toMatchObject({ state: 'unknown', requestId: null });
+    // The same in the sandbox: adopted (the control).
+    await losingAnswer(sandboxEnv, 'k-sandbox-lost', async () => expect(await post(sandboxServe.url, 'ATQid_sandbox2')).toEqual({ ok: true, outcome: 'orphan' }));
+    expect(await statusOf(sandbox, sandboxEnv, 'k-sandbox-lost')).toMatchObject({ state: 'delivered', requestId: 'ATQid_sandbox2' });
+    await sandboxServe.stop();
+
+    // A serve with no username cannot tell whose a callback is: it settles nothing by value.
+    const unscoped = await startServe(sandbox, [], { ...sandboxEnv, AT_USERNAME: '' });
+    expect(await post(unscoped.url, 'ATQid_whose')).toEqual({ ok: true, outcome: 'orphan' });
+    const stopped = await unscoped.stop();
+    expect(stopped.stderr).toContain('no username is configured');
+    expect(await statusOf(sandbox, liveEnv, 'k-live-lost')).toMatchObject({ state: 'unknown', requestId: null });
   });
 
   it('answer 401 to a missing or wrong token, and leave the ledger unchanged', async () => {

@@ -11,7 +11,7 @@ import { MIGRATIONS } from '../../src/ledger/schema.js';
 let path: string;
 let ledger: Ledger;
 const me = currentOwner();
-const other: Owner = { pid: 999_999, host: me.host, startedAt: 1 };
+const other: Owner = { ...me, pid: 999_999, startTicks: 1 };
 
 function tx(overrides: Partial<NewTransaction> = {}): NewTransaction {
   return {
@@ -235,12 +235,37 @@ describe('Ledger', () => {
     expect(ledger.events(row.id).map((e) => e.kind)).toEqual(['orphan-callback', 'delivery']);
   });
 
+  const SANDBOX = { account: 'sandbox', environment: 'sandbox' } as const;
+  const LIVE = { account: 'acme', environment: 'live' } as const;
+  const unknownSettlement = { state: 'unknown', atStatus: null, requestId: null, discountCurrency: null, discountUnits4: null, errorCode: 'OUTCOME_UNKNOWN', errorMessage: 'duplicate', exitCode: 5 } as const;
+
   it('settles a send that ends unknown with a callback that already came for its number and value', () => {
     const { row } = created(ledger.claim(tx({ amountMinor: 5000 }), 1000));
-    ledger.recordEvent(null, 'orphan-callback', { requestId: 'ATQid_x', phoneNumber: '+254712345678', value: 'KES 60.0000', status: 'Success' }, 1200);
-    ledger.recordEvent(null, 'orphan-callback', { requestId: 'ATQid_lost', phoneNumber: '+254712345678', value: 'KES 50.0000', status: 'Success' }, 1300);
-    ledger.settle(row.id, { state: 'unknown', atStatus: null, requestId: null, discountCurrency: null, discountUnits4: null, errorCode: 'OUTCOME_UNKNOWN', errorMessage: 'duplicate', exitCode: 5 }, 2000);
+    ledger.recordEvent(null, 'orphan-callback', { requestId: 'ATQid_x', phoneNumber: '+254712345678', value: 'KES 60.0000', status: 'Success' }, 1200, SANDBOX);
+    ledger.recordEvent(null, 'orphan-callback', { requestId: 'ATQid_lost', phoneNumber: '+254712345678', value: 'KES 50.0000', status: 'Success' }, 1300, SANDBOX);
+    ledger.settle(row.id, unknownSettlement, 2000);
     expect(ledger.get(row.id)).toMatchObject({ state: 'delivered', requestId: 'ATQid_lost', exitCode: 0 });
+  });
+
+  it.each([
+    ['kept for the sandbox, by a live send', SANDBOX, LIVE],
+    ['kept for live, by a sandbox send', LIVE, SANDBOX],
+    ['kept for another account of the same environment', { account: 'other-app', environment: 'live' } as const, LIVE],
+    ['kept with no account or environment (a serve with no username, or an older airtime)', null, SANDBOX],
+  ])('never adopts by number and value a callback %s', (_name, kept, sender) => {
+    const { row } = created(ledger.claim(tx({ ...sender, amountMinor: 5000 }), 1000));
+    const fields = { requestId: 'ATQid_elsewhere', phoneNumber: '+254712345678', value: 'KES 50.0000', status: 'Failed' };
+    ledger.recordEvent(null, 'orphan-callback', fields, 1300, kept);
+    ledger.settle(row.id, unknownSettlement, 2000);
+    expect(ledger.get(row.id)).toMatchObject({ state: 'unknown', requestId: null, exitCode: 5 });
+    expect(ledger.events(row.id).map((e) => e.kind)).toEqual([]);
+  });
+
+  it('never adopts by requestId a callback kept for another environment', () => {
+    const { row } = created(ledger.claim(tx(LIVE), 1000));
+    ledger.recordEvent(null, 'orphan-callback', { requestId: 'ATQid_same', status: 'Failed' }, 1500, SANDBOX);
+    ledger.settle(row.id, { state: 'sent', atStatus: 'Sent', requestId: 'ATQid_same', discountCurrency: null, discountUnits4: null, errorCode: null, errorMessage: null, exitCode: 0 }, 2000);
+    expect(ledger.get(row.id)).toMatchObject({ state: 'sent' });
   });
 
   it('reads a missing ledger as none, and refuses a file from a newer airtime', () => {
@@ -253,14 +278,42 @@ describe('Ledger', () => {
   });
 });
 
-describe('owner liveness', () => {
-  it('knows this process is alive, a gone pid is dead, a reused pid is dead, another host unknown', () => {
-    expect(ownerLiveness(me)).toBe('alive');
-    expect(ownerLiveness(other)).toBe('dead');
-    expect(ownerLiveness({ ...me, startedAt: me.startedAt - 60_000 })).toBe('dead');
-    // pid 1 exists (init), but it did not start when the owner did.
-    expect(ownerLiveness({ pid: 1, host: me.host, startedAt: Date.now() })).toBe('dead');
-    expect(ownerLiveness({ ...me, host: 'elsewhere' })).toBe('unknown');
+describe('owners recorded in the ledger', () => {
+  it('keep every part of their identity, and take-over compares all of it', () => {
+    const claim = ledger.claim(tx(), 1000);
+    if (claim.kind !== 'created') throw new Error('claim');
+    expect(claim.row.owner).toEqual(me);
+    expect(me).toMatchObject({ bootId: expect.any(String), pidNamespace: expect.any(Number), startTicks: expect.any(Number), legacyStartedAt: null });
+    // Seen with another start tick (or boot, or namespace): someone else's, so the take-over fails.
+    for (const seen of [{ ...me, startTicks: (me.startTicks ?? 0) + 1 }, { ...me, bootId: 'another-boot' }, { ...me, pidNamespace: 1 }]) {
+      expect(ledger.takeOver(claim.row.id, seen, other, 2000)).toBe(false);
+    }
+    expect(ledger.takeOver(claim.row.id, me, other, 2000)).toBe(true);
+    expect(ledger.get(claim.row.id)?.owner).toEqual(other);
+  });
+
+  it('from an older airtime (schema 3: pid, host and a start time in ms) are migrated, judged without that time, and taken over by compare-and-set', () => {
+    const oldPath = join(mkdtempSync(join(tmpdir(), 'schema3-')), 'ledger.db');
+    const db = rawDatabase(oldPath);
+    db.exec(MIGRATIONS.slice(0, 3).join(';\n'));
+    db.exec('PRAGMA user_version = 3');
+    const insert = `INSERT INTO transactions (account, environment, idempotency_key, phone_number, country, currency, amount_minor,
+      state, attempts, first_attempt_at, created_at, updated_at, owner_pid, owner_host, owner_started_at, os_user, host)
+      VALUES ('sandbox', 'sandbox', ?, '+254712345678', 'KE', 'KES', 5000, 'pending', 1, 1000, 1000, 1000, ?, ?, 1700000000000, 'u', 'h')`;
+    db.run(insert, 'running', process.pid, me.host);
+    db.run(insert, 'gone', 999_999, me.host);
+    db.close();
+    const upgraded = Ledger.open(oldPath);
+    const running = upgraded.byKey('sandbox', 'sandbox', 'running');
+    const gone = upgraded.byKey('sandbox', 'sandbox', 'gone');
+    expect(running?.owner).toEqual({ pid: process.pid, host: me.host, bootId: null, pidNamespace: null, startTicks: null, legacyStartedAt: 1700000000000 });
+    // A pid that runs may be the old owner or a reused pid: not known, so waited for, never resent at once.
+    expect(ownerLiveness(running?.owner as Owner)).toBe('unknown');
+    expect(ownerLiveness(gone?.owner as Owner)).toBe('dead');
+    expect(upgraded.takeOver(Number(gone?.id), { ...(gone?.owner as Owner), legacyStartedAt: 1 }, me, 2000)).toBe(false);
+    expect(upgraded.takeOver(Number(gone?.id), gone?.owner ?? null, me, 2000)).toBe(true);
+    expect(upgraded.get(Number(gone?.id))?.owner).toEqual(me);
+    upgraded.close();
   });
 });
 
@@ -269,7 +322,7 @@ describe('releasing claims', () => {
     const path = join(mkdtempSync(join(tmpdir(), 'release-')), 'ledger.db');
     const ledger = Ledger.open(path);
     const claim = ledger.claim(tx({ idempotencyKey: 'a' }), 1000);
-    const other = ledger.claim(tx({ idempotencyKey: 'b', owner: { pid: 1, host: 'elsewhere', startedAt: 1 } }), 1000);
+    const other = ledger.claim(tx({ idempotencyKey: 'b', owner: { ...me, pid: 1, host: 'elsewhere' } }), 1000);
     expect(ledger.spentSince('sandbox', 'sandbox', 'KES', 0)).toBe(10_000);
     if (claim.kind !== 'created' || other.kind !== 'created') throw new Error('claims');
     ledger.release([claim.row.id, other.row.id], me);
@@ -277,6 +330,39 @@ describe('releasing claims', () => {
     expect(ledger.get(other.row.id)).toBeDefined(); // not ours to give back
     expect(ledger.spentSince('sandbox', 'sandbox', 'KES', 0)).toBe(5000);
     ledger.close();
+  });
+});
+
+describe('closing the ledger', () => {
+  const statistics = (file: string) => {
+    const db = rawDatabase(file, { readonly: true, fileMustExist: true });
+    try {
+      return db.all("SELECT name FROM sqlite_master WHERE name = 'sqlite_stat1'").length === 1;
+    } finally {
+      db.close();
+    }
+  };
+
+  it('runs PRAGMA optimize on a writing connection, so the planner has statistics for what it queried', () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'optimize-')), 'ledger.db');
+    const writer = Ledger.open(file);
+    writer.claim(tx({ idempotencyKey: 'a' }), 1000);
+    writer.claim(tx({ idempotencyKey: 'b' }), 1000);
+    expect(writer.lookup('a')).toHaveLength(1);
+    expect(statistics(file)).toBe(false);
+    writer.close();
+    expect(statistics(file)).toBe(true);
+  });
+
+  it('leaves the file alone from a reading connection', () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'optimize-')), 'ledger.db');
+    const writer = Ledger.open(file);
+    writer.claim(tx({ idempotencyKey: 'a' }), 1000);
+    const reader = Ledger.openForReading(file);
+    expect(reader?.lookup('a')).toHaveLength(1);
+    reader?.close();
+    expect(statistics(file)).toBe(false);
+    writer.close();
   });
 });
 

@@ -72,6 +72,8 @@ function orphanEvents(): { kind: string; payload: string }[] {
 }
 
 describe('recordStatusCallback', () => {
+  const scope = { account: 'sandbox', environment: 'sandbox' as const };
+
   it('settles by requestId, idempotently, and Success wins over a late Failed', () => {
     const sent = row('sent', T0, { requestId: 'ATQid_1' });
     const first = recordStatusCallback(ledger, callback(), T0 + MINUTE);
@@ -97,7 +99,7 @@ describe('recordStatusCallback', () => {
     const lost = row('unknown', T0 - MINUTE);
     row('unknown', T0 - MINUTE, { amountMinor: 5100 });
     row('unknown', T0 - MINUTE, { phoneNumber: '+254712345679' });
-    const outcome = recordStatusCallback(ledger, callback({ requestId: 'ATQid_lost' }), T0);
+    const outcome = recordStatusCallback(ledger, callback({ requestId: 'ATQid_lost' }), T0, scope);
     expect(outcome).toMatchObject({ kind: 'updated', settledUnknown: true, row: { id: lost.id, state: 'delivered', requestId: 'ATQid_lost' } });
     const settled = ledger.get(lost.id) as StoredTransaction;
     expect(settled).toMatchObject({ discountCurrency: 'KES', discountUnits4: 20_000, exitCode: 0 });
@@ -105,14 +107,12 @@ describe('recordStatusCallback', () => {
     expect(resultFromRow(settled, true)).toMatchObject({ state: 'delivered', exitCode: 0, error: null, discount: 'KES 2.0000' });
     expect(ledger.get(older.id)?.state).toBe('unknown');
     // The same callback again now finds the row by its requestId: nothing changes.
-    expect(recordStatusCallback(ledger, callback({ requestId: 'ATQid_lost' }), T0 + MINUTE)).toMatchObject({ kind: 'unchanged' });
+    expect(recordStatusCallback(ledger, callback({ requestId: 'ATQid_lost' }), T0 + MINUTE, scope)).toMatchObject({ kind: 'unchanged' });
     // The next lost answer settles the older one.
-    expect(recordStatusCallback(ledger, callback({ requestId: 'ATQid_lost2', status: 'Failed' }), T0 + MINUTE)).toMatchObject({
+    expect(recordStatusCallback(ledger, callback({ requestId: 'ATQid_lost2', status: 'Failed' }), T0 + MINUTE, scope)).toMatchObject({
       row: { id: older.id, state: 'failed', exitCode: 1 },
     });
   });
-
-  const scope = { account: 'sandbox', environment: 'sandbox' as const };
 
   it('gives an unknown row found by its requestId the exit code of its final state too', () => {
     const unknown = row('unknown', T0 - MINUTE, { requestId: 'ATQid_1' });
@@ -122,6 +122,20 @@ describe('recordStatusCallback', () => {
   it('settles a matching unknown row within the scope (the control for the orphans below)', () => {
     row('unknown', T0 - MINUTE);
     expect(recordStatusCallback(ledger, callback({ requestId: 'ATQid_nowhere' }), T0, scope).kind).toBe('updated');
+  });
+
+  it('settles nothing by value without a scope (a serve with no username: the callback may be the sandbox\'s or live\'s), and keeps the orphan unscoped', () => {
+    const unknown = row('unknown', T0 - MINUTE);
+    expect(recordStatusCallback(ledger, callback({ requestId: 'ATQid_nowhere' }), T0).kind).toBe('orphan');
+    expect(ledger.get(unknown.id)).toEqual(unknown);
+    const kept = ledger.withRead((db) => prepare(db, "SELECT account, environment FROM events WHERE kind = 'orphan-callback'").all());
+    expect(kept).toEqual([{ account: null, environment: null }]);
+  });
+
+  it('keeps an orphan with the account and environment it arrived for', () => {
+    expect(recordStatusCallback(ledger, callback({ requestId: 'ATQid_nowhere' }), T0, scope).kind).toBe('orphan');
+    const kept = ledger.withRead((db) => prepare(db, "SELECT account, environment FROM events WHERE kind = 'orphan-callback'").all());
+    expect(kept).toEqual([scope]);
   });
 
   it.each([

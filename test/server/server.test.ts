@@ -42,6 +42,11 @@ async function start(extra: { send?: SendService | null; onError?: (error: unkno
   return { server, ledger, logs, errors, url: server.url };
 }
 
+async function waitUntil(condition: () => boolean): Promise<void> {
+  for (let i = 0; i < 200 && !condition(); i += 1) await new Promise((resolve) => setTimeout(resolve, 10));
+  expect(condition()).toBe(true);
+}
+
 /** Writes raw bytes and collects everything the server says until it closes the connection. */
 function raw(url: string, chunks: string[], { endAfter = false } = {}): Promise<{ text: string; ms: number }> {
   const { port } = new URL(url);
@@ -188,46 +193,78 @@ describe('the server under hostile input', () => {
     ]);
   });
 
-  it('finishes a request in flight after close, then stops', async () => {
-    let release: () => void = () => undefined;
-    const gate = new Promise<void>((resolve) => {
-      release = resolve;
-    });
-    const { url, server } = await start({
-      send: {
-        defaultCountry: undefined,
-        perRecipient: {},
-        perRun: {},
-        maxNumRetry: undefined,
+  /** A send service whose sends wait for `gate`, and how many it was asked for. */
+  function gatedSend(gate: Promise<void>): SendService & { calls: number } {
+    const service = {
+      calls: 0,
+      defaultCountry: undefined,
+      perRecipient: {},
+      perRun: {},
+      maxNumRetry: undefined,
       repeatGuard: repeatGuard(900_000),
-        send: async (req) => {
-          await gate;
-          return {
-            state: 'sent', status: 'Sent', phoneNumber: req.recipient.phoneNumber, country: 'KE', amount: '50.00', currency: 'KES',
-            idempotencyKey: req.idempotencyKey, requestId: 'ATQid_1', discount: null, errorMessage: null, error: null, replayed: false,
-            attempts: 1, environment: 'sandbox', exitCode: 0,
-          };
-        },
+      send: async (req: Parameters<SendService['send']>[0]) => {
+        service.calls += 1;
+        await gate;
+        return {
+          state: 'sent' as const, status: 'Sent', phoneNumber: req.recipient.phoneNumber, country: 'KE', amount: '50.00', currency: 'KES',
+          idempotencyKey: req.idempotencyKey, requestId: 'ATQid_1', discount: null, errorMessage: null, error: null, replayed: false,
+          attempts: 1, environment: 'sandbox' as const, exitCode: 0,
+        };
       },
-    });
-    const inFlight = fetch(`${url}/send`, {
+    };
+    return service;
+  }
+  const postSend = (url: string, key: string) =>
+    fetch(`${url}/send`, {
       method: 'POST',
-      headers: { Authorization: `Bearer ${TOKEN}`, 'Content-Type': 'application/json' },
+      headers: { Authorization: `Bearer ${TOKEN}`, 'Content-Type': 'application/json', 'Idempotency-Key': key },
       body: '{"phone":"+254712345678","amount":"50"}',
     });
-    await new Promise((resolve) => setTimeout(resolve, 50));
+
+  it('on close, answers every send it took however long it takes, answers new sends and /healthz 503, and still serves callbacks', async () => {
+    let release: () => void = () => undefined;
+    const service = gatedSend(new Promise<void>((resolve) => {
+      release = resolve;
+    }));
+    const { url, server } = await start({ send: service });
+    const inFlight = postSend(url, 'taken-1');
+    await waitUntil(() => server.sendsInFlight() === 1);
     let closed = false;
-    const closing = server.close().then(() => {
+    const closing = server.close(60_000).then(() => {
       closed = true;
     });
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(closed).toBe(false);
-    await expect(fetch(`${url}/healthz`)).rejects.toThrow();
+    const refused = await postSend(url, 'new-1');
+    expect(refused.status).toBe(503);
+    expect(refused.headers.get('retry-after')).toBe('30');
+    expect(await refused.json()).toMatchObject({ ok: false, error: { code: 'SHUTTING_DOWN' } });
+    expect((await fetch(`${url}/healthz`)).status).toBe(503);
+    // A send in flight may be retried, and its validation callback must still be answered.
+    const validation = await fetch(`${url}/callbacks/validation?token=${TOKEN}`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ transactionId: 'T1', phoneNumber: '+254712345678', currencyCode: 'KES', amount: 50 }),
+    });
+    expect(validation.status).toBe(200);
+    expect(service.calls).toBe(1);
     release();
     const answer = await inFlight;
     expect(answer.status).toBe(200);
     expect(answer.headers.get('connection')).toBe('close');
     await closing;
     expect(closed).toBe(true);
+    await expect(fetch(`${url}/healthz`)).rejects.toThrow();
+  });
+
+  it('cuts off a send still running when the drain budget runs out, and stops', async () => {
+    const { url, server } = await start({ send: gatedSend(new Promise<void>(() => undefined)) });
+    const inFlight = postSend(url, 'stuck-1').then(
+      (response) => response.status,
+      () => 'cut off',
+    );
+    await waitUntil(() => server.sendsInFlight() === 1);
+    await server.close(200);
+    expect(await inFlight).toBe('cut off');
   });
 });
