@@ -220,10 +220,11 @@ describe('airtime send', () => {
     const env = emulatorEnv(emu, { AT_API_KEY: SECRET });
     const runs = await Promise.all([
       runCli(['send', '+254712345678', '50', '--verbose'], { sandbox, env }),
-      runCli(['send', '+254712345678', '50', '--verbose', '--json'], { sandbox, env }),
+      // Different amounts: these run at once, and the repeat guard would refuse the same send twice.
+      runCli(['send', '+254712345678', '51', '--verbose', '--json'], { sandbox, env }),
       runCli(['balance', '--verbose'], { sandbox, env }),
       runCli(['send', '+254712345678', '4', '--verbose'], { sandbox, env }),
-      runCli(['send', '+254712345678', '50', '--verbose', '--debug'], { sandbox, env: { ...env, AIRTIME_API_URL: 'http://127.0.0.1:1' } }),
+      runCli(['send', '+254712345678', '52', '--verbose', '--debug'], { sandbox, env: { ...env, AIRTIME_API_URL: 'http://127.0.0.1:1' } }),
     ]);
     expect(runs[0]?.stderr).toContain('> POST');
     expect(runs[0]?.stderr).toContain('apiKey: [redacted]');
