@@ -6,7 +6,7 @@ import { AirtimeError } from '../core/errors.js';
 import { parseIdempotencyKey } from '../core/idempotency.js';
 import { checkRecipient, type MoneyLimits, type Recipient } from '../core/recipient.js';
 import type { RowProblem } from './problem.js';
-import { csvLines, readRows, type FileFormat } from './reader.js';
+import { readRows, type FileFormat, type RowInput } from './reader.js';
 
 export type { RowProblem };
 
@@ -38,6 +38,8 @@ export interface FileCheck {
 }
 
 export interface CheckOptions {
+  /** How messages call the file (the user's argument, "standard input"). */
+  name?: string | undefined;
   country?: string | undefined;
   perRecipient: MoneyLimits;
   /** How many problems to keep for the report (all are counted). */
@@ -46,9 +48,9 @@ export interface CheckOptions {
   onValidRow?: (row: ValidRow) => void | Promise<void>;
 }
 
-export async function checkFile(path: string, format: FileFormat, options: CheckOptions): Promise<FileCheck> {
+export async function checkFile(input: RowInput, format: FileFormat, options: CheckOptions): Promise<FileCheck> {
   const listLimit = options.listLimit ?? 1000;
-  const source = readRows(path, format);
+  const source = readRows(input, format, options.name);
   const firstRowOf = new FingerprintTable();
   const repeats = new Map<number, number>();
   const keyOwner = new FingerprintTable();
@@ -133,10 +135,6 @@ export async function checkFile(path: string, format: FileFormat, options: Check
     await options.onValidRow?.({ row: raw.row, line: raw.line, recipient, key, reference, occurrence });
   }
 
-  if (format === 'csv' && invalid.length > 0) {
-    const lines = await csvLines(path, invalid.map((p) => p.row));
-    for (const problem of invalid) problem.line = lines.get(problem.row) ?? null;
-  }
   return {
     format,
     total,

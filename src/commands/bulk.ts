@@ -8,16 +8,15 @@
 // 4. Send the rows with a bounded pool, a shared rate limit, and the single-send engine, which
 //    gives every row the ledger's guarantees.
 import { once } from 'node:events';
-import { constants, createReadStream, createWriteStream, mkdtempSync, rmSync } from 'node:fs';
+import { closeSync, constants, createReadStream, createWriteStream, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
 import { access, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { basename, join } from 'node:path';
-import { pipeline } from 'node:stream/promises';
+import { join } from 'node:path';
 import type { SendAnswer } from '../at/client.js';
 import { checkFile, fileRefusal, type FileCheck, type ValidRow } from '../bulk/check.js';
 import { BatchingStore } from '../bulk/store.js';
 import { describeProblem, type RowProblem } from '../bulk/problem.js';
-import { detectFormat, type FileFormat } from '../bulk/reader.js';
+import { detectFormat, formatFromContent, formatFromName, type FileFormat, type RowInput } from '../bulk/reader.js';
 import type { Settings } from '../config.js';
 import { environmentFor, requireCredentials, transactionDeps, type Context } from '../context.js';
 import { batchIdFromContent, parseBatchName, retryKey, rowKey } from '../core/batch.js';
@@ -121,7 +120,11 @@ export async function validateFile(
   const settings = await ctx.settings({ country: options.country });
   const input = await openInput(options.file, ctx);
   try {
-    const check = await checkFile(input.path, input.format, { country: settings.defaultCountry, perRecipient: settings.limits.perRecipient });
+    const check = await checkFile(input.source, input.format, {
+      name: input.name,
+      country: settings.defaultCountry,
+      perRecipient: settings.limits.perRecipient,
+    });
     const allowDuplicates = Boolean(options.allowDuplicates);
     return { check, valid: fileRefusal(check, { allowDuplicates }) === null, allowDuplicates };
   } finally {
@@ -156,7 +159,8 @@ export async function sendFile(options: BulkOptions, ctx: Context): Promise<Bulk
     const repeats: RepeatMatch[] = [];
     let repeatCount = 0;
     const since = ctx.clock.now() - REPEAT_PAYMENT_WINDOW_MS;
-    const check = await checkFile(input.path, input.format, {
+    const check = await checkFile(input.source, input.format, {
+      name: input.name,
       country: settings.defaultCountry,
       perRecipient: settings.limits.perRecipient,
       onValidRow: (row) => {
@@ -345,7 +349,8 @@ async function dispatch(args: DispatchArgs): Promise<BulkOutcome> {
   };
 
   try {
-    await checkFile(input.path, input.format, {
+    await checkFile(input.source, input.format, {
+      name: input.name,
       country: settings.defaultCountry,
       perRecipient: settings.limits.perRecipient,
       onValidRow: async (row) => {
@@ -491,7 +496,8 @@ async function planRun(args: {
 }): Promise<{ unsent: Map<Market, number>; repeatCount: number; repeats: RepeatMatch[] }> {
   const { options, settings, ledger, scope, batchId, input } = args;
   const planner = new RunPlanner(ledger, scope, args.since);
-  await checkFile(input.path, input.format, {
+  await checkFile(input.source, input.format, {
+    name: input.name,
     country: settings.defaultCountry,
     perRecipient: settings.limits.perRecipient,
     onValidRow: (row) =>
@@ -646,39 +652,94 @@ async function writeReport(path: string, rows: Iterable<BulkRow>): Promise<void>
 }
 
 interface Input {
-  path: string;
+  /** How messages call it: the path given, or "standard input". */
+  name: string;
   format: FileFormat;
+  /** Its bytes, for each pass over it. */
+  source: RowInput;
   cleanup(): void;
 }
+
+const CHUNK = 256 * 1024;
 
 /**
  * The file a command reads. A bulk send reads it twice (validate, then send), so it reads a
  * private copy (`snapshot`): what is sent is exactly what was validated, counted against the caps
- * and confirmed, even if an exporter rewrites the file meanwhile. Standard input can be read only
- * once, so it is always copied. Copies are streamed, never held in memory.
+ * and confirmed, even if an exporter rewrites the file meanwhile. The copy is written by the
+ * first pass as it reads, so the first pass's bounds (a line over 64 KiB, a NUL byte) stop the
+ * copy too: 1 GB of garbage on standard input is refused after its first 64 KiB, not copied whole
+ * first. Standard input can be read only once: a bulk send always copies it.
  */
 async function openInput(file: string, ctx: Context, snapshot = false): Promise<Input> {
-  if (file !== '-' && !snapshot) {
+  const name = file === '-' ? 'standard input' : file;
+  if (file !== '-') {
     try {
       // Checked here, so a missing or unreadable file is one clear error, not a failed stream.
       await access(file, constants.R_OK);
       if ((await stat(file)).isDirectory()) throw Object.assign(new Error('a folder'), { code: 'EISDIR' });
-      return { path: file, format: await detectFormat(file), cleanup: () => {} };
+      if (!snapshot) return { name, format: await detectFormat(file), source: file, cleanup: () => {} };
     } catch (error) {
       throw unreadable(file, error);
     }
   }
+  const stream = file === '-' ? ctx.output.streams.stdin : createReadStream(file, { highWaterMark: CHUNK });
+  const bytes = stream[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+  // The first bytes tell the format when the name does not (standard input has none).
+  const head: Buffer[] = [];
+  let size = 0;
+  while (size < 4096) {
+    const next = await bytes.next();
+    if (next.done) break;
+    head.push(next.value);
+    size += next.value.length;
+    if (/[^\s\uFEFF]/.test(Buffer.concat(head).toString('utf8'))) break;
+  }
+  const format = formatFromName(file === '-' ? '' : file) ?? formatFromContent(Buffer.concat(head).toString('utf8'));
+  const rest = async function* (): AsyncGenerator<Buffer> {
+    try {
+      yield* head;
+      for (let next = await bytes.next(); !next.done; next = await bytes.next()) yield next.value;
+    } finally {
+      // Stopped early (a row refused the file): stop reading the source too.
+      await bytes.return?.();
+    }
+  };
+  if (!snapshot) {
+    let read = false;
+    const once = () => {
+      if (read) throw new Error('standard input can be read only once');
+      read = true;
+      return rest();
+    };
+    return { name, format, source: once, cleanup: () => {} };
+  }
+
   const dir = mkdtempSync(join(tmpdir(), 'airtime-input-'));
   const cleanup = () => rmSync(dir, { recursive: true, force: true });
-  // The copy keeps the file's name, so its extension still tells the format.
-  const path = join(dir, file === '-' ? 'input' : basename(file));
+  const path = join(dir, 'input');
+  let state: 'unread' | 'copying' | 'copied' = 'unread';
+  const source = () => {
+    if (state === 'copied') return createReadStream(path, { highWaterMark: CHUNK });
+    if (state === 'copying') throw new Error('the copy of the input was not finished');
+    state = 'copying';
+    return copying(rest(), path, () => {
+      state = 'copied';
+    });
+  };
+  return { name, format, source, cleanup };
+}
+
+/** The bytes as they are read, each also written to `path` (a private copy, mode 0600). */
+async function* copying(bytes: AsyncGenerator<Buffer>, path: string, done: () => void): AsyncGenerator<Buffer> {
+  const fd = openSync(path, 'wx', 0o600);
   try {
-    const source = file === '-' ? ctx.output.streams.stdin : createReadStream(file);
-    await pipeline(source, createWriteStream(path, { mode: 0o600 }));
-    return { path, format: await detectFormat(path), cleanup };
-  } catch (error) {
-    cleanup();
-    throw file === '-' ? error : unreadable(file, error);
+    for await (const chunk of bytes) {
+      for (let written = 0; written < chunk.length; ) written += writeSync(fd, chunk, written);
+      yield chunk;
+    }
+    done();
+  } finally {
+    closeSync(fd);
   }
 }
 
