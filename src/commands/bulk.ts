@@ -20,6 +20,7 @@ import { detectFormat, formatFromContent, formatFromName, type FileFormat, type 
 import type { Settings } from '../config.js';
 import { environmentFor, requireCredentials, transactionDeps, type Context } from '../context.js';
 import { batchIdFromContent, parseBatchName, retryKey, rowKey } from '../core/batch.js';
+import type { KeyRecord } from '../core/idempotency.js';
 import { marketByCurrency, type Market } from '../core/countries.js';
 import { csvField } from '../core/csv.js';
 import { checkCapsForDryRun } from './caps.js';
@@ -120,10 +121,15 @@ export async function validateFile(
   const settings = await ctx.settings({ country: options.country });
   const input = await openInput(options.file, ctx);
   try {
+    // No credentials needed; but with a username configured, a key the ledger holds for another
+    // payment is reported here as the send would.
+    const environment = environmentFor(settings);
+    const readLedger = settings.username && environment ? await ctx.readLedger(settings) : null;
     const check = await checkFile(input.source, input.format, {
       name: input.name,
       country: settings.defaultCountry,
       perRecipient: settings.limits.perRecipient,
+      recordedKey: readLedger && settings.username && environment ? recordedKeys(readLedger, { account: settings.username, environment }) : undefined,
     });
     const allowDuplicates = Boolean(options.allowDuplicates);
     return { check, valid: fileRefusal(check, { allowDuplicates }) === null, allowDuplicates };
@@ -163,6 +169,7 @@ export async function sendFile(options: BulkOptions, ctx: Context): Promise<Bulk
       name: input.name,
       country: settings.defaultCountry,
       perRecipient: settings.limits.perRecipient,
+      recordedKey: readLedger && scope ? recordedKeys(readLedger, scope) : undefined,
       onValidRow: (row) => {
         if (!readLedger || !scope) return;
         const match = recentPayment(readLedger, scope, {
@@ -258,6 +265,8 @@ async function dispatch(args: DispatchArgs): Promise<BulkOutcome> {
     beforeRequest: () => limiter.take(),
   });
   const counts = { done: 0, sent: 0, failed: 0, unknown: 0, replayed: 0, skipped: check.invalidCount };
+  /** Rows the ledger refused as they were claimed (a key or a cap taken meanwhile by another process). */
+  const refused: RowProblem[] = [];
   const accepted = new Map<string, number>();
   const progress = createProgress(ctx.output, check.validCount);
   const inFlight = new Set<Promise<void>>();
@@ -299,6 +308,7 @@ async function dispatch(args: DispatchArgs): Promise<BulkOutcome> {
         // mid-batch by another sender stops dispatching, below).
         counts.done += 1;
         counts.skipped += 1;
+        refused.push({ row: row.row, line: row.line, errors: [{ code: error.code, message: error.message }] });
         ctx.output.warn(`row ${row.row}: ${error.message}`);
         if (error.code === 'LIMIT_EXCEEDED') controller.abort();
         return;
@@ -348,11 +358,13 @@ async function dispatch(args: DispatchArgs): Promise<BulkOutcome> {
     setImmediate(pump);
   };
 
+  let sendingCheck: FileCheck | undefined;
   try {
-    await checkFile(input.source, input.format, {
+    sendingCheck = await checkFile(input.source, input.format, {
       name: input.name,
       country: settings.defaultCountry,
       perRecipient: settings.limits.perRecipient,
+      recordedKey: recordedKeys(ledger, scope),
       onValidRow: async (row) => {
         if (controller.signal.aborted) throw INTERRUPTED;
         ready.push(row);
@@ -418,7 +430,10 @@ async function dispatch(args: DispatchArgs): Promise<BulkOutcome> {
     elapsedMs: ctx.clock.now() - args.started,
     exitCode: bulkExitCode(interrupted, counts),
   };
-  const rows = () => batchRows(runRows, scope, check.invalid);
+  // The sending pass's own verdict on each row (the ledger may have changed since the first pass),
+  // and the rows refused as they were claimed: every row of the file is listed, and why.
+  const problems = [...(sendingCheck?.invalid ?? check.invalid), ...refused].sort((a, b) => a.row - b.row);
+  const rows = () => batchRows(runRows, scope, problems);
   const failures: BulkRow[] = [];
   for (const row of rows()) {
     if (row.state === 'failed' || row.state === 'unknown' || row.state === 'invalid') failures.push(row);
@@ -500,6 +515,7 @@ async function planRun(args: {
     name: input.name,
     country: settings.defaultCountry,
     perRecipient: settings.limits.perRecipient,
+    recordedKey: recordedKeys(ledger, scope),
     onValidRow: (row) =>
       planner.add({
         row: row.row,
@@ -524,8 +540,11 @@ function refuseBadFile(check: FileCheck, options: BulkOptions): void {
   if (refusal === 'empty') throw new AirtimeError('INVALID_FILE', `${options.file} has no rows`);
   if (refusal === 'invalid') {
     const listed = check.invalid.slice(0, 10).map(describeProblem).join('; ');
+    // Keys naming other payments, and nothing else wrong: the code a single send would give.
+    const onlyConflicts =
+      check.invalid.length === check.invalidCount && check.invalid.every((p) => p.errors.every((e) => e.code === 'IDEMPOTENCY_CONFLICT'));
     throw new AirtimeError(
-      'INVALID_FILE',
+      onlyConflicts ? 'IDEMPOTENCY_CONFLICT' : 'INVALID_FILE',
       `${check.invalidCount} of ${check.total} rows are invalid, so nothing was sent: ${listed}${check.invalidCount > 10 ? '; …' : ''}`,
       {
         hint: 'fix them, or pass --skip-invalid to send the valid rows; `airtime validate --file` lists them all',
@@ -540,6 +559,11 @@ function refuseBadFile(check: FileCheck, options: BulkOptions): void {
       details: { duplicates: check.duplicates },
     });
   }
+}
+
+/** What the ledger holds under a key in this account and environment (the validation pass asks). */
+function recordedKeys(ledger: Ledger, scope: LedgerScope): (key: string) => KeyRecord | undefined {
+  return (key) => ledger.byKey(scope.account, scope.environment, key);
 }
 
 function repeatMatch(row: number, match: StoredTransaction): RepeatMatch {
@@ -604,13 +628,14 @@ function resumeCommandFor(options: BulkOptions, batchId: string): string {
 /** This run's rows in row order, from the ledger (the source of truth), with the invalid ones. */
 function* batchRows(runRows: RunRows, scope: LedgerScope, invalid: RowProblem[]): Generator<BulkRow> {
   let next = 0;
+  // A row refused for a cap was valid, only not sent; any other problem makes the row invalid.
   const invalidRow = (problem: RowProblem): BulkRow => ({
     row: problem.row,
     phoneNumber: null,
     amount: null,
     currency: null,
     reference: null,
-    state: 'invalid',
+    state: problem.errors.every((e) => e.code === 'LIMIT_EXCEEDED') ? 'skipped' : 'invalid',
     requestId: null,
     idempotencyKey: null,
     errorMessage: problem.errors.map((e) => e.message).join(', '),

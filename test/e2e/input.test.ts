@@ -133,3 +133,38 @@ describe('bounded input', () => {
     expect(validated.stderr).toContain(message);
   });
 });
+
+describe('keys the ledger holds for another payment', () => {
+  it('are found while validating: exit 2 IDEMPOTENCY_CONFLICT naming the row, nothing sent; --skip-invalid lists them', async () => {
+    const emu = await emulator();
+    const sandbox = fastSandbox();
+    const env = emulatorEnv(emu);
+    expect((await runCli(['send', '+254711000041', '10', '--key', 'order-7'], { sandbox, env })).code).toBe(0);
+    const file = write(sandbox, 'keys.csv', 'phone,amount,key\n+254711000042,10,order-8\n+254711000041,20,order-7\n+254711000043,10,order-9\n');
+
+    const refused = await runCli(['send', '--file', file, '--yes', '--json'], { sandbox, env });
+    expect(refused.code).toBe(2);
+    expect(parseJson(refused)).toMatchObject({ ok: false, error: { code: 'IDEMPOTENCY_CONFLICT' } });
+    expect(invalidOf(refused)).toEqual([[2, 3, 'key order-7 already names KES 10.00 to +254711000041, not KES 20.00 to +254711000041']]);
+    expect(emu.state().sends).toHaveLength(1);
+    const validated = await runCli(['validate', '--file', file], { sandbox, env });
+    expect(validated.code).toBe(2);
+    expect(validated.stderr).toContain('row 2 (line 3): key order-7 already names KES 10.00');
+
+    const skipped = await runCli(['send', '--file', file, '--yes', '--skip-invalid', '--json', '--report', 'report.jsonl'], { sandbox, env });
+    expect(skipped.code).toBe(3);
+    expect(parseJson(skipped)).toMatchObject({ total: 3, sent: 2, skipped: 1 });
+    const conflict = { row: 2, state: 'invalid', errorMessage: 'key order-7 already names KES 10.00 to +254711000041, not KES 20.00 to +254711000041' };
+    expect(rowsOf(skipped).map((r) => [r.row, r.state])).toEqual([
+      [1, 'sent'],
+      [2, 'invalid'],
+      [3, 'sent'],
+    ]);
+    expect(rowsOf(skipped)[1]).toMatchObject(conflict);
+    const report = readFileSync(join(sandbox.cwd, 'report.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(report[1]).toMatchObject(conflict);
+    const human = await runCli(['send', '--file', file, '--yes', '--skip-invalid'], { sandbox, env });
+    expect(human.stdout).toContain('1 skipped');
+    expect(emu.state().accepted).toHaveLength(3);
+  });
+});
