@@ -64,6 +64,7 @@ export function createContext(streams: Streams, flags: GlobalFlags, cwd: string)
         username,
         apiKey,
         baseUrl: settings.apiUrl,
+        baseUrlSource: apiUrlSource(settings),
         timeoutMs: settings.timeoutMs,
         fetch: await createFetch(streams.env),
         log: flags.verbose ? (line) => output.verbose(line) : undefined,
@@ -117,6 +118,14 @@ export function requireCredentials(settings: Settings): { username: string; apiK
     });
   }
   return { username: settings.username, apiKey: settings.apiKey };
+}
+
+/** Where the API address came from, as a person would look for it: undefined for the default host. */
+function apiUrlSource(settings: Settings): string | undefined {
+  if (settings.apiUrl === undefined) return undefined;
+  const source = settings.sources.apiUrl;
+  if (source === undefined) return 'apiUrl in the configuration';
+  return source.startsWith('environment') ? 'AIRTIME_API_URL in the environment' : `apiUrl in ${source}`;
 }
 
 export function environmentFor(settings: Settings): Environment | undefined {

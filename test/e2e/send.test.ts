@@ -149,6 +149,27 @@ describe('airtime send', () => {
     expect(parseJson(result)).toMatchObject({ state: 'failed', attempts: 3, error: { code: 'NETWORK_ERROR' } });
   });
 
+  it('names the address it could not reach and where it was set; for this machine, asks whether the emulator runs', async () => {
+    const emu = await emulator();
+    const closedUrl = emu.url;
+    await emu.close();
+    const fromEnv = await runCli(['send', '+254712345678', '50', '--retries', '0'], {
+      sandbox: fastSandbox(),
+      env: { AIRTIME_API_URL: closedUrl, AT_USERNAME: 'sandbox', AT_API_KEY: 'k' },
+    });
+    expect(fromEnv.code).toBe(1);
+    expect(fromEnv.stderr).toContain(`connection refused (ECONNREFUSED) at ${closedUrl} (AIRTIME_API_URL in the environment); is \`airtime emulator\` running?`);
+    expect(fromEnv.stderr).not.toContain('HTTPS_PROXY');
+
+    const sandbox = makeSandbox();
+    const config = writeUserConfig(sandbox, { ...FAST, apiUrl: closedUrl.replace('127.0.0.1', 'localhost') });
+    const fromFile = await runCli(['send', '+254712345678', '50', '--retries', '0', '--json'], { sandbox, env: { AT_USERNAME: 'sandbox', AT_API_KEY: 'k' } });
+    expect(fromFile.code).toBe(1);
+    expect(parseJson(fromFile)).toMatchObject({
+      error: { code: 'NETWORK_ERROR', message: expect.stringContaining(`at ${closedUrl.replace('127.0.0.1', 'localhost')} (apiUrl in ${config}); is \`airtime emulator\` running?`) },
+    });
+  });
+
   it.each(['garbage', 'localhost:3128', 'socks5://proxy:1080', 'http://'])(
     'refuses HTTPS_PROXY=%s: exit 4 CONFIG_ERROR naming the variable, before anything is recorded',
     async (value) => {
