@@ -198,10 +198,11 @@ class CsvSplitter {
       const end = text.indexOf(d, pos);
       if (end === -1 && !final) break;
       const stop = end === -1 ? text.length : end;
+      // A line over the bound is refused whatever it holds: read in chunks, it is refused before its end.
+      if (stop - pos > MAX_LINE) return this.halt(records, overLong(text, pos));
       if (nextQuote !== -1 && nextQuote < pos) nextQuote = text.indexOf('"', pos);
       if (nextQuote === -1 || nextQuote >= stop) {
         if (nextNul !== -1 && nextNul < stop) return this.halt(records, 'nul');
-        if (stop - pos > MAX_LINE) return this.halt(records, 'long');
         let body = text.slice(pos, stop);
         if (d === '\n' && body.endsWith('\r')) body = body.slice(0, -1);
         const fields = body.split(',');
@@ -217,6 +218,9 @@ class CsvSplitter {
       let i = pos;
       let lines = 0;
       let next: number | 'more' | Stop['reason'] | undefined;
+      // Where a problem was found: past the bound, the record is too long whatever else is wrong
+      // (read in small chunks, it would have been refused as too long before getting there).
+      let at = text.length;
       while (next === undefined) {
         let j = i;
         while (text[j] === ' ' || text[j] === '\t') j += 1;
@@ -248,7 +252,10 @@ class CsvSplitter {
           else if (d === '\n' && text[j] === '\r' && j + 1 === text.length && !final) next = 'more';
           else if (d === '\n' && text[j] === '\r' && text[j + 1] === '\n') next = j + 1;
           else if (text[j] === d) next = j;
-          else next = 'after-quote';
+          else {
+            next = 'after-quote';
+            at = j;
+          }
         } else {
           if (nextComma !== -1 && nextComma < i) nextComma = text.indexOf(',', i);
           const lineEnds = text.indexOf(d, i);
@@ -263,6 +270,7 @@ class CsvSplitter {
           let raw = text.slice(i, fieldEnd);
           if (raw.includes('"')) {
             next = 'stray-quote';
+            at = fieldEnd;
             break;
           }
           if (fieldEnd === lineEnds && d === '\n' && raw.endsWith('\r')) raw = raw.slice(0, -1);
@@ -276,9 +284,9 @@ class CsvSplitter {
         if (text.length - pos > MAX_LINE) return this.halt(records, overLong(text, pos));
         break;
       }
+      if ((typeof next === 'number' ? next : at) - pos > MAX_LINE) return this.halt(records, overLong(text, pos));
       if (typeof next === 'string') return this.halt(records, next);
       if (nextNul !== -1 && nextNul < next) return this.halt(records, 'nul');
-      if (next - pos > MAX_LINE) return this.halt(records, 'long');
       records.push({ fields, quoted, line: this.line });
       this.line += 1 + lines;
       pos = next + 1;
@@ -294,9 +302,13 @@ class CsvSplitter {
   }
 }
 
-/** A record too long to hold: 'nul' when it holds a NUL byte (a binary file), which says more. */
+/**
+ * A record too long to hold: 'nul' when a NUL byte comes within the bound (a binary file), which
+ * says more. Only the bound is looked at, so the answer is the same however the bytes arrive.
+ */
 function overLong(text: string, from: number): 'nul' | 'long' {
-  return text.indexOf('\0', from) === -1 ? 'long' : 'nul';
+  const nul = text.indexOf('\0', from);
+  return nul !== -1 && nul <= from + MAX_LINE ? 'nul' : 'long';
 }
 
 /** `\n` (also for CRLF), or `\r` for a file with old Mac line ends; undefined until a line ends. */
