@@ -176,19 +176,21 @@ class CsvSplitter {
   private started = false;
   private delimiter: '\n' | '\r' | undefined;
 
-  /** The records complete in what has arrived (every one at the end), then why reading stops, if it does. */
-  push(chunk: string, final: boolean): { records: CsvRecord[]; stop?: Stop } {
+  /**
+   * The records complete in what has arrived (every one at the end), one at a time so that a
+   * chunk's records are never all held at once; returns why reading stops, if it does.
+   */
+  *push(chunk: string, final: boolean): Generator<CsvRecord, Stop | undefined> {
     let text = this.text + chunk;
     if (!this.started && text !== '') {
       this.started = true;
       if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
     }
-    const records: CsvRecord[] = [];
     this.delimiter ??= lineEnd(text, final);
     const d = this.delimiter;
     if (d === undefined) {
       this.text = text;
-      return text.length > MAX_LINE ? this.halt(records, overLong(text, 0)) : { records };
+      return text.length > MAX_LINE ? this.halt(overLong(text, 0)) : undefined;
     }
     let pos = 0;
     let nextQuote = text.indexOf('"');
@@ -199,15 +201,15 @@ class CsvSplitter {
       if (end === -1 && !final) break;
       const stop = end === -1 ? text.length : end;
       // A line over the bound is refused whatever it holds: read in chunks, it is refused before its end.
-      if (stop - pos > MAX_LINE) return this.halt(records, overLong(text, pos));
+      if (stop - pos > MAX_LINE) return this.halt(overLong(text, pos));
       if (nextQuote !== -1 && nextQuote < pos) nextQuote = text.indexOf('"', pos);
       if (nextQuote === -1 || nextQuote >= stop) {
-        if (nextNul !== -1 && nextNul < stop) return this.halt(records, 'nul');
+        if (nextNul !== -1 && nextNul < stop) return this.halt('nul');
         let body = text.slice(pos, stop);
         if (d === '\n' && body.endsWith('\r')) body = body.slice(0, -1);
         const fields = body.split(',');
         for (let i = 0; i < fields.length; i += 1) fields[i] = (fields[i] as string).trim();
-        records.push({ fields, quoted: undefined, line: this.line });
+        yield { fields, quoted: undefined, line: this.line };
         this.line += 1;
         pos = stop + 1;
         continue;
@@ -281,24 +283,24 @@ class CsvSplitter {
         }
       }
       if (next === 'more') {
-        if (text.length - pos > MAX_LINE) return this.halt(records, overLong(text, pos));
+        if (text.length - pos > MAX_LINE) return this.halt(overLong(text, pos));
         break;
       }
-      if ((typeof next === 'number' ? next : at) - pos > MAX_LINE) return this.halt(records, overLong(text, pos));
-      if (typeof next === 'string') return this.halt(records, next);
-      if (nextNul !== -1 && nextNul < next) return this.halt(records, 'nul');
-      records.push({ fields, quoted, line: this.line });
+      if ((typeof next === 'number' ? next : at) - pos > MAX_LINE) return this.halt(overLong(text, pos));
+      if (typeof next === 'string') return this.halt(next);
+      if (nextNul !== -1 && nextNul < next) return this.halt('nul');
+      yield { fields, quoted, line: this.line };
       this.line += 1 + lines;
       pos = next + 1;
     }
     this.text = pos >= text.length ? '' : text.slice(pos);
-    if (this.text.length > MAX_LINE) return this.halt(records, overLong(this.text, 0));
-    if (final && this.text !== '') return this.halt(records, 'unclosed');
-    return { records };
+    if (this.text.length > MAX_LINE) return this.halt(overLong(this.text, 0));
+    if (final && this.text !== '') return this.halt('unclosed');
+    return undefined;
   }
 
-  private halt(records: CsvRecord[], reason: Stop['reason']): { records: CsvRecord[]; stop: Stop } {
-    return { records, stop: { line: this.line, reason } };
+  private halt(reason: Stop['reason']): Stop {
+    return { line: this.line, reason };
   }
 }
 
@@ -395,8 +397,10 @@ async function* csvRows(chunks: AsyncIterable<Buffer>, name: string): AsyncGener
   const splitter = new CsvSplitter();
   let header: CsvHeader | undefined;
   let row = 0;
-  const take = function* (batch: { records: CsvRecord[]; stop?: Stop }): Generator<RawRow> {
-    for (const record of batch.records) {
+  const take = function* (records: Generator<CsvRecord, Stop | undefined>): Generator<RawRow> {
+    let next = records.next();
+    for (; !next.done; next = records.next()) {
+      const record = next.value;
       // Rows whose fields are all empty are skipped: spreadsheets write them below the data.
       if (record.fields.every((f) => f === '')) continue;
       if (!header) {
@@ -406,7 +410,8 @@ async function* csvRows(chunks: AsyncIterable<Buffer>, name: string): AsyncGener
       row += 1;
       yield header.rowOf(record, row);
     }
-    if (batch.stop) throw fileError(name, stopMessage(batch.stop, at(header ? row + 1 : 'header', batch.stop.line)));
+    const stop = next.value;
+    if (stop) throw fileError(name, stopMessage(stop, at(header ? row + 1 : 'header', stop.line)));
   };
   for await (const chunk of chunks) yield* take(splitter.push(decoder.write(chunk), false));
   yield* take(splitter.push(decoder.end(), true));
