@@ -122,9 +122,16 @@ export async function validateFile(
   const input = await openInput(options.file, ctx);
   try {
     // No credentials needed; but with a username configured, a key the ledger holds for another
-    // payment is reported here as the send would.
+    // payment is reported here as the send would. A ledger that cannot be read only costs that.
     const environment = environmentFor(settings);
-    const readLedger = settings.username && environment ? await ctx.readLedger(settings) : null;
+    let readLedger: Ledger | null = null;
+    if (settings.username && environment) {
+      readLedger = await ctx.readLedger(settings).catch((error: unknown) => {
+        if (!(error instanceof AirtimeError)) throw error;
+        ctx.output.warn(`keys were not checked against the ledger: ${error.message}`);
+        return null;
+      });
+    }
     const check = await checkFile(input.source, input.format, {
       name: input.name,
       country: settings.defaultCountry,
