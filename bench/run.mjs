@@ -3,6 +3,7 @@
 // the same run; absolute times are there for context (the machines are shared and noisy).
 import { readFileSync, writeFileSync } from 'node:fs';
 import { bundleBench } from './build.mjs';
+import { inputBoundsBench } from './input-bounds.mjs';
 import { ROOT, table } from './lib.mjs';
 import { startupBench } from './startup.mjs';
 
@@ -77,6 +78,20 @@ if (wanted('bulk')) {
     `≥ 50,000 rows/s, < 150 MB`,
     verdict(v.rowsPerSecond >= v.rowsPerSecondTarget && v.peakMb < v.peakMbTarget),
   ]);
+}
+
+if (wanted('bounds')) {
+  console.error('bounded input: 100 MB on one line, and of NUL bytes, on standard input…');
+  const bounds = await inputBoundsBench();
+  results.bounds = bounds;
+  for (const r of bounds.results) {
+    rows.push([
+      `${r.command}: ${r.input} on stdin`,
+      `exit ${r.exitCodes.join('/')} in ${(r.elapsedMs / 1000).toFixed(2)} s (${r.timeRatio.toFixed(2)}x one row), peak ${r.peakMb.toFixed(0)} MB (${r.memoryRatio.toFixed(2)}x)`,
+      'exit 2, < 2 s, < 100 MB',
+      verdict(r.met),
+    ]);
+  }
 }
 
 if (wanted('callbacks')) {

@@ -75,6 +75,7 @@ export function createContext(streams: Streams, flags: GlobalFlags, cwd: string)
         username,
         apiKey,
         baseUrl: settings.apiUrl,
+        baseUrlSource: apiUrlSource(settings),
         timeoutMs: settings.timeoutMs,
         fetch: await createFetch(streams.env),
         log: flags.verbose ? (line) => output.verbose(line) : undefined,
@@ -144,6 +145,14 @@ export function requireTrustedConfig(settings: Settings): void {
   throw new AirtimeError('CONFIG_ERROR', `${first}${more.length ? ` (and ${more.length} more: run \`airtime config path\`)` : ''}`, {
     hint: 'nothing was sent; a config file is data, never code, and a folder cannot speak for you unless nobody else could have written it',
   });
+}
+
+/** Where the API address came from, as a person would look for it: undefined for the default host. */
+function apiUrlSource(settings: Settings): string | undefined {
+  if (settings.apiUrl === undefined) return undefined;
+  const source = settings.sources.apiUrl;
+  if (source === undefined) return 'apiUrl in the configuration';
+  return source.startsWith('environment') ? 'AIRTIME_API_URL in the environment' : `apiUrl in ${source}`;
 }
 
 export function environmentFor(settings: Settings): Environment | undefined {

@@ -9,8 +9,8 @@
 //                                    the first attempt is open (AT drops it if the first arrived);
 //                                    after that it stays unknown (exit 5) unless --force
 import type { AtClient, Environment, SendAnswer } from './at/client.js';
-import { marketByCurrency } from './core/countries.js';
 import { AirtimeError, EXIT, exitCodeFor, type ErrorCode } from './core/errors.js';
+import { keyConflict } from './core/idempotency.js';
 import { formatAmount, formatMinorOf, formatMoney, formatReportedMoney, parseReportedMoney } from './core/money.js';
 import type { MoneyLimits, Recipient } from './core/recipient.js';
 import type { RepeatGuard } from './core/repeat.js';
@@ -390,24 +390,8 @@ export function resultFromRow(row: StoredTransaction, replayed: boolean): Transa
 }
 
 function checkSameParameters(row: StoredTransaction, request: TransactionRequest): void {
-  const { recipient } = request;
-  if (
-    row.phoneNumber === recipient.phoneNumber &&
-    row.currency === recipient.market.currency &&
-    row.amountMinor === recipient.amountMinor
-  ) {
-    return;
-  }
-  const market = marketByCurrency(row.currency);
-  const recorded = market ? formatMoney(row.amountMinor, market) : `${row.currency} ${row.amountMinor}`;
-  throw new AirtimeError(
-    'IDEMPOTENCY_CONFLICT',
-    `key ${row.idempotencyKey} already names ${recorded} to ${row.phoneNumber}, not ${formatMoney(recipient.amountMinor, recipient.market)} to ${recipient.phoneNumber}`,
-    {
-      hint: `use a new key for a new send; run \`airtime status ${row.idempotencyKey}\` to see the recorded one`,
-      details: { idempotencyKey: row.idempotencyKey },
-    },
-  );
+  const conflict = keyConflict(row, request.recipient);
+  if (conflict) throw conflict;
 }
 
 function overDailyCap(recipient: Recipient, spentMinor: number, capMinor: number): AirtimeError {

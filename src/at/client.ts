@@ -29,6 +29,8 @@ export interface AtClientOptions {
   apiKey: string;
   /** AIRTIME_API_URL / apiUrl; the host of the username's environment otherwise. */
   baseUrl?: string | undefined;
+  /** Where baseUrl was set ("AIRTIME_API_URL in the environment"), for a message when it cannot be reached. */
+  baseUrlSource?: string | undefined;
   timeoutMs: number;
   fetch: FetchLike;
   /** `--verbose`: one line per request and answer, the API key never included. */
@@ -178,9 +180,15 @@ export class AtClient {
       };
     } catch (error) {
       const failure = describeNetworkError(error, this.options.timeoutMs);
+      if (!failure.reached) failure.reason = `${failure.reason} at ${this.baseUrl} (${this.options.baseUrlSource ?? `the ${this.environment} default`}); ${this.unreachableAdvice()}`;
       this.log(`< no answer: ${failure.reason}`);
       return { kind: 'failed', answer: { kind: 'transient', ...failure } };
     }
+  }
+
+  /** Nothing listening on this machine is an emulator not started far more often than a network fault. */
+  private unreachableAdvice(): string {
+    return isLoopbackUrl(this.baseUrl) ? 'is `airtime emulator` running?' : 'check the network, and HTTPS_PROXY if a proxy is needed';
   }
 
   private log(line: string): void {
@@ -346,9 +354,28 @@ function describeNetworkError(error: unknown, timeoutMs: number): { reached: boo
   const rawCode = cause?.code ?? (error as { code?: unknown } | null)?.code;
   const code = typeof rawCode === 'string' ? rawCode : undefined;
   // Refused before any byte was sent: the request certainly did not arrive.
-  const neverSent = ['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ENETUNREACH', 'EHOSTUNREACH', 'UND_ERR_CONNECT_TIMEOUT'];
+  const neverSent: Record<string, string> = {
+    ECONNREFUSED: 'connection refused',
+    ENOTFOUND: 'no such host',
+    EAI_AGAIN: 'the host name could not be looked up',
+    ENETUNREACH: 'no route to the network',
+    EHOSTUNREACH: 'no route to the host',
+    UND_ERR_CONNECT_TIMEOUT: 'no connection within the timeout',
+  };
   const detail = code ?? cause?.message ?? (error instanceof Error ? error.message : String(error));
-  return { reached: !(code !== undefined && neverSent.includes(code)), reason: `connection failed (${detail})` };
+  const words = code === undefined ? undefined : neverSent[code];
+  return words ? { reached: false, reason: `${words} (${code})` } : { reached: true, reason: `connection failed (${detail})` };
+}
+
+/** 127.0.0.0/8, [::1] and localhost, after URL parsing. */
+export function isLoopbackUrl(url: string): boolean {
+  let hostname: string;
+  try {
+    hostname = new URL(url).hostname.toLowerCase();
+  } catch {
+    return false;
+  }
+  return hostname === 'localhost' || hostname === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname);
 }
 
 function parseRetryAfter(header: string | null): number | undefined {

@@ -1,5 +1,6 @@
 import http from 'node:http';
 import https from 'node:https';
+import { AirtimeError } from '../core/errors.js';
 import type { FetchLike, HttpAnswer } from './client.js';
 
 const PROXY_VARIABLES = ['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy'];
@@ -12,10 +13,34 @@ const PROXY_VARIABLES = ['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy
  */
 export async function createFetch(env: NodeJS.ProcessEnv): Promise<FetchLike> {
   if (!PROXY_VARIABLES.some((name) => env[name])) return nodeFetch();
+  checkProxyVariables(env);
   const { EnvHttpProxyAgent, undiciFetch } = await import('./proxy.js');
   const dispatcher = new EnvHttpProxyAgent();
   return (input, init) =>
     undiciFetch(input, { ...(init as Parameters<typeof undiciFetch>[1]), dispatcher }) as unknown as Promise<HttpAnswer>;
+}
+
+/**
+ * A proxy variable that is set must be an http(s) URL with a host: undici's proxy agent throws a
+ * bare TypeError on anything else, which reached the user as "unexpected failure … a bug". The
+ * value is not repeated: a proxy URL may carry a password.
+ */
+function checkProxyVariables(env: NodeJS.ProcessEnv): void {
+  for (const name of PROXY_VARIABLES) {
+    const value = env[name];
+    if (!value) continue;
+    let url: URL | undefined;
+    try {
+      url = new URL(value);
+    } catch {
+      url = undefined;
+    }
+    if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:') || url.hostname === '') {
+      throw new AirtimeError('CONFIG_ERROR', `${name} is not a proxy URL: it must look like http://proxy.example:3128`, {
+        hint: `fix or unset ${name}; nothing was sent`,
+      });
+    }
+  }
 }
 
 /**

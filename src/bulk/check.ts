@@ -3,10 +3,10 @@
 import { FingerprintTable, rowFingerprint } from '../core/batch.js';
 import type { Market } from '../core/countries.js';
 import { AirtimeError } from '../core/errors.js';
-import { parseIdempotencyKey } from '../core/idempotency.js';
+import { keyConflict, parseIdempotencyKey, type KeyRecord } from '../core/idempotency.js';
 import { checkRecipient, type MoneyLimits, type Recipient } from '../core/recipient.js';
 import type { RowProblem } from './problem.js';
-import { csvLines, readRows, type FileFormat } from './reader.js';
+import { readRows, type FileFormat, type RowInput } from './reader.js';
 
 export type { RowProblem };
 
@@ -38,17 +38,24 @@ export interface FileCheck {
 }
 
 export interface CheckOptions {
+  /** How messages call the file (the user's argument, "standard input"). */
+  name?: string | undefined;
   country?: string | undefined;
   perRecipient: MoneyLimits;
   /** How many problems to keep for the report (all are counted). */
   listLimit?: number;
+  /**
+   * What the ledger records under a key, if anything (a missing ledger has no keys). A row whose
+   * `key` names another payment is invalid here, before anything is sent, not found mid-batch.
+   */
+  recordedKey?: ((key: string) => KeyRecord | undefined) | undefined;
   /** Called for each valid row, in file order; the pass waits for it (the sending pass uses this). */
   onValidRow?: (row: ValidRow) => void | Promise<void>;
 }
 
-export async function checkFile(path: string, format: FileFormat, options: CheckOptions): Promise<FileCheck> {
+export async function checkFile(input: RowInput, format: FileFormat, options: CheckOptions): Promise<FileCheck> {
   const listLimit = options.listLimit ?? 1000;
-  const source = readRows(path, format);
+  const source = readRows(input, format, options.name);
   const firstRowOf = new FingerprintTable();
   const repeats = new Map<number, number>();
   const keyOwner = new FingerprintTable();
@@ -105,7 +112,12 @@ export async function checkFile(path: string, format: FileFormat, options: Check
     if (recipient && errors.length === 0) {
       const identity = rowFingerprint([recipient.phoneNumber, recipient.amountMinor, recipient.market.currency, reference, key]);
       const first = firstRowOf.firstRow(identity, raw.row);
-      if (key !== null) {
+      const recorded = key === null ? undefined : options.recordedKey?.(key);
+      if (recorded) {
+        // The ledger's payment owns the key: every row naming it must be that payment.
+        const conflict = keyConflict(recorded, recipient);
+        if (conflict) errors.push(conflict);
+      } else if (key !== null) {
         // One key, one transaction: a key naming a different send on another row is an error, also
         // on a row repeating a row that was itself such an error (its first row is not the owner).
         const owner = keyOwner.firstRow(rowFingerprint([key]), raw.row);
@@ -133,10 +145,6 @@ export async function checkFile(path: string, format: FileFormat, options: Check
     await options.onValidRow?.({ row: raw.row, line: raw.line, recipient, key, reference, occurrence });
   }
 
-  if (format === 'csv' && invalid.length > 0) {
-    const lines = await csvLines(path, invalid.map((p) => p.row));
-    for (const problem of invalid) problem.line = lines.get(problem.row) ?? null;
-  }
   return {
     format,
     total,

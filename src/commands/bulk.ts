@@ -8,19 +8,19 @@
 // 4. Send the rows with a bounded pool, a shared rate limit, and the single-send engine, which
 //    gives every row the ledger's guarantees.
 import { once } from 'node:events';
-import { constants, createReadStream, createWriteStream, mkdtempSync, rmSync } from 'node:fs';
+import { closeSync, constants, createReadStream, createWriteStream, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
 import { access, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { basename, join } from 'node:path';
-import { pipeline } from 'node:stream/promises';
+import { join } from 'node:path';
 import type { SendAnswer } from '../at/client.js';
 import { checkFile, fileRefusal, type FileCheck, type ValidRow } from '../bulk/check.js';
 import { BatchingStore } from '../bulk/store.js';
 import { describeProblem, type RowProblem } from '../bulk/problem.js';
-import { detectFormat, type FileFormat } from '../bulk/reader.js';
+import { detectFormat, formatFromContent, formatFromName, type FileFormat, type RowInput } from '../bulk/reader.js';
 import type { Settings } from '../config/schema.js';
 import { environmentFor, requireCredentials, transactionDeps, type Context } from '../context.js';
 import { batchIdFromContent, parseBatchName, retryKey, rowKey } from '../core/batch.js';
+import type { KeyRecord } from '../core/idempotency.js';
 import { marketByCurrency, type Market } from '../core/countries.js';
 import { csvField } from '../core/csv.js';
 import { checkCapsForDryRun } from './caps.js';
@@ -121,7 +121,23 @@ export async function validateFile(
   const settings = await ctx.settings({ country: options.country });
   const input = await openInput(options.file, ctx);
   try {
-    const check = await checkFile(input.path, input.format, { country: settings.defaultCountry, perRecipient: settings.limits.perRecipient });
+    // No credentials needed; but with a username configured, a key the ledger holds for another
+    // payment is reported here as the send would. A ledger that cannot be read only costs that.
+    const environment = environmentFor(settings);
+    let readLedger: Ledger | null = null;
+    if (settings.username && environment) {
+      readLedger = await ctx.readLedger(settings).catch((error: unknown) => {
+        if (!(error instanceof AirtimeError)) throw error;
+        ctx.output.warn(`keys were not checked against the ledger: ${error.message}`);
+        return null;
+      });
+    }
+    const check = await checkFile(input.source, input.format, {
+      name: input.name,
+      country: settings.defaultCountry,
+      perRecipient: settings.limits.perRecipient,
+      recordedKey: readLedger && settings.username && environment ? recordedKeys(readLedger, { account: settings.username, environment }) : undefined,
+    });
     const allowDuplicates = Boolean(options.allowDuplicates);
     return { check, valid: fileRefusal(check, { allowDuplicates }) === null, allowDuplicates };
   } finally {
@@ -156,9 +172,11 @@ export async function sendFile(options: BulkOptions, ctx: Context): Promise<Bulk
     const repeats: RepeatMatch[] = [];
     let repeatCount = 0;
     const since = ctx.clock.now() - REPEAT_PAYMENT_WINDOW_MS;
-    const check = await checkFile(input.path, input.format, {
+    const check = await checkFile(input.source, input.format, {
+      name: input.name,
       country: settings.defaultCountry,
       perRecipient: settings.limits.perRecipient,
+      recordedKey: readLedger && scope ? recordedKeys(readLedger, scope) : undefined,
       onValidRow: (row) => {
         if (!readLedger || !scope) return;
         const match = recentPayment(readLedger, scope, {
@@ -254,6 +272,8 @@ async function dispatch(args: DispatchArgs): Promise<BulkOutcome> {
     beforeRequest: () => limiter.take(),
   });
   const counts = { done: 0, sent: 0, failed: 0, unknown: 0, replayed: 0, skipped: check.invalidCount };
+  /** Rows the ledger refused as they were claimed (a key or a cap taken meanwhile by another process). */
+  const refused: RowProblem[] = [];
   const accepted = new Map<string, number>();
   const progress = createProgress(ctx.output, check.validCount);
   const inFlight = new Set<Promise<void>>();
@@ -295,6 +315,7 @@ async function dispatch(args: DispatchArgs): Promise<BulkOutcome> {
         // mid-batch by another sender stops dispatching, below).
         counts.done += 1;
         counts.skipped += 1;
+        refused.push({ row: row.row, line: row.line, errors: [{ code: error.code, message: error.message }] });
         ctx.output.warn(`row ${row.row}: ${error.message}`);
         if (error.code === 'LIMIT_EXCEEDED') controller.abort();
         return;
@@ -344,10 +365,13 @@ async function dispatch(args: DispatchArgs): Promise<BulkOutcome> {
     setImmediate(pump);
   };
 
+  let sendingCheck: FileCheck | undefined;
   try {
-    await checkFile(input.path, input.format, {
+    sendingCheck = await checkFile(input.source, input.format, {
+      name: input.name,
       country: settings.defaultCountry,
       perRecipient: settings.limits.perRecipient,
+      recordedKey: recordedKeys(ledger, scope),
       onValidRow: async (row) => {
         if (controller.signal.aborted) throw INTERRUPTED;
         ready.push(row);
@@ -413,7 +437,10 @@ async function dispatch(args: DispatchArgs): Promise<BulkOutcome> {
     elapsedMs: ctx.clock.now() - args.started,
     exitCode: bulkExitCode(interrupted, counts),
   };
-  const rows = () => batchRows(runRows, scope, check.invalid);
+  // The sending pass's own verdict on each row (the ledger may have changed since the first pass),
+  // and the rows refused as they were claimed: every row of the file is listed, and why.
+  const problems = [...(sendingCheck?.invalid ?? check.invalid), ...refused].sort((a, b) => a.row - b.row);
+  const rows = () => batchRows(runRows, scope, problems);
   const failures: BulkRow[] = [];
   for (const row of rows()) {
     if (row.state === 'failed' || row.state === 'unknown' || row.state === 'invalid') failures.push(row);
@@ -491,9 +518,11 @@ async function planRun(args: {
 }): Promise<{ unsent: Map<Market, number>; repeatCount: number; repeats: RepeatMatch[] }> {
   const { options, settings, ledger, scope, batchId, input } = args;
   const planner = new RunPlanner(ledger, scope, args.since);
-  await checkFile(input.path, input.format, {
+  await checkFile(input.source, input.format, {
+    name: input.name,
     country: settings.defaultCountry,
     perRecipient: settings.limits.perRecipient,
+    recordedKey: recordedKeys(ledger, scope),
     onValidRow: (row) =>
       planner.add({
         row: row.row,
@@ -518,8 +547,11 @@ function refuseBadFile(check: FileCheck, options: BulkOptions): void {
   if (refusal === 'empty') throw new AirtimeError('INVALID_FILE', `${options.file} has no rows`);
   if (refusal === 'invalid') {
     const listed = check.invalid.slice(0, 10).map(describeProblem).join('; ');
+    // Keys naming other payments, and nothing else wrong: the code a single send would give.
+    const onlyConflicts =
+      check.invalid.length === check.invalidCount && check.invalid.every((p) => p.errors.every((e) => e.code === 'IDEMPOTENCY_CONFLICT'));
     throw new AirtimeError(
-      'INVALID_FILE',
+      onlyConflicts ? 'IDEMPOTENCY_CONFLICT' : 'INVALID_FILE',
       `${check.invalidCount} of ${check.total} rows are invalid, so nothing was sent: ${listed}${check.invalidCount > 10 ? '; …' : ''}`,
       {
         hint: 'fix them, or pass --skip-invalid to send the valid rows; `airtime validate --file` lists them all',
@@ -534,6 +566,11 @@ function refuseBadFile(check: FileCheck, options: BulkOptions): void {
       details: { duplicates: check.duplicates },
     });
   }
+}
+
+/** What the ledger holds under a key in this account and environment (the validation pass asks). */
+function recordedKeys(ledger: Ledger, scope: LedgerScope): (key: string) => KeyRecord | undefined {
+  return (key) => ledger.byKey(scope.account, scope.environment, key);
 }
 
 function repeatMatch(row: number, match: StoredTransaction): RepeatMatch {
@@ -598,13 +635,14 @@ function resumeCommandFor(options: BulkOptions, batchId: string): string {
 /** This run's rows in row order, from the ledger (the source of truth), with the invalid ones. */
 function* batchRows(runRows: RunRows, scope: LedgerScope, invalid: RowProblem[]): Generator<BulkRow> {
   let next = 0;
+  // A row refused for a cap was valid, only not sent; any other problem makes the row invalid.
   const invalidRow = (problem: RowProblem): BulkRow => ({
     row: problem.row,
     phoneNumber: null,
     amount: null,
     currency: null,
     reference: null,
-    state: 'invalid',
+    state: problem.errors.every((e) => e.code === 'LIMIT_EXCEEDED') ? 'skipped' : 'invalid',
     requestId: null,
     idempotencyKey: null,
     errorMessage: problem.errors.map((e) => e.message).join(', '),
@@ -646,39 +684,94 @@ async function writeReport(path: string, rows: Iterable<BulkRow>): Promise<void>
 }
 
 interface Input {
-  path: string;
+  /** How messages call it: the path given, or "standard input". */
+  name: string;
   format: FileFormat;
+  /** Its bytes, for each pass over it. */
+  source: RowInput;
   cleanup(): void;
 }
+
+const CHUNK = 256 * 1024;
 
 /**
  * The file a command reads. A bulk send reads it twice (validate, then send), so it reads a
  * private copy (`snapshot`): what is sent is exactly what was validated, counted against the caps
- * and confirmed, even if an exporter rewrites the file meanwhile. Standard input can be read only
- * once, so it is always copied. Copies are streamed, never held in memory.
+ * and confirmed, even if an exporter rewrites the file meanwhile. The copy is written by the
+ * first pass as it reads, so the first pass's bounds (a line over 64 KiB, a NUL byte) stop the
+ * copy too: 1 GB of garbage on standard input is refused after its first 64 KiB, not copied whole
+ * first. Standard input can be read only once: a bulk send always copies it.
  */
 async function openInput(file: string, ctx: Context, snapshot = false): Promise<Input> {
-  if (file !== '-' && !snapshot) {
+  const name = file === '-' ? 'standard input' : file;
+  if (file !== '-') {
     try {
       // Checked here, so a missing or unreadable file is one clear error, not a failed stream.
       await access(file, constants.R_OK);
       if ((await stat(file)).isDirectory()) throw Object.assign(new Error('a folder'), { code: 'EISDIR' });
-      return { path: file, format: await detectFormat(file), cleanup: () => {} };
+      if (!snapshot) return { name, format: await detectFormat(file), source: file, cleanup: () => {} };
     } catch (error) {
       throw unreadable(file, error);
     }
   }
+  const stream = file === '-' ? ctx.output.streams.stdin : createReadStream(file, { highWaterMark: CHUNK });
+  const bytes = stream[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+  // The first bytes tell the format when the name does not (standard input has none).
+  const head: Buffer[] = [];
+  let size = 0;
+  while (size < 4096) {
+    const next = await bytes.next();
+    if (next.done) break;
+    head.push(next.value);
+    size += next.value.length;
+    if (/[^\s\uFEFF]/.test(Buffer.concat(head).toString('utf8'))) break;
+  }
+  const format = formatFromName(file === '-' ? '' : file) ?? formatFromContent(Buffer.concat(head).toString('utf8'));
+  const rest = async function* (): AsyncGenerator<Buffer> {
+    try {
+      yield* head;
+      for (let next = await bytes.next(); !next.done; next = await bytes.next()) yield next.value;
+    } finally {
+      // Stopped early (a row refused the file): stop reading the source too.
+      await bytes.return?.();
+    }
+  };
+  if (!snapshot) {
+    let read = false;
+    const once = () => {
+      if (read) throw new Error('standard input can be read only once');
+      read = true;
+      return rest();
+    };
+    return { name, format, source: once, cleanup: () => {} };
+  }
+
   const dir = mkdtempSync(join(tmpdir(), 'airtime-input-'));
   const cleanup = () => rmSync(dir, { recursive: true, force: true });
-  // The copy keeps the file's name, so its extension still tells the format.
-  const path = join(dir, file === '-' ? 'input' : basename(file));
+  const path = join(dir, 'input');
+  let state: 'unread' | 'copying' | 'copied' = 'unread';
+  const source = () => {
+    if (state === 'copied') return createReadStream(path, { highWaterMark: CHUNK });
+    if (state === 'copying') throw new Error('the copy of the input was not finished');
+    state = 'copying';
+    return copying(rest(), path, () => {
+      state = 'copied';
+    });
+  };
+  return { name, format, source, cleanup };
+}
+
+/** The bytes as they are read, each also written to `path` (a private copy, mode 0600). */
+async function* copying(bytes: AsyncGenerator<Buffer>, path: string, done: () => void): AsyncGenerator<Buffer> {
+  const fd = openSync(path, 'wx', 0o600);
   try {
-    const source = file === '-' ? ctx.output.streams.stdin : createReadStream(file);
-    await pipeline(source, createWriteStream(path, { mode: 0o600 }));
-    return { path, format: await detectFormat(path), cleanup };
-  } catch (error) {
-    cleanup();
-    throw file === '-' ? error : unreadable(file, error);
+    for await (const chunk of bytes) {
+      for (let written = 0; written < chunk.length; ) written += writeSync(fd, chunk, written);
+      yield chunk;
+    }
+    done();
+  } finally {
+    closeSync(fd);
   }
 }
 

@@ -2,6 +2,7 @@ import type { Context } from '../context.js';
 import { AirtimeError } from '../core/errors.js';
 import { FAULTS, startEmulator, type Fault } from '../emulator/server.js';
 import { nextShutdownSignal } from '../signals.js';
+import { cannotListen } from './serve.js';
 
 export interface EmulatorCommandOptions {
   port: number;
@@ -49,7 +50,9 @@ export async function emulator(options: EmulatorCommandOptions, ctx: Context): P
     validationUrl: options.validationUrl,
     validationTimeoutMs: options.validationTimeout === undefined ? undefined : options.validationTimeout * 1000,
     log: (line) => ctx.output.info(line),
-  } as Parameters<typeof startEmulator>[0]);
+  } as Parameters<typeof startEmulator>[0]).catch((error: unknown) => {
+    throw cannotListen(options.host, options.port, error);
+  });
   // The first line is meant for `export` (or a test) to read: always printed, even with --quiet.
   ctx.output.streams.stdout.write(`AIRTIME_API_URL=${server.url}\n`);
   ctx.output.info(`emulating Africa's Talking at ${server.url} (any username; Ctrl-C to stop)`);

@@ -124,13 +124,18 @@ async function listen(options: ServeOptions, server: ServerOptions): Promise<Run
   try {
     return await startServer(server);
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const reason = code === 'EADDRINUSE' ? 'the port is in use' : code === 'EACCES' ? 'permission denied' : (error as Error).message;
-    throw new AirtimeError('USAGE', `cannot listen on ${options.host}:${options.port}: ${reason}`, {
-      hint: 'choose another --port (0 picks a free one) or --host',
-      cause: error,
-    });
+    throw cannotListen(options.host, options.port, error);
   }
+}
+
+/** A port that is taken or not ours to use is a usage error (exit 2): `serve` and `emulator` alike. */
+export function cannotListen(host: string, port: number, error: unknown): AirtimeError {
+  const code = (error as NodeJS.ErrnoException).code;
+  const reason = code === 'EADDRINUSE' ? 'the port is in use' : code === 'EACCES' ? 'permission denied' : code === 'EADDRNOTAVAIL' ? 'no such address here' : (error as Error).message;
+  return new AirtimeError('USAGE', `cannot listen on ${host}:${port}: ${reason}`, {
+    hint: 'choose another --port (0 picks a free one) or --host',
+    cause: error,
+  });
 }
 
 function announce(url: string, token: string | null, sending: boolean, ctx: Context): void {

@@ -1,5 +1,8 @@
 import { randomUUID } from 'node:crypto';
+import { marketByCurrency } from './countries.js';
 import { AirtimeError } from './errors.js';
+import { formatMoney } from './money.js';
+import type { Recipient } from './recipient.js';
 
 const VISIBLE_ASCII = /^[\x21-\x7e]{1,255}$/;
 
@@ -19,4 +22,36 @@ export function parseIdempotencyKey(input: string): string {
     );
   }
   return input;
+}
+
+/** What a ledger holds under a key: the payment the key names. */
+export interface KeyRecord {
+  idempotencyKey: string;
+  phoneNumber: string;
+  currency: string;
+  amountMinor: number;
+}
+
+/**
+ * One key, one payment: the IDEMPOTENCY_CONFLICT error when a recorded key names another number,
+ * amount or currency than this recipient, else undefined.
+ */
+export function keyConflict(recorded: KeyRecord, recipient: Recipient): AirtimeError | undefined {
+  if (
+    recorded.phoneNumber === recipient.phoneNumber &&
+    recorded.currency === recipient.market.currency &&
+    recorded.amountMinor === recipient.amountMinor
+  ) {
+    return undefined;
+  }
+  const market = marketByCurrency(recorded.currency);
+  const money = market ? formatMoney(recorded.amountMinor, market) : `${recorded.currency} ${recorded.amountMinor}`;
+  return new AirtimeError(
+    'IDEMPOTENCY_CONFLICT',
+    `key ${recorded.idempotencyKey} already names ${money} to ${recorded.phoneNumber}, not ${formatMoney(recipient.amountMinor, recipient.market)} to ${recipient.phoneNumber}`,
+    {
+      hint: `use a new key for a new send; run \`airtime status ${recorded.idempotencyKey}\` to see the recorded one`,
+      details: { idempotencyKey: recorded.idempotencyKey },
+    },
+  );
 }

@@ -2,7 +2,7 @@
 // is claimed here (a committed `pending` row) before its request leaves the machine, and settled
 // here from the answer, a callback, a query or a person.
 import Database from 'better-sqlite3';
-import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, statfsSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { marketByCurrency } from '../core/countries.js';
 import { AirtimeError, EXIT, type ErrorCode } from '../core/errors.js';
@@ -157,6 +157,11 @@ export function iterateRows(db: Database.Database, sql: string, params: unknown[
   return rows;
 }
 
+// SQLite reads a name starting with `file:` as a URI only when asked, and better-sqlite3 asks when
+// this is set as its native part loads (at the first open). Only Ledger.openForReading's fallback
+// uses a URI (`immutable=1`); the ledger's own paths are absolute, so never taken for one.
+process.env.SQLITE_USE_URI = '1';
+
 function openDatabase(path: string, options: Database.Options): Database.Database {
   const db = new Database(path, options);
   KEEP.push(db);
@@ -220,7 +225,7 @@ export class Ledger {
    */
   static open(path: string, options: OpenOptions = {}): Ledger {
     return guard(path, () => {
-      mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+      makeFolders(dirname(path));
       if (!existsSync(path)) {
         closeSync(openSync(path, 'a', 0o600));
         chmodSync(path, 0o600);
@@ -246,7 +251,7 @@ export class Ledger {
   static openForReading(path: string): Ledger | null {
     if (!existsSync(path)) return null;
     return guard(path, () => {
-      const db = openDatabase(path, { readonly: true, fileMustExist: true, timeout: 10_000 });
+      const db = openReadOnly(path);
       try {
         const version = userVersion(db);
         if (version === 0) {
@@ -843,6 +848,63 @@ function useWal(db: Database.Database, busyTimeoutMs: number): void {
   }
 }
 
+/**
+ * A WAL ledger opened read-only still needs its -shm file, and creates it when missing: in a folder
+ * it cannot write (a read-only mount, another user's folder) that fails, and `status`, `stats` and
+ * `export` could not read a ledger they only need to read. Then it is opened `immutable`, which
+ * needs no -shm and takes no locks, as long as no -wal file holds commits the database file lacks
+ * (a ledger closed cleanly has none: the last connection folds the WAL in and removes it).
+ */
+function openReadOnly(path: string): Database.Database {
+  let db: Database.Database | undefined;
+  try {
+    db = openDatabase(path, { readonly: true, fileMustExist: true, timeout: 10_000 });
+    // The -shm file is opened at the first read, not at open: read now, to know.
+    userVersion(db);
+    return db;
+  } catch (error) {
+    if (db?.open) db.close();
+    const code = String((error as { code?: unknown }).code);
+    if (!code.startsWith('SQLITE_READONLY') && !code.startsWith('SQLITE_CANTOPEN')) throw error;
+    if ((statSync(`${path}-wal`, { throwIfNoEntry: false })?.size ?? 0) > 0) {
+      throw new Error(
+        'its folder cannot be written, and its -wal file holds recent commits that only a writable copy can read: copy ledger.db and its -wal file to a writable folder and point AIRTIME_LEDGER there',
+        { cause: error },
+      );
+    }
+    return openDatabase(`file:${encodeURI(path).replace(/[?#]/g, encodeURIComponent)}?immutable=1`, { readonly: true, fileMustExist: true });
+  }
+}
+
+/**
+ * Creates the ledger's folder and any missing parents (0700), one at a time. Node's recursive
+ * mkdir spins for ever under /proc, where mkdir answers ENOENT for a parent that exists and Node
+ * takes that as "make the parent first"; here the nearest existing parent must be a folder, and a
+ * missing folder that cannot be made is the answer at once.
+ */
+function makeFolders(dir: string): void {
+  const missing: string[] = [];
+  for (let folder = dir; ; folder = dirname(folder)) {
+    const stats = statSync(folder, { throwIfNoEntry: false });
+    if (stats) {
+      if (!stats.isDirectory()) throw Object.assign(new Error(`${folder} is not a folder`), { code: 'ENOTDIR' });
+      break;
+    }
+    missing.push(folder);
+    if (dirname(folder) === folder) break;
+  }
+  for (const folder of missing.reverse()) {
+    try {
+      mkdirSync(folder, { mode: 0o700 });
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      // Another process made it meanwhile (two cron jobs creating the ledger at once).
+      if (code === 'EEXIST' && statSync(folder).isDirectory()) continue;
+      throw new Error(`its folder ${folder} cannot be created (${code ?? String(error)})`, { cause: error });
+    }
+  }
+}
+
 function migrate(db: Database.Database): void {
   for (;;) {
     const version = userVersion(db);
@@ -936,6 +998,25 @@ function guard<T>(path: string, fn: () => T, opening = false): T {
   }
 }
 
+/**
+ * "The disk is full", with what is left, when it is: SQLITE_FULL or ENOSPC say so, and so does an
+ * I/O error (a -shm file that cannot grow, a write that fails) on a file system with no room left,
+ * which SQLite reports only as "disk I/O error".
+ */
+function diskFull(path: string, code: string | undefined): string | undefined {
+  if (code !== 'SQLITE_FULL' && code !== 'ENOSPC' && !code?.startsWith('SQLITE_IOERR')) return undefined;
+  let free: number | undefined;
+  try {
+    const fs = statfsSync(dirname(path));
+    free = fs.bavail * fs.bsize;
+  } catch {
+    free = undefined;
+  }
+  // An I/O error with room to spare is something else (a failing disk, a vanished mount).
+  if (code.startsWith('SQLITE_IOERR') && (free === undefined || free >= 1024 * 1024)) return undefined;
+  return `the disk is full${free === undefined ? '' : ` (${Math.floor(free / 1024)} KiB free on its file system)`}`;
+}
+
 /** `opening`: raised before any request could leave, so the hint may say nothing was sent. */
 function ledgerError(path: string, error: unknown, opening = false): AirtimeError {
   const err = error as { code?: string; message?: string };
@@ -945,7 +1026,7 @@ function ledgerError(path: string, error: unknown, opening = false): AirtimeErro
     SQLITE_READONLY: 'it is read-only',
     SQLITE_CANTOPEN: 'it cannot be opened',
     SQLITE_BUSY: 'another process held it locked for too long',
-    SQLITE_FULL: 'the disk is full',
+    ENOSPC: 'the disk is full',
     EACCES: 'permission denied',
     EPERM: 'permission denied',
     ENOTDIR: 'a file is in the way of its folder',
@@ -953,7 +1034,9 @@ function ledgerError(path: string, error: unknown, opening = false): AirtimeErro
     EISDIR: 'it is a folder',
     EROFS: 'the file system is read-only',
   };
-  const reason = (err.code && reasons[err.code]) ?? err.message ?? String(error);
+  // SQLite's extended codes (SQLITE_READONLY_DIRECTORY, SQLITE_IOERR_WRITE…) read as their family.
+  const family = err.code === undefined ? undefined : Object.keys(reasons).find((code) => err.code === code || err.code?.startsWith(`${code}_`));
+  const reason = diskFull(path, err.code) ?? (family && reasons[family]) ?? err.message ?? String(error);
   return new AirtimeError('LEDGER_ERROR', `the ledger ${path} cannot be used: ${reason}`, {
     hint: opening
       ? 'fix the file or point AIRTIME_LEDGER (config `ledger`) elsewhere; nothing was sent'

@@ -96,7 +96,8 @@ function hintFor(result: TransactionResult): string | undefined {
     case 'INSUFFICIENT_BALANCE':
       return 'top up the Africa\'s Talking account, then run `airtime balance`';
     case 'NETWORK_ERROR':
-      return 'nothing was sent; check the network (HTTPS_PROXY?) and try again';
+      // The message names the address, where it was set and what to check; what is left to say:
+      return 'nothing was sent; the same command can be run again once it can be reached';
     default:
       return undefined;
   }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AtClient, environmentOf, type FetchLike } from '../../src/at/client.js';
+import { AtClient, environmentOf, isLoopbackUrl, type FetchLike } from '../../src/at/client.js';
 
 const KEY = 'atsk_unit_secret_0123456789';
 
@@ -135,6 +135,29 @@ describe('AtClient.send classifies every answer', () => {
   ])('%s → transient, reached=%s', async (_name, error, reached) => {
     const { at } = client(error);
     expect(await at.send(request)).toMatchObject({ kind: 'transient', reached });
+  });
+
+  it.each([
+    [{}, 'no such host (ENOTFOUND) at https://api.sandbox.africastalking.com (the sandbox default); check the network, and HTTPS_PROXY if a proxy is needed'],
+    [{ baseUrl: 'https://at.example/', baseUrlSource: 'apiUrl in /etc/x.json' }, 'no such host (ENOTFOUND) at https://at.example (apiUrl in /etc/x.json); check the network'],
+    [{ baseUrl: 'http://[::1]:8788', baseUrlSource: 'AIRTIME_API_URL in the environment' }, 'at http://[::1]:8788 (AIRTIME_API_URL in the environment); is `airtime emulator` running?'],
+  ])('names the address it could not reach, and where it was set: %j', async (options, reason) => {
+    const { at } = client(Object.assign(new TypeError('fetch failed'), { cause: { code: 'ENOTFOUND' } }), options);
+    expect(await at.send(request)).toMatchObject({ kind: 'transient', reached: false, reason: expect.stringContaining(reason) });
+  });
+
+  it.each([
+    ['http://127.0.0.1:8788', true],
+    ['http://127.200.3.4', true],
+    ['http://localhost:1', true],
+    ['http://LOCALHOST', true],
+    ['http://[::1]:8788', true],
+    ['http://128.0.0.1', false],
+    ['http://127.0.0.1.example.com', false],
+    ['https://api.africastalking.com', false],
+    ['not a url', false],
+  ])('isLoopbackUrl(%s) → %s', (url, loopback) => {
+    expect(isLoopbackUrl(url)).toBe(loopback);
   });
 
   it('never writes the API key in its verbose log, even when the server echoes it', async () => {

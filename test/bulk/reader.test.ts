@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { checkFile, fileRefusal } from '../../src/bulk/check.js';
-import { csvLines, detectFormat, fieldName, readRows, type RawRow } from '../../src/bulk/reader.js';
+import { detectFormat, fieldName, readRows, type RawRow } from '../../src/bulk/reader.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'reader-'));
 let n = 0;
@@ -23,17 +23,54 @@ describe('readRows', () => {
   it('reads CSV with a BOM, CRLF, quoted fields, blank lines and any header spelling', async () => {
     const path = file('\uFEFFPhone Number,AMOUNT,currency,Reference,notes\r\n"+254 712 345 678",50,KES,"a, ""quoted"" ref",x\r\n\r\n,,,,\r\n+256701234567,500,,,\r\n', '.csv');
     expect(await rows(path)).toEqual([
-      { row: 1, line: null, phone: '+254 712 345 678', amount: '50', currency: 'KES', reference: 'a, "quoted" ref' },
-      { row: 2, line: null, phone: '+256701234567', amount: '500' },
+      { row: 1, line: 2, phone: '+254 712 345 678', amount: '50', currency: 'KES', reference: 'a, "quoted" ref' },
+      { row: 2, line: 5, phone: '+256701234567', amount: '500' },
     ]);
-    // Lines are looked up only for the rows an error report names.
-    expect(await csvLines(path, [2])).toEqual(new Map([[2, 5]]));
   });
 
-  it('finds lines counting rows exactly as the reader does (spaces around quotes, rows of blanks)', async () => {
-    const path = file('phone,amount\n+254712345678, "10"\n  ,  \n+254202345678,10\n', '.csv');
-    expect((await rows(path)).map((r) => r.row)).toEqual([1, 2]);
-    expect(await csvLines(path, [2])).toEqual(new Map([[2, 4]]));
+  it('numbers rows and lines apart (spaces around quotes, rows of blanks, line breaks inside quotes)', async () => {
+    const path = file('phone,amount,reference\n+254712345678, "10" ,\n  ,  ,\n+254712345679,10,"two\r\nlines"\n+254202345678,10,\n', '.csv');
+    expect((await rows(path)).map((r) => [r.row, r.line])).toEqual([
+      [1, 2],
+      [2, 4],
+      [3, 6],
+    ]);
+  });
+
+  it.each([
+    ['CRLF', 'phone,amount\r\n+254712345678,50\r\n', [{ row: 1, line: 2, phone: '+254712345678', amount: '50' }]],
+    ['old Mac CR line ends', 'phone,amount\r+254712345678,50\r+254712345679,60', [{ row: 1, line: 2, phone: '+254712345678', amount: '50' }, { row: 2, line: 3, phone: '+254712345679', amount: '60' }]],
+    ['no line end at all after the last row', 'phone,amount\n+254712345678,50', [{ row: 1, line: 2, phone: '+254712345678', amount: '50' }]],
+    ['doubled quotes and a line break inside quotes', 'phone,amount,reference\n+254712345678,50,"say ""hi""\nthere"\n+254712345679,1,\n', [
+      { row: 1, line: 2, phone: '+254712345678', amount: '50', reference: 'say "hi"\nthere' },
+      { row: 2, line: 4, phone: '+254712345679', amount: '1' },
+    ]],
+    ['blanks around quoted fields', 'phone,amount\n  "+254712345678" ,\t"50"\n', [{ row: 1, line: 2, phone: '+254712345678', amount: '50' }]],
+    ['a quoted header and empty trailing columns', '"phone","amount","",""\n+254712345678,50\n+254712345679,60,,\n', [
+      { row: 1, line: 2, phone: '+254712345678', amount: '50' },
+      { row: 2, line: 3, phone: '+254712345679', amount: '60' },
+    ]],
+    ['a thousands separator', 'phone,amount,reference\n+254712345678,1,500\n', [
+      { row: 1, line: 2, unreadable: expect.stringContaining('the amount 1 followed by 500 looks like 1,500') },
+    ]],
+    ['a 3-digit field after a 4-digit amount (not a separator)', 'phone,amount,reference\n+254712345678,1000,500\n', [{ row: 1, line: 2, phone: '+254712345678', amount: '1000', reference: '500' }]],
+    ['a separator, quoted as meant', 'phone,amount,reference\n+254712345678, "1" ,500\n', [{ row: 1, line: 2, phone: '+254712345678', amount: '1', reference: '500' }]],
+    ['too many fields', 'phone,amount\n+254712345678,50,x\n', [{ row: 1, line: 2, unreadable: expect.stringMatching(/^3 fields where the header has 2: an amount with a thousands separator/) }]],
+    ['too few fields', 'phone,amount,currency\n+254712345678,50\n', [{ row: 1, line: 2, unreadable: '2 fields where the header has 3' }]],
+  ])('reads CSV with %s', async (_what, content, expected) => {
+    expect(await rows(file(content, '.csv'))).toEqual(expected);
+  });
+
+  it('reads the same rows whatever the chunks the bytes arrive in', async () => {
+    const content = Buffer.from('\uFEFFphone,amount,reference\r\n"+254 712 345 678",50,"a, ""b""\r\nc"\r\n\r\n+254712345679,60,é\r\n');
+    const whole = await rows(file(content, '.csv'));
+    for (const size of [1, 2, 3, 7]) {
+      const chunks = Array.from({ length: Math.ceil(content.length / size) }, (_, i) => content.subarray(i * size, (i + 1) * size));
+      const out: RawRow[] = [];
+      for await (const row of readRows(async function* () { yield* chunks; }, 'csv').rows) out.push(row);
+      expect(out, `chunks of ${size}`).toEqual(whole);
+    }
+    expect(whole.map((r) => [r.line, r.reference])).toEqual([[2, 'a, "b"\r\nc'], [5, 'é']]);
   });
 
   it('refuses a reference holding a control character, which listings and terminals would obey', async () => {
@@ -59,7 +96,7 @@ describe('readRows', () => {
     await expect(rows(file('phone,amount,key,idempotency_key\n+254712345678,50,a,b\n', '.csv'))).rejects.toThrow(/the key twice/);
     // Columns the reader ignores may repeat.
     expect(await rows(file('phone,amount,notes,notes\n+254712345678,50,x,y\n', '.csv'))).toEqual([
-      { row: 1, line: null, phone: '+254712345678', amount: '50' },
+      { row: 1, line: 2, phone: '+254712345678', amount: '50' },
     ]);
     expect(await rows(file('{"phone":"+254712345678","phoneNumber":"+254712345679","amount":50}\n', '.jsonl'))).toEqual([
       { row: 1, line: 1, unreadable: 'the row names the phone twice (phone, phoneNumber): keep one' },
@@ -94,7 +131,12 @@ describe('readRows', () => {
     ['[{"phone":1},] x', '.json', 'after the closing'],
     ['[{"phone": nope}]', '.json', 'not valid JSON'],
     ['name,value\nx,1\n', '.csv', 'phone (or phoneNumber) column'],
-    ['phone,amount\n"+254712345678,50\n', '.csv', 'cannot be read'],
+    ['phone,amount\n"+254712345678,50\n', '.csv', '.csv: the CSV cannot be read at row 1 (line 2): a quoted field is not closed'],
+    ['phone,amount\n"+254712345678"x,50\n', '.csv', 'cannot be read at row 1 (line 2): a closing quote is followed by more text'],
+    ['phone,amount\n+2547"12345678,50\n', '.csv', 'cannot be read at row 1 (line 2): a quote inside a field that does not start with one'],
+    ['phone,amount\n+254712345678,5\u00000\n', '.csv', 'row 1 (line 2) holds a NUL byte'],
+    [`phone,amount\n+254712345678,50,${'x'.repeat(65537)}\n`, '.csv', 'row 1 (line 2) is longer than 64 KiB'],
+    [`[{"phone":"${'1'.repeat(65537)}"}]`, '.json', 'row 1 (line 1) is longer than 64 KiB'],
   ])('refuses %j as a whole file (INVALID_FILE)', async (content, ext, fragment) => {
     await expect(rows(file(content, ext))).rejects.toMatchObject({ code: 'INVALID_FILE', message: expect.stringContaining(fragment) });
   });

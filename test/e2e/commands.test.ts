@@ -156,6 +156,15 @@ describe('airtime emulator', () => {
     expect(result.stderr).toContain('GET /version1/user 200');
   });
 
+  it('refuses a port in use with exit 2, as serve does', async () => {
+    const busy = await emulator();
+    const port = new URL(busy.url).port;
+    const result = await runCli(['emulator', '--port', port, '--json'], { sandbox: makeSandbox() });
+    expect(result.code).toBe(2);
+    expect(parseJson(result)).toEqual({ ok: false, error: { code: 'USAGE', message: `cannot listen on 127.0.0.1:${port}: the port is in use` } });
+    expect(result.stderr).toContain('choose another --port (0 picks a free one) or --host');
+  });
+
   it('answers 401 to every other key when AIRTIME_EMULATOR_KEY is set', async () => {
     const sandbox = makeSandbox();
     const child = spawnCli(['emulator', '--port', '0'], { sandbox, env: { AIRTIME_EMULATOR_KEY: 'only-this' } });

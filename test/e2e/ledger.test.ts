@@ -1,5 +1,7 @@
 // The ledger's promises, end to end: real processes, real kills, the emulator counting acceptances.
-import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Emulator } from '../../src/emulator/server.js';
@@ -14,6 +16,16 @@ function fastSandbox(config: Record<string, unknown> = {}): Sandbox {
 }
 
 const SEND = ['send', '+254712345678', '50', '--key', 'order-1', '--json'];
+
+/** Whether this process may give a child a mount of its own (root, or user namespaces allowed). */
+const MOUNTS = (() => {
+  const dir = mkdtempSync(join(tmpdir(), 'airtime-mount-'));
+  try {
+    return spawnSync('unshare', ['-m', '--propagation', 'private', 'sh', '-c', 'mount -t tmpfs -o size=64k tmpfs "$0"', dir]).status === 0;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+})();
 
 /**
  * Starts SEND, waits until the emulator shows `reached` (the request arrived, or was accepted),
@@ -235,6 +247,34 @@ describe('an unusable ledger stops the send before any request', () => {
     await expectRefused(await emulator(), fastSandbox(), '/sys/airtime-ledger-test/ledger.db');
   });
 
+  it.each(['/proc/airtime-ledger-test/ledger.db', '/proc/self/airtime/ledger.db'])(
+    'a folder under /proc (where recursive mkdir spins for ever), %s: exit 4 LEDGER_ERROR at once',
+    async (path) => {
+      const emu = await emulator();
+      const result = await runCli(SEND, { sandbox: fastSandbox(), env: emulatorEnv(emu, { AIRTIME_LEDGER: path }), timeoutMs: 5000 });
+      expect(result.code).toBe(4);
+      expect(parseJson(result)).toMatchObject({ ok: false, error: { code: 'LEDGER_ERROR', message: expect.stringContaining('cannot be created') } });
+      expect(emu.state().sends).toHaveLength(0);
+    },
+  );
+
+  it.skipIf(!MOUNTS)(`a full disk is called a full disk, also where SQLite says only "disk I/O error"${MOUNTS ? '' : ' (skipped: needs a private mount namespace to make a small disk: root, or unshare allowed)'}`, async () => {
+    const emu = await emulator();
+    const sandbox = fastSandbox();
+    const disk = join(sandbox.home, 'disk');
+    mkdirSync(disk);
+    // A 1 MiB disk of its own: the first send makes the ledger, the disk is filled, the same command runs again.
+    const fill = 'mount -t tmpfs -o size=1m tmpfs "$0" && "$@" >/dev/null 2>&1; dd if=/dev/zero of="$0/fill" bs=4k 2>/dev/null; exec "$@"';
+    const result = await runCli(SEND, {
+      sandbox,
+      env: emulatorEnv(emu, { AIRTIME_LEDGER: join(disk, 'ledger.db') }),
+      wrap: ['unshare', '-m', '--propagation', 'private', 'sh', '-c', fill, disk],
+    });
+    expect(result.code).toBe(4);
+    expect(parseJson(result)).toMatchObject({ ok: false, error: { code: 'LEDGER_ERROR', message: expect.stringMatching(/cannot be used: the disk is full \(\d+ KiB free/) } });
+    expect(emu.state().sends).toHaveLength(1);
+  });
+
   async function expectRefused(emu: Awaited<ReturnType<typeof emulator>>, sandbox: Sandbox, path: string) {
     const result = await runCli(SEND, { sandbox, env: emulatorEnv(emu, { AIRTIME_LEDGER: path }) });
     expect(result.code).toBe(4);
@@ -282,13 +322,74 @@ describe('an unusable ledger stops the send before any request', () => {
     expect(emu.state().sends).toHaveLength(1);
   });
 
-  it('creates the ledger folder 0700 and the file 0600', async () => {
+  it('creates the ledger folder 0700 and the file 0600, and its missing parents 0700', async () => {
     const emu = await emulator();
     const sandbox = fastSandbox();
     await runCli(SEND, { sandbox, env: emulatorEnv(emu) });
     const { statSync } = await import('node:fs');
     expect(statSync(dirname(ledgerPath(sandbox))).mode & 0o777).toBe(0o700);
     expect(statSync(ledgerPath(sandbox)).mode & 0o777).toBe(0o600);
+    const deep = join(sandbox.home, 'a', 'b', 'ledger.db');
+    expect((await runCli([...SEND.slice(0, 4), 'order-2', '--json'], { sandbox, env: emulatorEnv(emu, { AIRTIME_LEDGER: deep }) })).code).toBe(0);
+    expect(statSync(join(sandbox.home, 'a')).mode & 0o777).toBe(0o700);
+    expect(statSync(join(sandbox.home, 'a', 'b')).mode & 0o777).toBe(0o700);
+  });
+});
+
+describe('a ledger that can be read but not written', () => {
+  /** Each reader, and what it shows of the one payment in the ledger. */
+  const READERS: [string[], string][] = [
+    [['status', '--json'], '"phoneNumber":"+254712345678"'],
+    [['stats', '--json'], '"sent":1'],
+    [['export'], ',+254712345678,'],
+  ];
+
+  async function paidLedger(): Promise<{ sandbox: Sandbox; env: NodeJS.ProcessEnv; path: string }> {
+    const emu = await emulator();
+    const sandbox = makeSandbox();
+    const env = emulatorEnv(emu);
+    expect((await runCli(SEND, { sandbox, env })).code).toBe(0);
+    return { sandbox, env, path: ledgerPath(sandbox) };
+  }
+
+  async function expectRead(options: Omit<Parameters<typeof runCli>[1], 'sandbox'> & { sandbox: Sandbox }): Promise<void> {
+    const results = await Promise.all(READERS.map(([args]) => runCli(args, options)));
+    results.forEach((result, i) => {
+      expect(result.stderr).toBe('');
+      expect(result.code).toBe(0);
+      expect(result.stdout).toContain(READERS[i]?.[1]);
+    });
+  }
+
+  // Root ignores file modes, so as root the readers run as nobody (setpriv); as anyone else the
+  // folder is simply made read-only. Either way the test can fail.
+  it('is read by status, stats and export when its folder is not writable (another user\'s, or a locked one)', async () => {
+    const { sandbox, env, path } = await paidLedger();
+    const root = process.getuid?.() === 0;
+    const folders = [sandbox.home, join(sandbox.home, '.local'), join(sandbox.home, '.local', 'share'), dirname(path)];
+    if (root) {
+      for (const folder of folders) chmodSync(folder, 0o755);
+      chmodSync(path, 0o644);
+    } else {
+      chmodSync(dirname(path), 0o555);
+    }
+    try {
+      const wrap = root ? ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups'] : undefined;
+      await expectRead({ sandbox, env, wrap });
+    } finally {
+      chmodSync(dirname(path), 0o700);
+    }
+  });
+
+  it.skipIf(!MOUNTS)(`is read by status, stats and export on a read-only mount${MOUNTS ? '' : ' (skipped: needs a private mount namespace: root, or unshare allowed)'}`, async () => {
+    const { sandbox, env, path } = await paidLedger();
+    const readOnly = 'mount --bind "$0" "$0" && mount -o remount,bind,ro "$0" && exec "$@"';
+    const wrap = ['unshare', '-m', '--propagation', 'private', 'sh', '-c', readOnly, dirname(path)];
+    await expectRead({ sandbox, env, wrap });
+    // A send there still refuses, naming the path, before any request.
+    const send = await runCli([...SEND.slice(0, 4), 'order-2', '--json'], { sandbox, env, wrap });
+    expect(send.code).toBe(4);
+    expect(parseJson(send)).toMatchObject({ error: { code: 'LEDGER_ERROR', message: expect.stringContaining(path) } });
   });
 });
 

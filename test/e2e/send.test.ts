@@ -150,6 +150,47 @@ describe('airtime send', () => {
     expect(parseJson(result)).toMatchObject({ state: 'failed', attempts: 3, error: { code: 'NETWORK_ERROR' } });
   });
 
+  it('names the address it could not reach and where it was set; for this machine, asks whether the emulator runs', async () => {
+    const emu = await emulator();
+    const closedUrl = emu.url;
+    await emu.close();
+    const fromEnv = await runCli(['send', '+254712345678', '50', '--retries', '0'], {
+      sandbox: fastSandbox(),
+      env: { AIRTIME_API_URL: closedUrl, AT_USERNAME: 'sandbox', AT_API_KEY: 'k' },
+    });
+    expect(fromEnv.code).toBe(1);
+    expect(fromEnv.stderr).toContain(`connection refused (ECONNREFUSED) at ${closedUrl} (AIRTIME_API_URL in the environment); is \`airtime emulator\` running?`);
+    expect(fromEnv.stderr).not.toContain('HTTPS_PROXY');
+
+    const sandbox = makeSandbox();
+    const config = writeUserConfig(sandbox, { ...FAST, apiUrl: closedUrl.replace('127.0.0.1', 'localhost') });
+    const fromFile = await runCli(['send', '+254712345678', '50', '--retries', '0', '--json'], { sandbox, env: { AT_USERNAME: 'sandbox', AT_API_KEY: 'k' } });
+    expect(fromFile.code).toBe(1);
+    expect(parseJson(fromFile)).toMatchObject({
+      error: { code: 'NETWORK_ERROR', message: expect.stringContaining(`at ${closedUrl.replace('127.0.0.1', 'localhost')} (apiUrl in ${config}); is \`airtime emulator\` running?`) },
+    });
+  });
+
+  it.each(['garbage', 'localhost:3128', 'socks5://proxy:1080', 'http://'])(
+    'refuses HTTPS_PROXY=%s: exit 4 CONFIG_ERROR naming the variable, before anything is recorded',
+    async (value) => {
+      const emu = await emulator();
+      const sandbox = fastSandbox();
+      const result = await runCli(['send', '+254712345678', '50', '--json'], { sandbox, env: emulatorEnv(emu, { HTTPS_PROXY: value }) });
+      expect(result.code).toBe(4);
+      expect(parseJson(result)).toEqual({
+        ok: false,
+        error: { code: 'CONFIG_ERROR', message: 'HTTPS_PROXY is not a proxy URL: it must look like http://proxy.example:3128' },
+      });
+      expect(result.stderr).not.toContain('bug');
+      expect(existsSync(ledgerPath(sandbox))).toBe(false);
+      expect(emu.state().sends).toHaveLength(0);
+      const lower = await runCli(['balance'], { sandbox, env: emulatorEnv(emu, { http_proxy: value }) });
+      expect(lower.code).toBe(4);
+      expect(lower.stderr).toContain('error: http_proxy is not a proxy URL');
+    },
+  );
+
   it('retries transient faults under one key and is accepted exactly once', async () => {
     const emu = await emulator({ faultScript: ['500', '429', 'reset', 'ok'] });
     const result = await runCli(['send', '+254712345678', '50', '--key', 'retry-me', '--json'], {

@@ -50,11 +50,17 @@ export interface RunOptions {
   /** Leave stdin open (never write or close it), to prove the command does not wait for it. */
   keepStdinOpen?: boolean;
   timeoutMs?: number;
+  /**
+   * A command that runs the binary (its arguments follow), e.g. `setpriv --reuid=65534 …` to run
+   * it as another user, or `unshare -m sh -c '…; exec "$@"'` to give it a mount of its own.
+   */
+  wrap?: string[];
 }
 
 export function spawnCli(args: string[], options: RunOptions): ChildProcess {
   const env = { ...options.sandbox.env, ...options.env };
-  const child = spawn(process.execPath, [BIN, ...args], { cwd: options.sandbox.cwd, env, stdio: ['pipe', 'pipe', 'pipe'] });
+  const [command, ...prefix] = [...(options.wrap ?? []), process.execPath];
+  const child = spawn(command as string, [...prefix, BIN, ...args], { cwd: options.sandbox.cwd, env, stdio: ['pipe', 'pipe', 'pipe'] });
   return track(child, env, options.sandbox);
 }
 
