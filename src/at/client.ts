@@ -2,6 +2,7 @@
 // Wire facts: ../shared/docs/africastalking-airtime-api.md. Built on a fetch-shaped transport
 // (./http.ts) rather than the official SDK, which costs 370-400 ms of start-up, has no base-URL or
 // timeout option, and sends an invalid parsed number as `{}` (see the README).
+import { isLoopbackUrl } from '../core/loopback.js';
 
 export type Environment = 'sandbox' | 'live';
 
@@ -365,17 +366,6 @@ function describeNetworkError(error: unknown, timeoutMs: number): { reached: boo
   const detail = code ?? cause?.message ?? (error instanceof Error ? error.message : String(error));
   const words = code === undefined ? undefined : neverSent[code];
   return words ? { reached: false, reason: `${words} (${code})` } : { reached: true, reason: `connection failed (${detail})` };
-}
-
-/** 127.0.0.0/8, [::1] and localhost, after URL parsing. */
-export function isLoopbackUrl(url: string): boolean {
-  let hostname: string;
-  try {
-    hostname = new URL(url).hostname.toLowerCase();
-  } catch {
-    return false;
-  }
-  return hostname === 'localhost' || hostname === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname);
 }
 
 function parseRetryAfter(header: string | null): number | undefined {

@@ -8,6 +8,7 @@ import { homedir } from 'node:os';
 import { dirname, join, resolve, sep } from 'node:path';
 import { marketByCurrency, type CountryCode, type CurrencyCode } from '../core/countries.js';
 import { AirtimeError } from '../core/errors.js';
+import { isLoopbackUrl } from '../core/loopback.js';
 import { defaultDailyCaps } from '../core/limits.js';
 import { formatMoney } from '../core/money.js';
 import { defaultMaxMinor, type MoneyLimits } from '../core/recipient.js';
@@ -37,7 +38,7 @@ import {
   type ServeSettings,
   type Settings,
 } from './schema.js';
-import { isLoopback, keyCharacterProblem, privateToUser, systemTrust, trustedDirs, untrustedBecause, type TrustSeam } from './trust.js';
+import { keyCharacterProblem, privateToUser, systemTrust, trustedDirs, untrustedBecause, type TrustSeam } from './trust.js';
 
 /** Values given as flags for this run; they beat every other source. */
 export interface FlagOverrides {
@@ -415,7 +416,7 @@ function insideFolder(path: string, folder: string): boolean {
  */
 function checkTransport(apiUrl: string, source: string, username: string | undefined, warnings: string[]): void {
   const url = new URL(apiUrl);
-  if (url.protocol !== 'http:' || isLoopback(url)) return;
+  if (url.protocol !== 'http:' || isLoopbackUrl(url)) return;
   if (username === 'sandbox') {
     warnings.push(`apiUrl ${url.origin} (from ${source}) is plain http: the sandbox key travels in clear text`);
     return;

@@ -102,13 +102,6 @@ export function privateToUser(path: string, seam: TrustSeam): boolean {
   return owners.includes(file.uid) && (file.mode & 0o044) === 0;
 }
 
-/** 127.0.0.0/8, [::1] and localhost, after URL parsing: where a key may travel over plain http. */
-export function isLoopback(url: URL): boolean {
-  const host = url.hostname.toLowerCase();
-  if (host === 'localhost' || host.endsWith('.localhost') || host === '[::1]') return true;
-  return /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
-}
-
 /**
  * Why an API key cannot travel in an HTTP header, or undefined when it can. Names the kind of
  * character, never the key (or its length): an error message is no place for a secret.
