@@ -1,7 +1,8 @@
 // Benchmarks written in TypeScript import the project's source directly; this bundles one into
 // bench/tmp/ (native better-sqlite3 stays external) and returns the path to run with node.
-import { build } from 'esbuild';
+
 import { basename } from 'node:path';
+import { build } from 'esbuild';
 import { ROOT } from './lib.mjs';
 
 export async function bundleBench(entry) {

@@ -18,10 +18,14 @@ function cleanEnv(extra: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
 }
 
 async function startEmulator(latencyMs: number): Promise<{ url: string; stop: () => void }> {
-  const child = spawn(process.execPath, [BIN, 'emulator', '--port', '0', '--latency', String(latencyMs), '--balance', 'KES 100000000', '--quiet'], {
-    stdio: ['ignore', 'pipe', 'ignore'],
-    env: cleanEnv({}),
-  });
+  const child = spawn(
+    process.execPath,
+    [BIN, 'emulator', '--port', '0', '--latency', String(latencyMs), '--balance', 'KES 100000000', '--quiet'],
+    {
+      stdio: ['ignore', 'pipe', 'ignore'],
+      env: cleanEnv({}),
+    },
+  );
   const url = await new Promise<string>((resolve, reject) => {
     child.stdout.once('data', (chunk: Buffer) => resolve(chunk.toString().split('\n')[0]?.split('=')[1] ?? ''));
     child.once('exit', (code) => reject(new Error(`the emulator exited (${code})`)));
@@ -104,7 +108,18 @@ async function compare(dir: string, rows: string, latencyMs: number, concurrency
       const home = mkdtempSync(join(dir, 'home-'));
       const env = cleanEnv({ HOME: home, AIRTIME_API_URL: emulator.url, AT_USERNAME: 'bench', AT_API_KEY: 'bench-key-000' });
       reference.push(timed(process.execPath, [REFERENCE, rows, String(concurrency), emulator.url], env, dir));
-      const args = [BIN, 'send', '--file', rows, '--batch', `b${latencyMs}-${round}`, '--yes', '--concurrency', String(concurrency), '--quiet'];
+      const args = [
+        BIN,
+        'send',
+        '--file',
+        rows,
+        '--batch',
+        `b${latencyMs}-${round}`,
+        '--yes',
+        '--concurrency',
+        String(concurrency),
+        '--quiet',
+      ];
       airtime.push(timed(process.execPath, args, env, dir));
     }
   } finally {
@@ -116,7 +131,11 @@ async function compare(dir: string, rows: string, latencyMs: number, concurrency
 /** Runs validate --file, sampling the child's peak resident set (VmHWM) until it exits. */
 async function validatePeak(file: string, cwd: string): Promise<{ elapsedMs: number; rowsPerSecond: number; peakMb: number }> {
   const started = performance.now();
-  const child = spawn(process.execPath, [BIN, 'validate', '--file', file, '--json'], { cwd, env: cleanEnv({ HOME: cwd }), stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [BIN, 'validate', '--file', file, '--json'], {
+    cwd,
+    env: cleanEnv({ HOME: cwd }),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let peakKb = 0;
   const sample = () => {
     try {

@@ -2,12 +2,13 @@
 // from a second process on loopback to a real serve process over a generated ledger. Every one
 // must land in the ledger (none lost) with a 200 (no error responses). A check with figures for
 // the README, not a timed test: the machines are shared and noisy.
-import Database from 'better-sqlite3';
-import { spawn, type ChildProcess } from 'node:child_process';
+
+import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { Ledger } from '../src/ledger/ledger.js';
 
 // This file runs bundled into bench/tmp/ (see bench/build.mjs).
@@ -143,7 +144,9 @@ export async function callbacksLoad({ requests = 2000, concurrency = 50 } = {}):
     let delivered: number;
     try {
       delivered = (
-        db.prepare(`SELECT COUNT(*) AS n FROM transactions WHERE state = 'delivered' AND request_id LIKE '${REQUEST_ID}%'`).get() as { n: number }
+        db.prepare(`SELECT COUNT(*) AS n FROM transactions WHERE state = 'delivered' AND request_id LIKE '${REQUEST_ID}%'`).get() as {
+          n: number;
+        }
       ).n;
     } finally {
       db.close();

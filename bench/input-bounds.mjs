@@ -38,7 +38,9 @@ async function run(args, input, env, cwd) {
   });
   // A reader that stops early closes the pipe: the rest of the input is not its to read.
   child.stdin.on('error', () => {});
-  createReadStream(input, { highWaterMark: 1024 * 1024 }).on('error', () => {}).pipe(child.stdin);
+  createReadStream(input, { highWaterMark: 1024 * 1024 })
+    .on('error', () => {})
+    .pipe(child.stdin);
   const code = await new Promise((resolve) => child.on('close', resolve));
   const elapsedMs = performance.now() - started;
   clearInterval(timer);
@@ -56,7 +58,14 @@ export async function inputBoundsBench({ rounds = 3 } = {}) {
     writeFileSync(line, Buffer.alloc(SIZE, 'x'));
     writeFileSync(nuls, Buffer.alloc(SIZE, 0));
     // Nothing is sent: the address answers nothing, and every input here is refused or dry-run.
-    const env = benchEnv({ HOME: dir, XDG_CONFIG_HOME: join(dir, '.config'), XDG_DATA_HOME: join(dir, 'data'), AT_USERNAME: 'sandbox', AT_API_KEY: 'bench-key-not-secret', AIRTIME_API_URL: 'http://127.0.0.1:9' });
+    const env = benchEnv({
+      HOME: dir,
+      XDG_CONFIG_HOME: join(dir, '.config'),
+      XDG_DATA_HOME: join(dir, 'data'),
+      AT_USERNAME: 'sandbox',
+      AT_API_KEY: 'bench-key-not-secret',
+      AIRTIME_API_URL: 'http://127.0.0.1:9',
+    });
     const commands = [
       { name: 'send --file - --yes', args: ['send', '--file', '-', '--yes'], baseline: ['send', '--file', '-', '--dry-run'] },
       { name: 'validate --file -', args: ['validate', '--file', '-'], baseline: ['validate', '--file', '-'] },
@@ -65,10 +74,14 @@ export async function inputBoundsBench({ rounds = 3 } = {}) {
     for (const command of commands) {
       const base = [];
       for (let i = 0; i < rounds; i += 1) base.push(await run(command.baseline, oneRow, env, dir));
-      if (base.some((r) => r.code !== 0)) throw new Error(`${command.baseline.join(' ')} on one row exited ${base.map((r) => r.code)}: ${base[0].stderr}`);
+      if (base.some((r) => r.code !== 0))
+        throw new Error(`${command.baseline.join(' ')} on one row exited ${base.map((r) => r.code)}: ${base[0].stderr}`);
       const baseMs = median(base.map((r) => r.elapsedMs));
       const baseMb = median(base.map((r) => r.peakMb));
-      for (const [input, file] of [['100 MB on one line', line], ['100 MB of NUL bytes', nuls]]) {
+      for (const [input, file] of [
+        ['100 MB on one line', line],
+        ['100 MB of NUL bytes', nuls],
+      ]) {
         const samples = [];
         for (let i = 0; i < rounds; i += 1) samples.push(await run(command.args, file, env, dir));
         const elapsedMs = Math.max(...samples.map((r) => r.elapsedMs));

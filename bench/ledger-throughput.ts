@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { AtClient } from '../src/at/client.js';
 import { parseRecipient } from '../src/core/recipient.js';
 import { systemClock } from '../src/core/retry.js';
-import { Ledger, type ClaimOutcome, type NewTransaction, type Settlement, type StoredTransaction } from '../src/ledger/ledger.js';
+import { type ClaimOutcome, Ledger, type NewTransaction, type Settlement, type StoredTransaction } from '../src/ledger/ledger.js';
 import { currentOwner, ownerLiveness } from '../src/ledger/owner.js';
 import { sendTransaction, type TransactionStore } from '../src/transaction.js';
 

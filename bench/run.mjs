@@ -27,7 +27,12 @@ if (wanted('startup')) {
   const startup = await startupBench();
   results.startup = startup;
   for (const r of startup.results) {
-    rows.push([`start-up: ${r.name}`, `${r.ratio.toFixed(2)}x node -e 0 (${r.medianMs.toFixed(0)} ms vs ${startup.baselineMs.toFixed(0)} ms)`, `≤ ${r.target}x`, verdict(r.ratio <= r.target)]);
+    rows.push([
+      `start-up: ${r.name}`,
+      `${r.ratio.toFixed(2)}x node -e 0 (${r.medianMs.toFixed(0)} ms vs ${startup.baselineMs.toFixed(0)} ms)`,
+      `≤ ${r.target}x`,
+      verdict(r.ratio <= r.target),
+    ]);
   }
 }
 
@@ -44,7 +49,12 @@ if (wanted('ledger')) {
     '< 15%',
     verdict(zero.addedFull < 0.15),
   ]);
-  rows.push(['ledger: same, synchronous NORMAL (for comparison)', `${pct(zero.addedNormal)} (${zero.sendsPerSecond.NORMAL.toFixed(0)}/s)`, '', '']);
+  rows.push([
+    'ledger: same, synchronous NORMAL (for comparison)',
+    `${pct(zero.addedNormal)} (${zero.sendsPerSecond.NORMAL.toFixed(0)}/s)`,
+    '',
+    '',
+  ]);
   rows.push([
     'ledger: added per send, FULL, emulator answering in 20 ms',
     `${pct(near.addedFull)} (${near.sendsPerSecond.FULL.toFixed(1)}/s vs ${near.sendsPerSecond.none.toFixed(1)}/s)`,
@@ -110,7 +120,12 @@ if (wanted('stats')) {
   console.error('stats on 1,000,000 rows (generating the ledger takes a while)…');
   const stats = await runTs('bench/stats-million.ts', 'statsMillion');
   results.stats = stats;
-  rows.push([`stats --json on ${stats.rows.toLocaleString('en-US')} rows`, `${stats.medianMs.toFixed(0)} ms (whole command)`, '< 1000 ms', verdict(stats.medianMs < 1000)]);
+  rows.push([
+    `stats --json on ${stats.rows.toLocaleString('en-US')} rows`,
+    `${stats.medianMs.toFixed(0)} ms (whole command)`,
+    '< 1000 ms',
+    verdict(stats.medianMs < 1000),
+  ]);
 }
 
 const text = table(rows, ['benchmark', 'measured', 'target', '']);

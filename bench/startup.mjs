@@ -21,7 +21,12 @@ export async function startupBench({ rounds = 21 } = {}) {
   const base = medians['node -e 0'];
   const results = [
     { name: 'airtime --version', medianMs: medians['airtime --version'], ratio: medians['airtime --version'] / base, target: 1.25 },
-    { name: 'airtime validate +254712345678 50 --json', medianMs: medians['airtime validate'], ratio: medians['airtime validate'] / base, target: 1.5 },
+    {
+      name: 'airtime validate +254712345678 50 --json',
+      medianMs: medians['airtime validate'],
+      ratio: medians['airtime validate'] / base,
+      target: 1.5,
+    },
   ];
   return { baselineMs: base, rounds, results };
 }

@@ -1,9 +1,10 @@
 // Builds dist/: cuts libphonenumber-js's "max" metadata down to the supported countries, then
 // bundles the CLI with esbuild. Run by `npm install` (prepare) and before every `npm test`.
-import { build } from 'esbuild';
-import { readFile, writeFile, rm } from 'node:fs/promises';
+
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const require = createRequire(import.meta.url);

@@ -28,7 +28,7 @@ export async function run(argv: string[], streams: Streams, cwd: string): Promis
     .version(VERSION, '-V, --version', 'print the version')
     .option('--json', 'print exactly one JSON document on stdout')
     .option('-q, --quiet', 'print nothing but errors')
-    .option('-v, --verbose', 'show the HTTP exchange with Africa\'s Talking (secrets redacted)')
+    .option('-v, --verbose', "show the HTTP exchange with Africa's Talking (secrets redacted)")
     .option('--no-color', 'no colour, even on a terminal')
     .option('--no-input', 'never prompt; a missing value is an error')
     .option('--debug', 'show stack traces')
@@ -73,7 +73,7 @@ Run \`airtime\` alone at a terminal for a guided menu, and \`airtime <command> -
     .option('--force', 'resend a key left unknown past the duplicate window (only after checking it did not arrive)')
     .option('--allow-repeat', 'send even though the same number, amount and currency was paid moments ago (repeatWindow)')
     .option('-f, --file <path|->', 'send to every row of a CSV, JSON or JSON-lines file (- reads stdin)')
-    .option('--batch <name>', 'name of the batch (default: derived from the file\'s content)')
+    .option('--batch <name>', "name of the batch (default: derived from the file's content)")
     .option('--skip-invalid', 'send the valid rows of a file with invalid ones (exit 3)')
     .option('--allow-duplicates', 'pay rows that repeat a phone, amount and currency')
     .option('--new', 'pay rows matching payments of the last 24 hours again, on purpose')
@@ -95,9 +95,11 @@ Examples:
       if (typeof options.file === 'string') {
         if (phone !== undefined || amount !== undefined) await usage('give either <phone> <amount> or --file, not both');
         // Each row has its own key and currency (the file's key and currency columns).
-        if (options.key !== undefined) await usage('--key does not go with --file: give each row its own key in a key column, or let airtime derive them');
+        if (options.key !== undefined)
+          await usage('--key does not go with --file: give each row its own key in a key column, or let airtime derive them');
         if (options.currency !== undefined) await usage('--currency does not go with --file: use a currency column');
-        if (options.allowRepeat !== undefined) await usage('--allow-repeat is for single sends: a file paying people again on purpose takes --new');
+        if (options.allowRepeat !== undefined)
+          await usage('--allow-repeat is for single sends: a file paying people again on purpose takes --new');
         const [{ sendFile }, { printBulk }] = await Promise.all([import('./commands/bulk.js'), import('./ui/render.js')]);
         finish(printBulk(await sendFile(options as never, ctx), ctx.output));
         return;
@@ -136,10 +138,7 @@ Examples:
         finish(printValidateFile(result, ctx.output));
         return;
       }
-      const [{ validate }, { printValidate }] = await Promise.all([
-        import('./commands/validate.js'),
-        import('./ui/render.js'),
-      ]);
+      const [{ validate }, { printValidate }] = await Promise.all([import('./commands/validate.js'), import('./ui/render.js')]);
       finish(printValidate(await validate({ phone, amount, ...options }, ctx), ctx.output));
     });
 
@@ -292,7 +291,10 @@ Examples:
     .option('--username <name>', 'the Africa\'s Talking username ("sandbox" for the sandbox)')
     // The choices are for --help and completion; the command itself explains a refusal best.
     .addOption(
-      new Option('--key-source <where>', 'where the API key lives: env (AT_API_KEY), file (--key-file) or user (the user config; key from stdin)')
+      new Option(
+        '--key-source <where>',
+        'where the API key lives: env (AT_API_KEY), file (--key-file) or user (the user config; key from stdin)',
+      )
         .choices(['env', 'file', 'user'])
         .argParser(String),
     )
@@ -321,7 +323,9 @@ Examples:
 
   config
     .command('set-key')
-    .description('store or replace the API key in the user config (mode 0600), from a hidden prompt or stdin; with --profile, that profile\'s key')
+    .description(
+      "store or replace the API key in the user config (mode 0600), from a hidden prompt or stdin; with --profile, that profile's key",
+    )
     .addHelpText(
       'after',
       `
@@ -396,7 +400,10 @@ Examples:
     .addOption(new Option('--latency <ms>', 'delay before every answer').argParser(wholeNumber))
     .option('--balance <money>', 'opening balance, e.g. "KES 100000"')
     .addOption(
-      new Option('--balance-format <format>', 'how the balance is written: plain (KES 1234.5000, as the live API) or separators (KES 1,234.5000)')
+      new Option(
+        '--balance-format <format>',
+        'how the balance is written: plain (KES 1234.5000, as the live API) or separators (KES 1,234.5000)',
+      )
         .choices(['plain', 'separators'])
         .default('plain'),
     )
@@ -412,7 +419,9 @@ Examples:
     .addOption(new Option('--delivery-delay <seconds>', 'time from acceptance to delivery (default 1)').argParser(nonNegativeNumber))
     .addOption(new Option('--delivery-failure-rate <0..1>', 'share of deliveries that fail').argParser(fraction))
     .option('--validation-url <url>', 'ask this URL about each recipient before accepting it (the validation callback)')
-    .addOption(new Option('--validation-timeout <seconds>', 'how long the validation callback may take (default 5)').argParser(positiveNumber))
+    .addOption(
+      new Option('--validation-timeout <seconds>', 'how long the validation callback may take (default 5)').argParser(positiveNumber),
+    )
     .addHelpText(
       'after',
       `

@@ -1,10 +1,10 @@
 // What every command gets: where to print, how to ask, the clock, and lazily the configuration
 // and the Africa's Talking client. Tests and benchmarks build it with their own seams.
-import { AtClient, environmentOf, type Environment } from './at/client.js';
-import { checkKeyCharacters, loadSettings, type FlagOverrides } from './config/load.js';
+import { AtClient, type Environment, environmentOf } from './at/client.js';
+import { checkKeyCharacters, type FlagOverrides, loadSettings } from './config/load.js';
 import type { Settings } from './config/schema.js';
 import { AirtimeError } from './core/errors.js';
-import { systemClock, type Clock, type RetryPolicy } from './core/retry.js';
+import { type Clock, type RetryPolicy, systemClock } from './core/retry.js';
 import type { Ledger } from './ledger/ledger.js';
 import { currentOwner, hostName, osUser, ownerLiveness } from './ledger/owner.js';
 import type { TransactionDeps } from './transaction.js';

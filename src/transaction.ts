@@ -9,12 +9,12 @@
 //                                    the first attempt is open (AT drops it if the first arrived);
 //                                    after that it stays unknown (exit 5) unless --force
 import type { AtClient, Environment, SendAnswer } from './at/client.js';
-import { AirtimeError, EXIT, exitCodeFor, type ErrorCode } from './core/errors.js';
+import { AirtimeError, type ErrorCode, EXIT, exitCodeFor } from './core/errors.js';
 import { keyConflict } from './core/idempotency.js';
 import { formatAmount, formatMinorOf, formatMoney, formatReportedMoney, parseReportedMoney } from './core/money.js';
 import type { MoneyLimits, Recipient } from './core/recipient.js';
 import type { RepeatGuard } from './core/repeat.js';
-import { insideRetryWindow, runWithRetry, type Clock, type RetryEvent, type RetryPolicy } from './core/retry.js';
+import { type Clock, insideRetryWindow, type RetryEvent, type RetryPolicy, runWithRetry } from './core/retry.js';
 import type { ClaimOutcome, NewTransaction, Settlement, StoredTransaction, TransactionState } from './ledger/ledger.js';
 import type { Liveness, Owner } from './ledger/owner.js';
 
@@ -176,7 +176,7 @@ async function resume(request: TransactionRequest, found: StoredTransaction, dep
         row = current;
         continue;
       }
-      if (inWindow || forced) return attempt(request, row, inWindow ? first ?? undefined : undefined, deps);
+      if (inWindow || forced) return attempt(request, row, inWindow ? (first ?? undefined) : undefined, deps);
       const message = `an earlier run was stopped after sending this key ${minutesAgo(first, now)}, and no answer was recorded`;
       store.settle(row.id, { ...unknownSettlement(message), requestId: row.requestId }, now);
       row = store.get(row.id) ?? row;
@@ -241,11 +241,19 @@ async function attempt(
     // have been paid, so the outcome is unknown, and the key is what lets anyone find out.
     if (!(error instanceof AirtimeError) || error.code !== 'LEDGER_ERROR' || !(priorMayHaveArrived || mayHaveArrived(answers))) throw error;
     const key = request.idempotencyKey;
-    throw new AirtimeError('OUTCOME_UNKNOWN', `an earlier attempt may have reached Africa's Talking, and the retry could not be recorded: ${error.message}`, {
-      hint: `the ledger still holds key ${key} as pending: re-running with --key ${key} cannot pay twice, or check with \`airtime status ${key}\``,
-      details: { ...transactionJson(resultFromRow(row, false)), state: 'pending', attempts: (claimedFirstAttempt ? 0 : row.attempts) + requests },
-      cause: error,
-    });
+    throw new AirtimeError(
+      'OUTCOME_UNKNOWN',
+      `an earlier attempt may have reached Africa's Talking, and the retry could not be recorded: ${error.message}`,
+      {
+        hint: `the ledger still holds key ${key} as pending: re-running with --key ${key} cannot pay twice, or check with \`airtime status ${key}\``,
+        details: {
+          ...transactionJson(resultFromRow(row, false)),
+          state: 'pending',
+          attempts: (claimedFirstAttempt ? 0 : row.attempts) + requests,
+        },
+        cause: error,
+      },
+    );
   }
   const previousAttempts = claimedFirstAttempt ? 0 : row.attempts;
   const result = resultFromAnswers(request, deps.client.environment, answers, previousAttempts + requests, priorMayHaveArrived);
@@ -327,7 +335,12 @@ function resultFromAnswers(
   const notFromAfrica = last.kind === 'auth-failed' || (last.kind === 'rejected' && (last.httpStatus ?? 200) >= 300);
   const earlierMayHaveArrived = priorMayHaveArrived || mayHaveArrived(answers.slice(0, -1));
   if (earlierMayHaveArrived && notFromAfrica) {
-    return fail('unknown', null, 'OUTCOME_UNKNOWN', `an earlier attempt may have arrived, and the resend was refused: ${last.errorMessage}`);
+    return fail(
+      'unknown',
+      null,
+      'OUTCOME_UNKNOWN',
+      `an earlier attempt may have arrived, and the resend was refused: ${last.errorMessage}`,
+    );
   }
   switch (last.kind) {
     case 'accepted': {

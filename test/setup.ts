@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll } from 'vitest';
 
-const CLEARED = /^(AT_|AIRTIME_|XDG_)|^(NO_COLOR|FORCE_COLOR|CI|HTTPS?_PROXY|https?_proxy|NO_PROXY|no_proxy|ALL_PROXY|all_proxy|COLORTERM)$/;
+const CLEARED =
+  /^(AT_|AIRTIME_|XDG_)|^(NO_COLOR|FORCE_COLOR|CI|HTTPS?_PROXY|https?_proxy|NO_PROXY|no_proxy|ALL_PROXY|all_proxy|COLORTERM)$/;
 for (const name of Object.keys(process.env)) {
   if (CLEARED.test(name)) delete process.env[name];
 }

@@ -14,7 +14,15 @@ import { sendTransaction, type TransactionDeps } from '../src/transaction.js';
 const recipient = parseRecipient({ phone: '+254712345678', amount: '50' });
 const timeout: SendAnswer = { kind: 'transient', reached: true, reason: 'no answer within 1 s' };
 const refused: SendAnswer = { kind: 'transient', reached: false, reason: 'connection failed (ECONNREFUSED)' };
-const accepted: SendAnswer = { kind: 'accepted', requestId: 'ATQid_1', status: 'Sent', amount: 'KES 50.0000', discount: null, errorMessage: null, httpStatus: 201 };
+const accepted: SendAnswer = {
+  kind: 'accepted',
+  requestId: 'ATQid_1',
+  status: 'Sent',
+  amount: 'KES 50.0000',
+  discount: null,
+  errorMessage: null,
+  httpStatus: 201,
+};
 
 function setup(answers: SendAnswer[], overrides: Partial<TransactionDeps> = {}) {
   const ledger = Ledger.open(join(mkdtempSync(join(tmpdir(), 'engine-')), 'ledger.db'));
@@ -48,7 +56,7 @@ function setup(answers: SendAnswer[], overrides: Partial<TransactionDeps> = {}) 
 }
 
 describe('a key an earlier run may have paid', () => {
-  it('stays unknown when the resend cannot reach Africa\'s Talking, never failed', async () => {
+  it("stays unknown when the resend cannot reach Africa's Talking, never failed", async () => {
     const { clock, sent, deps } = setup([timeout, timeout, timeout, timeout]);
     const first = await sendTransaction({ recipient, idempotencyKey: 'k' }, deps);
     expect(first.state).toBe('unknown');
@@ -58,7 +66,7 @@ describe('a key an earlier run may have paid', () => {
     expect(again).toMatchObject({ state: 'unknown', error: { code: 'OUTCOME_UNKNOWN' }, exitCode: 5 });
   });
 
-  it('stays unknown when the resend is refused by something other than Africa\'s Talking', async () => {
+  it("stays unknown when the resend is refused by something other than Africa's Talking", async () => {
     const { clock, deps } = setup([timeout, timeout, timeout, timeout]);
     await sendTransaction({ recipient, idempotencyKey: 'k' }, deps);
     clock.time += 10_000;
@@ -73,22 +81,28 @@ describe('a key an earlier run may have paid', () => {
     clock.time += 10_000;
     const rejection: SendAnswer = { kind: 'rejected', reason: 'balance', errorMessage: 'Insufficient Credit', httpStatus: 201 };
     deps.client = { environment: 'sandbox', send: async () => rejection };
-    expect((await sendTransaction({ recipient, idempotencyKey: 'k' }, deps))).toMatchObject({ state: 'failed', error: { code: 'INSUFFICIENT_BALANCE' } });
+    expect(await sendTransaction({ recipient, idempotencyKey: 'k' }, deps)).toMatchObject({
+      state: 'failed',
+      error: { code: 'INSUFFICIENT_BALANCE' },
+    });
   });
 });
 
 describe('an attempt of this run that may have arrived', () => {
   it.each([
-    ['a gateway\'s 403', { kind: 'rejected', reason: 'other', errorMessage: '<html>403 Forbidden</html>', httpStatus: 403 }],
+    ["a gateway's 403", { kind: 'rejected', reason: 'other', errorMessage: '<html>403 Forbidden</html>', httpStatus: 403 }],
     ['a 401', { kind: 'auth-failed', errorMessage: 'The supplied authentication is invalid', httpStatus: 401 }],
-  ] as [string, SendAnswer][])('keeps the send unknown when the retry gets %s: the first attempt may have been paid', async (_, refusal) => {
-    const { ledger, sent, deps } = setup([timeout, refusal]);
-    const result = await sendTransaction({ recipient, idempotencyKey: 'k' }, deps);
-    expect(sent).toEqual(['k', 'k']);
-    expect(result).toMatchObject({ state: 'unknown', exitCode: 5, error: { code: 'OUTCOME_UNKNOWN' } });
-    expect(result.errorMessage).toContain(refusal.kind === 'auth-failed' ? 'authentication' : '403');
-    expect(ledger.byKey('sandbox', 'sandbox', 'k')?.state).toBe('unknown');
-  });
+  ] as [string, SendAnswer][])(
+    'keeps the send unknown when the retry gets %s: the first attempt may have been paid',
+    async (_, refusal) => {
+      const { ledger, sent, deps } = setup([timeout, refusal]);
+      const result = await sendTransaction({ recipient, idempotencyKey: 'k' }, deps);
+      expect(sent).toEqual(['k', 'k']);
+      expect(result).toMatchObject({ state: 'unknown', exitCode: 5, error: { code: 'OUTCOME_UNKNOWN' } });
+      expect(result.errorMessage).toContain(refusal.kind === 'auth-failed' ? 'authentication' : '403');
+      expect(ledger.byKey('sandbox', 'sandbox', 'k')?.state).toBe('unknown');
+    },
+  );
 
   it('is failed when the first attempt cannot have arrived (refused connection) and the retry is refused', async () => {
     const gateway: SendAnswer = { kind: 'rejected', reason: 'other', errorMessage: '<html>403 Forbidden</html>', httpStatus: 403 };
@@ -115,7 +129,13 @@ describe('a ledger that fails between attempts', () => {
     expect(error).toMatchObject({ code: 'OUTCOME_UNKNOWN', exitCode: 5 });
     expect((error as AirtimeError).message).toContain('the disk is full');
     expect((error as AirtimeError).hint).toContain('--key order-7');
-    expect(errorJson(error as AirtimeError)).toMatchObject({ ok: false, error: { code: 'OUTCOME_UNKNOWN' }, idempotencyKey: 'order-7', state: 'pending', attempts: 1 });
+    expect(errorJson(error as AirtimeError)).toMatchObject({
+      ok: false,
+      error: { code: 'OUTCOME_UNKNOWN' },
+      idempotencyKey: 'order-7',
+      state: 'pending',
+      attempts: 1,
+    });
   });
 });
 
@@ -123,7 +143,21 @@ describe('a row given back while this process waits for it', () => {
   it('is claimed again and sent once, not spun on (a bulk send stopped by Ctrl-C releases rows it never sent)', async () => {
     const { ledger, clock, sent, deps } = setup([]);
     const other = { ...currentOwner(), pid: 999_998, startTicks: 5 };
-    const claimed = ledger.claim({ account: 'sandbox', environment: 'sandbox', idempotencyKey: 'k', phoneNumber: recipient.phoneNumber, country: 'KE', currency: 'KES', amountMinor: 5000, owner: other, osUser: 'u', host: 'h' }, clock.now());
+    const claimed = ledger.claim(
+      {
+        account: 'sandbox',
+        environment: 'sandbox',
+        idempotencyKey: 'k',
+        phoneNumber: recipient.phoneNumber,
+        country: 'KE',
+        currency: 'KES',
+        amountMinor: 5000,
+        owner: other,
+        osUser: 'u',
+        host: 'h',
+      },
+      clock.now(),
+    );
     if (claimed.kind !== 'created') throw new Error('expected a new row');
     let released = false;
     deps.liveness = () => (released ? 'dead' : 'alive');
@@ -153,7 +187,21 @@ describe('a wall clock set back', () => {
   it('does not reopen the duplicate window for a key a crashed run sent', async () => {
     const { ledger, clock, sent, deps } = setup([]);
     const dead = { ...currentOwner(), pid: 999_999, startTicks: 1 };
-    ledger.claim({ account: 'sandbox', environment: 'sandbox', idempotencyKey: 'k', phoneNumber: recipient.phoneNumber, country: 'KE', currency: 'KES', amountMinor: 5000, owner: dead, osUser: 'u', host: 'h' }, clock.now());
+    ledger.claim(
+      {
+        account: 'sandbox',
+        environment: 'sandbox',
+        idempotencyKey: 'k',
+        phoneNumber: recipient.phoneNumber,
+        country: 'KE',
+        currency: 'KES',
+        amountMinor: 5000,
+        owner: dead,
+        osUser: 'u',
+        host: 'h',
+      },
+      clock.now(),
+    );
     clock.time += -3_600_000 + 20 * 60_000; // twenty real minutes later, after the clock went back an hour
     const result = await sendTransaction({ recipient, idempotencyKey: 'k' }, deps);
     expect(sent).toEqual([]);
@@ -194,6 +242,11 @@ describe('a ledger that fails after the answer', () => {
     expect((error as AirtimeError).hint).toContain('--key order-9');
     expect((error as AirtimeError).details).toMatchObject({ idempotencyKey: 'order-9', requestId: 'ATQid_1', state: 'sent' });
     // As --json prints it: the error's own ok and code, not the answer's.
-    expect(errorJson(error as AirtimeError)).toMatchObject({ ok: false, error: { code: 'LEDGER_ERROR' }, state: 'sent', requestId: 'ATQid_1' });
+    expect(errorJson(error as AirtimeError)).toMatchObject({
+      ok: false,
+      error: { code: 'LEDGER_ERROR' },
+      state: 'sent',
+      requestId: 'ATQid_1',
+    });
   });
 });

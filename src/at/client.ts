@@ -76,8 +76,8 @@ export type TransactionStatus = (typeof TRANSACTION_STATUSES)[number];
  * failed transaction, and reading it as one invites paying again money that was paid).
  */
 export type FindAnswer = Exchange &
+  /** `data.status` of an answer about the transaction asked for: final (Success, Failed) or in flight. */
   (
-    /** `data.status` of an answer about the transaction asked for: final (Success, Failed) or in flight. */
     | { kind: 'ok'; status: TransactionStatus }
     /** An answer that does not say how the transaction stands; `status` is the raw word it held, if any. */
     | { kind: 'inconclusive'; reason: string; status: string | null }
@@ -181,7 +181,8 @@ export class AtClient {
       };
     } catch (error) {
       const failure = describeNetworkError(error, this.options.timeoutMs);
-      if (!failure.reached) failure.reason = `${failure.reason} at ${this.baseUrl} (${this.options.baseUrlSource ?? `the ${this.environment} default`}); ${this.unreachableAdvice()}`;
+      if (!failure.reached)
+        failure.reason = `${failure.reason} at ${this.baseUrl} (${this.options.baseUrlSource ?? `the ${this.environment} default`}); ${this.unreachableAdvice()}`;
       this.log(`< no answer: ${failure.reason}`);
       return { kind: 'failed', answer: { kind: 'transient', ...failure } };
     }
@@ -240,7 +241,7 @@ function classifySend(status: number, text: string, retryAfterMs: number | undef
   const errorMessage = readString(entry, 'errorMessage');
   const requestId = readString(entry, 'requestId');
   if (recipientStatus === 'Failed') {
-    const message = errorMessage && errorMessage !== 'None' ? errorMessage : topMessage ?? 'Failed';
+    const message = errorMessage && errorMessage !== 'None' ? errorMessage : (topMessage ?? 'Failed');
     if (DUPLICATE.test(message)) return { kind: 'duplicate', errorMessage: message, httpStatus: status, raw };
     return { kind: 'rejected', reason: classifyRejection(message), errorMessage: message, httpStatus: status, raw };
   }
@@ -282,7 +283,8 @@ function classifyFind(status: number, text: string, retryAfterMs: number | undef
     const message = readString(body, 'errorMessage');
     return unread(`HTTP ${status}${message === undefined ? '' : `: ${message}`}`, lookup);
   }
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) return unread('an unreadable answer (not a JSON object)', undefined);
+  if (typeof body !== 'object' || body === null || Array.isArray(body))
+    return unread('an unreadable answer (not a JSON object)', undefined);
   if (lookup !== 'Success') {
     const message = readString(body, 'errorMessage');
     return unread(`the lookup did not succeed${message === undefined ? '' : `: ${message}`}`, lookup);
@@ -313,11 +315,7 @@ export function classifyRejection(message: string): RejectionReason {
   return 'other';
 }
 
-function lookupFailure(
-  status: number,
-  text: string,
-  retryAfterMs: number | undefined,
-): LookupAnswer<never> | undefined {
+function lookupFailure(status: number, text: string, retryAfterMs: number | undefined): LookupAnswer<never> | undefined {
   const raw = trimRaw(text);
   if (status === 401) return { kind: 'auth-failed', errorMessage: text.trim() || 'authentication failed', httpStatus: status, raw };
   if (status === 429 || status >= 500) {

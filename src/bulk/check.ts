@@ -3,10 +3,10 @@
 import { FingerprintTable, rowFingerprint } from '../core/batch.js';
 import type { Market } from '../core/countries.js';
 import { AirtimeError } from '../core/errors.js';
-import { keyConflict, parseIdempotencyKey, type KeyRecord } from '../core/idempotency.js';
+import { type KeyRecord, keyConflict, parseIdempotencyKey } from '../core/idempotency.js';
 import { checkRecipient, type MoneyLimits, type Recipient } from '../core/recipient.js';
 import type { RowProblem } from './problem.js';
-import { readRows, type FileFormat, type RowInput } from './reader.js';
+import { type FileFormat, type RowInput, readRows } from './reader.js';
 
 export type { RowProblem };
 

@@ -380,7 +380,15 @@ class CsvHeader {
       const i = this.index[field];
       return i === undefined ? undefined : present(fields[i]);
     };
-    return { row, line, phone: value('phone'), amount: value('amount'), currency: value('currency'), key: value('key'), reference: value('reference') };
+    return {
+      row,
+      line,
+      phone: value('phone'),
+      amount: value('amount'),
+      currency: value('currency'),
+      key: value('key'),
+      reference: value('reference'),
+    };
   }
 }
 

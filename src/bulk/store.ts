@@ -2,8 +2,8 @@
 // settled in one commit. Everything else goes straight to the ledger, after any settlement still
 // waiting, so nothing reads the ledger behind its own writes.
 import { AirtimeError } from '../core/errors.js';
-import type { ClaimOutcome, Ledger, NewTransaction, Settlement, StoredTransaction } from '../ledger/ledger.js';
 import type { MoneyLimits } from '../core/recipient.js';
+import type { ClaimOutcome, Ledger, NewTransaction, Settlement, StoredTransaction } from '../ledger/ledger.js';
 import type { Owner } from '../ledger/owner.js';
 import type { TransactionStore } from '../transaction.js';
 

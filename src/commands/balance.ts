@@ -1,4 +1,4 @@
-import { retryPolicy, type Context } from '../context.js';
+import { type Context, retryPolicy } from '../context.js';
 import { AirtimeError } from '../core/errors.js';
 import { formatUnits4, parseReportedMoney } from '../core/money.js';
 import { runWithRetry } from '../core/retry.js';

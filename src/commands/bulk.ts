@@ -13,27 +13,27 @@ import { access, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { SendAnswer } from '../at/client.js';
-import { checkFile, fileRefusal, type FileCheck, type ValidRow } from '../bulk/check.js';
-import { BatchingStore } from '../bulk/store.js';
+import { checkFile, type FileCheck, fileRefusal, type ValidRow } from '../bulk/check.js';
 import { describeProblem, type RowProblem } from '../bulk/problem.js';
-import { detectFormat, formatFromContent, formatFromName, type FileFormat, type RowInput } from '../bulk/reader.js';
+import { detectFormat, type FileFormat, formatFromContent, formatFromName, type RowInput } from '../bulk/reader.js';
+import { BatchingStore } from '../bulk/store.js';
 import type { Settings } from '../config/schema.js';
-import { environmentFor, requireCredentials, transactionDeps, type Context } from '../context.js';
+import { type Context, environmentFor, requireCredentials, transactionDeps } from '../context.js';
 import { batchIdFromContent, parseBatchName, retryKey, rowKey } from '../core/batch.js';
-import type { KeyRecord } from '../core/idempotency.js';
-import { marketByCurrency, type Market } from '../core/countries.js';
+import { type Market, marketByCurrency } from '../core/countries.js';
 import { csvField } from '../core/csv.js';
-import { checkCapsForDryRun } from './caps.js';
 import { AirtimeError, EXIT } from '../core/errors.js';
+import type { KeyRecord } from '../core/idempotency.js';
 import { checkDailyTotals, checkRunTotals, DAILY_WINDOW_MS } from '../core/limits.js';
 import { formatAmount, formatMinorOf, formatMoney, formatUnits4, parseReportedMoney } from '../core/money.js';
 import { RateLimiter } from '../core/rate.js';
 import { deliveryRetriesUntil } from '../core/retry.js';
-import { batchExists, recentPayment, RunPlanner, RunRows } from '../ledger/batches.js';
+import { batchExists, RunPlanner, RunRows, recentPayment } from '../ledger/batches.js';
 import type { ClaimOutcome, Ledger, LedgerScope, StoredTransaction } from '../ledger/ledger.js';
 import { onInterrupt } from '../signals.js';
 import { claimTransactions, resultFromRow, sendClaimed, type TransactionRequest, type TransactionResult } from '../transaction.js';
 import { createProgress } from '../ui/progress.js';
+import { checkCapsForDryRun } from './caps.js';
 
 export interface BulkOptions {
   file: string;
@@ -136,7 +136,8 @@ export async function validateFile(
       name: input.name,
       country: settings.defaultCountry,
       perRecipient: settings.limits.perRecipient,
-      recordedKey: readLedger && settings.username && environment ? recordedKeys(readLedger, { account: settings.username, environment }) : undefined,
+      recordedKey:
+        readLedger && settings.username && environment ? recordedKeys(readLedger, { account: settings.username, environment }) : undefined,
     });
     const allowDuplicates = Boolean(options.allowDuplicates);
     return { check, valid: fileRefusal(check, { allowDuplicates }) === null, allowDuplicates };
@@ -152,22 +153,24 @@ export async function sendFile(options: BulkOptions, ctx: Context): Promise<Bulk
       hint: `e.g. airtime send --file ${options.file} --yes`,
     });
   }
-  const settings = await ctx.settings({
-    country: options.country,
-    timeout: options.timeout,
-    retries: options.retries,
-    maxNumRetry: options.maxNumRetry,
-    concurrency: options.concurrency,
-    rate: options.rate,
-  }, 'send');
+  const settings = await ctx.settings(
+    {
+      country: options.country,
+      timeout: options.timeout,
+      retries: options.retries,
+      maxNumRetry: options.maxNumRetry,
+      concurrency: options.concurrency,
+      rate: options.rate,
+    },
+    'send',
+  );
   const batchName = options.batch === undefined ? undefined : parseBatchName(options.batch);
   const started = ctx.clock.now();
   const input = await openInput(options.file, ctx, true);
   try {
     // Pass 1: validate everything, and note rows that repeat recent payments.
     const environment = environmentFor(settings);
-    const scope: LedgerScope | undefined =
-      settings.username && environment ? { account: settings.username, environment } : undefined;
+    const scope: LedgerScope | undefined = settings.username && environment ? { account: settings.username, environment } : undefined;
     const readLedger = scope ? await ctx.readLedger(settings) : null;
     const repeats: RepeatMatch[] = [];
     let repeatCount = 0;
@@ -179,11 +182,16 @@ export async function sendFile(options: BulkOptions, ctx: Context): Promise<Bulk
       recordedKey: readLedger && scope ? recordedKeys(readLedger, scope) : undefined,
       onValidRow: (row) => {
         if (!readLedger || !scope) return;
-        const match = recentPayment(readLedger, scope, {
-          phoneNumber: row.recipient.phoneNumber,
-          currency: row.recipient.market.currency,
-          amountMinor: row.recipient.amountMinor,
-        }, since);
+        const match = recentPayment(
+          readLedger,
+          scope,
+          {
+            phoneNumber: row.recipient.phoneNumber,
+            currency: row.recipient.market.currency,
+            amountMinor: row.recipient.amountMinor,
+          },
+          since,
+        );
         if (!match) return;
         repeatCount += 1;
         if (repeats.length < 50) repeats.push(repeatMatch(row.row, match));
@@ -214,7 +222,11 @@ export async function sendFile(options: BulkOptions, ctx: Context): Promise<Bulk
     }
     checkRunTotals(toSend, settings.limits.perRun);
     const now = ctx.clock.now();
-    checkDailyTotals(toSend, (currency) => ledger.spentSince(account, client.environment, currency, now - DAILY_WINDOW_MS), settings.limits.daily);
+    checkDailyTotals(
+      toSend,
+      (currency) => ledger.spentSince(account, client.environment, currency, now - DAILY_WINDOW_MS),
+      settings.limits.daily,
+    );
 
     if (ctx.output.interactive && !options.yes) {
       const confirmed = await confirmBatch(ctx, client, check, toSend, batchId, resuming);
@@ -296,7 +308,7 @@ async function dispatch(args: DispatchArgs): Promise<BulkOutcome> {
     idempotencyKey: keyForRow(row, batchId, ledger, scope, Boolean(options.retryFailed), ctx.clock.now(), (failed, until) =>
       ctx.output.warn(
         `row ${row.row}: not resent: Africa's Talking reported its delivery failed, but may still deliver it ` +
-          `(${failed.maxNumRetry ? `maxNumRetry ${failed.maxNumRetry}` : "its default retry period"}) until ${new Date(until).toISOString()}; run --retry-failed again after that`,
+          `(${failed.maxNumRetry ? `maxNumRetry ${failed.maxNumRetry}` : 'its default retry period'}) until ${new Date(until).toISOString()}; run --retry-failed again after that`,
       ),
     ),
     batchId,
@@ -428,9 +440,7 @@ async function dispatch(args: DispatchArgs): Promise<BulkOutcome> {
     unknown: counts.unknown,
     replayed: counts.replayed,
     skipped: counts.skipped,
-    totals: Object.fromEntries(
-      [...accepted].map(([currency, minor]) => [currency, formatMinorOf(currency, minor)]),
-    ),
+    totals: Object.fromEntries([...accepted].map(([currency, minor]) => [currency, formatMinorOf(currency, minor)])),
     alreadyComplete: !interrupted && counts.replayed === check.validCount && check.validCount > 0,
     interrupted,
     resumeCommand,
@@ -560,11 +570,18 @@ function refuseBadFile(check: FileCheck, options: BulkOptions): void {
     );
   }
   if (refusal === 'duplicates') {
-    const listed = check.duplicates.slice(0, 10).map((d) => `row ${d.row} repeats row ${d.firstRow}`).join('; ');
-    throw new AirtimeError('DUPLICATE_ROWS', `${check.duplicateCount} row(s) repeat an earlier row's phone, amount and currency: ${listed}`, {
-      hint: 'give them distinct key or reference values, or pass --allow-duplicates to pay each of them',
-      details: { duplicates: check.duplicates },
-    });
+    const listed = check.duplicates
+      .slice(0, 10)
+      .map((d) => `row ${d.row} repeats row ${d.firstRow}`)
+      .join('; ');
+    throw new AirtimeError(
+      'DUPLICATE_ROWS',
+      `${check.duplicateCount} row(s) repeat an earlier row's phone, amount and currency: ${listed}`,
+      {
+        hint: 'give them distinct key or reference values, or pass --allow-duplicates to pay each of them',
+        details: { duplicates: check.duplicates },
+      },
+    );
   }
 }
 
@@ -588,7 +605,10 @@ function repeatMatch(row: number, match: StoredTransaction): RepeatMatch {
 function repeatPayment(repeats: RepeatMatch[], count: number, batchId: string): AirtimeError {
   const listed = repeats
     .slice(0, 5)
-    .map((r) => `row ${r.row} (${r.currency} ${r.amount} to ${r.phoneNumber}, already in ${r.matchedBatch ? `batch ${r.matchedBatch}` : `send ${r.matchedKey}`})`)
+    .map(
+      (r) =>
+        `row ${r.row} (${r.currency} ${r.amount} to ${r.phoneNumber}, already in ${r.matchedBatch ? `batch ${r.matchedBatch}` : `send ${r.matchedKey}`})`,
+    )
     .join('; ');
   return new AirtimeError(
     'REPEAT_PAYMENT',
@@ -671,7 +691,17 @@ async function writeReport(path: string, rows: Iterable<BulkRow>): Promise<void>
   await once(file, 'open').catch((error: NodeJS.ErrnoException) => {
     throw new AirtimeError('USAGE', `cannot write the report ${path}: ${error.code ?? error.message}`);
   });
-  const columns = ['row', 'phoneNumber', 'amount', 'currency', 'reference', 'state', 'requestId', 'idempotencyKey', 'errorMessage'] as const;
+  const columns = [
+    'row',
+    'phoneNumber',
+    'amount',
+    'currency',
+    'reference',
+    'state',
+    'requestId',
+    'idempotencyKey',
+    'errorMessage',
+  ] as const;
   const write = async (line: string) => {
     if (!file.write(`${line}\n`)) await once(file, 'drain');
   };
@@ -777,7 +807,11 @@ async function* copying(bytes: AsyncGenerator<Buffer>, path: string, done: () =>
 
 function unreadable(file: string, error: unknown): AirtimeError {
   const code = (error as NodeJS.ErrnoException).code ?? '';
-  const reasons: Record<string, string> = { ENOENT: 'no such file', EISDIR: 'it is a folder', EACCES: 'permission denied', EPERM: 'permission denied' };
+  const reasons: Record<string, string> = {
+    ENOENT: 'no such file',
+    EISDIR: 'it is a folder',
+    EACCES: 'permission denied',
+    EPERM: 'permission denied',
+  };
   return new AirtimeError('INVALID_FILE', `cannot read ${file}: ${reasons[code] ?? (code || String(error))}`);
 }
-

@@ -1,6 +1,6 @@
 // The caps a dry run checks: it answers whether a send would go, and a cap can say no.
 import type { Settings } from '../config/schema.js';
-import { environmentFor, type Context } from '../context.js';
+import { type Context, environmentFor } from '../context.js';
 import type { Market } from '../core/countries.js';
 import { checkDailyTotals, checkRunTotals, DAILY_WINDOW_MS } from '../core/limits.js';
 

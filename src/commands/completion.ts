@@ -140,7 +140,13 @@ function lookups(specs: CommandSpec[], give: (words: string[]) => string, named:
       byPath((spec) => spec.subcommands.map((c) => named(c.name, c.description))),
       otherwise,
     ),
-    ...caseFunction('_airtime_arguments', "The choices of a command path's positional arguments.", '"$1"', byPath((spec) => spec.argumentChoices), otherwise),
+    ...caseFunction(
+      '_airtime_arguments',
+      "The choices of a command path's positional arguments.",
+      '"$1"',
+      byPath((spec) => spec.argumentChoices),
+      otherwise,
+    ),
     ...caseFunction(
       '_airtime_options',
       'The options of a command path.',
@@ -167,7 +173,13 @@ function bashScript(specs: CommandSpec[], version: string): string {
     '  eval "$(airtime completion bash)"',
   ]);
   // Bash completes bare words: the lookups echo names, without descriptions.
-  lines.push(...lookups(specs, (words) => `echo ${sq(words.join(' '))}`, (name) => name));
+  lines.push(
+    ...lookups(
+      specs,
+      (words) => `echo ${sq(words.join(' '))}`,
+      (name) => name,
+    ),
+  );
   lines.push(
     '',
     '_airtime() {',
@@ -225,7 +237,7 @@ function zshScript(specs: CommandSpec[], version: string): string {
     '  for ((i = 2; i < CURRENT; i++)); do',
     '    word=${words[i]}',
     '    if [[ $word == -* ]]; then',
-    "      if [[ $word != *=* ]] && { _airtime_option_values \"$cmdpath\" \"$word\" || _airtime_option_values '' \"$word\"; }; then",
+    '      if [[ $word != *=* ]] && { _airtime_option_values "$cmdpath" "$word" || _airtime_option_values \'\' "$word"; }; then',
     '        ((i++))',
     '      fi',
     '    else',
@@ -235,7 +247,7 @@ function zshScript(specs: CommandSpec[], version: string): string {
     '    fi',
     '  done',
     '  prev=${words[CURRENT-1]}',
-    "  if ((CURRENT > 2)) && [[ $prev == -* ]] && { _airtime_option_values \"$cmdpath\" \"$prev\" || _airtime_option_values '' \"$prev\"; }; then",
+    '  if ((CURRENT > 2)) && [[ $prev == -* ]] && { _airtime_option_values "$cmdpath" "$prev" || _airtime_option_values \'\' "$prev"; }; then',
     '    if [[ ${reply[1]} == __files__ ]]; then',
     '      _files',
     '    elif (($#reply)); then',
@@ -245,7 +257,7 @@ function zshScript(specs: CommandSpec[], version: string): string {
     '    fi',
     '  elif [[ $PREFIX == -* ]]; then',
     '    _airtime_options "$cmdpath"; candidates=("${reply[@]}")',
-    "    if [[ -n $cmdpath ]]; then _airtime_options ''; candidates+=(\"${reply[@]}\"); fi",
+    '    if [[ -n $cmdpath ]]; then _airtime_options \'\'; candidates+=("${reply[@]}"); fi',
     '    _describe -t options option candidates',
     '  else',
     '    _airtime_commands "$cmdpath"; candidates=("${reply[@]}")',
@@ -302,7 +314,7 @@ function fishScript(specs: CommandSpec[], version: string): string {
     '            set skip 0',
     "        else if string match -q -- '-*' $token",
     "            if not string match -q -- '*=*' $token",
-    "                and begin; __airtime_option_values \"$cmdpath\" $token; or __airtime_option_values '' $token; end >/dev/null",
+    '                and begin; __airtime_option_values "$cmdpath" $token; or __airtime_option_values \'\' $token; end >/dev/null',
     '                set skip 1',
     '            end',
     '        else if contains -- $token (__airtime_commands "$cmdpath")',

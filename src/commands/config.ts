@@ -4,13 +4,13 @@
 // a project file ends up in git.
 import { existsSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
-import { insideGitWorkTree, loadSettings, searchConfigFiles, type SearchedPlace } from '../config/load.js';
+import { insideGitWorkTree, loadSettings, type SearchedPlace, searchConfigFiles } from '../config/load.js';
 import { defaultLedgerPath, displayPath, expandPath, userConfigDir, userConfigFile } from '../config/places.js';
 import type { Settings } from '../config/schema.js';
 import { keyCharacterProblem, privateToUser, systemTrust } from '../config/trust.js';
 import { checkConfig, readConfigForUpdate, writeConfigFile, writePrivateFile } from '../config/write.js';
 import type { Context } from '../context.js';
-import { COUNTRY_CODES, CURRENCY_CODES, MARKETS, isCountryCode, marketByCurrency } from '../core/countries.js';
+import { COUNTRY_CODES, CURRENCY_CODES, isCountryCode, MARKETS, marketByCurrency } from '../core/countries.js';
 import { AirtimeError } from '../core/errors.js';
 import { formatAmount, parseAmount } from '../core/money.js';
 import { defaultMaxMinor } from '../core/recipient.js';
@@ -159,7 +159,9 @@ export async function configInit(options: ConfigInitOptions, ctx: Context): Prom
       values.apiKeyFile = storedKeyFilePath(typed, keyFile, path, ctx.cwd);
     } else {
       forUser.apiKeyFile = storedKeyFilePath(typed, keyFile, userPath, ctx.cwd);
-      result.warnings.push(`apiKeyFile goes in ${userPath}: a project file may name only a key file inside ${displayPath(userConfigDir(ctx.env))}`);
+      result.warnings.push(
+        `apiKeyFile goes in ${userPath}: a project file may name only a key file inside ${displayPath(userConfigDir(ctx.env))}`,
+      );
     }
     if (insideGitWorkTree(dirname(keyFile))) {
       result.warnings.push(`${keyFile} is inside a git work tree: add it to .gitignore so that the key is never committed`);
@@ -284,8 +286,7 @@ export async function configPath(ctx: Context): Promise<ConfigPathResult> {
     if (!(error instanceof AirtimeError)) throw error;
     problem = error.message;
   }
-  const ledger =
-    settings?.ledgerPath ?? (ctx.env.AIRTIME_LEDGER ? resolve(ctx.cwd, ctx.env.AIRTIME_LEDGER) : defaultLedgerPath(ctx.env));
+  const ledger = settings?.ledgerPath ?? (ctx.env.AIRTIME_LEDGER ? resolve(ctx.cwd, ctx.env.AIRTIME_LEDGER) : defaultLedgerPath(ctx.env));
   return { files, ledger: { path: ledger, exists: existsSync(ledger) }, problem };
 }
 
@@ -380,7 +381,10 @@ function countryProblem(value: string): string | undefined {
  */
 function parseLimits(text: string): Record<string, number> | string {
   const limits: Record<string, number> = {};
-  for (const item of text.split(',').map((part) => part.trim()).filter(Boolean)) {
+  for (const item of text
+    .split(',')
+    .map((part) => part.trim())
+    .filter(Boolean)) {
     const match = /^([A-Za-z]{3})\s*[=:\s]\s*(\S+)$/.exec(item);
     if (!match) return `"${item}" is not a limit: write CURRENCY=AMOUNT, e.g. KES=5000`;
     const currency = (match[1] ?? '').toUpperCase();
@@ -417,10 +421,7 @@ async function askCountry(ctx: Context): Promise<string | undefined> {
 }
 
 async function askLimits(ctx: Context): Promise<LimitAnswers> {
-  const wanted = await ctx.prompter.confirm(
-    'Set your own limits? (defaults: about USD 75 a recipient, USD 750 a day)',
-    false,
-  );
+  const wanted = await ctx.prompter.confirm('Set your own limits? (defaults: about USD 75 a recipient, USD 750 a day)', false);
   if (!wanted) return {};
   const limits: LimitAnswers = {};
   const ask = async (message: string) => {

@@ -1,6 +1,6 @@
 import type { Context } from '../context.js';
 import { AirtimeError } from '../core/errors.js';
-import { FAULTS, startEmulator, type Fault } from '../emulator/server.js';
+import { FAULTS, type Fault, startEmulator } from '../emulator/server.js';
 import { nextShutdownSignal } from '../signals.js';
 import { cannotListen } from './serve.js';
 
@@ -61,7 +61,10 @@ export async function emulator(options: EmulatorCommandOptions, ctx: Context): P
 }
 
 function parseFaults(list: string, flag: string): Fault[] {
-  const faults = list.split(',').map((f) => f.trim()).filter(Boolean);
+  const faults = list
+    .split(',')
+    .map((f) => f.trim())
+    .filter(Boolean);
   const bad = faults.find((f) => !FAULTS.includes(f as Fault));
   if (bad !== undefined) throw new AirtimeError('USAGE', `${flag}: unknown fault ${bad}; use ${FAULTS.join(', ')}`);
   return faults as Fault[];

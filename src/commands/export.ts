@@ -1,6 +1,6 @@
-import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
-import { environmentFor, type Context } from '../context.js';
+import { createWriteStream } from 'node:fs';
+import { type Context, environmentFor } from '../context.js';
 import { csvField } from '../core/csv.js';
 import { AirtimeError } from '../core/errors.js';
 import { parseMoment } from '../core/time.js';
@@ -73,7 +73,9 @@ export async function exportTransactions(options: ExportOptions, ctx: Context): 
   for (const row of ledger ? ledger.iterate(filter) : []) {
     if (sink.destroyed) break; // the reader went away (`| head`): nobody wants the rest
     const record = exportRecord(row);
-    await write(format === 'csv' ? COLUMNS.map((c) => csvField(record[c], c === 'phoneNumber' || c === 'amount')).join(',') : JSON.stringify(record));
+    await write(
+      format === 'csv' ? COLUMNS.map((c) => csvField(record[c], c === 'phoneNumber' || c === 'amount')).join(',') : JSON.stringify(record),
+    );
     rows += 1;
   }
   if (file) {

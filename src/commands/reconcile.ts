@@ -42,7 +42,10 @@ export async function reconcile(options: ReconcileOptions, ctx: Context): Promis
     });
   }
   if (FINAL_STATES.includes(row.state)) {
-    throw new AirtimeError('USAGE', `key ${options.key} is already final (${row.state}); reconcile settles only unknown or stale pending transactions`);
+    throw new AirtimeError(
+      'USAGE',
+      `key ${options.key} is already final (${row.state}); reconcile settles only unknown or stale pending transactions`,
+    );
   }
   if (row.state === 'pending' && row.owner && ownerLiveness(row.owner) === 'alive') {
     throw new AirtimeError(

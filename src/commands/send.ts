@@ -1,18 +1,18 @@
-import type { Settings } from '../config/schema.js';
 import type { Environment } from '../at/client.js';
-import { environmentFor, requireCredentials, transactionDeps, type Context } from '../context.js';
+import type { Settings } from '../config/schema.js';
+import { type Context, environmentFor, requireCredentials, transactionDeps } from '../context.js';
 import { AirtimeError } from '../core/errors.js';
 import { newIdempotencyKey, parseIdempotencyKey } from '../core/idempotency.js';
-import { formatAmount, formatMoney, parseAmount, checkAmountRange } from '../core/money.js';
+import { checkRunTotals } from '../core/limits.js';
+import { checkAmountRange, formatAmount, formatMoney, parseAmount } from '../core/money.js';
 import { parsePhone } from '../core/phone.js';
 import { checkRecipient, defaultMaxMinor, parseRecipient, type Recipient } from '../core/recipient.js';
-import { checkRunTotals } from '../core/limits.js';
-import { repeatGuard, type RepeatGuard } from '../core/repeat.js';
-import { checkCapsForDryRun } from './caps.js';
+import { type RepeatGuard, repeatGuard } from '../core/repeat.js';
+import { onInterrupt } from '../signals.js';
 import { repeatPayment, sendTransaction, type TransactionResult } from '../transaction.js';
 import { confirmationText } from '../ui/render.js';
-import { onInterrupt } from '../signals.js';
 import { startSpinner } from '../ui/spinner.js';
+import { checkCapsForDryRun } from './caps.js';
 
 export interface SendOptions {
   phone?: string | undefined;
@@ -50,10 +50,7 @@ export async function send(options: SendOptions, ctx: Context): Promise<SendOutc
     'send',
   );
   const { phone, amount, currency } = await collectRecipient(options, ctx, settings);
-  const recipient = parseRecipient(
-    { phone, amount, currency, country: settings.defaultCountry },
-    settings.limits.perRecipient,
-  );
+  const recipient = parseRecipient({ phone, amount, currency, country: settings.defaultCountry }, settings.limits.perRecipient);
   const idempotencyKey = options.key === undefined ? newIdempotencyKey() : parseIdempotencyKey(options.key);
   const preview = previewOf(recipient, idempotencyKey, settings);
   const totals = new Map([[recipient.market, recipient.amountMinor]]);
@@ -85,7 +82,10 @@ export async function send(options: SendOptions, ctx: Context): Promise<SendOutc
     if (!confirmed) return { kind: 'declined', preview };
   }
 
-  const spinner = await startSpinner(ctx.output, `Sending ${formatMoney(recipient.amountMinor, recipient.market)} to ${recipient.phoneNumber}`);
+  const spinner = await startSpinner(
+    ctx.output,
+    `Sending ${formatMoney(recipient.amountMinor, recipient.market)} to ${recipient.phoneNumber}`,
+  );
   // Ctrl-C or a scheduler's SIGTERM while the request is out: no more retries, but the answer is
   // waited for (bounded by the timeout) and recorded, and the key is printed, before exiting.
   const controller = new AbortController();

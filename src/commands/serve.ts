@@ -1,11 +1,11 @@
 import type { Settings } from '../config/schema.js';
-import { environmentFor, retryPolicy, transactionDeps, type Context } from '../context.js';
+import { type Context, environmentFor, retryPolicy, transactionDeps } from '../context.js';
 import { AirtimeError, EXIT } from '../core/errors.js';
 import { repeatGuard } from '../core/repeat.js';
 import { sendBudgetMs } from '../core/retry.js';
 import type { Ledger } from '../ledger/ledger.js';
 import type { SendService } from '../server/send.js';
-import { formatRequestLog, startServer, type RunningServer, type ServerOptions } from '../server/server.js';
+import { formatRequestLog, type RunningServer, type ServerOptions, startServer } from '../server/server.js';
 import { nextShutdownSignal } from '../signals.js';
 import { sendTransaction } from '../transaction.js';
 
@@ -131,7 +131,14 @@ async function listen(options: ServeOptions, server: ServerOptions): Promise<Run
 /** A port that is taken or not ours to use is a usage error (exit 2): `serve` and `emulator` alike. */
 export function cannotListen(host: string, port: number, error: unknown): AirtimeError {
   const code = (error as NodeJS.ErrnoException).code;
-  const reason = code === 'EADDRINUSE' ? 'the port is in use' : code === 'EACCES' ? 'permission denied' : code === 'EADDRNOTAVAIL' ? 'no such address here' : (error as Error).message;
+  const reason =
+    code === 'EADDRINUSE'
+      ? 'the port is in use'
+      : code === 'EACCES'
+        ? 'permission denied'
+        : code === 'EADDRNOTAVAIL'
+          ? 'no such address here'
+          : (error as Error).message;
   return new AirtimeError('USAGE', `cannot listen on ${host}:${port}: ${reason}`, {
     hint: 'choose another --port (0 picks a free one) or --host',
     cause: error,

@@ -1,4 +1,4 @@
-import { environmentFor, type Context } from '../context.js';
+import { type Context, environmentFor } from '../context.js';
 import { isCurrencyCode } from '../core/countries.js';
 import { AirtimeError } from '../core/errors.js';
 import { formatMinorOf, formatUnits4 } from '../core/money.js';

@@ -1,5 +1,5 @@
 import type { AtClient } from '../at/client.js';
-import { environmentFor, type Context } from '../context.js';
+import { type Context, environmentFor } from '../context.js';
 import { AirtimeError, EXIT } from '../core/errors.js';
 import { parseMoment } from '../core/time.js';
 import type { Ledger, StoredTransaction, TransactionState } from '../ledger/ledger.js';
@@ -86,13 +86,7 @@ function notFinal(row: StoredTransaction): boolean {
  * warning, kept as an event the first time, and changes nothing: never `failed`, since a lookup
  * that failed says nothing about money that may have been paid.
  */
-async function refreshRows(
-  ledger: Ledger,
-  client: AtClient,
-  rows: StoredTransaction[],
-  ctx: Context,
-  warned: Set<string>,
-): Promise<void> {
+async function refreshRows(ledger: Ledger, client: AtClient, rows: StoredTransaction[], ctx: Context, warned: Set<string>): Promise<void> {
   for (const row of rows) {
     if (!notFinal(row) || row.requestId === null) continue;
     const answer = await client.findTransaction(row.requestId);
@@ -106,7 +100,12 @@ async function refreshRows(
         ledger.recordEvent(
           row.id,
           'query-unread',
-          { reason: answer.reason, status: answer.kind === 'inconclusive' ? answer.status : null, httpStatus: answer.httpStatus ?? null, payload: answer.raw ?? null },
+          {
+            reason: answer.reason,
+            status: answer.kind === 'inconclusive' ? answer.status : null,
+            httpStatus: answer.httpStatus ?? null,
+            payload: answer.raw ?? null,
+          },
           ctx.clock.now(),
         );
         warned.add(row.requestId);
@@ -127,4 +126,3 @@ function exitCodeOf(rows: StoredTransaction[], found: boolean, wait: boolean): n
   if (rows.some(notFinal)) return EXIT.UNKNOWN;
   return rows.some((r) => r.state === 'failed') ? EXIT.FAILED : EXIT.OK;
 }
-

@@ -6,10 +6,10 @@
 import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join, resolve, sep } from 'node:path';
-import { marketByCurrency, type CountryCode, type CurrencyCode } from '../core/countries.js';
+import { type CountryCode, type CurrencyCode, marketByCurrency } from '../core/countries.js';
 import { AirtimeError } from '../core/errors.js';
-import { isLoopbackUrl } from '../core/loopback.js';
 import { defaultDailyCaps } from '../core/limits.js';
+import { isLoopbackUrl } from '../core/loopback.js';
 import { formatMoney } from '../core/money.js';
 import { defaultMaxMinor, type MoneyLimits } from '../core/recipient.js';
 import {
@@ -30,15 +30,15 @@ import {
   isObject,
   KEYS,
   LIMIT_KINDS,
-  parseLimit,
-  SERVE_KEYS,
-  validateLayer,
   type Limits,
+  parseLimit,
   type Raw,
+  SERVE_KEYS,
   type ServeSettings,
   type Settings,
+  validateLayer,
 } from './schema.js';
-import { keyCharacterProblem, privateToUser, systemTrust, trustedDirs, untrustedBecause, type TrustSeam } from './trust.js';
+import { keyCharacterProblem, privateToUser, systemTrust, type TrustSeam, trustedDirs, untrustedBecause } from './trust.js';
 
 /** Values given as flags for this run; they beat every other source. */
 export interface FlagOverrides {
@@ -150,7 +150,13 @@ export function searchConfigFiles(options: LoadOptions): Search {
     for (const place of places) {
       const path = join(dir, place);
       if (picked || !existsSync(path) || (place === 'package.json' && !namesAirtime(path))) {
-        found.searched.push({ path, kind, exists: existsSync(path), loaded: false, ...(picked && existsSync(path) ? { note: 'a file above it in this list is read' } : {}) });
+        found.searched.push({
+          path,
+          kind,
+          exists: existsSync(path),
+          loaded: false,
+          ...(picked && existsSync(path) ? { note: 'a file above it in this list is read' } : {}),
+        });
         continue;
       }
       const entry: SearchedPlace = { path, kind, exists: true, loaded: false };
@@ -317,7 +323,11 @@ export async function loadSettings(options: LoadOptions): Promise<Settings> {
   const userConfig = userConfigDir(env);
   for (const layer of applied.filter((l) => !l.trusted)) {
     if (layer.values.ledger !== undefined) {
-      throw projectRefusal('ledger', layer, 'where payments are recorded is yours to choose: a second ledger would pay every row of a batch again');
+      throw projectRefusal(
+        'ledger',
+        layer,
+        'where payments are recorded is yours to choose: a second ledger would pay every row of a batch again',
+      );
     }
     if (typeof layer.values.apiKeyFile === 'string') {
       const path = expandPath(layer.values.apiKeyFile, layer.baseDir);
@@ -345,18 +355,28 @@ export async function loadSettings(options: LoadOptions): Promise<Settings> {
   const apiUrl = pick('apiUrl');
   if (apiUrl.layer && !apiUrl.layer.trusted && username.value !== undefined) {
     if (username.value !== 'sandbox') {
-      throw projectRefusal('apiUrl', apiUrl.layer, `a project file may set apiUrl only with the username sandbox, and the username is ${String(username.value)}`);
+      throw projectRefusal(
+        'apiUrl',
+        apiUrl.layer,
+        `a project file may set apiUrl only with the username sandbox, and the username is ${String(username.value)}`,
+      );
     }
     // The project's own `username: sandbox` over the user's live one would send the user's key there.
     const own = [envLayer, ...applied.filter((l) => l.trusted)].reverse().find((l) => l.values.username !== undefined);
     if (username.layer && !username.layer.trusted && own && own.values.username !== 'sandbox') {
-      throw projectRefusal('apiUrl', apiUrl.layer, `it sets username sandbox over yours (${String(own.values.username)}), and your key would go to its apiUrl`);
+      throw projectRefusal(
+        'apiUrl',
+        apiUrl.layer,
+        `it sets username sandbox over yours (${String(own.values.username)}), and your key would go to its apiUrl`,
+      );
     }
   }
-  if (typeof apiUrl.value === 'string') checkTransport(apiUrl.value, sources.apiUrl ?? 'config', username.value as string | undefined, warnings);
+  if (typeof apiUrl.value === 'string')
+    checkTransport(apiUrl.value, sources.apiUrl ?? 'config', username.value as string | undefined, warnings);
 
   const ledger = pick('ledger');
-  const ledgerPath = typeof ledger.value === 'string' ? expandPath(ledger.value, ledger.layer?.baseDir ?? options.cwd) : defaultLedgerPath(env);
+  const ledgerPath =
+    typeof ledger.value === 'string' ? expandPath(ledger.value, ledger.layer?.baseDir ?? options.cwd) : defaultLedgerPath(env);
   if (typeof ledger.value !== 'string') sources.ledger = 'default';
 
   const country = flag('defaultCountry', flags.country, 'country') ?? (pick('defaultCountry').value as string | undefined);
@@ -565,8 +585,11 @@ export function insideGitWorkTree(start: string): boolean {
 export function checkKeyCharacters(key: string, source: string | undefined): void {
   const problem = keyCharacterProblem(key);
   if (problem === undefined) return;
-  throw new AirtimeError('CONFIG_ERROR', `the API key (from ${source ?? 'the configuration'}) holds ${problem}, so it cannot travel in an HTTP header`, {
-    hint: 'copy it again from the Africa\'s Talking dashboard: `airtime config set-key` stores it, or fix AT_API_KEY',
-  });
+  throw new AirtimeError(
+    'CONFIG_ERROR',
+    `the API key (from ${source ?? 'the configuration'}) holds ${problem}, so it cannot travel in an HTTP header`,
+    {
+      hint: "copy it again from the Africa's Talking dashboard: `airtime config set-key` stores it, or fix AT_API_KEY",
+    },
+  );
 }
-

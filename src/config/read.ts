@@ -33,7 +33,9 @@ export async function readConfigFile(path: string): Promise<unknown> {
   const format = formatOf(path, text);
   const values = format === 'JSON' ? parseJson(path, text) : await parseYaml(path, text);
   if (basename(path) === 'package.json') {
-    return typeof values === 'object' && values !== null && !Array.isArray(values) ? (values as Record<string, unknown>).airtime : undefined;
+    return typeof values === 'object' && values !== null && !Array.isArray(values)
+      ? (values as Record<string, unknown>).airtime
+      : undefined;
   }
   return values ?? {};
 }

@@ -1,7 +1,7 @@
 // What a config file may hold: every key with its type, its default, and what a project file (a
 // folder the user happens to stand in) may do with it. One table, read by loading, by `config init`
 // and by the documentation tests.
-import { isCountryCode, isCurrencyCode, marketByCurrency, type CountryCode } from '../core/countries.js';
+import { type CountryCode, isCountryCode, isCurrencyCode, marketByCurrency } from '../core/countries.js';
 import { AirtimeError } from '../core/errors.js';
 import { parseAmount } from '../core/money.js';
 import type { MoneyLimits } from '../core/recipient.js';
@@ -75,15 +75,19 @@ export interface KeySpec {
 const isString: Check = (v) => (typeof v === 'string' && v.trim() !== '' ? undefined : 'a non-empty string');
 const isPositive: Check = (v) => (typeof v === 'number' && Number.isFinite(v) && v > 0 ? undefined : 'a number above 0');
 const isNonNegative: Check = (v) => (typeof v === 'number' && Number.isFinite(v) && v >= 0 ? undefined : 'a number, 0 or more');
-const isCount: Check = (v) => (Number.isInteger(v) && (v as number) >= 0 && (v as number) <= 100 ? undefined : 'a whole number from 0 to 100');
+const isCount: Check = (v) =>
+  Number.isInteger(v) && (v as number) >= 0 && (v as number) <= 100 ? undefined : 'a whole number from 0 to 100';
 const isRetryCount: Check = (v) =>
   Number.isInteger(v) && (v as number) >= 1 && (v as number) <= 100
     ? undefined
     : "a whole number from 1 to 100 (leave it out for Africa's Talking's default)";
-const isConcurrency: Check = (v) => (Number.isInteger(v) && (v as number) >= 1 && (v as number) <= 64 ? undefined : 'a whole number from 1 to 64');
+const isConcurrency: Check = (v) =>
+  Number.isInteger(v) && (v as number) >= 1 && (v as number) <= 64 ? undefined : 'a whole number from 1 to 64';
 const isWindow: Check = (v) => (typeof v === 'number' && v > 0 && v <= 300 ? undefined : 'a number of seconds above 0 and at most 300');
 const isCountry: Check = (v) =>
-  typeof v === 'string' && isCountryCode(v.toUpperCase()) ? undefined : 'a supported country code (KE, UG, TZ, NG, RW, MW, ZM, ZA, ET, GH, CI)';
+  typeof v === 'string' && isCountryCode(v.toUpperCase())
+    ? undefined
+    : 'a supported country code (KE, UG, TZ, NG, RW, MW, ZM, ZA, ET, GH, CI)';
 const isUrl: Check = (v) => {
   if (typeof v !== 'string') return 'an http(s) URL';
   try {
@@ -143,7 +147,8 @@ export function validateLayer(values: Raw, source: string, warnings: string[]): 
         continue;
       }
       checkValue(`limits.${kind}`, perCurrency, source, isObject);
-      for (const [currency, amount] of Object.entries(perCurrency as Raw)) parseLimit(`limits.${kind}.${currency}`, currency, amount, source);
+      for (const [currency, amount] of Object.entries(perCurrency as Raw))
+        parseLimit(`limits.${kind}.${currency}`, currency, amount, source);
     }
   }
   const serve = values.serve as Raw | undefined;

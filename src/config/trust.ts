@@ -88,7 +88,8 @@ export function untrustedBecause(path: string, seam: TrustSeam, trusted: (path: 
   ] as const) {
     if (!stats) continue;
     if (stats.mode & 0o002) return `${what} can be written by every user`;
-    if (stats.mode & 0o020 && !seam.isPrivateGroup(stats.gid)) return `${what} can be written by the members of group ${stats.gid} (${target})`;
+    if (stats.mode & 0o020 && !seam.isPrivateGroup(stats.gid))
+      return `${what} can be written by the members of group ${stats.gid} (${target})`;
   }
   return undefined;
 }

@@ -39,7 +39,9 @@ export function readConfigForUpdate(path: string): Record<string, unknown> {
 /** Writes settings as JSON: see writePrivateFile. Refuses to replace code with JSON. */
 export function writeConfigFile(path: string, values: Record<string, unknown>): void {
   if (isCodeFile(path)) {
-    throw new AirtimeError('CONFIG_ERROR', `${path} is code, so airtime will not overwrite it`, { hint: 'convert it to JSON or YAML by hand' });
+    throw new AirtimeError('CONFIG_ERROR', `${path} is code, so airtime will not overwrite it`, {
+      hint: 'convert it to JSON or YAML by hand',
+    });
   }
   writePrivateFile(path, `${JSON.stringify(values, null, 2)}\n`);
 }

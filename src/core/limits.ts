@@ -37,7 +37,11 @@ export function checkRunTotals(totals: ReadonlyMap<Market, number>, perRun: Mone
  * `limits.daily` for a whole run: what it would send plus what was spent in the last 24 hours, per
  * currency. `spentOf` is asked only for a currency that has a cap.
  */
-export function checkDailyTotals(totals: ReadonlyMap<Market, number>, spentOf: (currency: CurrencyCode) => number, daily: MoneyLimits): void {
+export function checkDailyTotals(
+  totals: ReadonlyMap<Market, number>,
+  spentOf: (currency: CurrencyCode) => number,
+  daily: MoneyLimits,
+): void {
   for (const [market, total] of totals) {
     const currency = market.currency as CurrencyCode;
     const cap = daily[currency];

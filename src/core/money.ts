@@ -1,4 +1,4 @@
-import { marketByCurrency, type Market } from './countries.js';
+import { type Market, marketByCurrency } from './countries.js';
 import { AirtimeError } from './errors.js';
 
 // Money never passes through binary floating point: the user's decimal text becomes an integer

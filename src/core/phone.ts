@@ -1,7 +1,7 @@
-import { parsePhoneNumberWithError, type MetadataJson, type PhoneNumber } from 'libphonenumber-js/core';
-import metadataJson from './phone-metadata.json' with { type: 'json' };
-import { MARKETS, marketByCountry, type Market } from './countries.js';
+import { type MetadataJson, type PhoneNumber, parsePhoneNumberWithError } from 'libphonenumber-js/core';
+import { MARKETS, type Market, marketByCountry } from './countries.js';
 import { AirtimeError } from './errors.js';
+import metadataJson from './phone-metadata.json' with { type: 'json' };
 
 // "max" metadata cut to the supported countries at build time (scripts/build.mjs): the only kind
 // that can tell a mobile number from a landline.
@@ -35,10 +35,7 @@ export function parsePhone(input: string, country?: string): Phone {
     const e164 = `+${text.startsWith('00') ? digits.slice(2) : digits}`;
     const market = MARKETS.find((m) => e164.startsWith(`+${m.callingCode}`));
     if (explicit && !market) {
-      throw new AirtimeError(
-        'UNSUPPORTED_COUNTRY',
-        `${text} is not in a country Africa's Talking sells airtime in (${SUPPORTED})`,
-      );
+      throw new AirtimeError('UNSUPPORTED_COUNTRY', `${text} is not in a country Africa's Talking sells airtime in (${SUPPORTED})`);
     }
     // Bare digits are read as international first (254712345678); they fall back to a national
     // number without its trunk 0 (712345678 with --country KE) only when that reading fails.
@@ -48,11 +45,9 @@ export function parsePhone(input: string, country?: string): Phone {
     }
   }
   if (!defaultMarket) {
-    throw new AirtimeError(
-      'INVALID_PHONE',
-      `${text} has no country code: write it as +254… or pass --country (e.g. --country KE)`,
-      { hint: 'set defaultCountry in your config to read national numbers without --country' },
-    );
+    throw new AirtimeError('INVALID_PHONE', `${text} has no country code: write it as +254… or pass --country (e.g. --country KE)`, {
+      hint: 'set defaultCountry in your config to read national numbers without --country',
+    });
   }
   const parsed = tryParse(text, defaultMarket);
   if (!parsed || parsed.country !== defaultMarket.country) {
@@ -87,10 +82,7 @@ function tryParse(text: string, market?: Market): PhoneNumber | undefined {
 export function requireMarket(country: string): Market {
   const market = marketByCountry(country);
   if (!market) {
-    throw new AirtimeError(
-      'UNSUPPORTED_COUNTRY',
-      `country ${country} is not supported; use one of ${SUPPORTED}`,
-    );
+    throw new AirtimeError('UNSUPPORTED_COUNTRY', `country ${country} is not supported; use one of ${SUPPORTED}`);
   }
   return market;
 }

@@ -1,4 +1,4 @@
-import { isCurrencyCode, marketByCurrency, type CurrencyCode, type Market } from './countries.js';
+import { type CurrencyCode, isCurrencyCode, type Market, marketByCurrency } from './countries.js';
 import { AirtimeError } from './errors.js';
 import { checkAmountRange, parseAmount } from './money.js';
 import { parsePhone } from './phone.js';
@@ -49,17 +49,13 @@ export function checkRecipient(input: RecipientInput, perRecipient: MoneyLimits 
   const currency = input.currency?.trim().toUpperCase();
   if (currency !== undefined && currency !== '') {
     if (!isCurrencyCode(currency)) {
-      errors.push(
-        new AirtimeError('CURRENCY_MISMATCH', `${currency} is not a currency Africa's Talking sells airtime in`),
-      );
+      errors.push(new AirtimeError('CURRENCY_MISMATCH', `${currency} is not a currency Africa's Talking sells airtime in`));
       market = undefined;
     } else if (market && market.currency !== currency) {
       errors.push(
-        new AirtimeError(
-          'CURRENCY_MISMATCH',
-          `${phoneNumber} is in ${market.name}, which takes ${market.currency}, not ${currency}`,
-          { hint: `drop --currency to use ${market.currency}, or check the number` },
-        ),
+        new AirtimeError('CURRENCY_MISMATCH', `${phoneNumber} is in ${market.name}, which takes ${market.currency}, not ${currency}`, {
+          hint: `drop --currency to use ${market.currency}, or check the number`,
+        }),
       );
       market = undefined;
     } else if (!market && errors.length > 0) {

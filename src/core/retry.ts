@@ -120,10 +120,7 @@ export interface RetryOptions<R> {
   signal?: AbortSignal | undefined;
 }
 
-export async function runWithRetry<R>(
-  attempt: (attemptNumber: number) => Promise<R>,
-  options: RetryOptions<R>,
-): Promise<RetryRun<R>> {
+export async function runWithRetry<R>(attempt: (attemptNumber: number) => Promise<R>, options: RetryOptions<R>): Promise<RetryRun<R>> {
   const { policy, clock } = options;
   const firstAttemptAt = options.firstAttemptAt ?? clock.now();
   let attempts = 0;

@@ -32,7 +32,16 @@ export type FindShape =
   | 'malformed' // HTTP 200 with a body that is not JSON
   | '500'; // HTTP 500
 
-export const FIND_SHAPES: readonly FindShape[] = ['documented', 'no-data', 'other-transaction', 'lookup-failed', 'not-found', 'unknown-status', 'malformed', '500'];
+export const FIND_SHAPES: readonly FindShape[] = [
+  'documented',
+  'no-data',
+  'other-transaction',
+  'lookup-failed',
+  'not-found',
+  'unknown-status',
+  'malformed',
+  '500',
+];
 
 /** How the balance is written: as the live API was recorded (`KES 238747053.1747`), or with thousands separators. */
 export type BalanceFormat = 'plain' | 'separators';
@@ -266,7 +275,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
 
   /** One recipient of a send: accepted, or the reason it failed. */
   const processRecipient = async (recipient: unknown, key: string | null, sourceIp: string) => {
-    const phoneNumber = typeof (recipient as { phoneNumber?: unknown })?.phoneNumber === 'string' ? (recipient as { phoneNumber: string }).phoneNumber : '';
+    const phoneNumber =
+      typeof (recipient as { phoneNumber?: unknown })?.phoneNumber === 'string' ? (recipient as { phoneNumber: string }).phoneNumber : '';
     const amountText = (recipient as { amount?: unknown })?.amount;
     const failed = (errorMessage: string) => ({
       phoneNumber,
@@ -393,11 +403,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     for (const recipient of request.recipients) responses.push(await processRecipient(recipient, key, sourceIp));
     const sent = responses.filter((r) => r.status === 'Sent');
     if (sent.length === 0) {
-      return json(
-        201,
-        { errorMessage: 'Invalid Requests', numSent: 0, totalAmount: '0', totalDiscount: '0', responses },
-        'rejected',
-      );
+      return json(201, { errorMessage: 'Invalid Requests', numSent: 0, totalAmount: '0', totalDiscount: '0', responses }, 'rejected');
     }
     const totals = (field: 'amount' | 'discount') => {
       const values = sent.map((r) => parseValue(r[field])).filter((v) => v !== undefined);
@@ -444,7 +450,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       case 'other-transaction': {
         // A final word, about a transaction that is not the one asked for.
         const other = `ATQid_${randomBytes(16).toString('hex')}`;
-        return answer({ status: 'Success', data: { requestId: other, transactionId: other, status: 'Failed', description: describeDelivery('Failed') } });
+        return answer({
+          status: 'Success',
+          data: { requestId: other, transactionId: other, status: 'Failed', description: describeDelivery('Failed') },
+        });
       }
       case 'unknown-status':
         return found ? answer({ status: 'Success', data: data(found, { status: 'Reversed', description: 'Reversed' }) }) : notFound();
@@ -498,7 +507,13 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     const apiKey = headerValue(req, 'apikey');
     if (!apiKey || (options.apiKey !== undefined && apiKey !== options.apiKey)) {
       if (url.pathname === '/version1/airtime/send') {
-        sends.push({ at: Date.now(), idempotencyKey: headerValue(req, 'idempotency-key') ?? null, fault: 'ok', outcome: '401', host: req.headers.host });
+        sends.push({
+          at: Date.now(),
+          idempotencyKey: headerValue(req, 'idempotency-key') ?? null,
+          fault: 'ok',
+          outcome: '401',
+          host: req.headers.host,
+        });
       }
       return send(res, 401, 'text/plain', BAD_AUTH);
     }
@@ -506,7 +521,12 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     if (url.pathname === '/query/transaction/find' && req.method === 'GET') return handleFind(url, res);
     if (url.pathname === '/version1/user' && req.method === 'GET') {
       if (!url.searchParams.get('username')) return send(res, 400, 'text/plain', BAD_REQUEST);
-      return send(res, 200, 'application/json', JSON.stringify({ UserData: { balance: formatBalance(balance, options.balanceFormat ?? 'plain') } }));
+      return send(
+        res,
+        200,
+        'application/json',
+        JSON.stringify({ UserData: { balance: formatBalance(balance, options.balanceFormat ?? 'plain') } }),
+      );
     }
     send(res, 404, 'text/plain', 'Not Found');
   };
@@ -619,7 +639,10 @@ function readSendRequest(contentType: string, body: string): { username: string;
     return undefined;
   }
   if (typeof username !== 'string' || username === '' || !Array.isArray(recipients) || recipients.length === 0) return undefined;
-  if (maxNumRetry !== undefined && !(typeof maxNumRetry === 'number' ? Number.isInteger(maxNumRetry) && maxNumRetry >= 0 : /^\d+$/.test(String(maxNumRetry)))) {
+  if (
+    maxNumRetry !== undefined &&
+    !(typeof maxNumRetry === 'number' ? Number.isInteger(maxNumRetry) && maxNumRetry >= 0 : /^\d+$/.test(String(maxNumRetry)))
+  ) {
     return undefined;
   }
   return { username, recipients };

@@ -1,6 +1,6 @@
 // Ledger queries for bulk sends: whether a batch exists, its rows, and recent payments a new file
 // would repeat.
-import { iterateRows, prepare, SPENT_STATES, toTransaction, type Ledger, type LedgerScope, type StoredTransaction } from './ledger.js';
+import { iterateRows, type Ledger, type LedgerScope, prepare, SPENT_STATES, type StoredTransaction, toTransaction } from './ledger.js';
 
 export function batchExists(ledger: Ledger, scope: LedgerScope, batchId: string): boolean {
   return ledger.withRead((db) =>
@@ -101,7 +101,11 @@ export class RunPlanner {
            AND NOT EXISTS (SELECT 1 FROM temp.planned_rows g WHERE g.key = t.idempotency_key)
          GROUP BY f.row`;
       const params = [account, environment, this.since, account, environment];
-      const repeatCount = Number(prepare(db, `SELECT COUNT(*) FROM (${repeatsSql})`).pluck().get(...params));
+      const repeatCount = Number(
+        prepare(db, `SELECT COUNT(*) FROM (${repeatsSql})`)
+          .pluck()
+          .get(...params),
+      );
       const listed = prepare(db, `${repeatsSql} ORDER BY f.row LIMIT 50`).all(...params) as Record<string, unknown>[];
       db.exec('DELETE FROM temp.planned_rows');
       return { unsent, repeatCount, repeats: listed.map((row) => ({ row: Number(row.planned_row), match: toTransaction(row) })) };

@@ -5,7 +5,7 @@ import type Database from 'better-sqlite3';
 import { marketByCurrency } from '../core/countries.js';
 import { EXIT } from '../core/errors.js';
 import { formatMoney } from '../core/money.js';
-import { prepare, toTransaction, UNKNOWN_MATCH_MAX_AGE_MS, type Ledger, type LedgerScope, type StoredTransaction } from './ledger.js';
+import { type Ledger, type LedgerScope, prepare, type StoredTransaction, toTransaction, UNKNOWN_MATCH_MAX_AGE_MS } from './ledger.js';
 
 /** A status callback, read from its fields by src/server. */
 export interface DeliveryCallback {
@@ -52,7 +52,12 @@ export function recordStatusCallback(
   });
 }
 
-function findLostAnswer(db: Database.Database, callback: DeliveryCallback, now: number, scope: LedgerScope | null): StoredTransaction | null {
+function findLostAnswer(
+  db: Database.Database,
+  callback: DeliveryCallback,
+  now: number,
+  scope: LedgerScope | null,
+): StoredTransaction | null {
   // Matched by value alone, a callback must be known to be of this account and environment.
   if (scope === null) return null;
   // Only a final word settles a row: "Queued" would say nothing about the money.
@@ -73,33 +78,43 @@ function findLostAnswer(db: Database.Database, callback: DeliveryCallback, now: 
   // wrong payment delivered, or failed and so paid again. It stays an orphan until that send
   // settles, which adopts it by requestId, or is itself left unknown, which adopts it by value.
   if (prepare(db, `SELECT 1 FROM transactions WHERE ${sameSend} AND state = 'pending' LIMIT 1`).get(params)) return null;
-  const row = prepare(db, `SELECT * FROM transactions WHERE ${sameSend} AND state = 'unknown' ORDER BY created_at DESC, id DESC LIMIT 1`).get(params);
+  const row = prepare(
+    db,
+    `SELECT * FROM transactions WHERE ${sameSend} AND state = 'unknown' ORDER BY created_at DESC, id DESC LIMIT 1`,
+  ).get(params);
   return row ? toTransaction(row as Record<string, unknown>) : null;
 }
 
-function deliver(
-  ledger: Ledger,
-  db: Database.Database,
-  row: StoredTransaction,
-  callback: DeliveryCallback,
-  now: number,
-): DeliveryOutcome {
+function deliver(ledger: Ledger, db: Database.Database, row: StoredTransaction, callback: DeliveryCallback, now: number): DeliveryOutcome {
   const settlesUnknown = row.state === 'unknown';
   const delivery = ledger.recordDelivery(
     row.id,
-    { status: callback.status, description: callback.description, requestId: callback.requestId, source: 'callback', payload: callback.payload },
+    {
+      status: callback.status,
+      description: callback.description,
+      requestId: callback.requestId,
+      source: 'callback',
+      payload: callback.payload,
+    },
     now,
   );
   if (!delivery.changed) return { kind: 'unchanged', row: delivery.row };
   const { discount } = callback;
   if (delivery.row.state === 'delivered' && discount && delivery.row.discountUnits4 === null) {
     // A send whose answer was lost has no discount yet; stats sum it for accepted sends.
-    prepare(db, 'UPDATE transactions SET discount_currency = ?, discount_units4 = ? WHERE id = ?').run(discount.currency, discount.units4, row.id);
+    prepare(db, 'UPDATE transactions SET discount_currency = ?, discount_units4 = ? WHERE id = ?').run(
+      discount.currency,
+      discount.units4,
+      row.id,
+    );
   }
   if (settlesUnknown) {
     // A replay of the key exits as its final state now says, as after `airtime reconcile`, not
     // with the 5 of the run that lost the answer.
-    prepare(db, 'UPDATE transactions SET exit_code = ? WHERE id = ?').run(delivery.row.state === 'delivered' ? EXIT.OK : EXIT.FAILED, row.id);
+    prepare(db, 'UPDATE transactions SET exit_code = ? WHERE id = ?').run(
+      delivery.row.state === 'delivered' ? EXIT.OK : EXIT.FAILED,
+      row.id,
+    );
   }
   return { kind: 'updated', row: ledger.get(row.id) ?? delivery.row, settledUnknown: settlesUnknown };
 }
@@ -135,7 +150,8 @@ export function claimValidation(
     const earlier = prepare(db, 'SELECT * FROM transactions WHERE validated_transaction_id = ?').get(claim.transactionId);
     if (earlier) {
       const row = toTransaction(earlier as Record<string, unknown>);
-      if (matches(row, claim)) return { validated: true, row, repeated: true, reason: `transactionId already validated against key ${row.idempotencyKey}` };
+      if (matches(row, claim))
+        return { validated: true, row, repeated: true, reason: `transactionId already validated against key ${row.idempotencyKey}` };
       return { validated: false, reason: `transactionId was validated for another send (key ${row.idempotencyKey})` };
     }
     const params = { phone: claim.phoneNumber, currency: claim.currency, amount: claim.amountMinor, ...scopeParams(scope) };
@@ -150,10 +166,19 @@ export function claimValidation(
     ).get({ ...params, since });
     if (!candidate) return { validated: false, reason: whyNot(db, claim, params, now, options.maxAgeMs) };
     const row = toTransaction(candidate as Record<string, unknown>);
-    prepare(db, 'UPDATE transactions SET validated_transaction_id = ?, validated_at = ? WHERE id = ?').run(claim.transactionId, now, row.id);
+    prepare(db, 'UPDATE transactions SET validated_transaction_id = ?, validated_at = ? WHERE id = ?').run(
+      claim.transactionId,
+      now,
+      row.id,
+    );
     ledger.recordEvent(row.id, 'validation', { transactionId: claim.transactionId, payload: options.payload ?? null }, now);
     const age = Math.round((now - (row.firstAttemptAt ?? row.createdAt)) / 1000);
-    return { validated: true, row: { ...row, validatedTransactionId: claim.transactionId }, repeated: false, reason: `matches key ${row.idempotencyKey} (${row.state}, ${age} s old)` };
+    return {
+      validated: true,
+      row: { ...row, validatedTransactionId: claim.transactionId },
+      repeated: false,
+      reason: `matches key ${row.idempotencyKey} (${row.state}, ${age} s old)`,
+    };
   });
   if (!decision.validated) recordValidationRefusal(ledger, decision.reason, options.payload ?? claim, now);
   return decision;

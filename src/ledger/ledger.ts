@@ -1,15 +1,16 @@
 // The transaction ledger: an embedded SQLite database, the only code that touches it. Every send
 // is claimed here (a committed `pending` row) before its request leaves the machine, and settled
 // here from the answer, a callback, a query or a person.
-import Database from 'better-sqlite3';
+
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync, statfsSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
 import { marketByCurrency } from '../core/countries.js';
-import { AirtimeError, EXIT, type ErrorCode } from '../core/errors.js';
-import { minorToUnits4, parseReportedMoney } from '../core/money.js';
+import { AirtimeError, type ErrorCode, EXIT } from '../core/errors.js';
 import { DAILY_WINDOW_MS } from '../core/limits.js';
+import { minorToUnits4, parseReportedMoney } from '../core/money.js';
 import type { MoneyLimits } from '../core/recipient.js';
-import { repeatCutoffs, type RepeatGuard } from '../core/repeat.js';
+import { type RepeatGuard, repeatCutoffs } from '../core/repeat.js';
 import type { Owner } from './owner.js';
 import { MIGRATIONS } from './schema.js';
 
@@ -224,27 +225,31 @@ export class Ledger {
    * exit 4 LEDGER_ERROR naming the path, before any request is made.
    */
   static open(path: string, options: OpenOptions = {}): Ledger {
-    return guard(path, () => {
-      makeFolders(dirname(path));
-      if (!existsSync(path)) {
-        closeSync(openSync(path, 'a', 0o600));
-        chmodSync(path, 0o600);
-      }
-      const busyTimeoutMs = options.busyTimeoutMs ?? 10_000;
-      const db = openDatabase(path, { timeout: busyTimeoutMs });
-      try {
-        useWal(db, busyTimeoutMs);
-        db.exec(`PRAGMA synchronous = ${options.synchronous ?? 'FULL'}; PRAGMA foreign_keys = ON;`);
-        migrate(db);
-        // Prove the file can be written now, not after a request has left.
-        prepare(db, 'UPDATE transactions SET id = id WHERE 0').run();
-        db.exec('BEGIN IMMEDIATE; COMMIT;');
-      } catch (error) {
-        db.close();
-        throw error;
-      }
-      return new Ledger(path, db, options.synchronous ?? 'FULL');
-    }, true);
+    return guard(
+      path,
+      () => {
+        makeFolders(dirname(path));
+        if (!existsSync(path)) {
+          closeSync(openSync(path, 'a', 0o600));
+          chmodSync(path, 0o600);
+        }
+        const busyTimeoutMs = options.busyTimeoutMs ?? 10_000;
+        const db = openDatabase(path, { timeout: busyTimeoutMs });
+        try {
+          useWal(db, busyTimeoutMs);
+          db.exec(`PRAGMA synchronous = ${options.synchronous ?? 'FULL'}; PRAGMA foreign_keys = ON;`);
+          migrate(db);
+          // Prove the file can be written now, not after a request has left.
+          prepare(db, 'UPDATE transactions SET id = id WHERE 0').run();
+          db.exec('BEGIN IMMEDIATE; COMMIT;');
+        } catch (error) {
+          db.close();
+          throw error;
+        }
+        return new Ledger(path, db, options.synchronous ?? 'FULL');
+      },
+      true,
+    );
   }
 
   /** Opens an existing ledger to read it; a missing ledger is an empty one (null). */
@@ -404,9 +409,10 @@ export class Ledger {
     if (ids.length === 0) return;
     this.write(() => {
       for (const id of ids) {
-        this.statement(
-          `DELETE FROM transactions WHERE id = ? AND state = 'pending' AND attempts = 1 AND ${OWNER_IS}`,
-        ).run(id, ...ownerValues(owner));
+        this.statement(`DELETE FROM transactions WHERE id = ? AND state = 'pending' AND attempts = 1 AND ${OWNER_IS}`).run(
+          id,
+          ...ownerValues(owner),
+        );
       }
     });
   }
@@ -536,7 +542,10 @@ export class Ledger {
        WHERE transaction_id IS NULL AND kind = 'orphan-callback' AND at >= ? AND json_extract(payload, '$.phoneNumber') = ?
          AND account = ? AND environment = ?
        ORDER BY id DESC`,
-    ).all(Math.max(now - UNKNOWN_MATCH_MAX_AGE_MS, row.createdAt), row.phoneNumber, row.account, row.environment) as { id: number; payload: string }[];
+    ).all(Math.max(now - UNKNOWN_MATCH_MAX_AGE_MS, row.createdAt), row.phoneNumber, row.account, row.environment) as {
+      id: number;
+      payload: string;
+    }[];
     for (const orphan of orphans) {
       const fields = JSON.parse(orphan.payload) as Record<string, unknown>;
       const value = parseReportedMoney(fields.value);
@@ -546,7 +555,13 @@ export class Ledger {
       this.statement('UPDATE events SET transaction_id = ? WHERE id = ?').run(id, orphan.id);
       this.recordDelivery(
         id,
-        { status, description: typeof fields.description === 'string' ? fields.description : null, requestId: fields.requestId, source: 'callback, for a lost answer', payload: fields },
+        {
+          status,
+          description: typeof fields.description === 'string' ? fields.description : null,
+          requestId: fields.requestId,
+          source: 'callback, for a lost answer',
+          payload: fields,
+        },
         now,
       );
       this.statement('UPDATE transactions SET exit_code = ? WHERE id = ?').run(status === 'Success' ? EXIT.OK : EXIT.FAILED, id);
@@ -609,7 +624,10 @@ export class Ledger {
   /** The most recent transactions, newest first. */
   recent(filter: TransactionFilter): StoredTransaction[] {
     const { where, params } = whereClause(filter);
-    const rows = prepare(this.db, `SELECT * FROM transactions ${where} ORDER BY created_at DESC, id DESC LIMIT ?`).all(...params, filter.limit ?? 20) as Row[];
+    const rows = prepare(this.db, `SELECT * FROM transactions ${where} ORDER BY created_at DESC, id DESC LIMIT ?`).all(
+      ...params,
+      filter.limit ?? 20,
+    ) as Row[];
     return rows.map(toTransaction);
   }
 
@@ -651,8 +669,7 @@ export class Ledger {
   ): { changed: boolean; row: StoredTransaction } {
     return this.write(() => {
       const row = this.mustGet(id);
-      const target: TransactionState | null =
-        delivery.status === 'Success' ? 'delivered' : delivery.status === 'Failed' ? 'failed' : null;
+      const target: TransactionState | null = delivery.status === 'Success' ? 'delivered' : delivery.status === 'Failed' ? 'failed' : null;
       const event = { source: delivery.source, status: delivery.status, description: delivery.description, payload: delivery.payload };
       if (target === null || row.state === target || (row.state === 'delivered' && target === 'failed')) {
         // Only a contradicting result is worth keeping; in-flight words (Queued, Sent) are not.
@@ -708,7 +725,11 @@ export class Ledger {
         id,
       );
       // Settled by someone else since it was read (an answer, a callback): that word stands.
-      if (updated.changes === 0) throw new AirtimeError('USAGE', `the transaction was settled (${this.mustGet(id).state}) while reconcile was deciding; nothing was changed`);
+      if (updated.changes === 0)
+        throw new AirtimeError(
+          'USAGE',
+          `the transaction was settled (${this.mustGet(id).state}) while reconcile was deciding; nothing was changed`,
+        );
       this.insertEvent(id, 'reconcile', { as: settlement.state, requestId: settlement.requestId, by, note }, now);
     });
     return this.mustGet(id);
@@ -721,7 +742,14 @@ export class Ledger {
    * that property.
    */
   aggregate(filter: TransactionFilter): {
-    totals: { state: TransactionState; currency: string; discountCurrency: string | null; count: number; amountMinor: number; discountUnits4: number | null }[];
+    totals: {
+      state: TransactionState;
+      currency: string;
+      discountCurrency: string | null;
+      count: number;
+      amountMinor: number;
+      discountUnits4: number | null;
+    }[];
     failureReasons: { reason: string; count: number }[];
     first: number | null;
     last: number | null;
@@ -872,7 +900,10 @@ function openReadOnly(path: string): Database.Database {
         { cause: error },
       );
     }
-    return openDatabase(`file:${encodeURI(path).replace(/[?#]/g, encodeURIComponent)}?immutable=1`, { readonly: true, fileMustExist: true });
+    return openDatabase(`file:${encodeURI(path).replace(/[?#]/g, encodeURIComponent)}?immutable=1`, {
+      readonly: true,
+      fileMustExist: true,
+    });
   }
 }
 
@@ -1035,7 +1066,8 @@ function ledgerError(path: string, error: unknown, opening = false): AirtimeErro
     EROFS: 'the file system is read-only',
   };
   // SQLite's extended codes (SQLITE_READONLY_DIRECTORY, SQLITE_IOERR_WRITE…) read as their family.
-  const family = err.code === undefined ? undefined : Object.keys(reasons).find((code) => err.code === code || err.code?.startsWith(`${code}_`));
+  const family =
+    err.code === undefined ? undefined : Object.keys(reasons).find((code) => err.code === code || err.code?.startsWith(`${code}_`));
   const reason = diskFull(path, err.code) ?? (family && reasons[family]) ?? err.message ?? String(error);
   return new AirtimeError('LEDGER_ERROR', `the ledger ${path} cannot be used: ${reason}`, {
     hint: opening

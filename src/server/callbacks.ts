@@ -6,7 +6,7 @@ import { formatMoney, parseReportedMoney } from '../core/money.js';
 import { parsePhone } from '../core/phone.js';
 import { checkRecipient, type MoneyLimits } from '../core/recipient.js';
 import type { DeliveryCallback, ValidationClaim } from '../ledger/callbacks.js';
-import { badRequest, optionalString, requiredAmount, requiredString, type Fields } from './body.js';
+import { badRequest, type Fields, optionalString, requiredAmount, requiredString } from './body.js';
 
 /** Status callback: `phoneNumber, description, status, requestId, discount, value`. */
 export function parseStatusCallback(fields: Fields): DeliveryCallback {
@@ -109,5 +109,8 @@ export function checkValidationRules(callback: ValidationCallback, rules: Valida
 
 /** "::ffff:203.0.113.10" (an IPv4 address seen through an IPv6 socket) is 203.0.113.10. */
 function normalizeIp(ip: string): string {
-  return ip.trim().toLowerCase().replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/, '');
+  return ip
+    .trim()
+    .toLowerCase()
+    .replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/, '');
 }

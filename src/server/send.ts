@@ -1,12 +1,12 @@
 // POST /send: `airtime send` over HTTP, through the same engine (sendTransaction) and so under the
 // same ledger guarantees: a repeated Idempotency-Key replays, a key reused for another send is a
 // conflict, and two requests with one key arriving together send once.
-import { AirtimeError, EXIT, errorJson, type ErrorCode } from '../core/errors.js';
+import { AirtimeError, type ErrorCode, EXIT, errorJson } from '../core/errors.js';
 import { newIdempotencyKey, parseIdempotencyKey } from '../core/idempotency.js';
 import { checkRunTotals } from '../core/limits.js';
-import { parseRecipient, type MoneyLimits } from '../core/recipient.js';
+import { type MoneyLimits, parseRecipient } from '../core/recipient.js';
 import type { RepeatGuard } from '../core/repeat.js';
-import { transactionJson, type TransactionRequest, type TransactionResult, type TransactionState } from '../transaction.js';
+import { type TransactionRequest, type TransactionResult, type TransactionState, transactionJson } from '../transaction.js';
 import type { Fields } from './body.js';
 
 export interface SendService {
@@ -86,7 +86,12 @@ export async function handleSend(fields: Fields, keyHeader: string | undefined, 
   try {
     idempotencyKey = keyHeader === undefined ? newIdempotencyKey() : parseIdempotencyKey(keyHeader);
     const recipient = parseRecipient(
-      { phone: field(fields, 'phone', 'string'), amount: field(fields, 'amount', 'amount'), currency: optionalCurrency(fields), country: service.defaultCountry },
+      {
+        phone: field(fields, 'phone', 'string'),
+        amount: field(fields, 'amount', 'amount'),
+        currency: optionalCurrency(fields),
+        country: service.defaultCountry,
+      },
       service.perRecipient,
     );
     checkRunTotals(new Map([[recipient.market, recipient.amountMinor]]), service.perRun);
@@ -118,7 +123,8 @@ function field(fields: Fields, name: string, kind: 'string' | 'amount'): string 
   // A JSON number amount becomes decimal text once, here, and is parsed into minor units like
   // any typed amount: 50.25 → "50.25" → 5025.
   if (kind === 'amount' && typeof value === 'number') return String(value);
-  if (typeof value !== 'string') throw new AirtimeError('USAGE', `the field ${name} must be a ${kind === 'amount' ? 'number or a decimal string' : 'string'}`);
+  if (typeof value !== 'string')
+    throw new AirtimeError('USAGE', `the field ${name} must be a ${kind === 'amount' ? 'number or a decimal string' : 'string'}`);
   return value;
 }
 

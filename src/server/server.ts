@@ -5,13 +5,13 @@ import type { AddressInfo } from 'node:net';
 import { AirtimeError } from '../core/errors.js';
 import {
   claimValidation,
+  type DeliveryOutcome,
   recordStatusCallback,
   recordValidationRefusal,
-  type DeliveryOutcome,
   type ValidationDecision,
 } from '../ledger/callbacks.js';
 import type { Ledger, LedgerScope } from '../ledger/ledger.js';
-import { HttpError, parseFields, readBody, type Fields } from './body.js';
+import { type Fields, HttpError, parseFields, readBody } from './body.js';
 import { checkValidationRules, parseStatusCallback, parseValidationCallback, type ValidationRules } from './callbacks.js';
 import { handleSend, type SendService } from './send.js';
 import { bearerToken, tokenMatches } from './token.js';
@@ -101,7 +101,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   /** No log line may hold the token, wherever a client or a misconfiguration put it. */
   const redact = (text: string): string => {
     let safe = text;
-    if (options.token) for (const form of new Set([options.token, encodeURIComponent(options.token)])) safe = safe.split(form).join('[redacted]');
+    if (options.token)
+      for (const form of new Set([options.token, encodeURIComponent(options.token)])) safe = safe.split(form).join('[redacted]');
     return safe;
   };
 
@@ -116,7 +117,12 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const requireToken = (given: string | null, scheme: 'query' | 'bearer') => {
     if (options.token === null || tokenMatches(options.token, given)) return;
     const headers: Record<string, string> = scheme === 'bearer' ? { 'WWW-Authenticate': 'Bearer' } : {};
-    throw new HttpError(401, 'UNAUTHORIZED', scheme === 'bearer' ? 'missing or wrong Authorization: Bearer token' : 'missing or wrong ?token=', headers);
+    throw new HttpError(
+      401,
+      'UNAUTHORIZED',
+      scheme === 'bearer' ? 'missing or wrong Authorization: Bearer token' : 'missing or wrong ?token=',
+      headers,
+    );
   };
 
   const route = async (req: IncomingMessage, res: ServerResponse, note: (decision: string) => void): Promise<void> => {
@@ -146,19 +152,27 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         const checked = checkValidationRules(callback, options.rules);
         let decision: ValidationDecision;
         if (checked.ok) {
-          decision = claimValidation(options.ledger, checked.claim, now(), { maxAgeMs: options.rules.maxAgeMs, scope: options.scope, payload: kept });
+          decision = claimValidation(options.ledger, checked.claim, now(), {
+            maxAgeMs: options.rules.maxAgeMs,
+            scope: options.scope,
+            payload: kept,
+          });
         } else {
           decision = { validated: false, reason: checked.reason };
           recordValidationRefusal(options.ledger, checked.reason, kept, now());
         }
-        const what = checked.ok ? `${checked.money} to ${checked.claim.phoneNumber}` : `${callback.currencyCode} ${callback.amount} to ${callback.phoneNumber}`;
+        const what = checked.ok
+          ? `${checked.money} to ${checked.claim.phoneNumber}`
+          : `${callback.currencyCode} ${callback.amount} to ${callback.phoneNumber}`;
         note(`${decision.validated ? 'Validated' : 'Failed'} transactionId ${callback.transactionId} (${what}): ${decision.reason}`);
         return reply(res, 200, { status: decision.validated ? 'Validated' : 'Failed' });
       }
       case '/send': {
         if (method !== 'POST') {
           // Links get prefetched, previewed and crawled: a GET must never move money.
-          throw new HttpError(405, 'METHOD_NOT_ALLOWED', `${method} /send is refused: a link must never move money; use POST`, { Allow: 'POST' });
+          throw new HttpError(405, 'METHOD_NOT_ALLOWED', `${method} /send is refused: a link must never move money; use POST`, {
+            Allow: 'POST',
+          });
         }
         const service = options.send;
         if (!service) throw new HttpError(404, 'NOT_FOUND', 'POST /send is off: start airtime serve with --enable-send');
@@ -172,7 +186,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         });
       }
       default:
-        throw new HttpError(404, 'NOT_FOUND', 'no such endpoint: POST /callbacks/status, POST /callbacks/validation, GET /healthz, POST /send');
+        throw new HttpError(
+          404,
+          'NOT_FOUND',
+          'no such endpoint: POST /callbacks/status, POST /callbacks/validation, GET /healthz, POST /send',
+        );
     }
   };
 
@@ -205,7 +223,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
           path: printable(redact(path)).slice(0, 200),
           status: res.statusCode,
           ms: Math.round((performance.now() - started) * 10) / 10,
-          decision: printable(redact(res.writableFinished ? decision : `${decision ? `${decision}; ` : ''}the client went away before the answer`)),
+          decision: printable(
+            redact(res.writableFinished ? decision : `${decision ? `${decision}; ` : ''}the client went away before the answer`),
+          ),
         });
       });
       route(req, res, (text) => {
@@ -283,7 +303,8 @@ function allow(method: string, ...allowed: string[]): void {
 function asHttpError(error: unknown): HttpError {
   if (error instanceof HttpError) return error;
   // The ledger was busy or unusable: 503, so Africa's Talking tries the callback again later.
-  if (error instanceof AirtimeError && error.code === 'LEDGER_ERROR') return new HttpError(503, 'LEDGER_ERROR', 'the ledger cannot be written right now');
+  if (error instanceof AirtimeError && error.code === 'LEDGER_ERROR')
+    return new HttpError(503, 'LEDGER_ERROR', 'the ledger cannot be written right now');
   // Never the message or the stack of an unexpected error: they are for the operator's log.
   return new HttpError(500, 'INTERNAL', 'internal error');
 }
@@ -303,7 +324,9 @@ function describeDelivery(outcome: DeliveryOutcome, requestId: string): string {
 function splitTarget(target: string | undefined): { path: string; query: URLSearchParams } {
   const text = target ?? '/';
   const mark = text.indexOf('?');
-  return mark === -1 ? { path: text, query: new URLSearchParams() } : { path: text.slice(0, mark), query: new URLSearchParams(text.slice(mark + 1)) };
+  return mark === -1
+    ? { path: text, query: new URLSearchParams() }
+    : { path: text.slice(0, mark), query: new URLSearchParams(text.slice(mark + 1)) };
 }
 
 function header(req: IncomingMessage, name: string): string | undefined {

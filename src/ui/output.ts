@@ -32,8 +32,12 @@ export class Output {
     readonly streams: Streams,
     readonly flags: OutputFlags,
   ) {
-    this.out = new Chalk({ level: colorLevel({ isTTY: Boolean(streams.stdout.isTTY), env: streams.env, allowed: flags.color && !flags.json }) });
-    this.err = new Chalk({ level: colorLevel({ isTTY: Boolean(streams.stderr.isTTY), env: streams.env, allowed: flags.color && !flags.json }) });
+    this.out = new Chalk({
+      level: colorLevel({ isTTY: Boolean(streams.stdout.isTTY), env: streams.env, allowed: flags.color && !flags.json }),
+    });
+    this.err = new Chalk({
+      level: colorLevel({ isTTY: Boolean(streams.stderr.isTTY), env: streams.env, allowed: flags.color && !flags.json }),
+    });
   }
 
   /** Prompts only when a person is there to answer: both ends a terminal, and neither --no-input nor CI. */

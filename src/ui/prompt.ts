@@ -39,12 +39,10 @@ export function createPrompter(output: Output): Prompter {
           context,
         );
       }),
-    confirm: (message, defaultValue = true) =>
-      cancellable(async () => (await load()).confirm({ message, default: defaultValue }, context)),
+    confirm: (message, defaultValue = true) => cancellable(async () => (await load()).confirm({ message, default: defaultValue }, context)),
     select: <T extends string>(message: string, choices: Choice<T>[]) =>
       cancellable(async () => (await load()).select<T>({ message, choices }, context)),
-    secret: (message) =>
-      cancellable(async () => (await load()).password({ message, mask: true }, context)),
+    secret: (message) => cancellable(async () => (await load()).password({ message, mask: true }, context)),
   };
 }
 

@@ -1,22 +1,23 @@
 // Turning command results into what people and scripts read. Returns the exit code the result
 // calls for; src/main.ts is the one that exits.
+
+import type { FileCheck } from '../bulk/check.js';
+import { describeProblem } from '../bulk/problem.js';
 import type { BalanceResult } from '../commands/balance.js';
 import type { BulkOutcome, ValidateFileResult } from '../commands/bulk.js';
-import { describeProblem } from '../bulk/problem.js';
-import type { FileCheck } from '../bulk/check.js';
-import { marketByCountry } from '../core/countries.js';
-import { formatAmount } from '../core/money.js';
-import { localDay } from '../core/time.js';
-import type { SendOutcome, SendPreview } from '../commands/send.js';
 import type { ExportResult } from '../commands/export.js';
 import type { ReconcileResult } from '../commands/reconcile.js';
+import type { SendOutcome, SendPreview } from '../commands/send.js';
 import type { StatsResult } from '../commands/stats.js';
 import type { StatusResult } from '../commands/status.js';
 import type { ValidateResult } from '../commands/validate.js';
-import { EXIT, errorJson, type AirtimeError } from '../core/errors.js';
+import { marketByCountry } from '../core/countries.js';
+import { type AirtimeError, EXIT, errorJson } from '../core/errors.js';
+import { formatAmount } from '../core/money.js';
+import { localDay } from '../core/time.js';
 import type { StoredTransaction } from '../ledger/ledger.js';
-import { resultFromRow, transactionJson, type TransactionResult } from '../transaction.js';
-import { printable, type Output } from './output.js';
+import { resultFromRow, type TransactionResult, transactionJson } from '../transaction.js';
+import { type Output, printable } from './output.js';
 
 export function stateColor(output: Output, state: string, text = state): string {
   const c = output.out;
@@ -94,7 +95,7 @@ function hintFor(result: TransactionResult): string | undefined {
     case 'AUTH_FAILED':
       return 'check AT_USERNAME and AT_API_KEY (or `airtime config show`)';
     case 'INSUFFICIENT_BALANCE':
-      return 'top up the Africa\'s Talking account, then run `airtime balance`';
+      return "top up the Africa's Talking account, then run `airtime balance`";
     case 'NETWORK_ERROR':
       // The message names the address, where it was set and what to check; what is left to say:
       return 'nothing was sent; the same command can be run again once it can be reached';
@@ -211,7 +212,7 @@ export function printStatus(result: StatusResult, output: Output): number {
     for (const row of rows) output.result(row.join('\t'));
   }
   if (result.transactions.some((r) => r.state === 'unknown')) {
-    output.info('unknown: check Africa\'s Talking, then `airtime reconcile <key> --as sent|failed`');
+    output.info("unknown: check Africa's Talking, then `airtime reconcile <key> --as sent|failed`");
   }
   return result.exitCode;
 }
@@ -221,9 +222,7 @@ export function printReconcile(result: ReconcileResult, output: Output): number 
   if (output.flags.json) {
     output.json({ ok: true, transaction: statusJson(row), previousState: result.previousState, settledBy: result.by });
   } else {
-    output.result(
-      `Settled key ${row.idempotencyKey} as ${stateColor(output, row.state)} (was ${result.previousState}), by ${result.by}.`,
-    );
+    output.result(`Settled key ${row.idempotencyKey} as ${stateColor(output, row.state)} (was ${result.previousState}), by ${result.by}.`);
   }
   return EXIT.OK;
 }
@@ -242,7 +241,9 @@ export function printStats(result: StatsResult, output: Output): number {
   if (currencies.length > 0) {
     output.result('');
     for (const [currency, figures] of currencies) {
-      output.result(`${currency.padEnd(4)} ${String(figures.count).padStart(7)} sent  ${figures.amount.padStart(14)}  discount ${figures.discount}`);
+      output.result(
+        `${currency.padEnd(4)} ${String(figures.count).padStart(7)} sent  ${figures.amount.padStart(14)}  discount ${figures.discount}`,
+      );
     }
   }
   if (result.failureReasons.length > 0) {
@@ -295,7 +296,9 @@ export function printBulk(outcome: BulkOutcome, output: Output): number {
         totals,
       });
     } else {
-      const money = Object.entries(totals).map(([currency, amount]) => `${currency} ${amount}`).join(', ');
+      const money = Object.entries(totals)
+        .map(([currency, amount]) => `${currency} ${amount}`)
+        .join(', ');
       output.result(`Would send ${check.validCount} row(s) in batch ${batchId}: ${money}. Nothing was sent.`);
       if (check.invalidCount > 0) output.warn(`${check.invalidCount} invalid row(s) would be skipped (--skip-invalid)`);
       if (repeats.length > 0) {
@@ -311,7 +314,11 @@ export function printBulk(outcome: BulkOutcome, output: Output): number {
     // An interrupted run says so the contract's way for failures, so a script can tell it from a
     // run that finished with failed rows, and gets the command that resumes it.
     const error = summary.interrupted
-      ? { code: 'INTERRUPTED', message: `interrupted by ${summary.interrupted}; the ledger is consistent`, resumeCommand: summary.resumeCommand }
+      ? {
+          code: 'INTERRUPTED',
+          message: `interrupted by ${summary.interrupted}; the ledger is consistent`,
+          resumeCommand: summary.resumeCommand,
+        }
       : undefined;
     const head = { ok: summary.exitCode === 0, ...(error && { error }), batchId, total, sent, failed, unknown, replayed, skipped, totals };
     // Written row by row: a million-row batch does not become one string in memory.
@@ -324,7 +331,10 @@ export function printBulk(outcome: BulkOutcome, output: Output): number {
     output.write(']}\n');
   }
   const c = output.out;
-  const money = Object.entries(summary.totals).map(([currency, amount]) => `${currency} ${amount}`).join(', ') || 'nothing';
+  const money =
+    Object.entries(summary.totals)
+      .map(([currency, amount]) => `${currency} ${amount}`)
+      .join(', ') || 'nothing';
   output.result(
     `batch ${summary.batchId}: ${c.green(`${summary.sent} sent`)}, ${summary.failed ? c.red(`${summary.failed} failed`) : '0 failed'}, ` +
       `${summary.unknown ? c.yellow(`${summary.unknown} unknown`) : '0 unknown'}, ${summary.replayed} replayed, ${summary.skipped} skipped ` +
@@ -332,17 +342,23 @@ export function printBulk(outcome: BulkOutcome, output: Output): number {
   );
   if (!output.flags.json) {
     for (const row of failures) {
-      output.info(`  row ${row.row}: ${row.state}${row.phoneNumber ? ` ${row.currency} ${row.amount} to ${row.phoneNumber}` : ''}: ${row.errorMessage ?? ''}`);
+      output.info(
+        `  row ${row.row}: ${row.state}${row.phoneNumber ? ` ${row.currency} ${row.amount} to ${row.phoneNumber}` : ''}: ${row.errorMessage ?? ''}`,
+      );
     }
   }
   if (summary.alreadyComplete) {
     output.warn(`batch ${summary.batchId} was already complete: nothing was sent; these are its recorded results`);
   }
   if (summary.unknown > 0) {
-    output.info(`unknown rows may have been paid: check them with \`airtime status ${summary.batchId}\`, then \`airtime reconcile <key> --as sent|failed\``);
+    output.info(
+      `unknown rows may have been paid: check them with \`airtime status ${summary.batchId}\`, then \`airtime reconcile <key> --as sent|failed\``,
+    );
   }
   if (summary.failed > 0 && !summary.interrupted) {
-    const retry = /(^| )--retry-failed( |$)/.test(summary.resumeCommand) ? summary.resumeCommand : `${summary.resumeCommand} --retry-failed`;
+    const retry = /(^| )--retry-failed( |$)/.test(summary.resumeCommand)
+      ? summary.resumeCommand
+      : `${summary.resumeCommand} --retry-failed`;
     output.info(`to resend the failed rows under new keys: ${retry}`);
   }
   if (summary.interrupted) {
@@ -372,11 +388,17 @@ export function printValidateFile(result: ValidateFileResult, output: Output): n
     });
     return valid ? EXIT.OK : EXIT.USAGE;
   }
-  const money = Object.entries(totalsOf(check)).map(([currency, amount]) => `${currency} ${amount}`).join(', ') || 'nothing';
-  output.result(`${check.total} row(s): ${check.validCount} valid, ${check.invalidCount} invalid, ${check.duplicateCount} duplicate(s); ${money}`);
+  const money =
+    Object.entries(totalsOf(check))
+      .map(([currency, amount]) => `${currency} ${amount}`)
+      .join(', ') || 'nothing';
+  output.result(
+    `${check.total} row(s): ${check.validCount} valid, ${check.invalidCount} invalid, ${check.duplicateCount} duplicate(s); ${money}`,
+  );
   for (const problem of check.invalid) output.error(describeProblem(problem));
   if (check.invalidCount > check.invalid.length) output.info(`… and ${check.invalidCount - check.invalid.length} more invalid rows`);
-  if (!allowDuplicates) for (const d of check.duplicates) output.error(`row ${d.row} repeats row ${d.firstRow} (same phone, amount and currency)`);
+  if (!allowDuplicates)
+    for (const d of check.duplicates) output.error(`row ${d.row} repeats row ${d.firstRow} (same phone, amount and currency)`);
   if (check.total === 0) output.error('the file has no rows');
   return valid ? EXIT.OK : EXIT.USAGE;
 }
@@ -478,8 +500,7 @@ export function printConfigPath(result: ConfigPathResult, output: Output): numbe
     return EXIT.OK;
   }
   const c = output.out;
-  const mark = (exists: boolean, loaded: boolean) =>
-    loaded ? c.green('loaded') : exists ? c.yellow('exists') : c.dim('-'.padEnd(6));
+  const mark = (exists: boolean, loaded: boolean) => (loaded ? c.green('loaded') : exists ? c.yellow('exists') : c.dim('-'.padEnd(6)));
   const headings = {
     explicit: 'Named by --config or AIRTIME_CONFIG, instead of the search:',
     user: 'Your user folder (the first found is read):',

@@ -46,7 +46,14 @@ const accepted = {
   totalAmount: 'KES 50.0000',
   totalDiscount: 'KES 2.0000',
   responses: [
-    { phoneNumber: '+254712345678', errorMessage: 'None', amount: 'KES 50.0000', status: 'Sent', requestId: 'ATQid_1', discount: 'KES 2.0000' },
+    {
+      phoneNumber: '+254712345678',
+      errorMessage: 'None',
+      amount: 'KES 50.0000',
+      status: 'Sent',
+      requestId: 'ATQid_1',
+      discount: 'KES 2.0000',
+    },
   ],
 };
 
@@ -104,10 +111,20 @@ describe('AtClient.send classifies every answer', () => {
     ['balance', json(201, failedRecipient('Insufficient Credit')), { kind: 'rejected', reason: 'balance' }],
     ['number', json(201, failedRecipient('Invalid Phone Number')), { kind: 'rejected', reason: 'number' }],
     ['country', json(201, failedRecipient('Unsupported Country')), { kind: 'rejected', reason: 'country' }],
-    ['unknown text passed through', json(201, failedRecipient('Telco Says No')), { kind: 'rejected', reason: 'other', errorMessage: 'Telco Says No' }],
+    [
+      'unknown text passed through',
+      json(201, failedRecipient('Telco Says No')),
+      { kind: 'rejected', reason: 'other', errorMessage: 'Telco Says No' },
+    ],
     [
       'airtime not enabled',
-      json(201, { errorMessage: 'Airtime is not enabled for this account', numSent: 0, responses: [], totalAmount: '0', totalDiscount: '0' }),
+      json(201, {
+        errorMessage: 'Airtime is not enabled for this account',
+        numSent: 0,
+        responses: [],
+        totalAmount: '0',
+        totalDiscount: '0',
+      }),
       { kind: 'rejected', reason: 'disabled' },
     ],
     ['duplicate at 409', json(409, duplicate), { kind: 'duplicate' }],
@@ -115,8 +132,16 @@ describe('AtClient.send classifies every answer', () => {
     ['duplicate at 400', json(400, duplicate), { kind: 'duplicate' }],
     ['duplicate as text', new Response(duplicate.errorMessage, { status: 200 }), { kind: 'duplicate' }],
     ['401', new Response('The supplied authentication is invalid', { status: 401 }), { kind: 'auth-failed' }],
-    ['400', new Response('The request contains bad syntax or cannot be fulfilled', { status: 400 }), { kind: 'rejected', reason: 'bad-request' }],
-    ['429', new Response('slow down', { status: 429, headers: { 'Retry-After': '2' } }), { kind: 'transient', reached: false, retryAfterMs: 2000 }],
+    [
+      '400',
+      new Response('The request contains bad syntax or cannot be fulfilled', { status: 400 }),
+      { kind: 'rejected', reason: 'bad-request' },
+    ],
+    [
+      '429',
+      new Response('slow down', { status: 429, headers: { 'Retry-After': '2' } }),
+      { kind: 'transient', reached: false, retryAfterMs: 2000 },
+    ],
     ['500', new Response('oops', { status: 500 }), { kind: 'transient', reached: true }],
     ['503', new Response('', { status: 503 }), { kind: 'transient', reached: true }],
     ['201 not JSON', new Response('<html>gateway</html>', { status: 201 }), { kind: 'transient', reached: true }],
@@ -138,14 +163,22 @@ describe('AtClient.send classifies every answer', () => {
   });
 
   it.each([
-    [{}, 'no such host (ENOTFOUND) at https://api.sandbox.africastalking.com (the sandbox default); check the network, and HTTPS_PROXY if a proxy is needed'],
-    [{ baseUrl: 'https://at.example/', baseUrlSource: 'apiUrl in /etc/x.json' }, 'no such host (ENOTFOUND) at https://at.example (apiUrl in /etc/x.json); check the network'],
-    [{ baseUrl: 'http://[::1]:8788', baseUrlSource: 'AIRTIME_API_URL in the environment' }, 'at http://[::1]:8788 (AIRTIME_API_URL in the environment); is `airtime emulator` running?'],
+    [
+      {},
+      'no such host (ENOTFOUND) at https://api.sandbox.africastalking.com (the sandbox default); check the network, and HTTPS_PROXY if a proxy is needed',
+    ],
+    [
+      { baseUrl: 'https://at.example/', baseUrlSource: 'apiUrl in /etc/x.json' },
+      'no such host (ENOTFOUND) at https://at.example (apiUrl in /etc/x.json); check the network',
+    ],
+    [
+      { baseUrl: 'http://[::1]:8788', baseUrlSource: 'AIRTIME_API_URL in the environment' },
+      'at http://[::1]:8788 (AIRTIME_API_URL in the environment); is `airtime emulator` running?',
+    ],
   ])('names the address it could not reach, and where it was set: %j', async (options, reason) => {
     const { at } = client(Object.assign(new TypeError('fetch failed'), { cause: { code: 'ENOTFOUND' } }), options);
     expect(await at.send(request)).toMatchObject({ kind: 'transient', reached: false, reason: expect.stringContaining(reason) });
   });
-
 
   it('never writes the API key in its verbose log, even when the server echoes it', async () => {
     const { at, lines } = client(new Response(`bad key ${KEY}`, { status: 401 }));
@@ -182,17 +215,37 @@ describe('AtClient.findTransaction reads the transaction from data.status, and n
     ['failed, under a successful lookup', json(200, documented('Failed')), { kind: 'ok', status: 'Failed' }],
     ['queued', json(200, documented('Queued')), { kind: 'ok', status: 'Queued' }],
     ['sent (in flight)', json(200, documented('Sent')), { kind: 'ok', status: 'Sent' }],
-    ['named by transactionId', json(200, { status: 'Success', data: { transactionId: asked, status: 'Success' } }), { kind: 'ok', status: 'Success' }],
+    [
+      'named by transactionId',
+      json(200, { status: 'Success', data: { transactionId: asked, status: 'Success' } }),
+      { kind: 'ok', status: 'Success' },
+    ],
     ['named by both ids', json(200, documented('Success', { transactionId: asked })), { kind: 'ok', status: 'Success' }],
     // the official SDK's test mock: a lookup status alone is not the transaction's
     ['the SDK mock {"status":"Success"}', json(200, { status: 'Success' }), { kind: 'inconclusive', status: 'Success' }],
     ['a failed lookup alone', json(200, { status: 'Failed' }), { kind: 'inconclusive', status: 'Failed' }],
-    ['not found', json(200, { status: 'Failed', errorMessage: 'Transaction not found' }), { kind: 'inconclusive', status: 'Failed', reason: expect.stringContaining('Transaction not found') }],
-    ['a failed lookup with data', json(200, { status: 'Failed', data: { requestId: asked, status: 'Failed' } }), { kind: 'inconclusive', status: 'Failed' }],
+    [
+      'not found',
+      json(200, { status: 'Failed', errorMessage: 'Transaction not found' }),
+      { kind: 'inconclusive', status: 'Failed', reason: expect.stringContaining('Transaction not found') },
+    ],
+    [
+      'a failed lookup with data',
+      json(200, { status: 'Failed', data: { requestId: asked, status: 'Failed' } }),
+      { kind: 'inconclusive', status: 'Failed' },
+    ],
     ['no lookup status, with data', json(200, { data: { requestId: asked, status: 'Failed' } }), { kind: 'inconclusive', status: null }],
-    ['another transaction', json(200, documented('Failed', { requestId: 'ATQid_2' })), { kind: 'inconclusive', status: 'Failed', reason: expect.stringContaining('ATQid_2') }],
+    [
+      'another transaction',
+      json(200, documented('Failed', { requestId: 'ATQid_2' })),
+      { kind: 'inconclusive', status: 'Failed', reason: expect.stringContaining('ATQid_2') },
+    ],
     ['ids that disagree', json(200, documented('Success', { transactionId: 'ATQid_2' })), { kind: 'inconclusive', status: 'Success' }],
-    ['data naming no transaction', json(200, { status: 'Success', data: { status: 'Failed' } }), { kind: 'inconclusive', status: 'Failed' }],
+    [
+      'data naming no transaction',
+      json(200, { status: 'Success', data: { status: 'Failed' } }),
+      { kind: 'inconclusive', status: 'Failed' },
+    ],
     ['an unknown word', json(200, documented('Reversed')), { kind: 'inconclusive', status: 'Reversed', reason: 'an unknown status word' }],
     ['a lower-case word', json(200, documented('failed')), { kind: 'inconclusive', status: 'failed' }],
     ['no word', json(200, { status: 'Success', data: { requestId: asked } }), { kind: 'inconclusive', status: null }],

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { checkFile, fileRefusal } from '../../src/bulk/check.js';
-import { detectFormat, fieldName, readRows, type RawRow } from '../../src/bulk/reader.js';
+import { detectFormat, fieldName, type RawRow, readRows } from '../../src/bulk/reader.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'reader-'));
 let n = 0;
@@ -21,7 +21,10 @@ async function rows(path: string): Promise<RawRow[]> {
 
 describe('readRows', () => {
   it('reads CSV with a BOM, CRLF, quoted fields, blank lines and any header spelling', async () => {
-    const path = file('\uFEFFPhone Number,AMOUNT,currency,Reference,notes\r\n"+254 712 345 678",50,KES,"a, ""quoted"" ref",x\r\n\r\n,,,,\r\n+256701234567,500,,,\r\n', '.csv');
+    const path = file(
+      '\uFEFFPhone Number,AMOUNT,currency,Reference,notes\r\n"+254 712 345 678",50,KES,"a, ""quoted"" ref",x\r\n\r\n,,,,\r\n+256701234567,500,,,\r\n',
+      '.csv',
+    );
     expect(await rows(path)).toEqual([
       { row: 1, line: 2, phone: '+254 712 345 678', amount: '50', currency: 'KES', reference: 'a, "quoted" ref' },
       { row: 2, line: 5, phone: '+256701234567', amount: '500' },
@@ -29,7 +32,10 @@ describe('readRows', () => {
   });
 
   it('numbers rows and lines apart (spaces around quotes, rows of blanks, line breaks inside quotes)', async () => {
-    const path = file('phone,amount,reference\n+254712345678, "10" ,\n  ,  ,\n+254712345679,10,"two\r\nlines"\n+254202345678,10,\n', '.csv');
+    const path = file(
+      'phone,amount,reference\n+254712345678, "10" ,\n  ,  ,\n+254712345679,10,"two\r\nlines"\n+254202345678,10,\n',
+      '.csv',
+    );
     expect((await rows(path)).map((r) => [r.row, r.line])).toEqual([
       [1, 2],
       [2, 4],
@@ -39,23 +45,60 @@ describe('readRows', () => {
 
   it.each([
     ['CRLF', 'phone,amount\r\n+254712345678,50\r\n', [{ row: 1, line: 2, phone: '+254712345678', amount: '50' }]],
-    ['old Mac CR line ends', 'phone,amount\r+254712345678,50\r+254712345679,60', [{ row: 1, line: 2, phone: '+254712345678', amount: '50' }, { row: 2, line: 3, phone: '+254712345679', amount: '60' }]],
-    ['no line end at all after the last row', 'phone,amount\n+254712345678,50', [{ row: 1, line: 2, phone: '+254712345678', amount: '50' }]],
-    ['doubled quotes and a line break inside quotes', 'phone,amount,reference\n+254712345678,50,"say ""hi""\nthere"\n+254712345679,1,\n', [
-      { row: 1, line: 2, phone: '+254712345678', amount: '50', reference: 'say "hi"\nthere' },
-      { row: 2, line: 4, phone: '+254712345679', amount: '1' },
-    ]],
-    ['blanks around quoted fields', 'phone,amount\n  "+254712345678" ,\t"50"\n', [{ row: 1, line: 2, phone: '+254712345678', amount: '50' }]],
-    ['a quoted header and empty trailing columns', '"phone","amount","",""\n+254712345678,50\n+254712345679,60,,\n', [
-      { row: 1, line: 2, phone: '+254712345678', amount: '50' },
-      { row: 2, line: 3, phone: '+254712345679', amount: '60' },
-    ]],
-    ['a thousands separator', 'phone,amount,reference\n+254712345678,1,500\n', [
-      { row: 1, line: 2, unreadable: expect.stringContaining('the amount 1 followed by 500 looks like 1,500') },
-    ]],
-    ['a 3-digit field after a 4-digit amount (not a separator)', 'phone,amount,reference\n+254712345678,1000,500\n', [{ row: 1, line: 2, phone: '+254712345678', amount: '1000', reference: '500' }]],
-    ['a separator, quoted as meant', 'phone,amount,reference\n+254712345678, "1" ,500\n', [{ row: 1, line: 2, phone: '+254712345678', amount: '1', reference: '500' }]],
-    ['too many fields', 'phone,amount\n+254712345678,50,x\n', [{ row: 1, line: 2, unreadable: expect.stringMatching(/^3 fields where the header has 2: an amount with a thousands separator/) }]],
+    [
+      'old Mac CR line ends',
+      'phone,amount\r+254712345678,50\r+254712345679,60',
+      [
+        { row: 1, line: 2, phone: '+254712345678', amount: '50' },
+        { row: 2, line: 3, phone: '+254712345679', amount: '60' },
+      ],
+    ],
+    [
+      'no line end at all after the last row',
+      'phone,amount\n+254712345678,50',
+      [{ row: 1, line: 2, phone: '+254712345678', amount: '50' }],
+    ],
+    [
+      'doubled quotes and a line break inside quotes',
+      'phone,amount,reference\n+254712345678,50,"say ""hi""\nthere"\n+254712345679,1,\n',
+      [
+        { row: 1, line: 2, phone: '+254712345678', amount: '50', reference: 'say "hi"\nthere' },
+        { row: 2, line: 4, phone: '+254712345679', amount: '1' },
+      ],
+    ],
+    [
+      'blanks around quoted fields',
+      'phone,amount\n  "+254712345678" ,\t"50"\n',
+      [{ row: 1, line: 2, phone: '+254712345678', amount: '50' }],
+    ],
+    [
+      'a quoted header and empty trailing columns',
+      '"phone","amount","",""\n+254712345678,50\n+254712345679,60,,\n',
+      [
+        { row: 1, line: 2, phone: '+254712345678', amount: '50' },
+        { row: 2, line: 3, phone: '+254712345679', amount: '60' },
+      ],
+    ],
+    [
+      'a thousands separator',
+      'phone,amount,reference\n+254712345678,1,500\n',
+      [{ row: 1, line: 2, unreadable: expect.stringContaining('the amount 1 followed by 500 looks like 1,500') }],
+    ],
+    [
+      'a 3-digit field after a 4-digit amount (not a separator)',
+      'phone,amount,reference\n+254712345678,1000,500\n',
+      [{ row: 1, line: 2, phone: '+254712345678', amount: '1000', reference: '500' }],
+    ],
+    [
+      'a separator, quoted as meant',
+      'phone,amount,reference\n+254712345678, "1" ,500\n',
+      [{ row: 1, line: 2, phone: '+254712345678', amount: '1', reference: '500' }],
+    ],
+    [
+      'too many fields',
+      'phone,amount\n+254712345678,50,x\n',
+      [{ row: 1, line: 2, unreadable: expect.stringMatching(/^3 fields where the header has 2: an amount with a thousands separator/) }],
+    ],
     ['too few fields', 'phone,amount,currency\n+254712345678,50\n', [{ row: 1, line: 2, unreadable: '2 fields where the header has 3' }]],
   ])('reads CSV with %s', async (_what, content, expected) => {
     expect(await rows(file(content, '.csv'))).toEqual(expected);
@@ -67,14 +110,23 @@ describe('readRows', () => {
     for (const size of [1, 2, 3, 7]) {
       const chunks = Array.from({ length: Math.ceil(content.length / size) }, (_, i) => content.subarray(i * size, (i + 1) * size));
       const out: RawRow[] = [];
-      for await (const row of readRows(async function* () { yield* chunks; }, 'csv').rows) out.push(row);
+      for await (const row of readRows(async function* () {
+        yield* chunks;
+      }, 'csv').rows)
+        out.push(row);
       expect(out, `chunks of ${size}`).toEqual(whole);
     }
-    expect(whole.map((r) => [r.line, r.reference])).toEqual([[2, 'a, "b"\r\nc'], [5, 'é']]);
+    expect(whole.map((r) => [r.line, r.reference])).toEqual([
+      [2, 'a, "b"\r\nc'],
+      [5, 'é'],
+    ]);
   });
 
   it('refuses a reference holding a control character, which listings and terminals would obey', async () => {
-    const path = file('phone,amount,reference\n+254712345678,50,"two\nlines"\n+254712345679,50,"\u001b]0;x\u0007"\n+254712345670,50,fine\n', '.csv');
+    const path = file(
+      'phone,amount,reference\n+254712345678,50,"two\nlines"\n+254712345679,50,"\u001b]0;x\u0007"\n+254712345670,50,fine\n',
+      '.csv',
+    );
     const check = await checkFile(path, 'csv', { perRecipient: {} });
     expect(check.invalid.map((p) => [p.row, p.errors[0]?.message])).toEqual([
       [1, 'the reference holds a control character (a line break, a tab, an escape)'],
@@ -142,9 +194,11 @@ describe('readRows', () => {
   });
 
   it('maps header spellings to the contract names', () => {
-    expect(['phone', 'phoneNumber', 'phone_number', 'Phone Number', 'amount', 'Currency', 'currencyCode', 'key', 'idempotency_key', 'ref'].map(fieldName)).toEqual([
-      'phone', 'phone', 'phone', 'phone', 'amount', 'currency', 'currency', 'key', 'key', 'reference',
-    ]);
+    expect(
+      ['phone', 'phoneNumber', 'phone_number', 'Phone Number', 'amount', 'Currency', 'currencyCode', 'key', 'idempotency_key', 'ref'].map(
+        fieldName,
+      ),
+    ).toEqual(['phone', 'phone', 'phone', 'phone', 'amount', 'currency', 'currency', 'key', 'key', 'reference']);
     expect(fieldName('notes')).toBeUndefined();
   });
 });

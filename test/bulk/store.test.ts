@@ -9,11 +9,31 @@ import { AirtimeError } from '../../src/core/errors.js';
 import { Ledger, type Settlement } from '../../src/ledger/ledger.js';
 import { currentOwner } from '../../src/ledger/owner.js';
 
-const SENT: Settlement = { state: 'sent', atStatus: 'Sent', requestId: 'ATQid_1', discountCurrency: null, discountUnits4: null, errorCode: null, errorMessage: null, exitCode: 0 };
+const SENT: Settlement = {
+  state: 'sent',
+  atStatus: 'Sent',
+  requestId: 'ATQid_1',
+  discountCurrency: null,
+  discountUnits4: null,
+  errorCode: null,
+  errorMessage: null,
+  exitCode: 0,
+};
 
 function claimed(ledger: Ledger, key: string): number {
   const claim = ledger.claim(
-    { account: 'sandbox', environment: 'sandbox', idempotencyKey: key, phoneNumber: '+254712345678', country: 'KE', currency: 'KES', amountMinor: 5000, owner: currentOwner(), osUser: 'u', host: 'h' },
+    {
+      account: 'sandbox',
+      environment: 'sandbox',
+      idempotencyKey: key,
+      phoneNumber: '+254712345678',
+      country: 'KE',
+      currency: 'KES',
+      amountMinor: 5000,
+      owner: currentOwner(),
+      osUser: 'u',
+      host: 'h',
+    },
     1,
   );
   if (claim.kind !== 'created') throw new Error('expected a new row');
@@ -34,7 +54,7 @@ describe('BatchingStore', () => {
     ledger.close();
   });
 
-  it('says Africa\'s Talking answered when the answers cannot be recorded, and how to go on safely', () => {
+  it("says Africa's Talking answered when the answers cannot be recorded, and how to go on safely", () => {
     // A ledger whose write fails the way a full disk makes it fail.
     const full = {
       settleMany: () => {

@@ -1,7 +1,7 @@
 import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { loadSettings, type LoadOptions } from '../../src/config/load.js';
+import { type LoadOptions, loadSettings } from '../../src/config/load.js';
 import type { TrustSeam } from '../../src/config/trust.js';
 import { AirtimeError } from '../../src/core/errors.js';
 import { ROOT } from '../helpers/cli.js';
@@ -196,7 +196,7 @@ describe('loadSettings', () => {
 });
 
 describe('the config search', () => {
-  it('looks in cosmiconfig\'s places, reading the data ones and refusing the code ones', async () => {
+  it("looks in cosmiconfig's places, reading the data ones and refusing the code ones", async () => {
     const { getDefaultSearchPlaces } = await import('cosmiconfig');
     const { PROJECT_CODE_PLACES, PROJECT_PLACES } = await import('../../src/config/places.js');
     expect([...PROJECT_PLACES, ...PROJECT_CODE_PLACES].sort()).toEqual([...getDefaultSearchPlaces('airtime')].sort());
@@ -275,7 +275,7 @@ describe('what a project file may do', () => {
     expect((await configError(load({ flags: { profile: 'evil' } }))).message).toContain('(profile evil) sets ledger');
   });
 
-  it('may only tighten limits, repeatWindow, duplicateWindow and serve\'s rules: a looser value is ignored, with a warning', async () => {
+  it("may only tighten limits, repeatWindow, duplicateWindow and serve's rules: a looser value is ignored, with a warning", async () => {
     userFile({ limits: { perRecipient: { KES: 500 } }, duplicateWindow: 120, serve: { allowedSourceIps: ['203.0.113.10'] } });
     const path = projectFile({
       limits: { perRecipient: { KES: 9000, UGX: 1000 }, daily: { KES: 1_000_000, TZS: 100 }, perRun: { KES: 20 } },
@@ -292,17 +292,29 @@ describe('what a project file may do', () => {
     expect(settings.duplicateWindowMs).toBe(120_000);
     expect(settings.serve).toEqual({ validationMaxAge: 600, allowedSourceIps: ['203.0.113.10'] });
     const warnings = settings.warnings.join('\n');
-    for (const key of ['limits.perRecipient.KES to KES 9000.00', 'limits.daily.KES', 'repeatWindow to 0', 'duplicateWindow to 300', 'serve.validationMaxAge', 'serve.allowedSourceIps']) {
+    for (const key of [
+      'limits.perRecipient.KES to KES 9000.00',
+      'limits.daily.KES',
+      'repeatWindow to 0',
+      'duplicateWindow to 300',
+      'serve.validationMaxAge',
+      'serve.allowedSourceIps',
+    ]) {
       expect(warnings).toContain(`${path} sets ${key}`);
     }
     expect(warnings).not.toContain('limits.perRun');
     // Tighter values are taken.
     projectFile({ repeatWindow: 3600, duplicateWindow: 60, serve: { validationMaxAge: 60 } });
     const tight = await load();
-    expect([tight.repeatWindowMs, tight.duplicateWindowMs, tight.serve.validationMaxAge, tight.warnings]).toEqual([3_600_000, 60_000, 60, []]);
+    expect([tight.repeatWindowMs, tight.duplicateWindowMs, tight.serve.validationMaxAge, tight.warnings]).toEqual([
+      3_600_000,
+      60_000,
+      60,
+      [],
+    ]);
   });
 
-  it('is not read at all when someone else could have written it; the home file is the user\'s own', async () => {
+  it("is not read at all when someone else could have written it; the home file is the user's own", async () => {
     const path = projectFile({ ledger: 'x.db', timeout: 9 });
     const bobOwns = (uid: number): TrustSeam => ({
       uid,

@@ -4,12 +4,15 @@ import { describe, expect, it } from 'vitest';
 import { expandPath, searchBound } from '../../src/config/places.js';
 
 /** A file system of the given paths (folders and files alike), for exists(). */
-const tree = (...paths: string[]) => (path: string) => paths.includes(path);
+const tree =
+  (...paths: string[]) =>
+  (path: string) =>
+    paths.includes(path);
 
 describe('searchBound', () => {
   it.each([
     {
-      what: 'inside home, no git: up to home, which is the user\'s',
+      what: "inside home, no git: up to home, which is the user's",
       cwd: '/home/ann/work/payouts',
       exists: tree(),
       projectDirs: ['/home/ann/work/payouts', '/home/ann/work'],

@@ -51,7 +51,10 @@ describe('readConfigFile', () => {
   });
 
   it('names a file it cannot read', async () => {
-    await expect(readConfigFile(join(dir, 'missing.json'))).rejects.toMatchObject({ code: 'CONFIG_ERROR', message: expect.stringContaining('does not exist') });
+    await expect(readConfigFile(join(dir, 'missing.json'))).rejects.toMatchObject({
+      code: 'CONFIG_ERROR',
+      message: expect.stringContaining('does not exist'),
+    });
   });
 });
 
@@ -74,7 +77,7 @@ describe('formatOf and lineAndColumn', () => {
 });
 
 describe('a JSON mistake V8 reports without a position', () => {
-  it('is still placed, and the message is one line without the file\'s text', async () => {
+  it("is still placed, and the message is one line without the file's text", async () => {
     const error = await failure('.airtimerc.json', '{\n  "timeout":: 30\n}\n');
     expect(error.message).toMatch(/is not valid JSON: Unexpected token ':'.* at line 2, column 13$/);
   });

@@ -3,7 +3,7 @@
 // devDependency only; the tool itself never loads it.)
 import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEmulator, type Emulator } from '../../src/emulator/server.js';
+import { type Emulator, startEmulator } from '../../src/emulator/server.js';
 
 const require = createRequire(import.meta.url);
 // The SDK's own axios, whose create() the SDK calls with a hard-coded baseURL.
@@ -74,7 +74,7 @@ describe('the official SDK against the emulator', () => {
     });
   });
 
-  it('finds a transaction: the lookup\'s status on top, the transaction under data', async () => {
+  it("finds a transaction: the lookup's status on top, the transaction under data", async () => {
     await new Promise((resolve) => setTimeout(resolve, 20));
     const answer = await sdk.AIRTIME.findTransactionStatus(requestId);
     expect(answer).toMatchObject({

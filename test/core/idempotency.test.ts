@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { marketByCurrency, type Market } from '../../src/core/countries.js';
+import { type Market, marketByCurrency } from '../../src/core/countries.js';
 import { keyConflict, newIdempotencyKey, parseIdempotencyKey } from '../../src/core/idempotency.js';
 
 describe('idempotency keys', () => {
@@ -23,9 +23,18 @@ describe('keyConflict', () => {
   const recorded = { idempotencyKey: 'k', phoneNumber: '+254712345678', currency: 'KES', amountMinor: 5000 };
   it.each([
     [{ phoneNumber: '+254712345678', market: kes, amountMinor: 5000 }, undefined],
-    [{ phoneNumber: '+254712345678', market: kes, amountMinor: 6000 }, 'key k already names KES 50.00 to +254712345678, not KES 60.00 to +254712345678'],
-    [{ phoneNumber: '+254712345679', market: kes, amountMinor: 5000 }, 'key k already names KES 50.00 to +254712345678, not KES 50.00 to +254712345679'],
-    [{ phoneNumber: '+256701234567', market: marketByCurrency('UGX') as Market, amountMinor: 5000 }, 'key k already names KES 50.00 to +254712345678, not UGX 5000 to +256701234567'],
+    [
+      { phoneNumber: '+254712345678', market: kes, amountMinor: 6000 },
+      'key k already names KES 50.00 to +254712345678, not KES 60.00 to +254712345678',
+    ],
+    [
+      { phoneNumber: '+254712345679', market: kes, amountMinor: 5000 },
+      'key k already names KES 50.00 to +254712345678, not KES 50.00 to +254712345679',
+    ],
+    [
+      { phoneNumber: '+256701234567', market: marketByCurrency('UGX') as Market, amountMinor: 5000 },
+      'key k already names KES 50.00 to +254712345678, not UGX 5000 to +256701234567',
+    ],
   ])('row %# against KES 50.00 to +254712345678 → %s', (recipient, message) => {
     const conflict = keyConflict(recorded, recipient);
     expect(conflict?.message).toBe(message);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { marketByCurrency, type Market } from '../../src/core/countries.js';
+import { type Market, marketByCurrency } from '../../src/core/countries.js';
 import { checkDailyTotals, checkRunTotals, defaultDailyCaps } from '../../src/core/limits.js';
 
 const KES = marketByCurrency('KES') as Market;
@@ -25,9 +25,15 @@ describe('checkRunTotals', () => {
   });
 
   it('refuses a currency over its cap with LIMIT_EXCEEDED, naming both amounts', () => {
-    expect(() => checkRunTotals(new Map([[UGX, 100], [KES, 5_001]]), { KES: 5_000 })).toThrow(
-      expect.objectContaining({ code: 'LIMIT_EXCEEDED', message: 'this run sends KES 50.01, over limits.perRun.KES (KES 50.00)' }),
-    );
+    expect(() =>
+      checkRunTotals(
+        new Map([
+          [UGX, 100],
+          [KES, 5_001],
+        ]),
+        { KES: 5_000 },
+      ),
+    ).toThrow(expect.objectContaining({ code: 'LIMIT_EXCEEDED', message: 'this run sends KES 50.01, over limits.perRun.KES (KES 50.00)' }));
   });
 });
 
@@ -39,7 +45,16 @@ describe('checkDailyTotals', () => {
 
   it('passes up to the cap, counting what was already spent, and asks only about capped currencies', () => {
     const { asked, spentOf } = spent({ KES: 3_000 });
-    expect(() => checkDailyTotals(new Map([[KES, 2_000], [UGX, 1_000_000]]), spentOf, { KES: 5_000 })).not.toThrow();
+    expect(() =>
+      checkDailyTotals(
+        new Map([
+          [KES, 2_000],
+          [UGX, 1_000_000],
+        ]),
+        spentOf,
+        { KES: 5_000 },
+      ),
+    ).not.toThrow();
     expect(asked).toEqual(['KES']);
   });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { marketByCurrency, type Market } from '../../src/core/countries.js';
+import { type Market, marketByCurrency } from '../../src/core/countries.js';
 import { AirtimeError } from '../../src/core/errors.js';
 import {
   checkAmountRange,

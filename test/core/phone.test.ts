@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parsePhone } from '../../src/core/phone.js';
 import { AirtimeError } from '../../src/core/errors.js';
+import { parsePhone } from '../../src/core/phone.js';
 
 describe('parsePhone accepts mobile numbers of every supported country', () => {
   it.each([

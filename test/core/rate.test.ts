@@ -2,7 +2,15 @@ import { describe, expect, it } from 'vitest';
 import { RateLimiter } from '../../src/core/rate.js';
 
 function clock() {
-  const c = { time: 0, slept: 0, now: () => c.time, sleep: async (ms: number) => { c.time += ms; c.slept += ms; } };
+  const c = {
+    time: 0,
+    slept: 0,
+    now: () => c.time,
+    sleep: async (ms: number) => {
+      c.time += ms;
+      c.slept += ms;
+    },
+  };
   return c;
 }
 

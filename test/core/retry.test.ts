@@ -1,5 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { AT_DELIVERY_RETRY_PERIOD_MS, backoffDelayMs, deliveryRetriesUntil, insideRetryWindow, lastRetryStart, runWithRetry, sendBudgetMs, type Clock, type RetryPolicy } from '../../src/core/retry.js';
+import {
+  AT_DELIVERY_RETRY_PERIOD_MS,
+  backoffDelayMs,
+  type Clock,
+  deliveryRetriesUntil,
+  insideRetryWindow,
+  lastRetryStart,
+  type RetryPolicy,
+  runWithRetry,
+  sendBudgetMs,
+} from '../../src/core/retry.js';
 
 const policy: RetryPolicy = { retries: 3, baseDelayMs: 1000, maxDelayMs: 60_000, windowMs: 300_000, timeoutMs: 30_000 };
 
@@ -139,12 +149,21 @@ describe('sendBudgetMs', () => {
   });
 
   it('bounds every run of runWithRetry, whatever the retries and Retry-After', async () => {
-    for (const [retries, retryAfterMs] of [[0, undefined], [3, undefined], [50, 1000], [50, 120_000]] as const) {
+    for (const [retries, retryAfterMs] of [
+      [0, undefined],
+      [3, undefined],
+      [50, 1000],
+      [50, 120_000],
+    ] as const) {
       const tight = { ...policy, retries };
       let now = 1_000_000;
       const clock: Clock = { now: () => now, sleep: async (ms) => void (now += ms), random: () => 1 };
       // Every attempt lasts the whole timeout and is transient.
-      await runWithRetry(async () => void (now += tight.timeoutMs), { policy: tight, clock, transient: () => ({ reason: 'timeout', retryAfterMs }) });
+      await runWithRetry(async () => void (now += tight.timeoutMs), {
+        policy: tight,
+        clock,
+        transient: () => ({ reason: 'timeout', retryAfterMs }),
+      });
       expect(now - 1_000_000).toBeLessThanOrEqual(sendBudgetMs(tight));
     }
   });

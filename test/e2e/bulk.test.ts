@@ -5,18 +5,18 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Emulator } from '../../src/emulator/server.js';
 import {
-  FAST,
+  type CliResult,
   collect,
+  FAST,
   ledgerPath,
   makeSandbox,
   parseJson,
   runCli,
   runInTerminal,
+  type Sandbox,
   spawnCli,
   waitFor,
   writeUserConfig,
-  type CliResult,
-  type Sandbox,
 } from '../helpers/cli.js';
 import { emulator, emulatorEnv } from '../helpers/emulator.js';
 import { rawDatabase, readLedger } from '../helpers/ledger.js';
@@ -93,11 +93,16 @@ describe('airtime send --file', () => {
     });
     expectEachOnce(emu, sandbox, 'mixed', 5);
     // `status` finds the batch by its id, and a row by its reference.
-    const batch = parseJson(await runCli(['status', 'mixed', '--json'], { sandbox, env: emulatorEnv(emu) })).transactions as Record<string, unknown>[];
+    const batch = parseJson(await runCli(['status', 'mixed', '--json'], { sandbox, env: emulatorEnv(emu) })).transactions as Record<
+      string,
+      unknown
+    >[];
     expect(batch).toHaveLength(5);
     expect(batch.every((t) => t.batchId === 'mixed')).toBe(true);
     const byReference = parseJson(await runCli(['status', '--reference', 'tz', '--json'], { sandbox, env: emulatorEnv(emu) }));
-    expect(byReference.transactions).toEqual([expect.objectContaining({ phoneNumber: '+255712345678', reference: 'tz', batchId: 'mixed' })]);
+    expect(byReference.transactions).toEqual([
+      expect.objectContaining({ phoneNumber: '+255712345678', reference: 'tz', batchId: 'mixed' }),
+    ]);
     // Piped: one summary line on stdout, no progress bar on stderr.
     const human = await runCli(['send', '--file', file, '--batch', 'mixed', '--yes'], { sandbox, env: emulatorEnv(emu) });
     expect(human.stdout.trim().split('\n')).toHaveLength(1);
@@ -108,7 +113,13 @@ describe('airtime send --file', () => {
   it('reads JSON arrays, JSON lines and stdin', async () => {
     const emu = await emulator();
     const sandbox = fastSandbox();
-    writeFileSync(join(sandbox.cwd, 'rows.json'), JSON.stringify([{ phoneNumber: phone(1), amount: 10 }, { phone: phone(2), amount: '20' }]));
+    writeFileSync(
+      join(sandbox.cwd, 'rows.json'),
+      JSON.stringify([
+        { phoneNumber: phone(1), amount: 10 },
+        { phone: phone(2), amount: '20' },
+      ]),
+    );
     writeFileSync(join(sandbox.cwd, 'rows.jsonl'), `{"phone":"${phone(3)}","amount":30}\n{"phone":"${phone(4)}","amount":40}\n`);
     const json = await runCli(['send', '--file', 'rows.json', '--yes', '--json'], { sandbox, env: emulatorEnv(emu) });
     expect(parseJson(json)).toMatchObject({ sent: 2, totals: { KES: '30.00' } });
@@ -172,7 +183,10 @@ describe('airtime send --file', () => {
     ]);
     expect((await runCli(['send', '--file', distinct, '--yes'], { sandbox, env: emulatorEnv(emu) })).code).toBe(0);
 
-    const allowed = await runCli(['send', '--file', file, '--yes', '--allow-duplicates', '--new', '--json'], { sandbox, env: emulatorEnv(emu) });
+    const allowed = await runCli(['send', '--file', file, '--yes', '--allow-duplicates', '--new', '--json'], {
+      sandbox,
+      env: emulatorEnv(emu),
+    });
     expect(allowed.code).toBe(0);
     const keys = rowsOf(allowed).map((r) => r.idempotencyKey);
     expect(new Set(keys).size).toBe(3);
@@ -201,8 +215,13 @@ describe('airtime send --file', () => {
     expect(again.code).toBe(3);
     expect(rich.state().sends).toHaveLength(0); // failed rows are replayed, not resent
 
-    expect(again.stderr).toContain(`to resend the failed rows under new keys: airtime send --file ${file} --batch p --yes --retry-failed\n`);
-    const retried = await runCli(['send', '--file', file, '--batch', 'p', '--yes', '--retry-failed', '--json'], { sandbox, env: emulatorEnv(rich) });
+    expect(again.stderr).toContain(
+      `to resend the failed rows under new keys: airtime send --file ${file} --batch p --yes --retry-failed\n`,
+    );
+    const retried = await runCli(['send', '--file', file, '--batch', 'p', '--yes', '--retry-failed', '--json'], {
+      sandbox,
+      env: emulatorEnv(rich),
+    });
     expect(retried.code).toBe(0);
     expect(parseJson(retried)).toMatchObject({ sent: 3, failed: 0 });
     expect(rich.state().accepted.map((a) => a.idempotencyKey)).toEqual([`${String(failedRow?.idempotencyKey)}~r1`]);
@@ -251,40 +270,66 @@ describe('airtime send --file', () => {
     const sandbox = fastSandbox({ limits: { perRun: { KES: 100 } } });
     const send = (file: string, extra: string[] = []) =>
       runCli(['send', '--file', file, '--batch', 'payroll-2026-11', '--yes', '--json', ...extra], { sandbox, env: emulatorEnv(emu) });
-    const paid = csv(sandbox, 'payroll.csv', [[phone(1), '40', '', 'INV-1'], [phone(2), '40', '', 'INV-2']]);
+    const paid = csv(sandbox, 'payroll.csv', [
+      [phone(1), '40', '', 'INV-1'],
+      [phone(2), '40', '', 'INV-2'],
+    ]);
     expect((await send(paid)).code).toBe(0);
     // Re-exported with other references: every derived key is new, every payment is not.
-    const reexported = csv(sandbox, 'payroll-again.csv', [[phone(1), '40', '', '2026-11/INV-1'], [phone(2), '40', '', '2026-11/INV-2']]);
+    const reexported = csv(sandbox, 'payroll-again.csv', [
+      [phone(1), '40', '', '2026-11/INV-1'],
+      [phone(2), '40', '', '2026-11/INV-2'],
+    ]);
     const refused = await send(reexported);
     expect(refused.code).toBe(2);
     expect(parseJson(refused)).toMatchObject({ error: { code: 'REPEAT_PAYMENT' } });
     expect(emu.state().sends).toHaveLength(2);
     // Two new people under the same name: 80 more this run is fine, 120 is over limits.perRun.
-    const grown = csv(sandbox, 'payroll-grown.csv', [[phone(1), '40', '', 'INV-1'], [phone(2), '40', '', 'INV-2'], [phone(3), '60', '', 'INV-3'], [phone(4), '60', '', 'INV-4']]);
+    const grown = csv(sandbox, 'payroll-grown.csv', [
+      [phone(1), '40', '', 'INV-1'],
+      [phone(2), '40', '', 'INV-2'],
+      [phone(3), '60', '', 'INV-3'],
+      [phone(4), '60', '', 'INV-4'],
+    ]);
     const over = await send(grown);
     expect(over.code).toBe(2);
     expect(parseJson(over)).toMatchObject({ error: { code: 'LIMIT_EXCEEDED' } });
     expect(emu.state().sends).toHaveLength(2);
-    const fits = csv(sandbox, 'payroll-fits.csv', [[phone(1), '40', '', 'INV-1'], [phone(2), '40', '', 'INV-2'], [phone(3), '60', '', 'INV-3']]);
+    const fits = csv(sandbox, 'payroll-fits.csv', [
+      [phone(1), '40', '', 'INV-1'],
+      [phone(2), '40', '', 'INV-2'],
+      [phone(3), '60', '', 'INV-3'],
+    ]);
     const resumed = await send(fits);
     expect(resumed.code).toBe(0);
     expect(parseJson(resumed)).toMatchObject({ sent: 3, replayed: 2 });
     expect(emu.state().accepted).toHaveLength(3);
   });
 
-  it('lists in rows and --report exactly this file\'s rows, numbered as in this file, when a batch runs again with an edited file', async () => {
+  it("lists in rows and --report exactly this file's rows, numbered as in this file, when a batch runs again with an edited file", async () => {
     const emu = await emulator();
     const sandbox = fastSandbox();
     const send = (file: string) =>
-      runCli(['send', '--file', file, '--batch', 'b1', '--yes', '--json', '--new', '--report', 'report.jsonl'], { sandbox, env: emulatorEnv(emu) });
+      runCli(['send', '--file', file, '--batch', 'b1', '--yes', '--json', '--new', '--report', 'report.jsonl'], {
+        sandbox,
+        env: emulatorEnv(emu),
+      });
     expect((await send(csv(sandbox, 'p1.csv', numbered(3)))).code).toBe(0);
     // One new person at the top: the others move down a row, and keep their keys.
     const grown = await send(csv(sandbox, 'p2.csv', [[phone(9), '10', '', 'r9'], ...numbered(3)]));
     expect(grown.code).toBe(0);
     const listed = rowsOf(grown).map((r) => [r.row, r.phoneNumber, r.state]);
-    expect(listed).toEqual([[1, phone(9), 'sent'], [2, phone(1), 'sent'], [3, phone(2), 'sent'], [4, phone(3), 'sent']]);
+    expect(listed).toEqual([
+      [1, phone(9), 'sent'],
+      [2, phone(1), 'sent'],
+      [3, phone(2), 'sent'],
+      [4, phone(3), 'sent'],
+    ]);
     expect(parseJson(grown)).toMatchObject({ total: 4, sent: 4, replayed: 3 });
-    const report = readFileSync(join(sandbox.cwd, 'report.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { row: number; phoneNumber: string });
+    const report = readFileSync(join(sandbox.cwd, 'report.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { row: number; phoneNumber: string });
     expect(report.map((r) => [r.row, r.phoneNumber])).toEqual(listed.map(([row, phoneNumber]) => [row, phoneNumber]));
     // A shorter file lists only its own rows, not the batch's others.
     const shorter = await send(csv(sandbox, 'p3.csv', [numbered(3)[2] as string[]]));
@@ -295,11 +340,20 @@ describe('airtime send --file', () => {
   it('--retry-failed on a file paying one person twice on purpose is not taken for a repeat payment', async () => {
     const poor = await emulator({ balance: 'KES 15' });
     const sandbox = fastSandbox();
-    const file = csv(sandbox, 'twice.csv', [[phone(1), '10', '', 'morning'], [phone(1), '10', '', 'evening']]);
-    const partial = await runCli(['send', '--file', file, '--batch', 'twice', '--yes', '--json', '--concurrency', '1'], { sandbox, env: emulatorEnv(poor) });
+    const file = csv(sandbox, 'twice.csv', [
+      [phone(1), '10', '', 'morning'],
+      [phone(1), '10', '', 'evening'],
+    ]);
+    const partial = await runCli(['send', '--file', file, '--batch', 'twice', '--yes', '--json', '--concurrency', '1'], {
+      sandbox,
+      env: emulatorEnv(poor),
+    });
     expect(parseJson(partial)).toMatchObject({ sent: 1, failed: 1 });
     const rich = await emulator();
-    const retried = await runCli(['send', '--file', file, '--batch', 'twice', '--yes', '--json', '--retry-failed'], { sandbox, env: emulatorEnv(rich) });
+    const retried = await runCli(['send', '--file', file, '--batch', 'twice', '--yes', '--json', '--retry-failed'], {
+      sandbox,
+      env: emulatorEnv(rich),
+    });
     expect(retried.code).toBe(0);
     expect(parseJson(retried)).toMatchObject({ sent: 2, failed: 0 });
     expect(rich.state().accepted).toHaveLength(1);
@@ -308,31 +362,47 @@ describe('airtime send --file', () => {
   it.each([
     ['with --max-num-retry 3', ['--max-num-retry', '3'], '(maxNumRetry 3)'],
     ["without the flag (Africa's Talking's default retry period)", [], '(its default retry period)'],
-  ])('--retry-failed does not resend a row whose delivery failed while Africa\'s Talking may still retry it, %s', async (_name, flag, why) => {
-    const emu = await emulator();
-    const sandbox = fastSandbox();
-    const file = csv(sandbox, 'retry.csv', numbered(2));
-    const send = (extra: string[] = []) =>
-      runCli(['send', '--file', file, '--batch', 'mnr', '--yes', '--json', ...flag, ...extra], { sandbox, env: emulatorEnv(emu) });
-    expect((await send()).code).toBe(0);
-    // A status callback reports row 1's delivery failed.
-    const { Ledger } = await import('../../src/ledger/ledger.js');
-    const ledger = Ledger.open(ledgerPath(sandbox));
-    const first = readLedger(ledgerPath(sandbox))[0];
-    ledger.recordDelivery(Number(first?.id), { status: 'Failed', description: 'DeliveryFailure', requestId: String(first?.request_id), source: 'test', payload: {} }, Date.now());
-    ledger.close();
-    const held = await send(['--retry-failed']);
-    expect(held.stderr).toContain(`row 1: not resent: Africa's Talking reported its delivery failed, but may still deliver it ${why}`);
-    expect(parseJson(held)).toMatchObject({ sent: 1, failed: 1, replayed: 2 });
-    expect(emu.state().sends).toHaveLength(2);
-    // Past AT's retry period, the same command resends it under a new key.
-    const db = rawDatabase(ledgerPath(sandbox));
-    db.run('UPDATE transactions SET first_attempt_at = first_attempt_at - ?, created_at = created_at - ? WHERE id = ?', 9 * 3_600_000, 9 * 3_600_000, first?.id);
-    db.close();
-    const resent = await send(['--retry-failed']);
-    expect(resent.code).toBe(0);
-    expect(emu.state().accepted.map((a) => a.idempotencyKey)).toEqual([first?.idempotency_key, expect.any(String), `${String(first?.idempotency_key)}~r1`]);
-  });
+  ])(
+    "--retry-failed does not resend a row whose delivery failed while Africa's Talking may still retry it, %s",
+    async (_name, flag, why) => {
+      const emu = await emulator();
+      const sandbox = fastSandbox();
+      const file = csv(sandbox, 'retry.csv', numbered(2));
+      const send = (extra: string[] = []) =>
+        runCli(['send', '--file', file, '--batch', 'mnr', '--yes', '--json', ...flag, ...extra], { sandbox, env: emulatorEnv(emu) });
+      expect((await send()).code).toBe(0);
+      // A status callback reports row 1's delivery failed.
+      const { Ledger } = await import('../../src/ledger/ledger.js');
+      const ledger = Ledger.open(ledgerPath(sandbox));
+      const first = readLedger(ledgerPath(sandbox))[0];
+      ledger.recordDelivery(
+        Number(first?.id),
+        { status: 'Failed', description: 'DeliveryFailure', requestId: String(first?.request_id), source: 'test', payload: {} },
+        Date.now(),
+      );
+      ledger.close();
+      const held = await send(['--retry-failed']);
+      expect(held.stderr).toContain(`row 1: not resent: Africa's Talking reported its delivery failed, but may still deliver it ${why}`);
+      expect(parseJson(held)).toMatchObject({ sent: 1, failed: 1, replayed: 2 });
+      expect(emu.state().sends).toHaveLength(2);
+      // Past AT's retry period, the same command resends it under a new key.
+      const db = rawDatabase(ledgerPath(sandbox));
+      db.run(
+        'UPDATE transactions SET first_attempt_at = first_attempt_at - ?, created_at = created_at - ? WHERE id = ?',
+        9 * 3_600_000,
+        9 * 3_600_000,
+        first?.id,
+      );
+      db.close();
+      const resent = await send(['--retry-failed']);
+      expect(resent.code).toBe(0);
+      expect(emu.state().accepted.map((a) => a.idempotencyKey)).toEqual([
+        first?.idempotency_key,
+        expect.any(String),
+        `${String(first?.idempotency_key)}~r1`,
+      ]);
+    },
+  );
 
   it('refuses a batch over the daily cap before sending anything', async () => {
     const emu = await emulator();
@@ -343,11 +413,17 @@ describe('airtime send --file', () => {
     expect(parseJson(result)).toMatchObject({ error: { code: 'LIMIT_EXCEEDED' } });
     expect(emu.state().sends).toHaveLength(0);
     const perRun = fastSandbox({ limits: { perRun: { KES: 100 } } });
-    const run = await runCli(['send', '--file', csv(perRun, 'big.csv', numbered(6, '20')), '--yes'], { sandbox: perRun, env: emulatorEnv(emu) });
+    const run = await runCli(['send', '--file', csv(perRun, 'big.csv', numbered(6, '20')), '--yes'], {
+      sandbox: perRun,
+      env: emulatorEnv(emu),
+    });
     expect(run.code).toBe(2);
     expect(run.stderr).toContain('limits.perRun.KES');
     // A dry run says the same, for both caps, as it answers whether the run would go.
-    for (const [box, name] of [[perRun, 'perRun'], [sandbox, 'daily']] as const) {
+    for (const [box, name] of [
+      [perRun, 'perRun'],
+      [sandbox, 'daily'],
+    ] as const) {
       const dry = await runCli(['send', '--file', 'big.csv', '--dry-run', '--json'], { sandbox: box, env: emulatorEnv(emu) });
       expect(dry.code).toBe(2);
       expect(parseJson(dry)).toMatchObject({ error: { code: 'LIMIT_EXCEEDED', message: expect.stringContaining(`limits.${name}.KES`) } });
@@ -383,12 +459,18 @@ describe('airtime send --file', () => {
     const sandbox = fastSandbox();
     const file = csv(sandbox, 'r.csv', numbered(5));
     const started = Date.now();
-    const result = await runCli(['send', '--file', file, '--yes', '--rate', '2', '--report', 'out.jsonl'], { sandbox, env: emulatorEnv(emu) });
+    const result = await runCli(['send', '--file', file, '--yes', '--rate', '2', '--report', 'out.jsonl'], {
+      sandbox,
+      env: emulatorEnv(emu),
+    });
     expect(result.code).toBe(0);
     // A burst of two, then one request every half second: at least 1.5 s for seven requests.
     expect(Date.now() - started).toBeGreaterThanOrEqual(1400);
     expect(emu.state().sends).toHaveLength(7);
-    const report = readFileSync(join(sandbox.cwd, 'out.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { state: string });
+    const report = readFileSync(join(sandbox.cwd, 'out.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { state: string });
     expect(report.map((r) => r.state)).toEqual(['sent', 'sent', 'sent', 'sent', 'sent']);
     expectEachOnce(emu, sandbox, String(readLedger(ledgerPath(sandbox))[0]?.batch_id), 5);
   });
@@ -400,7 +482,10 @@ describe('airtime send --file', () => {
       [phone(1), '10', '', '=1+2'],
       [phone(2), '10', '', 'plain'],
     ]);
-    const result = await runCli(['send', '--file', file, '--batch', 'formula', '--yes', '--report', 'out.csv'], { sandbox, env: emulatorEnv(emu) });
+    const result = await runCli(['send', '--file', file, '--batch', 'formula', '--yes', '--report', 'out.csv'], {
+      sandbox,
+      env: emulatorEnv(emu),
+    });
     expect(result.code).toBe(0);
     const [header, ...lines] = readFileSync(join(sandbox.cwd, 'out.csv'), 'utf8').trim().split('\n');
     expect(header).toBe('row,phoneNumber,amount,currency,reference,state,requestId,idempotencyKey,errorMessage');
@@ -409,10 +494,18 @@ describe('airtime send --file', () => {
     expect(lines[1]).toMatch(new RegExp(`^2,\\${phone(2)},10\\.00,KES,plain,sent,`));
   });
 
-  it('takes each row\'s key from a key column: rows alike but for their keys are two sends, not duplicates', async () => {
+  it("takes each row's key from a key column: rows alike but for their keys are two sends, not duplicates", async () => {
     const emu = await emulator();
     const sandbox = fastSandbox();
-    const file = csv(sandbox, 'keys.csv', [[phone(1), '10', 'pay-a'], [phone(1), '10', 'pay-b']], 'phone,amount,key');
+    const file = csv(
+      sandbox,
+      'keys.csv',
+      [
+        [phone(1), '10', 'pay-a'],
+        [phone(1), '10', 'pay-b'],
+      ],
+      'phone,amount,key',
+    );
     const result = await runCli(['send', '--file', file, '--yes', '--json'], { sandbox, env: emulatorEnv(emu) });
     expect(result.code).toBe(0);
     expect(rowsOf(result).map((r) => r.idempotencyKey)).toEqual(['pay-a', 'pay-b']);
@@ -422,10 +515,13 @@ describe('airtime send --file', () => {
     ]);
   });
 
-  it('exits 5 when a row\'s outcome is unknown, over the 0 of the rows sent', async () => {
+  it("exits 5 when a row's outcome is unknown, over the 0 of the rows sent", async () => {
     const emu = await emulator({ faultScript: ['hang'] });
     const sandbox = fastSandbox({ timeout: 0.3 });
-    const result = await runCli(['send', '--file', csv(sandbox, 'u.csv', numbered(3)), '--yes', '--concurrency', '1', '--json'], { sandbox, env: emulatorEnv(emu) });
+    const result = await runCli(['send', '--file', csv(sandbox, 'u.csv', numbered(3)), '--yes', '--concurrency', '1', '--json'], {
+      sandbox,
+      env: emulatorEnv(emu),
+    });
     expect(result.code).toBe(5);
     expect(parseJson(result)).toMatchObject({ ok: false, sent: 2, unknown: 1, failed: 0 });
     expect(emu.state().accepted).toHaveLength(3); // the hung one was accepted: never resent as new
@@ -503,7 +599,10 @@ describe('bulk sends survive kills, interrupts and each other', () => {
     const emu = await emulator({ latencyMs: 40 });
     const sandbox = fastSandbox();
     const file = csv(sandbox, 'big.csv', numbered(30));
-    const child = spawnCli(['send', '--file', file, '--batch', 'ctrl-c', '--yes', '--concurrency', '2'], { sandbox, env: emulatorEnv(emu) });
+    const child = spawnCli(['send', '--file', file, '--batch', 'ctrl-c', '--yes', '--concurrency', '2'], {
+      sandbox,
+      env: emulatorEnv(emu),
+    });
     const done = collect(child);
     await waitFor(() => emu.state().accepted.length >= 4, 15_000, 'some rows sent');
     child.kill('SIGINT');
@@ -526,7 +625,10 @@ describe('bulk sends survive kills, interrupts and each other', () => {
     const emu = await emulator({ faultScript: ['stall', 'stall'] });
     const sandbox = fastSandbox();
     const file = csv(sandbox, 'stuck.csv', numbered(6));
-    const child = spawnCli(['send', '--file', file, '--batch', 'stuck', '--yes', '--concurrency', '2', '--timeout', '30'], { sandbox, env: emulatorEnv(emu) });
+    const child = spawnCli(['send', '--file', file, '--batch', 'stuck', '--yes', '--concurrency', '2', '--timeout', '30'], {
+      sandbox,
+      env: emulatorEnv(emu),
+    });
     let stderr = '';
     child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     const done = collect(child);
@@ -558,20 +660,26 @@ describe('bulk sends survive kills, interrupts and each other', () => {
     const doc = parseJson(result);
     expect(doc).toMatchObject({
       ok: false,
-      error: { code: 'INTERRUPTED', message: expect.stringContaining('SIGTERM'), resumeCommand: expect.stringContaining(`send --file ${file} --batch term`) },
+      error: {
+        code: 'INTERRUPTED',
+        message: expect.stringContaining('SIGTERM'),
+        resumeCommand: expect.stringContaining(`send --file ${file} --batch term`),
+      },
       batchId: 'term',
       total: 20,
     });
     expect(doc.sent).toBeLessThan(20);
     // A run that finishes has no error: the field means "stopped early", nothing else.
-    const finished = parseJson(await runCli(['send', '--file', file, '--batch', 'term', '--yes', '--json'], { sandbox, env: emulatorEnv(emu) }));
+    const finished = parseJson(
+      await runCli(['send', '--file', file, '--batch', 'term', '--yes', '--json'], { sandbox, env: emulatorEnv(emu) }),
+    );
     expect(finished).toMatchObject({ ok: true, sent: 20 });
     expect(finished).not.toHaveProperty('error');
   });
 });
 
 describe('airtime validate --file', () => {
-  it('shows a cell\'s control characters as escapes in its errors, so a file cannot drive the terminal', async () => {
+  it("shows a cell's control characters as escapes in its errors, so a file cannot drive the terminal", async () => {
     const sandbox = makeSandbox();
     writeFileSync(join(sandbox.cwd, 'esc.csv'), 'phone,amount\n"\u001b]0;pwned\u0007+2547\u001b[31mRED",50\n');
     const result = await runCli(['validate', '--file', 'esc.csv'], { sandbox });
@@ -588,7 +696,10 @@ describe('airtime validate --file', () => {
     ['send', '.', 'it is a folder'],
   ])('%s --file %s is one clear INVALID_FILE error, exit 2', async (command, file, reason) => {
     const sandbox = makeSandbox();
-    const result = await runCli([command, '--file', file, '--json', ...(command === 'send' ? ['--yes'] : [])], { sandbox, env: { AT_USERNAME: 'sandbox', AT_API_KEY: 'k' } });
+    const result = await runCli([command, '--file', file, '--json', ...(command === 'send' ? ['--yes'] : [])], {
+      sandbox,
+      env: { AT_USERNAME: 'sandbox', AT_API_KEY: 'k' },
+    });
     expect(result.code).toBe(2);
     expect(parseJson(result)).toEqual({ ok: false, error: { code: 'INVALID_FILE', message: `cannot read ${file}: ${reason}` } });
     expect(result.stderr.trim().split('\n')).toEqual([`error: cannot read ${file}: ${reason}`]);
@@ -625,7 +736,10 @@ describe('airtime validate --file', () => {
 });
 
 describe('flags that do not go with --file', () => {
-  it.each([['--key', 'k1'], ['--currency', 'KES']])('refuses %s with exit 2 before reading the file', async (flag, value) => {
+  it.each([
+    ['--key', 'k1'],
+    ['--currency', 'KES'],
+  ])('refuses %s with exit 2 before reading the file', async (flag, value) => {
     const sandbox = makeSandbox();
     const result = await runCli(['send', '--file', 'missing.csv', flag, value, '--yes'], { sandbox });
     expect(result.code).toBe(2);

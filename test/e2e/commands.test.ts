@@ -1,6 +1,6 @@
 // `validate`, `balance`, `emulator` and the command line itself, end to end.
 import { describe, expect, it } from 'vitest';
-import { ANSI, FAST, collect, makeSandbox, parseJson, runCli, runInTerminal, spawnCli, writeUserConfig } from '../helpers/cli.js';
+import { ANSI, collect, FAST, makeSandbox, parseJson, runCli, runInTerminal, spawnCli, writeUserConfig } from '../helpers/cli.js';
 import { emulator, emulatorEnv } from '../helpers/emulator.js';
 
 describe('airtime validate', () => {
@@ -112,7 +112,10 @@ describe('a single send at a terminal', () => {
     const emu = await emulator({ latencyMs: 300 });
     const sandbox = makeSandbox();
     writeUserConfig(sandbox, FAST);
-    const plainRun = await runInTerminal(['send', '+254712345678', '50', '--yes'], { sandbox, env: { ...emulatorEnv(emu), NO_COLOR: '1' } });
+    const plainRun = await runInTerminal(['send', '+254712345678', '50', '--yes'], {
+      sandbox,
+      env: { ...emulatorEnv(emu), NO_COLOR: '1' },
+    });
     expect(plainRun.code).toBe(0);
     expect(plainRun.stdout).toContain('Sending KES 50.00');
     expect(plainRun.stdout).not.toMatch(ANSI);
@@ -124,7 +127,12 @@ describe('a single send at a terminal', () => {
     const emu = await emulator({ latencyMs: 200 });
     const sandbox = makeSandbox();
     writeUserConfig(sandbox, FAST);
-    const result = await runInTerminal(['send', '+254712345678', '50', '--yes'], { sandbox, env: emulatorEnv(emu), columns: 0, timeoutMs: 10_000 });
+    const result = await runInTerminal(['send', '+254712345678', '50', '--yes'], {
+      sandbox,
+      env: emulatorEnv(emu),
+      columns: 0,
+      timeoutMs: 10_000,
+    });
     expect(result.code).toBe(0);
     expect(emu.state().accepted).toHaveLength(1);
   });
@@ -161,7 +169,10 @@ describe('airtime emulator', () => {
     const port = new URL(busy.url).port;
     const result = await runCli(['emulator', '--port', port, '--json'], { sandbox: makeSandbox() });
     expect(result.code).toBe(2);
-    expect(parseJson(result)).toEqual({ ok: false, error: { code: 'USAGE', message: `cannot listen on 127.0.0.1:${port}: the port is in use` } });
+    expect(parseJson(result)).toEqual({
+      ok: false,
+      error: { code: 'USAGE', message: `cannot listen on 127.0.0.1:${port}: the port is in use` },
+    });
     expect(result.stderr).toContain('choose another --port (0 picks a free one) or --host');
   });
 

@@ -1,20 +1,20 @@
 // `airtime config init|set-key|show|path`, end to end: files and their modes, the key kept out of
 // every output and every project file, sources, and the real prompts under a pseudo-terminal.
-import { spawnSync, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
   BIN,
+  type CliResult,
   collect,
   makeSandbox,
   parseJson,
   runCli,
+  type Sandbox,
   spawnInTerminal,
   waitFor,
   writeUserConfig,
-  type CliResult,
-  type Sandbox,
 } from '../helpers/cli.js';
 
 const KEY = 'atsk_5f1c0e9d8b7a6f5e4d3c2b1a0f9e8d7c6b5aab12';
@@ -36,7 +36,20 @@ describe('airtime config init, without a terminal', () => {
   it('writes .airtimerc (mode 0600) from flags alone', async () => {
     const sandbox = makeSandbox();
     const result = await runCli(
-      ['config', 'init', '--username', 'sandbox', '--key-source', 'env', '--default-country', 'ke', '--per-recipient', 'KES=5000,UGX=100000', '--daily', 'KES 20000.5'],
+      [
+        'config',
+        'init',
+        '--username',
+        'sandbox',
+        '--key-source',
+        'env',
+        '--default-country',
+        'ke',
+        '--per-recipient',
+        'KES=5000,UGX=100000',
+        '--daily',
+        'KES 20000.5',
+      ],
       { sandbox, keepStdinOpen: true },
     );
     expect(result.code).toBe(0);
@@ -127,7 +140,10 @@ describe('airtime config init, without a terminal', () => {
     expect(mode(userDir(sandbox))).toBe(0o700);
     expect(existsSync(projectFile(sandbox))).toBe(false);
 
-    const empty = await runCli(['config', 'init', '--global', '--force', '--username', 'u', '--key-source', 'user'], { sandbox, input: '' });
+    const empty = await runCli(['config', 'init', '--global', '--force', '--username', 'u', '--key-source', 'user'], {
+      sandbox,
+      input: '',
+    });
     expect(empty.code).toBe(2);
     expect(empty.stderr).toContain('no API key on stdin');
   });
@@ -150,17 +166,23 @@ describe('airtime config init, without a terminal', () => {
     expect(show).toMatchObject({ values: { apiKey: { value: '…ab12', source: `file ${keyFile}` } } });
 
     // An existing key file is named, not rewritten, and stdin is not read.
-    const again = await runCli(['config', 'init', '--force', '--username', 'my-app', '--key-source', 'file', '--key-file', '../secrets/at-key'], {
-      sandbox,
-      keepStdinOpen: true,
-    });
+    const again = await runCli(
+      ['config', 'init', '--force', '--username', 'my-app', '--key-source', 'file', '--key-file', '../secrets/at-key'],
+      {
+        sandbox,
+        keepStdinOpen: true,
+      },
+    );
     expect(again.code).toBe(0);
     expect(readJson(userFile(sandbox))).toEqual({ apiKeyFile: keyFile });
     expect(readFileSync(keyFile, 'utf8')).toBe(`${KEY}\n`);
 
     // Inside the user's config folder, the project file may name it.
     const inside = join(userDir(sandbox), 'live-key');
-    const named = await runCli(['config', 'init', '--force', '--username', 'my-app', '--key-file', '~/.config/airtime/live-key'], { sandbox, input: KEY });
+    const named = await runCli(['config', 'init', '--force', '--username', 'my-app', '--key-file', '~/.config/airtime/live-key'], {
+      sandbox,
+      input: KEY,
+    });
     expect(named.code).toBe(0);
     expect(mode(inside)).toBe(0o600);
     expect(readJson(projectFile(sandbox))).toEqual({ username: 'my-app', apiKeyFile: '~/.config/airtime/live-key' });
@@ -207,11 +229,18 @@ describe('airtime config set-key', () => {
 
     const replaced = await runCli(['config', 'set-key', '--json'], { sandbox, input: OTHER_KEY });
     expectNoKey(replaced, OTHER_KEY);
-    expect(parseJson(replaced)).toEqual({ ok: true, path: userFile(sandbox), profile: null, replaced: true, apiKey: '…88cd', warnings: [] });
+    expect(parseJson(replaced)).toEqual({
+      ok: true,
+      path: userFile(sandbox),
+      profile: null,
+      replaced: true,
+      apiKey: '…88cd',
+      warnings: [],
+    });
     expect(readJson(userFile(sandbox)).apiKey).toBe(OTHER_KEY);
   });
 
-  it('creates the user config, and stores a profile\'s key with --profile', async () => {
+  it("creates the user config, and stores a profile's key with --profile", async () => {
     const sandbox = makeSandbox();
     const result = await runCli(['--profile', 'live', 'config', 'set-key'], { sandbox, input: KEY });
     expect(result.code).toBe(0);
@@ -464,14 +493,23 @@ describe('the config commands', () => {
       const help = await runCli([...command, '--help'], { sandbox: makeSandbox() });
       expect(help.code).toBe(0);
       expect(help.stdout).toMatch(/Examples:\n( {2}\$ .+\n){2,4}$/);
-      for (const example of help.stdout.split('Examples:\n')[1]!.trim().split('\n').map((line) => line.trim().replace(/^\$ /, ''))) {
+      for (const example of help.stdout
+        .split('Examples:\n')[1]!
+        .trim()
+        .split('\n')
+        .map((line) => line.trim().replace(/^\$ /, ''))) {
         // A bare `config init` asks its questions at a terminal: the prompt tests above drive it.
         if (example === 'airtime config init') continue;
         // One that pipes through a tool this machine lacks (pass, jq) cannot run here.
         const tools = example.split('|').map((part) => part.trim().split(' ')[0]!);
         if (!tools.every((tool) => ['airtime', 'printf'].includes(tool) || has(tool))) continue;
         const sandbox = fresh();
-        const result = spawnSync('bash', ['-o', 'pipefail', '-c', example], { cwd: sandbox.cwd, env: sandbox.env, input: KEY, encoding: 'utf8' });
+        const result = spawnSync('bash', ['-o', 'pipefail', '-c', example], {
+          cwd: sandbox.cwd,
+          env: sandbox.env,
+          input: KEY,
+          encoding: 'utf8',
+        });
         expect(result.status, `${example}\n${result.stderr}`).toBe(0);
         expect(`${result.stdout}${result.stderr}`).not.toContain(KEY);
         ran.push(example);

@@ -5,7 +5,7 @@ import type { ChildProcess } from 'node:child_process';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { FAST, collect, makeSandbox, parseJson, runCli, spawnCli, writeUserConfig, type CliResult, type Sandbox } from '../helpers/cli.js';
+import { type CliResult, collect, FAST, makeSandbox, parseJson, runCli, type Sandbox, spawnCli, writeUserConfig } from '../helpers/cli.js';
 
 const KEY = 'emulator-e2e-key';
 const children = new Set<ChildProcess>();
@@ -14,10 +14,15 @@ const servers = new Set<Server>();
 afterEach(async () => {
   for (const child of children) child.kill('SIGKILL');
   children.clear();
-  await Promise.all([...servers].map((server) => new Promise((resolve) => {
-    server.closeAllConnections();
-    server.close(resolve);
-  })));
+  await Promise.all(
+    [...servers].map(
+      (server) =>
+        new Promise((resolve) => {
+          server.closeAllConnections();
+          server.close(resolve);
+        }),
+    ),
+  );
   servers.clear();
 });
 
@@ -54,7 +59,12 @@ const recipients = (phoneNumber: string, amount = 'KES 50') => [{ phoneNumber, a
 function sendForm(url: string, phoneNumber: string, amount?: string, key?: string) {
   return fetch(`${url}/version1/airtime/send`, {
     method: 'POST',
-    headers: { apiKey: KEY, Accept: 'application/json', 'Content-Type': 'application/x-www-form-urlencoded', ...(key ? { 'Idempotency-Key': key } : {}) },
+    headers: {
+      apiKey: KEY,
+      Accept: 'application/json',
+      'Content-Type': 'application/x-www-form-urlencoded',
+      ...(key ? { 'Idempotency-Key': key } : {}),
+    },
     body: new URLSearchParams({ username: 'sandbox', recipients: JSON.stringify(recipients(phoneNumber, amount)) }).toString(),
   });
 }
@@ -79,14 +89,22 @@ async function balanceText(url: string): Promise<string> {
   return ((await response.json()) as { UserData: { balance: string } }).UserData.balance;
 }
 
-describe('the emulator accepts sends as Africa\'s Talking does', () => {
+describe("the emulator accepts sends as Africa's Talking does", () => {
   it('posted as a form (recipients JSON text) and as JSON (recipients a real array); other bodies are 400', async () => {
     const emu = await startEmulatorProcess(makeSandbox(), ['--delivery-delay', '60']);
     const form = await sendForm(emu.url, '+254712345601', 'KES 50', 'form-1');
     expect(form.status).toBe(201);
-    expect(await form.json()).toMatchObject({ errorMessage: 'None', numSent: 1, responses: [{ status: 'Sent', requestId: expect.stringMatching(/^ATQid_/) }] });
+    expect(await form.json()).toMatchObject({
+      errorMessage: 'None',
+      numSent: 1,
+      responses: [{ status: 'Sent', requestId: expect.stringMatching(/^ATQid_/) }],
+    });
 
-    const json = await sendJson(emu.url, { username: 'sandbox', recipients: recipients('+254712345602', 'KES 75'), maxNumRetry: 2 }, 'json-1');
+    const json = await sendJson(
+      emu.url,
+      { username: 'sandbox', recipients: recipients('+254712345602', 'KES 75'), maxNumRetry: 2 },
+      'json-1',
+    );
     expect(json.status).toBe(201);
     expect(await json.json()).toMatchObject({
       errorMessage: 'None',
@@ -108,7 +126,11 @@ describe('the emulator accepts sends as Africa\'s Talking does', () => {
       expect(refused.status, JSON.stringify(bad)).toBe(400);
       expect(await refused.text()).toBe('The request contains bad syntax or cannot be fulfilled');
     }
-    const text = await fetch(`${emu.url}/version1/airtime/send`, { method: 'POST', headers: { apiKey: KEY, 'Content-Type': 'text/plain' }, body: 'hello' });
+    const text = await fetch(`${emu.url}/version1/airtime/send`, {
+      method: 'POST',
+      headers: { apiKey: KEY, 'Content-Type': 'text/plain' },
+      body: 'hello',
+    });
     expect(text.status).toBe(400);
 
     const state = (await (await fetch(`${emu.url}/__emulator/state`)).json()) as { accepted: { idempotencyKey: string }[] };
@@ -118,7 +140,7 @@ describe('the emulator accepts sends as Africa\'s Talking does', () => {
 });
 
 describe('the emulator answers status queries in the documented shape', () => {
-  it('the lookup\'s status on top, the transaction under data; not found is a failed lookup with HTTP 200', async () => {
+  it("the lookup's status on top, the transaction under data; not found is a failed lookup with HTTP 200", async () => {
     const emu = await startEmulatorProcess(makeSandbox(), ['--delivery-delay', '0']);
     const sent = (await (await sendForm(emu.url, '+254712345604')).json()) as { responses: { requestId: string }[] };
     const requestId = sent.responses[0]?.requestId ?? '';
@@ -139,7 +161,10 @@ describe('the emulator answers status queries in the documented shape', () => {
         },
       },
     });
-    expect(await find(emu.url, 'ATQid_unknown')).toEqual({ status: 200, body: { status: 'Failed', errorMessage: 'Transaction not found' } });
+    expect(await find(emu.url, 'ATQid_unknown')).toEqual({
+      status: 200,
+      body: { status: 'Failed', errorMessage: 'Transaction not found' },
+    });
 
     // A test-only control makes it answer in the shapes a client must not misread.
     const control = (answer: string) => fetch(`${emu.url}/__emulator/find`, { method: 'POST', body: JSON.stringify({ answer }) });
@@ -157,7 +182,10 @@ describe('the emulator answers status queries in the documented shape', () => {
     const sandbox = makeSandbox();
     const slow = await startEmulatorProcess(sandbox, ['--delivery-delay', '60']);
     const inFlight = (await (await sendForm(slow.url, '+254712345605')).json()) as { responses: { requestId: string }[] };
-    expect((await find(slow.url, inFlight.responses[0]?.requestId ?? '')).body).toMatchObject({ status: 'Success', data: { status: 'Sent' } });
+    expect((await find(slow.url, inFlight.responses[0]?.requestId ?? '')).body).toMatchObject({
+      status: 'Success',
+      data: { status: 'Sent' },
+    });
     const failing = await startEmulatorProcess(sandbox, ['--delivery-delay', '0', '--delivery-failure-rate', '1']);
     const failed = (await (await sendForm(failing.url, '+254712345606')).json()) as { responses: { requestId: string }[] };
     await new Promise((resolve) => setTimeout(resolve, 50));
@@ -176,12 +204,18 @@ describe('the emulator writes the balance', () => {
     writeUserConfig(sandbox, FAST);
     const live = await startEmulatorProcess(sandbox, ['--balance', 'KES 238747053.1747']);
     expect(await balanceText(live.url)).toBe('KES 238747053.1747');
-    const plain = await runCli(['balance', '--json'], { sandbox, env: { AIRTIME_API_URL: live.url, AT_USERNAME: 'sandbox', AT_API_KEY: KEY } });
+    const plain = await runCli(['balance', '--json'], {
+      sandbox,
+      env: { AIRTIME_API_URL: live.url, AT_USERNAME: 'sandbox', AT_API_KEY: KEY },
+    });
     expect(parseJson(plain)).toEqual({ ok: true, balance: 'KES 238747053.1747', currency: 'KES', amount: '238747053.1747' });
 
     const separated = await startEmulatorProcess(sandbox, ['--balance', 'KES 1234567.5', '--balance-format', 'separators']);
     expect(await balanceText(separated.url)).toBe('KES 1,234,567.5000');
-    const read = await runCli(['balance', '--json'], { sandbox, env: { AIRTIME_API_URL: separated.url, AT_USERNAME: 'sandbox', AT_API_KEY: KEY } });
+    const read = await runCli(['balance', '--json'], {
+      sandbox,
+      env: { AIRTIME_API_URL: separated.url, AT_USERNAME: 'sandbox', AT_API_KEY: KEY },
+    });
     expect(parseJson(read)).toEqual({ ok: true, balance: 'KES 1234567.50', currency: 'KES', amount: '1234567.50' });
 
     const wrong = await runCli(['emulator', '--balance-format', 'commas'], { sandbox });
@@ -213,7 +247,8 @@ describe('the emulator asks the validation callback before accepting a recipient
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/validate`, asked };
   }
-  const reply = (status: number, body: string) => (res: ServerResponse) => res.writeHead(status, { 'Content-Type': 'application/json' }).end(body);
+  const reply = (status: number, body: string) => (res: ServerResponse) =>
+    res.writeHead(status, { 'Content-Type': 'application/json' }).end(body);
 
   it('Validated is accepted under the transactionId it was asked with; Failed, an error or no answer in time fail the recipient with the reason', async () => {
     const check = await validator({
@@ -223,13 +258,26 @@ describe('the emulator asks the validation callback before accepting a recipient
       '+254712345614': reply(200, '{"ok":true}'),
     });
     const sandbox = makeSandbox();
-    const emu = await startEmulatorProcess(sandbox, ['--validation-url', check.url, '--validation-timeout', '0.5', '--balance', 'KES 1000']);
+    const emu = await startEmulatorProcess(sandbox, [
+      '--validation-url',
+      check.url,
+      '--validation-timeout',
+      '0.5',
+      '--balance',
+      'KES 1000',
+    ]);
 
     const validated = (await (await sendForm(emu.url, '+254712345610')).json()) as { responses: Record<string, string>[] };
     expect(validated.responses[0]).toMatchObject({ status: 'Sent', errorMessage: 'None' });
     expect(check.asked[0]).toEqual({
       contentType: 'application/x-www-form-urlencoded',
-      fields: { transactionId: validated.responses[0]?.requestId, phoneNumber: '+254712345610', sourceIpAddress: '127.0.0.1', currencyCode: 'KES', amount: '50' },
+      fields: {
+        transactionId: validated.responses[0]?.requestId,
+        phoneNumber: '+254712345610',
+        sourceIpAddress: '127.0.0.1',
+        currencyCode: 'KES',
+        amount: '50',
+      },
     });
 
     const refusals: [string, string][] = [
@@ -248,28 +296,46 @@ describe('the emulator asks the validation callback before accepting a recipient
     }
     // Only the validated send was accepted and debited.
     expect(await balanceText(emu.url)).toBe('KES 950.0000');
-    const state = (await (await fetch(`${emu.url}/__emulator/state`)).json()) as { accepted: unknown[]; validations: { outcome: string }[] };
+    const state = (await (await fetch(`${emu.url}/__emulator/state`)).json()) as {
+      accepted: unknown[];
+      validations: { outcome: string }[];
+    };
     expect(state.accepted).toHaveLength(1);
     expect(state.validations.map((v) => v.outcome)).toEqual(['Validated', ...refusals.map(([, reason]) => reason)]);
 
     // The CLI sees a refused recipient as a rejection: exit 1, nothing sent, the reason shown.
     writeUserConfig(sandbox, FAST);
-    const cli = await runCli(['send', '+254712345611', '60', '--json'], { sandbox, env: { AIRTIME_API_URL: emu.url, AT_USERNAME: 'sandbox', AT_API_KEY: KEY } });
+    const cli = await runCli(['send', '+254712345611', '60', '--json'], {
+      sandbox,
+      env: { AIRTIME_API_URL: emu.url, AT_USERNAME: 'sandbox', AT_API_KEY: KEY },
+    });
     expect(cli.code).toBe(1);
-    expect(parseJson(cli)).toMatchObject({ ok: false, state: 'failed', error: { code: 'REJECTED', message: 'Validation callback answered Failed' } });
+    expect(parseJson(cli)).toMatchObject({
+      ok: false,
+      state: 'failed',
+      error: { code: 'REJECTED', message: 'Validation callback answered Failed' },
+    });
     await emu.stop();
   });
 
   it('posts JSON, the amount a number, with --callback-format json', async () => {
     const check = await validator({});
     const emu = await startEmulatorProcess(makeSandbox(), ['--validation-url', check.url, '--callback-format', 'json']);
-    const answer = (await (await sendJson(emu.url, { username: 'sandbox', recipients: recipients('+254712345615', 'KES 12.5') })).json()) as {
+    const answer = (await (
+      await sendJson(emu.url, { username: 'sandbox', recipients: recipients('+254712345615', 'KES 12.5') })
+    ).json()) as {
       responses: { requestId: string }[];
     };
     expect(check.asked).toEqual([
       {
         contentType: 'application/json',
-        fields: { transactionId: answer.responses[0]?.requestId, phoneNumber: '+254712345615', sourceIpAddress: '127.0.0.1', currencyCode: 'KES', amount: 12.5 },
+        fields: {
+          transactionId: answer.responses[0]?.requestId,
+          phoneNumber: '+254712345615',
+          sourceIpAddress: '127.0.0.1',
+          currencyCode: 'KES',
+          amount: 12.5,
+        },
       },
     ]);
     await emu.stop();

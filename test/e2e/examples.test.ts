@@ -9,8 +9,8 @@ import { chmodSync, cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEmulator, type Emulator } from '../../src/emulator/server.js';
-import { BIN, FAST, ROOT, collect, ledgerPath, makeSandbox, runCli, writeUserConfig, type Sandbox } from '../helpers/cli.js';
+import { type Emulator, startEmulator } from '../../src/emulator/server.js';
+import { BIN, collect, FAST, ledgerPath, makeSandbox, ROOT, runCli, type Sandbox, writeUserConfig } from '../helpers/cli.js';
 import { rawDatabase } from '../helpers/ledger.js';
 
 const KEY = 'example-key-0123456789abcdef';
@@ -31,7 +31,8 @@ function readmeExamples(): Example[] {
       if (kind === 'sh' && /^(npx )?airtime\b|\|\s*(npx )?airtime\b|^sleep \d+; (npx )?airtime/.test(line)) {
         examples.push({ source: 'README', command: line.replace(/\bnpx airtime\b/g, 'airtime').replace(/^sleep \d+; /, '') });
       }
-      if (kind === 'crontab' && line !== '' && !line.startsWith('#')) examples.push({ source: 'README crontab', command: cronCommand(line) });
+      if (kind === 'crontab' && line !== '' && !line.startsWith('#'))
+        examples.push({ source: 'README crontab', command: cronCommand(line) });
     }
   }
   return examples;
@@ -48,7 +49,12 @@ function readmeScripts(): string[] {
  * without a `|| … | mail` alert (the alert is not what is being shown).
  */
 function cronCommand(line: string): string {
-  return line.split(/\s+/).slice(5).join(' ').replace(/\\%/g, '%').replace(/\s*\|\|.*$/, '');
+  return line
+    .split(/\s+/)
+    .slice(5)
+    .join(' ')
+    .replace(/\\%/g, '%')
+    .replace(/\s*\|\|.*$/, '');
 }
 
 /** Each test runs some forty examples, each a bash and an airtime process: 20 s is too tight on a busy 2-core machine. */
@@ -68,7 +74,12 @@ beforeAll(async () => {
   // The files the examples name.
   const rows = (start: number) => Array.from({ length: 3 }, (_, i) => `+25471234${String(start + i).padStart(4, '0')},10`);
   writeFileSync(join(seeded.cwd, 'payouts.csv'), `phone,amount\n${rows(1).join('\n')}\n`);
-  writeFileSync(join(seeded.cwd, 'payouts.jsonl'), `${rows(11).map((r) => JSON.stringify({ phone: r.split(',')[0], amount: 10 })).join('\n')}\n`);
+  writeFileSync(
+    join(seeded.cwd, 'payouts.jsonl'),
+    `${rows(11)
+      .map((r) => JSON.stringify({ phone: r.split(',')[0], amount: 10 }))
+      .join('\n')}\n`,
+  );
   mkdirSync(join(seeded.cwd, 'exports'));
   // Where the README installs completion scripts (its mkdir lines are not airtime examples).
   for (const dir of ['.local/share/bash-completion/completions', '.zfunc', '.config/fish/completions']) {
@@ -82,7 +93,9 @@ beforeAll(async () => {
   // and an example sending the same number and amount again is not a repeat of the unknown send.
   const db = rawDatabase(ledgerPath(seeded));
   db.run("UPDATE transactions SET created_at = created_at - 172800000 WHERE batch_id = 'payroll-2026-11'");
-  db.run("UPDATE transactions SET created_at = created_at - 172800000, first_attempt_at = first_attempt_at - 172800000 WHERE idempotency_key = 'order-1234'");
+  db.run(
+    "UPDATE transactions SET created_at = created_at - 172800000, first_attempt_at = first_attempt_at - 172800000 WHERE idempotency_key = 'order-1234'",
+  );
   db.close();
   // `airtime` on the PATH, as after npm link.
   shims = mkdtempSync(join(tmpdir(), 'airtime-shims-'));
@@ -169,9 +182,7 @@ async function run(example: Example): Promise<{ status: number | null; stderr: s
   // Each example starts from the same seeded state, in its own copy.
   const { cwd, env: homeEnv } = seededCopy('airtime-example-');
   // The examples' fixed places, pointed at this run's own: the project folder, the emulator.
-  let command = example.command
-    .replace(/cd \/srv\/payouts/g, `cd ${shellQuote(cwd)}`)
-    .replace(/http:\/\/127\.0\.0\.1:8788/g, emu.url);
+  let command = example.command.replace(/cd \/srv\/payouts/g, `cd ${shellQuote(cwd)}`).replace(/http:\/\/127\.0\.0\.1:8788/g, emu.url);
   if (!available('jq')) command = command.replace(/\s*\|\s*jq\b.*$/, '');
   const env: NodeJS.ProcessEnv = {
     ...homeEnv,
@@ -208,55 +219,71 @@ async function runScript(script: string): Promise<{ status: number | null; outpu
 }
 
 describe('examples', () => {
-  it('every walk-through in the README runs whole, as one script', async () => {
-    const scripts = readmeScripts();
-    expect(scripts.length).toBeGreaterThanOrEqual(1);
-    for (const script of scripts) {
-      const result = await runScript(script);
-      expect(result.status, `${script}\n---\n${result.output}`).toBe(0);
-    }
-  }, EXAMPLES_TIMEOUT_MS);
-
-  it('every airtime example in the README runs against the emulator', async () => {
-    const examples = readmeExamples();
-    expect(examples.length).toBeGreaterThan(30);
-    const ran: string[] = [];
-    for (const example of examples) {
-      const reason = skipReason(example.command);
-      if (reason) {
-        console.log(`not run (${reason}): ${example.command}`);
-        continue;
+  it(
+    'every walk-through in the README runs whole, as one script',
+    async () => {
+      const scripts = readmeScripts();
+      expect(scripts.length).toBeGreaterThanOrEqual(1);
+      for (const script of scripts) {
+        const result = await runScript(script);
+        expect(result.status, `${script}\n---\n${result.output}`).toBe(0);
       }
-      const result = await run(example);
-      expect(allowedExits(example.command), `${example.source}: ${example.command}\n${result.stderr}`).toContain(result.status);
-      ran.push(example.command);
-    }
-    expect(ran.length).toBeGreaterThan(25);
-  }, EXAMPLES_TIMEOUT_MS);
+    },
+    EXAMPLES_TIMEOUT_MS,
+  );
 
-  it('every example in --help runs against the emulator', async () => {
-    const sandbox = makeSandbox();
-    const commands = ['', 'send', 'validate', 'balance', 'status', 'reconcile', 'stats', 'export', 'serve', 'emulator'];
-    let ran = 0;
-    for (const name of commands) {
-      const help = await runCli([...(name ? [name] : []), '--help'], { sandbox });
-      const section = help.stdout.split('Examples:\n')[1] ?? '';
-      // One example per line; a line ending in a backslash continues on the next.
-      const lines = (section.split('\n\n')[0] ?? '').replace(/\\\n\s*/g, ' ').split('\n').map((l) => l.trim()).filter(Boolean);
-      expect(lines.length, `airtime ${name} --help has 2-4 examples`).toBeGreaterThanOrEqual(2);
-      expect(lines.length, `airtime ${name} --help has 2-4 examples`).toBeLessThanOrEqual(4);
-      for (const line of lines) {
-        const command = line.startsWith('$ ') ? line.slice(2) : cronCommand(line);
-        const reason = skipReason(command);
+  it(
+    'every airtime example in the README runs against the emulator',
+    async () => {
+      const examples = readmeExamples();
+      expect(examples.length).toBeGreaterThan(30);
+      const ran: string[] = [];
+      for (const example of examples) {
+        const reason = skipReason(example.command);
         if (reason) {
-          console.log(`not run (${reason}): ${command}`);
+          console.log(`not run (${reason}): ${example.command}`);
           continue;
         }
-        const result = await run({ source: `airtime ${name} --help`, command });
-        expect(allowedExits(command), `airtime ${name} --help: ${command}\n${result.stderr}`).toContain(result.status);
-        ran += 1;
+        const result = await run(example);
+        expect(allowedExits(example.command), `${example.source}: ${example.command}\n${result.stderr}`).toContain(result.status);
+        ran.push(example.command);
       }
-    }
-    expect(ran).toBeGreaterThan(15);
-  }, EXAMPLES_TIMEOUT_MS);
+      expect(ran.length).toBeGreaterThan(25);
+    },
+    EXAMPLES_TIMEOUT_MS,
+  );
+
+  it(
+    'every example in --help runs against the emulator',
+    async () => {
+      const sandbox = makeSandbox();
+      const commands = ['', 'send', 'validate', 'balance', 'status', 'reconcile', 'stats', 'export', 'serve', 'emulator'];
+      let ran = 0;
+      for (const name of commands) {
+        const help = await runCli([...(name ? [name] : []), '--help'], { sandbox });
+        const section = help.stdout.split('Examples:\n')[1] ?? '';
+        // One example per line; a line ending in a backslash continues on the next.
+        const lines = (section.split('\n\n')[0] ?? '')
+          .replace(/\\\n\s*/g, ' ')
+          .split('\n')
+          .map((l) => l.trim())
+          .filter(Boolean);
+        expect(lines.length, `airtime ${name} --help has 2-4 examples`).toBeGreaterThanOrEqual(2);
+        expect(lines.length, `airtime ${name} --help has 2-4 examples`).toBeLessThanOrEqual(4);
+        for (const line of lines) {
+          const command = line.startsWith('$ ') ? line.slice(2) : cronCommand(line);
+          const reason = skipReason(command);
+          if (reason) {
+            console.log(`not run (${reason}): ${command}`);
+            continue;
+          }
+          const result = await run({ source: `airtime ${name} --help`, command });
+          expect(allowedExits(command), `airtime ${name} --help: ${command}\n${result.stderr}`).toContain(result.status);
+          ran += 1;
+        }
+      }
+      expect(ran).toBeGreaterThan(15);
+    },
+    EXAMPLES_TIMEOUT_MS,
+  );
 });

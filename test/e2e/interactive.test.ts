@@ -47,7 +47,7 @@ describe('interactive mode', () => {
     expect(emu.state().sends).toHaveLength(0);
   });
 
-  it('shows a bulk send\'s count, totals and the account balance, and sends nothing when declined', async () => {
+  it("shows a bulk send's count, totals and the account balance, and sends nothing when declined", async () => {
     const emu = await emulator({ balance: 'KES 777' });
     const sandbox = makeSandbox();
     writeUserConfig(sandbox, FAST);
@@ -76,7 +76,8 @@ describe('interactive mode', () => {
       {
         expect: 'Send now?',
         // An exporter rewrites the file: a repeated row, a large new one and an invalid one.
-        meanwhile: () => writeFileSync(file, 'phone,amount,reference\n+254712345678,10,a\n+254712345678,10,a\n+254712345679,5000,x\nnot-a-phone,10,y\n'),
+        meanwhile: () =>
+          writeFileSync(file, 'phone,amount,reference\n+254712345678,10,a\n+254712345678,10,a\n+254712345679,5000,x\nnot-a-phone,10,y\n'),
         send: `y${ENTER}`,
       },
     ]);

@@ -5,7 +5,18 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Emulator } from '../../src/emulator/server.js';
-import { FAST, collect, ledgerPath, makeSandbox, parseJson, runCli, spawnCli, waitFor, writeUserConfig, type Sandbox } from '../helpers/cli.js';
+import {
+  collect,
+  FAST,
+  ledgerPath,
+  makeSandbox,
+  parseJson,
+  runCli,
+  type Sandbox,
+  spawnCli,
+  waitFor,
+  writeUserConfig,
+} from '../helpers/cli.js';
 import { emulator, emulatorEnv } from '../helpers/emulator.js';
 import { rawDatabase, readLedger } from '../helpers/ledger.js';
 
@@ -225,15 +236,21 @@ describe('idempotency', () => {
 
 describe('an unusable ledger stops the send before any request', () => {
   const cases: [string, (path: string) => void][] = [
-    ['a file in the way of its folder', (path) => {
-      mkdirSync(dirname(dirname(path)), { recursive: true });
-      writeFileSync(dirname(path), 'not a folder');
-    }],
+    [
+      'a file in the way of its folder',
+      (path) => {
+        mkdirSync(dirname(dirname(path)), { recursive: true });
+        writeFileSync(dirname(path), 'not a folder');
+      },
+    ],
     ['a folder at its path', (path) => mkdirSync(path, { recursive: true })],
-    ['a corrupt file', (path) => {
-      mkdirSync(dirname(path), { recursive: true });
-      writeFileSync(path, 'this is not an SQLite database, just text that happens to be here '.repeat(100));
-    }],
+    [
+      'a corrupt file',
+      (path) => {
+        mkdirSync(dirname(path), { recursive: true });
+        writeFileSync(path, 'this is not an SQLite database, just text that happens to be here '.repeat(100));
+      },
+    ],
   ];
   it.each(cases)('%s: exit 4 LEDGER_ERROR naming the path', async (_name, breakIt) => {
     const emu = await emulator();
@@ -253,27 +270,37 @@ describe('an unusable ledger stops the send before any request', () => {
       const emu = await emulator();
       const result = await runCli(SEND, { sandbox: fastSandbox(), env: emulatorEnv(emu, { AIRTIME_LEDGER: path }), timeoutMs: 5000 });
       expect(result.code).toBe(4);
-      expect(parseJson(result)).toMatchObject({ ok: false, error: { code: 'LEDGER_ERROR', message: expect.stringContaining('cannot be created') } });
+      expect(parseJson(result)).toMatchObject({
+        ok: false,
+        error: { code: 'LEDGER_ERROR', message: expect.stringContaining('cannot be created') },
+      });
       expect(emu.state().sends).toHaveLength(0);
     },
   );
 
-  it.skipIf(!MOUNTS)(`a full disk is called a full disk, also where SQLite says only "disk I/O error"${MOUNTS ? '' : ' (skipped: needs a private mount namespace to make a small disk: root, or unshare allowed)'}`, async () => {
-    const emu = await emulator();
-    const sandbox = fastSandbox();
-    const disk = join(sandbox.home, 'disk');
-    mkdirSync(disk);
-    // A 1 MiB disk of its own: the first send makes the ledger, the disk is filled, the same command runs again.
-    const fill = 'mount -t tmpfs -o size=1m tmpfs "$0" && "$@" >/dev/null 2>&1; dd if=/dev/zero of="$0/fill" bs=4k 2>/dev/null; exec "$@"';
-    const result = await runCli(SEND, {
-      sandbox,
-      env: emulatorEnv(emu, { AIRTIME_LEDGER: join(disk, 'ledger.db') }),
-      wrap: ['unshare', '-m', '--propagation', 'private', 'sh', '-c', fill, disk],
-    });
-    expect(result.code).toBe(4);
-    expect(parseJson(result)).toMatchObject({ ok: false, error: { code: 'LEDGER_ERROR', message: expect.stringMatching(/cannot be used: the disk is full \(\d+ KiB free/) } });
-    expect(emu.state().sends).toHaveLength(1);
-  });
+  it.skipIf(!MOUNTS)(
+    `a full disk is called a full disk, also where SQLite says only "disk I/O error"${MOUNTS ? '' : ' (skipped: needs a private mount namespace to make a small disk: root, or unshare allowed)'}`,
+    async () => {
+      const emu = await emulator();
+      const sandbox = fastSandbox();
+      const disk = join(sandbox.home, 'disk');
+      mkdirSync(disk);
+      // A 1 MiB disk of its own: the first send makes the ledger, the disk is filled, the same command runs again.
+      const fill =
+        'mount -t tmpfs -o size=1m tmpfs "$0" && "$@" >/dev/null 2>&1; dd if=/dev/zero of="$0/fill" bs=4k 2>/dev/null; exec "$@"';
+      const result = await runCli(SEND, {
+        sandbox,
+        env: emulatorEnv(emu, { AIRTIME_LEDGER: join(disk, 'ledger.db') }),
+        wrap: ['unshare', '-m', '--propagation', 'private', 'sh', '-c', fill, disk],
+      });
+      expect(result.code).toBe(4);
+      expect(parseJson(result)).toMatchObject({
+        ok: false,
+        error: { code: 'LEDGER_ERROR', message: expect.stringMatching(/cannot be used: the disk is full \(\d+ KiB free/) },
+      });
+      expect(emu.state().sends).toHaveLength(1);
+    },
+  );
 
   async function expectRefused(emu: Awaited<ReturnType<typeof emulator>>, sandbox: Sandbox, path: string) {
     const result = await runCli(SEND, { sandbox, env: emulatorEnv(emu, { AIRTIME_LEDGER: path }) });
@@ -330,7 +357,9 @@ describe('an unusable ledger stops the send before any request', () => {
     expect(statSync(dirname(ledgerPath(sandbox))).mode & 0o777).toBe(0o700);
     expect(statSync(ledgerPath(sandbox)).mode & 0o777).toBe(0o600);
     const deep = join(sandbox.home, 'a', 'b', 'ledger.db');
-    expect((await runCli([...SEND.slice(0, 4), 'order-2', '--json'], { sandbox, env: emulatorEnv(emu, { AIRTIME_LEDGER: deep }) })).code).toBe(0);
+    expect(
+      (await runCli([...SEND.slice(0, 4), 'order-2', '--json'], { sandbox, env: emulatorEnv(emu, { AIRTIME_LEDGER: deep }) })).code,
+    ).toBe(0);
     expect(statSync(join(sandbox.home, 'a')).mode & 0o777).toBe(0o700);
     expect(statSync(join(sandbox.home, 'a', 'b')).mode & 0o777).toBe(0o700);
   });
@@ -363,7 +392,7 @@ describe('a ledger that can be read but not written', () => {
 
   // Root ignores file modes, so as root the readers run as nobody (setpriv); as anyone else the
   // folder is simply made read-only. Either way the test can fail.
-  it('is read by status, stats and export when its folder is not writable (another user\'s, or a locked one)', async () => {
+  it("is read by status, stats and export when its folder is not writable (another user's, or a locked one)", async () => {
     const { sandbox, env, path } = await paidLedger();
     const root = process.getuid?.() === 0;
     const folders = [sandbox.home, join(sandbox.home, '.local'), join(sandbox.home, '.local', 'share'), dirname(path)];
@@ -381,16 +410,19 @@ describe('a ledger that can be read but not written', () => {
     }
   });
 
-  it.skipIf(!MOUNTS)(`is read by status, stats and export on a read-only mount${MOUNTS ? '' : ' (skipped: needs a private mount namespace: root, or unshare allowed)'}`, async () => {
-    const { sandbox, env, path } = await paidLedger();
-    const readOnly = 'mount --bind "$0" "$0" && mount -o remount,bind,ro "$0" && exec "$@"';
-    const wrap = ['unshare', '-m', '--propagation', 'private', 'sh', '-c', readOnly, dirname(path)];
-    await expectRead({ sandbox, env, wrap });
-    // A send there still refuses, naming the path, before any request.
-    const send = await runCli([...SEND.slice(0, 4), 'order-2', '--json'], { sandbox, env, wrap });
-    expect(send.code).toBe(4);
-    expect(parseJson(send)).toMatchObject({ error: { code: 'LEDGER_ERROR', message: expect.stringContaining(path) } });
-  });
+  it.skipIf(!MOUNTS)(
+    `is read by status, stats and export on a read-only mount${MOUNTS ? '' : ' (skipped: needs a private mount namespace: root, or unshare allowed)'}`,
+    async () => {
+      const { sandbox, env, path } = await paidLedger();
+      const readOnly = 'mount --bind "$0" "$0" && mount -o remount,bind,ro "$0" && exec "$@"';
+      const wrap = ['unshare', '-m', '--propagation', 'private', 'sh', '-c', readOnly, dirname(path)];
+      await expectRead({ sandbox, env, wrap });
+      // A send there still refuses, naming the path, before any request.
+      const send = await runCli([...SEND.slice(0, 4), 'order-2', '--json'], { sandbox, env, wrap });
+      expect(send.code).toBe(4);
+      expect(parseJson(send)).toMatchObject({ error: { code: 'LEDGER_ERROR', message: expect.stringContaining(path) } });
+    },
+  );
 });
 
 describe('caps', () => {

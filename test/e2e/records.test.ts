@@ -2,8 +2,19 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { startEmulator, type Emulator } from '../../src/emulator/server.js';
-import { ANSI, FAST, collect, ledgerPath, makeSandbox, parseJson, runCli, runInTerminal, writeUserConfig, type Sandbox } from '../helpers/cli.js';
+import { type Emulator, startEmulator } from '../../src/emulator/server.js';
+import {
+  ANSI,
+  collect,
+  FAST,
+  ledgerPath,
+  makeSandbox,
+  parseJson,
+  runCli,
+  runInTerminal,
+  type Sandbox,
+  writeUserConfig,
+} from '../helpers/cli.js';
 
 let emu: Emulator;
 let disabled: Emulator;
@@ -71,7 +82,7 @@ describe('airtime status', () => {
     expect(parseJson(result)).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' }, transactions: [] });
   });
 
-  it('--refresh asks Africa\'s Talking and records delivery; --wait exits 0 once delivered', async () => {
+  it("--refresh asks Africa's Talking and records delivery; --wait exits 0 once delivered", async () => {
     const refreshed = parseJson(await runCli(['status', 'k-ke1', '--refresh', '--json'], { sandbox, env }));
     expect((refreshed.transactions as { state: string }[])[0]?.state).toBe('delivered');
     const waited = await runCli(['status', 'k-ke2', '--wait', '--wait-timeout', '5', '--json'], { sandbox, env });
@@ -161,10 +172,13 @@ describe('a fresh machine', () => {
 
 describe('airtime reconcile', () => {
   it('settles an unknown send by hand, records who, and refuses a final one', async () => {
-    const result = await runCli(['reconcile', 'k-unk', '--as', 'sent', '--request-id', 'ATQid_byhand', '--note', 'seen in dashboard', '--json'], {
-      sandbox,
-      env,
-    });
+    const result = await runCli(
+      ['reconcile', 'k-unk', '--as', 'sent', '--request-id', 'ATQid_byhand', '--note', 'seen in dashboard', '--json'],
+      {
+        sandbox,
+        env,
+      },
+    );
     expect(result.code).toBe(0);
     const doc = parseJson(result);
     expect(doc).toMatchObject({ ok: true, previousState: 'unknown', transaction: { state: 'sent', requestId: 'ATQid_byhand' } });
@@ -212,7 +226,10 @@ describe('airtime export', () => {
     expect(lines).toHaveLength(6);
     expect(lines[1]).toContain(',k-ke1,');
     const jsonl = await runCli(['export', '--format', 'jsonl', '--all-environments'], { sandbox, env });
-    const records = jsonl.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const records = jsonl.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(records).toHaveLength(6);
     expect(records[0]).toMatchObject({ idempotencyKey: 'k-ke1', amount: '50.00', currency: 'KES', discount: 'KES 2.0000' });
     const file = join(sandbox.home, 'november.csv');
@@ -271,7 +288,10 @@ describe('stats in local time', () => {
     ]);
     expect((await stats('Africa/Nairobi')).daily).toEqual([{ date: '2026-11-27', attempts: 2, sent: 2, failed: 0, unknown: 0 }]);
     expect(await stats('UTC', ['--since', '2026-11-27'])).toMatchObject({ attempts: 1, byCurrency: { KES: { amount: '20.00' } } });
-    expect(await stats('Africa/Nairobi', ['--since', '2026-11-27'])).toMatchObject({ attempts: 2, byCurrency: { KES: { amount: '70.00' } } });
+    expect(await stats('Africa/Nairobi', ['--since', '2026-11-27'])).toMatchObject({
+      attempts: 2,
+      byCurrency: { KES: { amount: '70.00' } },
+    });
     expect(await stats('Africa/Nairobi', ['--until', '2026-11-27'])).toMatchObject({ attempts: 0 });
   });
 });
@@ -296,10 +316,19 @@ describe('a reader that stops early', () => {
     const big = makeSandbox();
     await seedSentRows(ledgerPath(big), 20000);
     const { BIN } = await import('../helpers/cli.js');
-    const child = spawn('bash', ['-o', 'pipefail', '-c', `${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} export | head -n 2; echo "exit \${PIPESTATUS[0]}" >&2`], {
-      cwd: big.cwd,
-      env: { ...big.env, AT_USERNAME: 'sandbox' },
-    });
+    const child = spawn(
+      'bash',
+      [
+        '-o',
+        'pipefail',
+        '-c',
+        `${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} export | head -n 2; echo "exit \${PIPESTATUS[0]}" >&2`,
+      ],
+      {
+        cwd: big.cwd,
+        env: { ...big.env, AT_USERNAME: 'sandbox' },
+      },
+    );
     const result = await collect(child);
     expect(result.stdout.trim().split('\n')).toHaveLength(2);
     expect(result.stderr).not.toContain('unexpected failure');

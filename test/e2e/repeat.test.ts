@@ -2,10 +2,21 @@
 // --key that repeats the number, amount and currency of a recent payment sends nothing, says which
 // payment it repeats and how to finish it, and two processes racing cannot both pass it.
 import { describe, expect, it } from 'vitest';
-import { FAST, interact, makeSandbox, parseJson, plain, runCli, spawnCli, collect, writeUserConfig, type Sandbox } from '../helpers/cli.js';
+import {
+  collect,
+  FAST,
+  interact,
+  ledgerPath,
+  makeSandbox,
+  parseJson,
+  plain,
+  runCli,
+  type Sandbox,
+  spawnCli,
+  writeUserConfig,
+} from '../helpers/cli.js';
 import { emulator, emulatorEnv } from '../helpers/emulator.js';
 import { rawDatabase } from '../helpers/ledger.js';
-import { ledgerPath } from '../helpers/cli.js';
 
 const PHONE = '+254712399999';
 const ENTER = '\r';
@@ -86,9 +97,7 @@ describe('finding 4: a single send repeated by accident', () => {
     const emu = await emulator({ latencyMs: 400 });
     const sandbox = fastSandbox();
     const env = emulatorEnv(emu);
-    const results = await Promise.all(
-      [0, 1].map(() => collect(spawnCli(['send', PHONE, '75', '--json'], { sandbox, env }))),
-    );
+    const results = await Promise.all([0, 1].map(() => collect(spawnCli(['send', PHONE, '75', '--json'], { sandbox, env }))));
     expect(results.map((r) => r.code).sort()).toEqual([0, 2]);
     const refused = results.find((r) => r.code === 2);
     expect(parseJson(refused ?? results[0]!).error).toMatchObject({ code: 'REPEAT_PAYMENT' });
@@ -100,11 +109,15 @@ describe('finding 4: a single send repeated by accident', () => {
     const sandbox = fastSandbox();
     const env = emulatorEnv(emu);
     expect((await runCli(['send', PHONE, '75'], { sandbox, env })).code).toBe(0);
-    const declined = await interact(['send', PHONE, '75', '--yes'], { sandbox, env }, [{ expect: 'Send it again anyway?', send: `n${ENTER}` }]);
+    const declined = await interact(['send', PHONE, '75', '--yes'], { sandbox, env }, [
+      { expect: 'Send it again anyway?', send: `n${ENTER}` },
+    ]);
     expect(declined.code).toBe(130);
     expect(plain(declined.stdout)).toContain('this repeats KES 75.00 sent to');
     expect(emu.state().accepted).toHaveLength(1);
-    const accepted = await interact(['send', PHONE, '75', '--yes'], { sandbox, env }, [{ expect: 'Send it again anyway?', send: `y${ENTER}` }]);
+    const accepted = await interact(['send', PHONE, '75', '--yes'], { sandbox, env }, [
+      { expect: 'Send it again anyway?', send: `y${ENTER}` },
+    ]);
     expect(accepted.code).toBe(0);
     expect(emu.state().accepted).toHaveLength(2);
   });

@@ -2,7 +2,7 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ANSI, FAST, ledgerPath, makeSandbox, parseJson, runCli, writeUserConfig, type Sandbox } from '../helpers/cli.js';
+import { ANSI, FAST, ledgerPath, makeSandbox, parseJson, runCli, type Sandbox, writeUserConfig } from '../helpers/cli.js';
 import { emulator, emulatorEnv } from '../helpers/emulator.js';
 import { startProxy } from '../helpers/proxy.js';
 
@@ -138,7 +138,7 @@ describe('airtime send', () => {
     expect(result.stderr).toContain('airtime balance');
   });
 
-  it('exits 1 NETWORK_ERROR when Africa\'s Talking cannot be reached at all', async () => {
+  it("exits 1 NETWORK_ERROR when Africa's Talking cannot be reached at all", async () => {
     const emu = await emulator();
     const closedUrl = emu.url;
     await emu.close();
@@ -159,15 +159,25 @@ describe('airtime send', () => {
       env: { AIRTIME_API_URL: closedUrl, AT_USERNAME: 'sandbox', AT_API_KEY: 'k' },
     });
     expect(fromEnv.code).toBe(1);
-    expect(fromEnv.stderr).toContain(`connection refused (ECONNREFUSED) at ${closedUrl} (AIRTIME_API_URL in the environment); is \`airtime emulator\` running?`);
+    expect(fromEnv.stderr).toContain(
+      `connection refused (ECONNREFUSED) at ${closedUrl} (AIRTIME_API_URL in the environment); is \`airtime emulator\` running?`,
+    );
     expect(fromEnv.stderr).not.toContain('HTTPS_PROXY');
 
     const sandbox = makeSandbox();
     const config = writeUserConfig(sandbox, { ...FAST, apiUrl: closedUrl.replace('127.0.0.1', 'localhost') });
-    const fromFile = await runCli(['send', '+254712345678', '50', '--retries', '0', '--json'], { sandbox, env: { AT_USERNAME: 'sandbox', AT_API_KEY: 'k' } });
+    const fromFile = await runCli(['send', '+254712345678', '50', '--retries', '0', '--json'], {
+      sandbox,
+      env: { AT_USERNAME: 'sandbox', AT_API_KEY: 'k' },
+    });
     expect(fromFile.code).toBe(1);
     expect(parseJson(fromFile)).toMatchObject({
-      error: { code: 'NETWORK_ERROR', message: expect.stringContaining(`at ${closedUrl.replace('127.0.0.1', 'localhost')} (apiUrl in ${config}); is \`airtime emulator\` running?`) },
+      error: {
+        code: 'NETWORK_ERROR',
+        message: expect.stringContaining(
+          `at ${closedUrl.replace('127.0.0.1', 'localhost')} (apiUrl in ${config}); is \`airtime emulator\` running?`,
+        ),
+      },
     });
   });
 
@@ -209,19 +219,22 @@ describe('airtime send', () => {
     ['hang', 409],
     ['malformed', 201],
     ['drop', 200],
-  ] as const)('a first attempt accepted but unanswered (%s), then "duplicate" (HTTP %d), ends unknown with one acceptance', async (fault, duplicateStatus) => {
-    const emu = await emulator({ faultScript: [fault], duplicateStatus });
-    const result = await runCli(['send', '+254712345678', '50', '--timeout', '0.5', '--json'], {
-      sandbox: fastSandbox(),
-      env: emulatorEnv(emu),
-    });
-    expect(result.code).toBe(5);
-    const doc = parseJson(result);
-    expect(doc).toMatchObject({ ok: false, state: 'unknown', status: null, attempts: 2, error: { code: 'OUTCOME_UNKNOWN' } });
-    expect(emu.state().sends.map((s) => s.outcome)).toEqual(['accepted', 'duplicate']);
-    expect(emu.acceptancesByKey().get(String(doc.idempotencyKey))).toBe(1);
-    expect(result.stderr).toContain(String(doc.idempotencyKey));
-  });
+  ] as const)(
+    'a first attempt accepted but unanswered (%s), then "duplicate" (HTTP %d), ends unknown with one acceptance',
+    async (fault, duplicateStatus) => {
+      const emu = await emulator({ faultScript: [fault], duplicateStatus });
+      const result = await runCli(['send', '+254712345678', '50', '--timeout', '0.5', '--json'], {
+        sandbox: fastSandbox(),
+        env: emulatorEnv(emu),
+      });
+      expect(result.code).toBe(5);
+      const doc = parseJson(result);
+      expect(doc).toMatchObject({ ok: false, state: 'unknown', status: null, attempts: 2, error: { code: 'OUTCOME_UNKNOWN' } });
+      expect(emu.state().sends.map((s) => s.outcome)).toEqual(['accepted', 'duplicate']);
+      expect(emu.acceptancesByKey().get(String(doc.idempotencyKey))).toBe(1);
+      expect(result.stderr).toContain(String(doc.idempotencyKey));
+    },
+  );
 
   it('exits 5 when every attempt may have arrived and none was answered', async () => {
     const emu = await emulator({ faultScript: ['500', '500'] });
@@ -238,11 +251,16 @@ describe('airtime send', () => {
     const sandbox = fastSandbox();
     const single = await runCli(['send', '+254712345678', '50', '--max-num-retry', '0', '--json'], { sandbox, env: emulatorEnv(emu) });
     expect(single.code).toBe(2);
-    expect(parseJson(single)).toMatchObject({ ok: false, error: { code: 'USAGE', message: expect.stringContaining("omit the flag for Africa's Talking's default") } });
+    expect(parseJson(single)).toMatchObject({
+      ok: false,
+      error: { code: 'USAGE', message: expect.stringContaining("omit the flag for Africa's Talking's default") },
+    });
     writeFileSync(join(sandbox.cwd, 'pay.csv'), 'phone,amount\n+254712345678,50\n');
     const bulk = await runCli(['send', '--file', 'pay.csv', '--yes', '--max-num-retry', '0'], { sandbox, env: emulatorEnv(emu) });
     expect(bulk.code).toBe(2);
-    expect(bulk.stderr).toContain("--max-num-retry <n>' argument '0' is invalid. 0 is refused: omit the flag for Africa's Talking's default");
+    expect(bulk.stderr).toContain(
+      "--max-num-retry <n>' argument '0' is invalid. 0 is refused: omit the flag for Africa's Talking's default",
+    );
     expect(emu.state().sends).toHaveLength(0);
     expect(existsSync(ledgerPath(sandbox))).toBe(false);
     // 1 and more go to Africa's Talking as maxNumRetry.

@@ -3,17 +3,17 @@
 import type { ChildProcess } from 'node:child_process';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import {
-  FAST,
+  type CliResult,
   collect,
+  FAST,
   ledgerPath,
   makeSandbox,
   parseJson,
   runCli,
+  type Sandbox,
   spawnCli,
   waitFor,
   writeUserConfig,
-  type CliResult,
-  type Sandbox,
 } from '../helpers/cli.js';
 import { emulator, emulatorEnv } from '../helpers/emulator.js';
 import { rawDatabase, readLedger } from '../helpers/ledger.js';
@@ -65,7 +65,9 @@ async function startServe(sandbox: Sandbox, args: string[] = [], env: NodeJS.Pro
     });
     void done.then((result) => reject(new Error(`serve exited ${result.code} before printing its address: ${result.stderr}`)));
   });
-  const url = firstLine.startsWith('{') ? String((JSON.parse(firstLine) as { url: string }).url) : firstLine.replace('AIRTIME_SERVE_URL=', '');
+  const url = firstLine.startsWith('{')
+    ? String((JSON.parse(firstLine) as { url: string }).url)
+    : firstLine.replace('AIRTIME_SERVE_URL=', '');
   return {
     url,
     child,
@@ -207,10 +209,14 @@ describe('POST /send', () => {
     await off.stop();
 
     const on = await startServe(sandbox, ['--enable-send'], emulatorEnv(emu));
-    const crawled = await fetch(`${on.url}/send?phone=${encodeURIComponent(PHONE)}&amount=50`, { headers: { Authorization: `Bearer ${TOKEN}` } });
+    const crawled = await fetch(`${on.url}/send?phone=${encodeURIComponent(PHONE)}&amount=50`, {
+      headers: { Authorization: `Bearer ${TOKEN}` },
+    });
     expect(crawled.status).toBe(405);
     expect(crawled.headers.get('allow')).toBe('POST');
-    expect(await crawled.json()).toMatchObject({ error: { code: 'METHOD_NOT_ALLOWED', message: expect.stringContaining('a link must never move money') } });
+    expect(await crawled.json()).toMatchObject({
+      error: { code: 'METHOD_NOT_ALLOWED', message: expect.stringContaining('a link must never move money') },
+    });
     await on.stop();
     expect(emu.state().sends).toHaveLength(0);
   });
@@ -222,8 +228,16 @@ describe('POST /send', () => {
     const body = JSON.stringify({ phone: PHONE, amount: '50' });
     const attempts = [
       fetch(`${serving.url}/send`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body }),
-      fetch(`${serving.url}/send`, { method: 'POST', headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${TOKEN}x` }, body }),
-      fetch(`${serving.url}/send`, { method: 'POST', headers: { 'Content-Type': 'application/json', Authorization: `Basic ${TOKEN}` }, body }),
+      fetch(`${serving.url}/send`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${TOKEN}x` },
+        body,
+      }),
+      fetch(`${serving.url}/send`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', Authorization: `Basic ${TOKEN}` },
+        body,
+      }),
       fetch(`${serving.url}/send?token=${TOKEN}`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body }),
     ];
     for (const response of await Promise.all(attempts)) {
@@ -328,7 +342,12 @@ describe('POST /send', () => {
       [{ phone: '+254202345678', amount: '50' }, {}, 400, 'INVALID_PHONE'],
       [{ phone: PHONE, amount: '1e3' }, {}, 400, 'INVALID_AMOUNT'],
       [{ phone: PHONE, amount: '50' }, { 'Idempotency-Key': 'has space' }, 400, 'USAGE'],
-      [`phone=${encodeURIComponent(PHONE)}&amount=50`, { 'Content-Type': 'application/x-www-form-urlencoded' }, 415, 'UNSUPPORTED_MEDIA_TYPE'],
+      [
+        `phone=${encodeURIComponent(PHONE)}&amount=50`,
+        { 'Content-Type': 'application/x-www-form-urlencoded' },
+        415,
+        'UNSUPPORTED_MEDIA_TYPE',
+      ],
     ];
     for (const [body, headers, status, code] of cases) {
       const response = await postSend(serving.url, body, headers);
@@ -359,16 +378,32 @@ describe('status callbacks', () => {
     const first = await callback(serving.url, '/callbacks/status', delivered, 'json');
     expect(first.status).toBe(200);
     expect(await first.json()).toEqual({ ok: true, outcome: 'updated' });
-    const failed = { ...delivered, phoneNumber: '+254712345679', status: 'Failed', description: 'Airtime Delivery Failed', requestId: String(form.requestId), value: 'KES 100.0000' };
+    const failed = {
+      ...delivered,
+      phoneNumber: '+254712345679',
+      status: 'Failed',
+      description: 'Airtime Delivery Failed',
+      requestId: String(form.requestId),
+      value: 'KES 100.0000',
+    };
     expect((await callback(serving.url, '/callbacks/status', failed, 'form')).status).toBe(200);
     expect(await statusOf(sandbox, env, 'k-json')).toMatchObject({ state: 'delivered', status: 'Success', errorMessage: null });
-    expect(await statusOf(sandbox, env, 'k-form')).toMatchObject({ state: 'failed', status: 'Failed', errorMessage: 'Airtime Delivery Failed' });
+    expect(await statusOf(sandbox, env, 'k-form')).toMatchObject({
+      state: 'failed',
+      status: 'Failed',
+      errorMessage: 'Airtime Delivery Failed',
+    });
 
     const before = snapshot(sandbox);
     const repeat = await callback(serving.url, '/callbacks/status', delivered, 'form');
     expect(await repeat.json()).toEqual({ ok: true, outcome: 'unchanged' });
     expect(snapshot(sandbox)).toEqual(before);
-    const late = await callback(serving.url, '/callbacks/status', { ...delivered, status: 'Failed', description: 'Airtime Delivery Failed' }, 'json');
+    const late = await callback(
+      serving.url,
+      '/callbacks/status',
+      { ...delivered, status: 'Failed', description: 'Airtime Delivery Failed' },
+      'json',
+    );
     expect(await late.json()).toEqual({ ok: true, outcome: 'unchanged' });
     expect(await statusOf(sandbox, env, 'k-json')).toMatchObject({ state: 'delivered' });
     const stopped = await serving.stop();
@@ -394,9 +429,16 @@ describe('status callbacks', () => {
       value: accepted?.value,
     };
     expect((await callback(serving.url, '/callbacks/status', fields, 'form')).status).toBe(200);
-    expect(await statusOf(sandbox, env, 'k-lost')).toMatchObject({ state: 'delivered', requestId: accepted?.requestId, discount: 'KES 0.8000' });
+    expect(await statusOf(sandbox, env, 'k-lost')).toMatchObject({
+      state: 'delivered',
+      requestId: accepted?.requestId,
+      discount: 'KES 0.8000',
+    });
     // The key now replays as delivered, exit 0: the lost answer has been found.
-    expect(await send(sandbox, env, PHONE, '20', 'k-lost')).toMatchObject({ code: 0, doc: { ok: true, replayed: true, state: 'delivered' } });
+    expect(await send(sandbox, env, PHONE, '20', 'k-lost')).toMatchObject({
+      code: 0,
+      doc: { ok: true, replayed: true, state: 'delivered' },
+    });
 
     const orphan = { ...fields, requestId: 'ATQid_not_ours', phoneNumber: '+254712000000' };
     const response = await callback(serving.url, '/callbacks/status', orphan, 'json');
@@ -413,7 +455,14 @@ describe('status callbacks', () => {
     const sandbox = fastSandbox();
     const sandboxEnv = emulatorEnv(emu);
     const liveEnv = emulatorEnv(emu, { AT_USERNAME: 'acme' });
-    const fields = (requestId: string) => ({ phoneNumber: PHONE, description: 'Airtime Delivered Successfully', status: 'Success', requestId, discount: 'KES 0.8000', value: 'KES 20.0000' });
+    const fields = (requestId: string) => ({
+      phoneNumber: PHONE,
+      description: 'Airtime Delivered Successfully',
+      status: 'Success',
+      requestId,
+      discount: 'KES 0.8000',
+      value: 'KES 20.0000',
+    });
     const sandboxServe = await startServe(sandbox, [], sandboxEnv);
     /** A send Africa's Talking accepts and never answers; `meanwhile` runs while it waits. */
     const losingAnswer = async (env: NodeJS.ProcessEnv, key: string, meanwhile: () => Promise<void>) => {
@@ -425,14 +474,19 @@ describe('status callbacks', () => {
       await meanwhile();
       expect((await done).code).toBe(5);
     };
-    const post = async (url: string, requestId: string) => (await (await callback(url, '/callbacks/status', fields(requestId), 'form')).json()) as unknown;
+    const post = async (url: string, requestId: string) =>
+      (await (await callback(url, '/callbacks/status', fields(requestId), 'form')).json()) as unknown;
 
     // While a live send waits for its answer, the sandbox serve gets a callback of the same number
     // and value: a sandbox transaction's, kept as the sandbox's orphan. The live send is not it.
-    await losingAnswer(liveEnv, 'k-live-lost', async () => expect(await post(sandboxServe.url, 'ATQid_sandbox')).toEqual({ ok: true, outcome: 'orphan' }));
+    await losingAnswer(liveEnv, 'k-live-lost', async () =>
+      expect(await post(sandboxServe.url, 'ATQid_sandbox')).toEqual({ ok: true, outcome: 'orphan' }),
+    );
     expect(await statusOf(sandbox, liveEnv, 'k-live-lost')).toMatchObject({ state: 'unknown', requestId: null });
     // The same in the sandbox: adopted (the control).
-    await losingAnswer(sandboxEnv, 'k-sandbox-lost', async () => expect(await post(sandboxServe.url, 'ATQid_sandbox2')).toEqual({ ok: true, outcome: 'orphan' }));
+    await losingAnswer(sandboxEnv, 'k-sandbox-lost', async () =>
+      expect(await post(sandboxServe.url, 'ATQid_sandbox2')).toEqual({ ok: true, outcome: 'orphan' }),
+    );
     expect(await statusOf(sandbox, sandboxEnv, 'k-sandbox-lost')).toMatchObject({ state: 'delivered', requestId: 'ATQid_sandbox2' });
     await sandboxServe.stop();
 
@@ -458,7 +512,11 @@ describe('status callbacks', () => {
       callback(serving.url, '/callbacks/status', fields, 'json', 'wrong-token'),
       callback(serving.url, '/callbacks/status', fields, 'json', TOKEN.slice(0, -1)),
       callback(serving.url, '/callbacks/status', fields, 'json', ''),
-      fetch(`${serving.url}/callbacks/status`, { method: 'POST', headers: { Authorization: `Bearer ${TOKEN}` }, body: new URLSearchParams(fields as Record<string, string>) }),
+      fetch(`${serving.url}/callbacks/status`, {
+        method: 'POST',
+        headers: { Authorization: `Bearer ${TOKEN}` },
+        body: new URLSearchParams(fields as Record<string, string>),
+      }),
       callback(serving.url, '/callbacks/validation', validation, 'json', null),
       callback(serving.url, '/callbacks/validation', validation, 'form', 'wrong-token'),
     ]);
@@ -486,7 +544,11 @@ describe('status callbacks', () => {
       [post('requestId=ATQid_1&status=Success&value=fifty', 'application/x-www-form-urlencoded'), 400, 'the field value must read like'],
       [post('{"requestId":1,"status":"Success"}'), 400, 'the field requestId must be a string'],
       [post('<xml/>', 'application/xml'), 415, 'send the body as'],
-      [post(JSON.stringify({ requestId: 'ATQid_1', status: 'Success', description: 'x'.repeat(100 * 1024) })), 413, 'over the 64 KiB limit'],
+      [
+        post(JSON.stringify({ requestId: 'ATQid_1', status: 'Success', description: 'x'.repeat(100 * 1024) })),
+        413,
+        'over the 64 KiB limit',
+      ],
       [fetch(`${serving.url}/callbacks/status?token=${TOKEN}`), 405, 'use POST'],
       [fetch(`${serving.url}/callbacks/elsewhere?token=${TOKEN}`, { method: 'POST' }), 404, 'no such endpoint'],
     ];
@@ -497,7 +559,12 @@ describe('status callbacks', () => {
       expect(body.ok).toBe(false);
       expect(body.error.message).toContain(message);
     }
-    const validation = await callback(serving.url, '/callbacks/validation', { transactionId: 'T1', phoneNumber: PHONE, currencyCode: 'KES' }, 'json');
+    const validation = await callback(
+      serving.url,
+      '/callbacks/validation',
+      { transactionId: 'T1', phoneNumber: PHONE, currencyCode: 'KES' },
+      'json',
+    );
     expect(validation.status).toBe(400);
     expect(await validation.json()).toMatchObject({ error: { message: 'missing field amount' } });
     expect(snapshot(sandbox)).toEqual(before);
@@ -536,9 +603,15 @@ describe('validation callbacks', () => {
     ]);
     expect(orphanEvents(sandbox).map((e) => e.kind)).toEqual(Array(5).fill('validation-refused'));
     const stopped = await serving.stop();
-    expect(stopped.stderr).toMatch(/POST \/callbacks\/validation 200 [\d.]+ms Validated transactionId AT-T1 \(KES 50\.00 to \+254712345678\): matches key k-v1/);
-    expect(stopped.stderr).toContain('Failed transactionId AT-T2 (KES 50.00 to +254712345678): the matching transaction (key k-v1) already approved another transactionId');
-    expect(stopped.stderr).toContain('Failed transactionId AT-T5 (KES 50.00 to +254712000000): no transaction of this ledger sends KES 50.00 to +254712000000');
+    expect(stopped.stderr).toMatch(
+      /POST \/callbacks\/validation 200 [\d.]+ms Validated transactionId AT-T1 \(KES 50\.00 to \+254712345678\): matches key k-v1/,
+    );
+    expect(stopped.stderr).toContain(
+      'Failed transactionId AT-T2 (KES 50.00 to +254712345678): the matching transaction (key k-v1) already approved another transactionId',
+    );
+    expect(stopped.stderr).toContain(
+      'Failed transactionId AT-T5 (KES 50.00 to +254712000000): no transaction of this ledger sends KES 50.00 to +254712000000',
+    );
     expect(stopped.stderr).toContain('above the per-recipient limit');
   });
 
@@ -552,12 +625,15 @@ describe('validation callbacks', () => {
     await send(sandbox, env, '+254712345677', '50', 'k-nine');
     // Eleven minutes pass for k-old and nine for k-nine, as far as the ledger can tell.
     const db = rawDatabase(ledgerPath(sandbox));
-    const age = db.statement('UPDATE transactions SET created_at = created_at - ?, first_attempt_at = first_attempt_at - ? WHERE idempotency_key = ?');
+    const age = db.statement(
+      'UPDATE transactions SET created_at = created_at - ?, first_attempt_at = first_attempt_at - ? WHERE idempotency_key = ?',
+    );
     age.run(660_000, 660_000, 'k-old');
     age.run(540_000, 540_000, 'k-nine');
     db.close();
     const serving = await startServe(sandbox, [], env);
-    const ask = async (fields: Record<string, unknown>) => ((await (await callback(serving.url, '/callbacks/validation', fields, 'json')).json()) as { status: string }).status;
+    const ask = async (fields: Record<string, unknown>) =>
+      ((await (await callback(serving.url, '/callbacks/validation', fields, 'json')).json()) as { status: string }).status;
     const base = { transactionId: 'AT-1', phoneNumber: PHONE, sourceIpAddress: '203.0.113.10', currencyCode: 'KES', amount: '50.00' };
     expect(await ask(base)).toBe('Failed');
     expect(await ask({ ...base, transactionId: 'AT-2', phoneNumber: '+254712345679', sourceIpAddress: '198.51.100.1' })).toBe('Failed');
@@ -575,7 +651,17 @@ describe('the whole loop', () => {
     const sandbox = fastSandbox();
     const serving = await startServe(sandbox);
     const emulatorChild = spawnCli(
-      ['emulator', '--port', '0', '--callback-url', `${serving.url}/callbacks/status?token=${TOKEN}`, '--delivery-delay', '0.2', '--callback-format', 'json'],
+      [
+        'emulator',
+        '--port',
+        '0',
+        '--callback-url',
+        `${serving.url}/callbacks/status?token=${TOKEN}`,
+        '--delivery-delay',
+        '0.2',
+        '--callback-format',
+        'json',
+      ],
       { sandbox },
     );
     children.add(emulatorChild);
@@ -607,7 +693,10 @@ describe('logs', () => {
     const stopped = await serving.stop();
     expect(stopped.code).toBe(0);
     expect(JSON.parse(stopped.stdout)).toEqual({ ok: true, url: serving.url, send: false });
-    const lines = stopped.stderr.trim().split('\n').filter((line) => line.startsWith('{'));
+    const lines = stopped.stderr
+      .trim()
+      .split('\n')
+      .filter((line) => line.startsWith('{'));
     const entries = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
     expect(entries.map((e) => [e.method, e.path, e.status])).toEqual([
       ['GET', '/healthz', 200],
@@ -616,7 +705,14 @@ describe('logs', () => {
       ['POST', '/callbacks/status&token=[redacted]', 404],
     ]);
     for (const entry of entries) {
-      expect(entry).toEqual({ time: expect.stringMatching(/Z$/), method: expect.any(String), path: expect.any(String), status: expect.any(Number), ms: expect.any(Number), decision: expect.any(String) });
+      expect(entry).toEqual({
+        time: expect.stringMatching(/Z$/),
+        method: expect.any(String),
+        path: expect.any(String),
+        status: expect.any(Number),
+        ms: expect.any(Number),
+        decision: expect.any(String),
+      });
     }
     expect(entries[1]?.decision).toBe('orphan ATQid_1: no transaction matches; kept as an event');
     expect(stopped.stderr).toContain('--token shows in `ps`');

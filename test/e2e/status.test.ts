@@ -2,8 +2,8 @@
 // transaction's own status (`data.status`) may change a row; the top-level status is the lookup's.
 // A failed lookup read as a failed transaction invites paying again money that was paid.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEmulator, type Emulator, type FindShape } from '../../src/emulator/server.js';
-import { FAST, ledgerPath, makeSandbox, parseJson, runCli, writeUserConfig, type Sandbox } from '../helpers/cli.js';
+import { type Emulator, type FindShape, startEmulator } from '../../src/emulator/server.js';
+import { FAST, ledgerPath, makeSandbox, parseJson, runCli, type Sandbox, writeUserConfig } from '../helpers/cli.js';
 import { rawDatabase, readLedger } from '../helpers/ledger.js';
 
 let delivering: Emulator;
@@ -18,7 +18,10 @@ let phone = 0;
 /** Sends through the CLI; the row is `sent`, with the emulator's requestId. */
 async function sent(emu: Emulator, key: string): Promise<string> {
   phone += 1;
-  const result = await runCli(['send', `+2547123450${String(phone).padStart(2, '0')}`, '50', '--key', key, '--json'], { sandbox, env: env(emu) });
+  const result = await runCli(['send', `+2547123450${String(phone).padStart(2, '0')}`, '50', '--key', key, '--json'], {
+    sandbox,
+    env: env(emu),
+  });
   expect(result.code, result.stderr).toBe(0);
   return String(parseJson(result).requestId);
 }
@@ -85,7 +88,7 @@ describe('status reads the transaction from data.status', () => {
   });
 });
 
-describe('an answer that does not give the transaction\'s status changes no row', () => {
+describe("an answer that does not give the transaction's status changes no row", () => {
   // Each shape, the raw status word the warning must show, and what the answer says.
   const shapes: [string, FindShape, string][] = [
     ['no data ({"status":"Success"} alone, the SDK mock)', 'no-data', 'status "Success"'],
@@ -118,7 +121,7 @@ describe('an answer that does not give the transaction\'s status changes no row'
     expect(states()).toEqual(before);
   });
 
-  it('not found (a failed lookup, HTTP 200, for a requestId Africa\'s Talking does not know): --refresh and --wait change nothing', async () => {
+  it("not found (a failed lookup, HTTP 200, for a requestId Africa's Talking does not know): --refresh and --wait change nothing", async () => {
     const requestId = await sent(inFlight, 'st-not-found');
     const before = states();
     const refreshed = await refresh(stranger, 'st-not-found');
@@ -146,7 +149,11 @@ describe('an answer that does not give the transaction\'s status changes no row'
         "SELECT e.kind, e.payload FROM events e JOIN transactions t ON t.id = e.transaction_id WHERE t.idempotency_key = 'st-kept' AND e.kind = 'query-unread'",
       ) as { payload: string }[];
       expect(events).toHaveLength(1);
-      expect(JSON.parse(events[0]?.payload ?? '{}')).toMatchObject({ status: 'Failed', httpStatus: 200, payload: expect.stringContaining('"status":"Failed"') });
+      expect(JSON.parse(events[0]?.payload ?? '{}')).toMatchObject({
+        status: 'Failed',
+        httpStatus: 200,
+        payload: expect.stringContaining('"status":"Failed"'),
+      });
     } finally {
       db.close();
     }

@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { FAST, ledgerPath, makeSandbox, parseJson, runCli, writeUserConfig, type Sandbox } from '../helpers/cli.js';
+import { FAST, ledgerPath, makeSandbox, parseJson, runCli, type Sandbox, writeUserConfig } from '../helpers/cli.js';
 import { emulator, emulatorEnv } from '../helpers/emulator.js';
 import { readLedger } from '../helpers/ledger.js';
 
@@ -40,7 +40,8 @@ afterEach(() => {
 });
 
 describe('finding 1: a config file is data, never code', () => {
-  const STEAL = (marker: string) => `require('fs').writeFileSync(${JSON.stringify(marker)}, String(process.env.AT_API_KEY)); module.exports = { timeout: 7 };`;
+  const STEAL = (marker: string) =>
+    `require('fs').writeFileSync(${JSON.stringify(marker)}, String(process.env.AT_API_KEY)); module.exports = { timeout: 7 };`;
 
   it.each(['.airtimerc.cjs', '.airtimerc.js', 'airtime.config.js', '.config/airtimerc.cjs', '.config/config.js'])(
     '%s in the working folder is never run: a sending command exits 4, a read-only one warns',
@@ -65,11 +66,14 @@ describe('finding 1: a config file is data, never code', () => {
       expect(validate.code).toBe(0);
       expect(validate.stderr).toContain(`warning: ${join(sandbox.cwd, name)} is not read`);
       expect(send.code).toBe(4);
-      expect(parseJson(send)).toMatchObject({ ok: false, error: { code: 'CONFIG_ERROR', message: expect.stringContaining('convert it to JSON or YAML') } });
+      expect(parseJson(send)).toMatchObject({
+        ok: false,
+        error: { code: 'CONFIG_ERROR', message: expect.stringContaining('convert it to JSON or YAML') },
+      });
     },
   );
 
-  it('the user folder\'s config.js is refused too, and runs nothing', async () => {
+  it("the user folder's config.js is refused too, and runs nothing", async () => {
     const emu = await emulator();
     const sandbox = makeSandbox();
     const dir = join(sandbox.home, '.config', 'airtime');
@@ -115,7 +119,7 @@ describe('the search stops at the first .git, or at home', () => {
     expect((await runCli(['validate', '0712345678'], { sandbox: { ...sandbox, cwd: child } })).code).toBe(0);
   });
 
-  it('the home folder\'s own file is the user\'s: read, and free to choose the ledger', async () => {
+  it("the home folder's own file is the user's: read, and free to choose the ledger", async () => {
     const emu = await emulator();
     const sandbox = makeSandbox();
     writeUserConfig(sandbox, FAST);
@@ -140,7 +144,10 @@ describe.skipIf(!asRoot)('a project file someone else could have written is refu
     expect(send.stderr).toContain('AIRTIME_TRUSTED_DIRS');
     expect(emu.state().sends).toHaveLength(0);
     for (const trusted of [sandbox.cwd, '*', `/elsewhere:${sandbox.home}`]) {
-      const lifted = await runCli(['send', '0712345678', '50', '--key', `t-${trusted.length}`], { sandbox, env: { ...env, AIRTIME_TRUSTED_DIRS: trusted } });
+      const lifted = await runCli(['send', '0712345678', '50', '--key', `t-${trusted.length}`], {
+        sandbox,
+        env: { ...env, AIRTIME_TRUSTED_DIRS: trusted },
+      });
       expect(lifted.code, trusted).toBe(0);
     }
   });
@@ -162,7 +169,10 @@ describe('finding 2: a project file cannot take the key or the money elsewhere',
     const sandbox = sandboxWith(`apiUrl: ${evil.url}\n`);
     const result = await runCli(['send', '+254712345678', '50', '--json'], { sandbox, env: { AT_USERNAME: 'acme', AT_API_KEY: LIVE_KEY } });
     expect(result.code).toBe(4);
-    expect(parseJson(result).error).toMatchObject({ code: 'CONFIG_ERROR', message: expect.stringContaining('sets apiUrl, which a project file may not') });
+    expect(parseJson(result).error).toMatchObject({
+      code: 'CONFIG_ERROR',
+      message: expect.stringContaining('sets apiUrl, which a project file may not'),
+    });
     // Nor by naming the sandbox itself over the user's own live username.
     writeUserConfig(sandbox, { ...FAST, username: 'acme', apiKey: LIVE_KEY });
     writeFileSync(join(sandbox.cwd, '.airtimerc'), `username: sandbox\napiUrl: ${evil.url}\n`);
@@ -175,7 +185,10 @@ describe('finding 2: a project file cannot take the key or the money elsewhere',
   it('apiUrl with the sandbox: allowed (a project pointing at its emulator)', async () => {
     const emu = await emulator();
     const sandbox = sandboxWith({ apiUrl: emu.url });
-    const result = await runCli(['send', '+254712345678', '50'], { sandbox, env: { AT_USERNAME: 'sandbox', AT_API_KEY: 'test-key-not-secret' } });
+    const result = await runCli(['send', '+254712345678', '50'], {
+      sandbox,
+      env: { AT_USERNAME: 'sandbox', AT_API_KEY: 'test-key-not-secret' },
+    });
     expect(result.code).toBe(0);
     expect(emu.state().accepted).toHaveLength(1);
   });
@@ -223,7 +236,7 @@ describe('finding 2: a project file cannot take the key or the money elsewhere',
     expect(emu.state().accepted).toHaveLength(1);
   });
 
-  it('a file named with --config is the user\'s own choice: trusted like the user file', async () => {
+  it("a file named with --config is the user's own choice: trusted like the user file", async () => {
     const emu = await emulator();
     const sandbox = makeSandbox();
     writeFileSync(join(sandbox.cwd, 'ops.json'), JSON.stringify({ ...FAST, ledger: './ops.db' }));
@@ -264,7 +277,9 @@ describe('finding 3: an API key that cannot travel in a header', () => {
     expect(result.code).toBe(4);
     expect(parseJson(result).error).toMatchObject({
       code: 'CONFIG_ERROR',
-      message: expect.stringMatching(new RegExp(`^the API key \\(from environment AT_API_KEY\\) holds ${kind}.*, so it cannot travel in an HTTP header$`)),
+      message: expect.stringMatching(
+        new RegExp(`^the API key \\(from environment AT_API_KEY\\) holds ${kind}.*, so it cannot travel in an HTTP header$`),
+      ),
     });
     expect(result.stdout + result.stderr).not.toContain(key.slice(5, 12));
     expect(existsSync(ledgerPath(sandbox)) ? readLedger(ledgerPath(sandbox)) : []).toEqual([]);
@@ -296,12 +311,15 @@ describe('a parse error says what and where', () => {
   });
 });
 
-describe('the upgrade note\'s own commands', () => {
+describe("the upgrade note's own commands", () => {
   it('config init --key-file outside the user folder names it from the user config, so sends keep working', async () => {
     const emu = await emulator();
     const sandbox = makeSandbox();
     const keyFile = join(sandbox.home, 'keys', 'at');
-    const init = await runCli(['config', 'init', '--username', 'sandbox', '--key-file', keyFile], { sandbox, input: 'atsk_from_init_0123456789' });
+    const init = await runCli(['config', 'init', '--username', 'sandbox', '--key-file', keyFile], {
+      sandbox,
+      input: 'atsk_from_init_0123456789',
+    });
     expect(init.code).toBe(0);
     writeUserConfig(sandbox, { ...JSON.parse(readFileSync(join(sandbox.home, '.config', 'airtime', 'config.json'), 'utf8')), ...FAST });
     const send = await runCli(['send', '+254712345678', '50'], { sandbox, env: { AIRTIME_API_URL: emu.url } });

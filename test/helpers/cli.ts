@@ -1,6 +1,6 @@
 // Runs the built binary the way a user's shell or cron job does: a separate process, its own
 // HOME, stdin and stdout as pipes (no terminal) unless a test says otherwise.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -204,7 +204,11 @@ export async function interact(args: string[], options: RunOptions, steps: Keyst
       from += index + 1;
       return true;
     };
-    await waitFor(matches, options.timeoutMs ?? 15_000, `the terminal to show ${String(step.expect)}; it shows:\n${plain(seen).slice(-600)}`);
+    await waitFor(
+      matches,
+      options.timeoutMs ?? 15_000,
+      `the terminal to show ${String(step.expect)}; it shows:\n${plain(seen).slice(-600)}`,
+    );
     step.meanwhile?.();
     child.stdin?.write(step.send);
   }

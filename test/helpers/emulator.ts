@@ -1,5 +1,5 @@
 import { afterEach } from 'vitest';
-import { startEmulator, type Emulator, type EmulatorOptions } from '../../src/emulator/server.js';
+import { type Emulator, type EmulatorOptions, startEmulator } from '../../src/emulator/server.js';
 
 const running: Emulator[] = [];
 

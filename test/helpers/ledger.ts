@@ -45,7 +45,10 @@ export function rawDatabase(path: string, options: Database.Options = {}) {
   };
   return {
     statement,
-    value: (sql: string, ...params: unknown[]): unknown => statement(sql).pluck().get(...params),
+    value: (sql: string, ...params: unknown[]): unknown =>
+      statement(sql)
+        .pluck()
+        .get(...params),
     all: (sql: string, ...params: unknown[]): unknown[] => statement(sql).all(...params),
     run: (sql: string, ...params: unknown[]) => statement(sql).run(...params),
     exec: (sql: string): void => void db.exec(sql),

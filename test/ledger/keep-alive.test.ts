@@ -11,7 +11,11 @@ import { describe, expect, it } from 'vitest';
 const SRC = join(import.meta.dirname, '..', '..', 'src');
 const MAKERS = /\bnew Database\(|\.prepare\(|\.iterate\(|\.backup\(|\.pragma\(/; // pragma() prepares a statement too
 /** The lines allowed to make one: the keeping helpers themselves. */
-const HELPERS = new Set(['statement = db.prepare(sql);', 'const rows = prepare(db, sql).iterate(...params);', 'const db = new Database(path, options);']);
+const HELPERS = new Set([
+  'statement = db.prepare(sql);',
+  'const rows = prepare(db, sql).iterate(...params);',
+  'const db = new Database(path, options);',
+]);
 
 function sourceFiles(): string[] {
   return (readdirSync(SRC, { recursive: true }) as string[]).filter((name) => name.endsWith('.ts')).map((name) => join(SRC, name));
@@ -19,7 +23,9 @@ function sourceFiles(): string[] {
 
 /** Files that can reach a better-sqlite3 object: the ledger module and anything importing the library. */
 function databaseFiles(): string[] {
-  return sourceFiles().filter((file) => file.startsWith(join(SRC, 'ledger')) || readFileSync(file, 'utf8').includes("from 'better-sqlite3'"));
+  return sourceFiles().filter(
+    (file) => file.startsWith(join(SRC, 'ledger')) || readFileSync(file, 'utf8').includes("from 'better-sqlite3'"),
+  );
 }
 
 describe('better-sqlite3 objects are only made where they are kept', () => {
@@ -27,7 +33,9 @@ describe('better-sqlite3 objects are only made where they are kept', () => {
     const ledger = readFileSync(join(SRC, 'ledger', 'ledger.ts'), 'utf8');
     for (const line of HELPERS) expect(ledger).toContain(line);
     expect(sourceFiles().length).toBeGreaterThan(20);
-    expect(databaseFiles().map((file) => file.slice(SRC.length + 1))).toEqual(expect.arrayContaining(['ledger/ledger.ts', 'ledger/batches.ts']));
+    expect(databaseFiles().map((file) => file.slice(SRC.length + 1))).toEqual(
+      expect.arrayContaining(['ledger/ledger.ts', 'ledger/batches.ts']),
+    );
   });
 
   it('has no other new Database, prepare, iterate, backup or pragma call in src', () => {
@@ -47,7 +55,9 @@ describe('better-sqlite3 objects are only made where they are kept', () => {
   it('has none in the tests either, outside the keeping helpers', () => {
     const tests = join(SRC, '..', 'test');
     const allowed = new Set([join(tests, 'helpers', 'ledger.ts'), join(tests, 'ledger', 'keep-alive.test.ts')]);
-    const files = (readdirSync(tests, { recursive: true }) as string[]).filter((name) => name.endsWith('.ts')).map((name) => join(tests, name));
+    const files = (readdirSync(tests, { recursive: true }) as string[])
+      .filter((name) => name.endsWith('.ts'))
+      .map((name) => join(tests, name));
     expect(files.length).toBeGreaterThan(30);
     const offenders: string[] = [];
     for (const file of files.filter((f) => !allowed.has(f))) {

@@ -2,11 +2,11 @@ import { mkdtempSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { Ledger, prepare, type ClaimOutcome, type NewTransaction } from '../../src/ledger/ledger.js';
-import { rawDatabase } from '../helpers/ledger.js';
 import { repeatGuard } from '../../src/core/repeat.js';
-import { currentOwner, ownerLiveness, type Owner } from '../../src/ledger/owner.js';
+import { type ClaimOutcome, Ledger, type NewTransaction, prepare } from '../../src/ledger/ledger.js';
+import { currentOwner, type Owner, ownerLiveness } from '../../src/ledger/owner.js';
 import { MIGRATIONS } from '../../src/ledger/schema.js';
+import { rawDatabase } from '../helpers/ledger.js';
 
 let path: string;
 let ledger: Ledger;
@@ -112,7 +112,20 @@ describe('Ledger', () => {
     // Failed sends do not count; sends older than 24 hours do not count.
     const a = ledger.lookup('a')[0];
     if (!a) throw new Error('missing');
-    ledger.settle(a.id, { state: 'failed', atStatus: 'Failed', requestId: null, discountCurrency: null, discountUnits4: null, errorCode: 'REJECTED', errorMessage: 'x', exitCode: 1 }, 3000);
+    ledger.settle(
+      a.id,
+      {
+        state: 'failed',
+        atStatus: 'Failed',
+        requestId: null,
+        discountCurrency: null,
+        discountUnits4: null,
+        errorCode: 'REJECTED',
+        errorMessage: 'x',
+        exitCode: 1,
+      },
+      3000,
+    );
     expect(ledger.claim(tx({ idempotencyKey: 'c', amountMinor: 10_000 }), 4000, { KES: 10_000 }).kind).toBe('created');
     expect(ledger.claim(tx({ idempotencyKey: 'd', amountMinor: 10_000 }), 4000 + 86_400_000, { KES: 10_000 }).kind).toBe('created');
   });
@@ -120,21 +133,41 @@ describe('Ledger', () => {
   it('keeps the daily totals equal to a plain sum over the transactions, whatever happens to them', () => {
     // A seeded walk: claims at random moments over two days, settled, failed and revived at random.
     let seed = 7;
-    const random = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+    const random = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
     const base = 1_800_000_000_000;
     const ids: number[] = [];
     for (let i = 0; i < 300; i += 1) {
       const at = base + Math.floor(random() * 2 * 86_400_000);
-      const { row } = created(ledger.claim(tx({ idempotencyKey: `k${i}`, amountMinor: 100 + Math.floor(random() * 900), currency: random() < 0.2 ? 'UGX' : 'KES' }), at));
+      const { row } = created(
+        ledger.claim(
+          tx({ idempotencyKey: `k${i}`, amountMinor: 100 + Math.floor(random() * 900), currency: random() < 0.2 ? 'UGX' : 'KES' }),
+          at,
+        ),
+      );
       ids.push(row.id);
       const fate = random();
       const settle = (state: 'sent' | 'failed' | 'unknown') =>
-        ledger.settle(row.id, { state, atStatus: null, requestId: `R${i}`, discountCurrency: null, discountUnits4: null, errorCode: null, errorMessage: null, exitCode: 0 }, at);
+        ledger.settle(
+          row.id,
+          {
+            state,
+            atStatus: null,
+            requestId: `R${i}`,
+            discountCurrency: null,
+            discountUnits4: null,
+            errorCode: null,
+            errorMessage: null,
+            exitCode: 0,
+          },
+          at,
+        );
       if (fate < 0.5) settle('sent');
       else if (fate < 0.75) settle('failed');
       else if (fate < 0.85) settle('unknown');
-      if (fate >= 0.6 && fate < 0.75) ledger.recordDelivery(row.id, { status: 'Success', description: null, requestId: null, source: 'test', payload: {} }, at);
-      if (fate < 0.1) ledger.recordDelivery(row.id, { status: 'Failed', description: 'x', requestId: null, source: 'test', payload: {} }, at);
+      if (fate >= 0.6 && fate < 0.75)
+        ledger.recordDelivery(row.id, { status: 'Success', description: null, requestId: null, source: 'test', payload: {} }, at);
+      if (fate < 0.1)
+        ledger.recordDelivery(row.id, { status: 'Failed', description: 'x', requestId: null, source: 'test', payload: {} }, at);
     }
     const db = rawDatabase(path, { readonly: true });
     const plain = db.statement(
@@ -184,13 +217,41 @@ describe('Ledger', () => {
     const { row } = created(ledger.claim(tx(), 1000));
     ledger.settle(
       row.id,
-      { state: 'sent', atStatus: 'Sent', requestId: 'ATQid_1', discountCurrency: 'USD', discountUnits4: 4350, errorCode: null, errorMessage: null, exitCode: 0 },
+      {
+        state: 'sent',
+        atStatus: 'Sent',
+        requestId: 'ATQid_1',
+        discountCurrency: 'USD',
+        discountUnits4: 4350,
+        errorCode: null,
+        errorMessage: null,
+        exitCode: 0,
+      },
       2000,
     );
-    expect(ledger.get(row.id)).toMatchObject({ state: 'sent', requestId: 'ATQid_1', discountCurrency: 'USD', discountUnits4: 4350, owner: null, settledAt: 2000 });
-    ledger.settle(row.id, { state: 'sent', atStatus: 'Sent', requestId: 'ATQid_1', discountCurrency: 'USD', discountUnits4: 4350, errorCode: null, errorMessage: null, exitCode: 0 }, 2500, [
-      { kind: 'answer', payload: { raw: '{}' } },
-    ]);
+    expect(ledger.get(row.id)).toMatchObject({
+      state: 'sent',
+      requestId: 'ATQid_1',
+      discountCurrency: 'USD',
+      discountUnits4: 4350,
+      owner: null,
+      settledAt: 2000,
+    });
+    ledger.settle(
+      row.id,
+      {
+        state: 'sent',
+        atStatus: 'Sent',
+        requestId: 'ATQid_1',
+        discountCurrency: 'USD',
+        discountUnits4: 4350,
+        errorCode: null,
+        errorMessage: null,
+        exitCode: 0,
+      },
+      2500,
+      [{ kind: 'answer', payload: { raw: '{}' } }],
+    );
     expect(ledger.events(row.id)).toEqual([{ kind: 'answer', at: 2500, payload: '{"raw":"{}"}' }]);
     expect(ledger.lookup('ATQid_1').map((r) => r.id)).toEqual([row.id]);
   });
@@ -200,8 +261,26 @@ describe('Ledger', () => {
     // the boot time process start times are computed from); the accepted answer must survive.
     const { row } = created(ledger.claim(tx(), 1000));
     expect(ledger.takeOver(row.id, me, { ...me, pid: 1 }, 1500)).toBe(true);
-    const sent = { state: 'sent', atStatus: 'Sent', requestId: 'ATQid_1', discountCurrency: 'KES', discountUnits4: 20000, errorCode: null, errorMessage: null, exitCode: 0 } as const;
-    const unknown = { state: 'unknown', atStatus: null, requestId: null, discountCurrency: null, discountUnits4: null, errorCode: 'OUTCOME_UNKNOWN', errorMessage: 'duplicate', exitCode: 5 } as const;
+    const sent = {
+      state: 'sent',
+      atStatus: 'Sent',
+      requestId: 'ATQid_1',
+      discountCurrency: 'KES',
+      discountUnits4: 20000,
+      errorCode: null,
+      errorMessage: null,
+      exitCode: 0,
+    } as const;
+    const unknown = {
+      state: 'unknown',
+      atStatus: null,
+      requestId: null,
+      discountCurrency: null,
+      discountUnits4: null,
+      errorCode: 'OUTCOME_UNKNOWN',
+      errorMessage: 'duplicate',
+      exitCode: 5,
+    } as const;
     ledger.settle(row.id, sent, 2000);
     ledger.settle(row.id, unknown, 2100, [{ kind: 'answer', payload: { kind: 'duplicate' } }]);
     expect(ledger.get(row.id)).toMatchObject({ state: 'sent', requestId: 'ATQid_1', errorMessage: null, settledAt: 2000 });
@@ -215,34 +294,92 @@ describe('Ledger', () => {
 
   it('applies delivery results by its rule: Success wins, repeats change nothing', () => {
     const { row } = created(ledger.claim(tx(), 1000));
-    ledger.settle(row.id, { state: 'sent', atStatus: 'Sent', requestId: 'R', discountCurrency: null, discountUnits4: null, errorCode: null, errorMessage: null, exitCode: 0 }, 1000);
+    ledger.settle(
+      row.id,
+      {
+        state: 'sent',
+        atStatus: 'Sent',
+        requestId: 'R',
+        discountCurrency: null,
+        discountUnits4: null,
+        errorCode: null,
+        errorMessage: null,
+        exitCode: 0,
+      },
+      1000,
+    );
     const delivery = (status: string) => ({ status, description: `d-${status}`, requestId: 'R', source: 'callback', payload: { status } });
-    expect(ledger.recordDelivery(row.id, delivery('Failed'), 2000)).toMatchObject({ changed: true, row: { state: 'failed', errorMessage: 'd-Failed' } });
+    expect(ledger.recordDelivery(row.id, delivery('Failed'), 2000)).toMatchObject({
+      changed: true,
+      row: { state: 'failed', errorMessage: 'd-Failed' },
+    });
     expect(ledger.recordDelivery(row.id, delivery('Failed'), 2500).changed).toBe(false);
-    expect(ledger.recordDelivery(row.id, delivery('Success'), 3000)).toMatchObject({ changed: true, row: { state: 'delivered', errorMessage: null } });
+    expect(ledger.recordDelivery(row.id, delivery('Success'), 3000)).toMatchObject({
+      changed: true,
+      row: { state: 'delivered', errorMessage: null },
+    });
     expect(ledger.recordDelivery(row.id, delivery('Failed'), 4000)).toMatchObject({ changed: false, row: { state: 'delivered' } });
     expect(ledger.recordDelivery(row.id, delivery('Queued'), 5000).changed).toBe(false);
     expect(ledger.events(row.id).map((e) => e.kind)).toEqual(['delivery', 'delivery', 'delivery-ignored']);
   });
 
-  it('applies a status callback that arrived before the send\'s own answer once the send settles', () => {
+  it("applies a status callback that arrived before the send's own answer once the send settles", () => {
     const { row } = created(ledger.claim(tx(), 1000));
     // serve found no row with this requestId yet, and kept the callback as an orphan.
-    ledger.recordEvent(null, 'orphan-callback', { requestId: 'ATQid_early', status: 'Success', description: 'Airtime Delivered Successfully' }, 1500);
+    ledger.recordEvent(
+      null,
+      'orphan-callback',
+      { requestId: 'ATQid_early', status: 'Success', description: 'Airtime Delivered Successfully' },
+      1500,
+    );
     ledger.recordEvent(null, 'orphan-callback', { requestId: 'ATQid_other', status: 'Failed' }, 1500);
-    ledger.settle(row.id, { state: 'sent', atStatus: 'Sent', requestId: 'ATQid_early', discountCurrency: null, discountUnits4: null, errorCode: null, errorMessage: null, exitCode: 0 }, 2000);
+    ledger.settle(
+      row.id,
+      {
+        state: 'sent',
+        atStatus: 'Sent',
+        requestId: 'ATQid_early',
+        discountCurrency: null,
+        discountUnits4: null,
+        errorCode: null,
+        errorMessage: null,
+        exitCode: 0,
+      },
+      2000,
+    );
     expect(ledger.get(row.id)).toMatchObject({ state: 'delivered', atStatus: 'Success', requestId: 'ATQid_early' });
     expect(ledger.events(row.id).map((e) => e.kind)).toEqual(['orphan-callback', 'delivery']);
   });
 
   const SANDBOX = { account: 'sandbox', environment: 'sandbox' } as const;
   const LIVE = { account: 'acme', environment: 'live' } as const;
-  const unknownSettlement = { state: 'unknown', atStatus: null, requestId: null, discountCurrency: null, discountUnits4: null, errorCode: 'OUTCOME_UNKNOWN', errorMessage: 'duplicate', exitCode: 5 } as const;
+  const unknownSettlement = {
+    state: 'unknown',
+    atStatus: null,
+    requestId: null,
+    discountCurrency: null,
+    discountUnits4: null,
+    errorCode: 'OUTCOME_UNKNOWN',
+    errorMessage: 'duplicate',
+    exitCode: 5,
+  } as const;
 
   it('settles a send that ends unknown with a callback that already came for its number and value', () => {
     const { row } = created(ledger.claim(tx({ amountMinor: 5000 }), 1000));
-    ledger.recordEvent(null, 'orphan-callback', { requestId: 'ATQid_x', phoneNumber: '+254712345678', value: 'KES 60.0000', status: 'Success' }, 1200, SANDBOX);
-    ledger.recordEvent(null, 'orphan-callback', { requestId: 'ATQid_lost', phoneNumber: '+254712345678', value: 'KES 50.0000', status: 'Success' }, 1300, SANDBOX);
+    ledger.recordEvent(
+      null,
+      'orphan-callback',
+      { requestId: 'ATQid_x', phoneNumber: '+254712345678', value: 'KES 60.0000', status: 'Success' },
+      1200,
+      SANDBOX,
+    );
+    ledger.recordEvent(
+      null,
+      'orphan-callback',
+      { requestId: 'ATQid_lost', phoneNumber: '+254712345678', value: 'KES 50.0000', status: 'Success' },
+      1300,
+      SANDBOX,
+    );
     ledger.settle(row.id, unknownSettlement, 2000);
     expect(ledger.get(row.id)).toMatchObject({ state: 'delivered', requestId: 'ATQid_lost', exitCode: 0 });
   });
@@ -264,7 +401,20 @@ describe('Ledger', () => {
   it('never adopts by requestId a callback kept for another environment', () => {
     const { row } = created(ledger.claim(tx(LIVE), 1000));
     ledger.recordEvent(null, 'orphan-callback', { requestId: 'ATQid_same', status: 'Failed' }, 1500, SANDBOX);
-    ledger.settle(row.id, { state: 'sent', atStatus: 'Sent', requestId: 'ATQid_same', discountCurrency: null, discountUnits4: null, errorCode: null, errorMessage: null, exitCode: 0 }, 2000);
+    ledger.settle(
+      row.id,
+      {
+        state: 'sent',
+        atStatus: 'Sent',
+        requestId: 'ATQid_same',
+        discountCurrency: null,
+        discountUnits4: null,
+        errorCode: null,
+        errorMessage: null,
+        exitCode: 0,
+      },
+      2000,
+    );
     expect(ledger.get(row.id)).toMatchObject({ state: 'sent' });
   });
 
@@ -283,9 +433,18 @@ describe('owners recorded in the ledger', () => {
     const claim = ledger.claim(tx(), 1000);
     if (claim.kind !== 'created') throw new Error('claim');
     expect(claim.row.owner).toEqual(me);
-    expect(me).toMatchObject({ bootId: expect.any(String), pidNamespace: expect.any(Number), startTicks: expect.any(Number), legacyStartedAt: null });
+    expect(me).toMatchObject({
+      bootId: expect.any(String),
+      pidNamespace: expect.any(Number),
+      startTicks: expect.any(Number),
+      legacyStartedAt: null,
+    });
     // Seen with another start tick (or boot, or namespace): someone else's, so the take-over fails.
-    for (const seen of [{ ...me, startTicks: (me.startTicks ?? 0) + 1 }, { ...me, bootId: 'another-boot' }, { ...me, pidNamespace: 1 }]) {
+    for (const seen of [
+      { ...me, startTicks: (me.startTicks ?? 0) + 1 },
+      { ...me, bootId: 'another-boot' },
+      { ...me, pidNamespace: 1 },
+    ]) {
       expect(ledger.takeOver(claim.row.id, seen, other, 2000)).toBe(false);
     }
     expect(ledger.takeOver(claim.row.id, me, other, 2000)).toBe(true);
@@ -306,7 +465,14 @@ describe('owners recorded in the ledger', () => {
     const upgraded = Ledger.open(oldPath);
     const running = upgraded.byKey('sandbox', 'sandbox', 'running');
     const gone = upgraded.byKey('sandbox', 'sandbox', 'gone');
-    expect(running?.owner).toEqual({ pid: process.pid, host: me.host, bootId: null, pidNamespace: null, startTicks: null, legacyStartedAt: 1700000000000 });
+    expect(running?.owner).toEqual({
+      pid: process.pid,
+      host: me.host,
+      bootId: null,
+      pidNamespace: null,
+      startTicks: null,
+      legacyStartedAt: 1700000000000,
+    });
     // A pid that runs may be the old owner or a reused pid: not known, so waited for, never resent at once.
     expect(ownerLiveness(running?.owner as Owner)).toBe('unknown');
     expect(ownerLiveness(gone?.owner as Owner)).toBe('dead');
@@ -373,9 +539,28 @@ describe('reconcile', () => {
     const claim = ledger.claim(tx(), 1000);
     if (claim.kind !== 'created') throw new Error('claim');
     // Read as pending by `airtime reconcile`; then the answer arrives and settles it.
-    ledger.settle(claim.row.id, { state: 'sent', atStatus: 'Sent', requestId: 'R', discountCurrency: null, discountUnits4: null, errorCode: null, errorMessage: null, exitCode: 0 }, 2000);
+    ledger.settle(
+      claim.row.id,
+      {
+        state: 'sent',
+        atStatus: 'Sent',
+        requestId: 'R',
+        discountCurrency: null,
+        discountUnits4: null,
+        errorCode: null,
+        errorMessage: null,
+        exitCode: 0,
+      },
+      2000,
+    );
     expect(() =>
-      ledger.reconcile(claim.row.id, { state: 'failed', atStatus: null, requestId: null, errorCode: 'REJECTED', errorMessage: 'x', exitCode: 1 }, 'me@host', null, 3000),
+      ledger.reconcile(
+        claim.row.id,
+        { state: 'failed', atStatus: null, requestId: null, errorCode: 'REJECTED', errorMessage: 'x', exitCode: 1 },
+        'me@host',
+        null,
+        3000,
+      ),
     ).toThrowError(/settled \(sent\) while reconcile was deciding/);
     expect(ledger.get(claim.row.id)?.state).toBe('sent');
     ledger.close();

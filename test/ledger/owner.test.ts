@@ -2,7 +2,7 @@
 // host name, the boot, the pid namespace, the pid and the start in clock ticks, compared exactly.
 import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { currentOwner, ownerLiveness, ownerOf, type Owner, type ProcessView } from '../../src/ledger/owner.js';
+import { currentOwner, type Owner, ownerLiveness, ownerOf, type ProcessView } from '../../src/ledger/owner.js';
 
 const BOOT = '6f1c2d9e-4b1a-4c3e-9f0a-1b2c3d4e5f60';
 const NAMESPACE = 4026531836;
@@ -141,8 +141,8 @@ describe('owner liveness, with injected /proc values', () => {
 
   it.each<[string, Partial<Owner>, boolean, Partial<Machine>, string]>([
     // rows an older airtime wrote: a start time in ms computed through btime, no ticks
-    ['an older airtime\'s owner whose pid runs', { legacyStartedAt: 1_700_000_000_000 }, true, {}, 'unknown'],
-    ['an older airtime\'s owner whose pid is gone', { legacyStartedAt: 1_700_000_000_000 }, false, {}, 'dead'],
+    ["an older airtime's owner whose pid runs", { legacyStartedAt: 1_700_000_000_000 }, true, {}, 'unknown'],
+    ["an older airtime's owner whose pid is gone", { legacyStartedAt: 1_700_000_000_000 }, false, {}, 'dead'],
     // off Linux: no /proc, only the pid
     ['an owner off Linux whose pid runs', {}, true, { boot: null, namespace: null }, 'alive'],
     ['an owner off Linux whose pid is gone', {}, false, { boot: null, namespace: null }, 'dead'],

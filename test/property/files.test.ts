@@ -2,13 +2,14 @@
 // result or the typed INVALID_FILE error, never a crash; an amount split at a thousands separator
 // never passes as a smaller one; and the built binary, fed such files, never sends from a file it
 // refuses and always says why in one line.
-import fc from 'fast-check';
+
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { checkFile, type FileCheck } from '../../src/bulk/check.js';
-import { MAX_LINE, readRows, type FileFormat, type RawRow } from '../../src/bulk/reader.js';
+import { type FileFormat, MAX_LINE, type RawRow, readRows } from '../../src/bulk/reader.js';
 import { AirtimeError } from '../../src/core/errors.js';
 import { FAST, makeSandbox, parseJson, runCli, writeUserConfig } from '../helpers/cli.js';
 import { emulator, emulatorEnv } from '../helpers/emulator.js';
@@ -73,7 +74,25 @@ const csvText = fc
  * thousands separator, NUL bytes, lines over the 64 KiB bound, empty rows, any line end.
  */
 const shapeCell = fc.oneof(
-  { weight: 6, arbitrary: fc.constantFrom('+254712345678', '+254712345679', '+256701234567', '50', '1', '25', '000', '500', '1500', 'KES', '', ' ', 'ref', 'k-1') },
+  {
+    weight: 6,
+    arbitrary: fc.constantFrom(
+      '+254712345678',
+      '+254712345679',
+      '+256701234567',
+      '50',
+      '1',
+      '25',
+      '000',
+      '500',
+      '1500',
+      'KES',
+      '',
+      ' ',
+      'ref',
+      'k-1',
+    ),
+  },
   { weight: 2, arbitrary: fc.constantFrom('"50"', '"25,000"', '"a, b"', '"say ""hi"""', '"two\nlines"', '""', ' "x" ') },
   { weight: 1, arbitrary: fc.constantFrom('5\u00000', '"\u0000"', 'a"b', '"open', '"x"y', ';', '\t', 'x'.repeat(MAX_LINE + 1)) },
   { weight: 1, arbitrary: fc.string({ maxLength: 8 }) },
@@ -95,7 +114,10 @@ const csvShape = fc
 
 describe('fuzzed bulk files', () => {
   it('CSV', async () => {
-    await fc.assert(fc.asyncProperty(csvText, async (text) => void (await check(text, 'csv'))), { numRuns: RUNS });
+    await fc.assert(
+      fc.asyncProperty(csvText, async (text) => void (await check(text, 'csv'))),
+      { numRuns: RUNS },
+    );
   });
 
   it('CSV shapes: rows of any width, quotes, separators, NULs, long lines, trailing empties', async () => {
@@ -123,7 +145,11 @@ describe('fuzzed bulk files', () => {
 
   it('an amount written with a thousands separator never passes as a smaller amount', async () => {
     // The amount meant, how it is written, and whether a column follows it.
-    const written = fc.tuple(fc.integer({ min: 1, max: 999_999 }), fc.constantFrom('plain', 'quoted', 'separated', 'separated-quoted'), fc.boolean());
+    const written = fc.tuple(
+      fc.integer({ min: 1, max: 999_999 }),
+      fc.constantFrom('plain', 'quoted', 'separated', 'separated-quoted'),
+      fc.boolean(),
+    );
     const text = (amount: number, how: string) => {
       const grouped = amount.toLocaleString('en-US');
       return how === 'plain' ? String(amount) : how === 'quoted' ? `"${amount}"` : how === 'separated' ? grouped : `"${grouped}"`;
@@ -131,11 +157,16 @@ describe('fuzzed bulk files', () => {
     await fc.assert(
       fc.asyncProperty(fc.array(written, { minLength: 1, maxLength: 6 }), async (rows) => {
         const withReference = rows.some(([, , reference]) => reference);
-        const lines = rows.map(([amount, how, reference], i) => `+2547123${String(i).padStart(5, '0')},${text(amount, how)}${reference ? ',r' : ''}`);
+        const lines = rows.map(
+          ([amount, how, reference], i) => `+2547123${String(i).padStart(5, '0')},${text(amount, how)}${reference ? ',r' : ''}`,
+        );
         const path = join(dir, `t${(n += 1)}.csv`);
         writeFileSync(path, [withReference ? 'phone,amount,reference' : 'phone,amount', ...lines].join('\n'));
         const valid: { row: number; amountMinor: number }[] = [];
-        await checkFile(path, 'csv', { perRecipient: {}, onValidRow: (row) => void valid.push({ row: row.row, amountMinor: row.recipient.amountMinor }) });
+        await checkFile(path, 'csv', {
+          perRecipient: {},
+          onValidRow: (row) => void valid.push({ row: row.row, amountMinor: row.recipient.amountMinor }),
+        });
         for (const { row, amountMinor } of valid) {
           const [amount, how] = rows[row - 1] as [number, string, boolean];
           // Whatever is accepted is the amount meant, never the part before the separator.
@@ -149,17 +180,30 @@ describe('fuzzed bulk files', () => {
 
   it('arbitrary bytes as CSV, JSON and JSON lines', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.uint8Array({ maxLength: 400 }), fc.constantFrom<FileFormat>('csv', 'json', 'jsonl'), async (bytes, format) => void (await check(bytes, format))),
+      fc.asyncProperty(
+        fc.uint8Array({ maxLength: 400 }),
+        fc.constantFrom<FileFormat>('csv', 'json', 'jsonl'),
+        async (bytes, format) => void (await check(bytes, format)),
+      ),
       { numRuns: RUNS },
     );
   });
 
   it('JSON arrays and lines built from odd values', async () => {
     const value = fc.jsonValue({ maxDepth: 3 });
-    const row = fc.oneof(value, fc.record({ phone: fc.oneof(fc.string(), fc.constant('+254712345678')), amount: fc.oneof(fc.double(), fc.string(), fc.constant(50)) }));
+    const row = fc.oneof(
+      value,
+      fc.record({
+        phone: fc.oneof(fc.string(), fc.constant('+254712345678')),
+        amount: fc.oneof(fc.double(), fc.string(), fc.constant(50)),
+      }),
+    );
     await fc.assert(
-      fc.asyncProperty(fc.array(row, { maxLength: 10 }), fc.boolean(), async (rows, asArray) =>
-        void await check(asArray ? JSON.stringify(rows) : rows.map((r) => JSON.stringify(r)).join('\n'), asArray ? 'json' : 'jsonl'),
+      fc.asyncProperty(
+        fc.array(row, { maxLength: 10 }),
+        fc.boolean(),
+        async (rows, asArray) =>
+          void (await check(asArray ? JSON.stringify(rows) : rows.map((r) => JSON.stringify(r)).join('\n'), asArray ? 'json' : 'jsonl')),
       ),
       { numRuns: RUNS },
     );
@@ -177,7 +221,11 @@ describe('fuzzed files through the built binary', () => {
     await fc.assert(
       fc.asyncProperty(csvShape, async (text) => {
         const before = emu.state().sends.length;
-        const sent = await runCli(['send', '--file', '-', '--yes', '--json', '--new', '--allow-duplicates'], { sandbox, env: emulatorEnv(emu), input: text });
+        const sent = await runCli(['send', '--file', '-', '--yes', '--json', '--new', '--allow-duplicates'], {
+          sandbox,
+          env: emulatorEnv(emu),
+          input: text,
+        });
         expect([0, 2]).toContain(sent.code);
         if (sent.code === 2) {
           expect(emu.state().sends.length).toBe(before);

@@ -2,9 +2,8 @@
 // the rules reject, and round-trip what they accept. Short by default (npm test); the long form is
 // `npm run test:properties` (10,000 cases each).
 import fc from 'fast-check';
-import parseMax from 'libphonenumber-js/max';
 import examples from 'libphonenumber-js/examples.mobile.json' with { type: 'json' };
-import { getExampleNumber, type CountryCode as LibCountry, type Examples } from 'libphonenumber-js/max';
+import parseMax, { type Examples, getExampleNumber, type CountryCode as LibCountry } from 'libphonenumber-js/max';
 import { describe, expect, it } from 'vitest';
 import { FingerprintTable, rowFingerprint } from '../../src/core/batch.js';
 import { MARKETS, marketByCurrency } from '../../src/core/countries.js';
@@ -46,14 +45,18 @@ const mobileExamples = MARKETS.map((m) => getExampleNumber(m.country as LibCount
 describe('phone numbers', () => {
   it('parsePhone only ever returns a phone or throws INVALID_PHONE / UNSUPPORTED_COUNTRY', () => {
     fc.assert(
-      fc.property(fc.oneof(fc.string({ maxLength: 60 }), fc.string({ unit: 'binary', maxLength: 30 }), phoneLike), countries, (text, country) => {
-        const result = outcome(() => parsePhone(text, country));
-        if (result instanceof AirtimeError) {
-          expect(['INVALID_PHONE', 'UNSUPPORTED_COUNTRY']).toContain(result.code);
-        } else {
-          expect(result.e164).toMatch(/^\+\d{8,15}$/);
-        }
-      }),
+      fc.property(
+        fc.oneof(fc.string({ maxLength: 60 }), fc.string({ unit: 'binary', maxLength: 30 }), phoneLike),
+        countries,
+        (text, country) => {
+          const result = outcome(() => parsePhone(text, country));
+          if (result instanceof AirtimeError) {
+            expect(['INVALID_PHONE', 'UNSUPPORTED_COUNTRY']).toContain(result.code);
+          } else {
+            expect(result.e164).toMatch(/^\+\d{8,15}$/);
+          }
+        },
+      ),
       params,
     );
   });
@@ -122,7 +125,8 @@ describe('amounts', () => {
         const [whole = '0', fraction = ''] = text.trim().split('.');
         expect(text.trim()).toMatch(/^\d+(\.\d+)?$/);
         expect(fraction.replace(/0+$/, '').length).toBeLessThanOrEqual(market.decimals);
-        const exact = BigInt(whole) * 10n ** BigInt(market.decimals) + BigInt(fraction.padEnd(market.decimals, '0').slice(0, market.decimals) || '0');
+        const exact =
+          BigInt(whole) * 10n ** BigInt(market.decimals) + BigInt(fraction.padEnd(market.decimals, '0').slice(0, market.decimals) || '0');
         expect(BigInt(result)).toBe(exact);
       }),
       params,
@@ -166,10 +170,13 @@ describe('recipients, currencies and keys', () => {
 
   it('a user key is accepted exactly when it is 1-255 visible ASCII characters', () => {
     fc.assert(
-      fc.property(fc.oneof(fc.string({ maxLength: 300 }), fc.string({ unit: 'binary', maxLength: 20 }), fc.stringMatching(/^[!-~]{0,260}$/)), (key) => {
-        const accepted = !(outcome(() => parseIdempotencyKey(key)) instanceof AirtimeError);
-        expect(accepted).toBe(/^[\x21-\x7e]{1,255}$/.test(key));
-      }),
+      fc.property(
+        fc.oneof(fc.string({ maxLength: 300 }), fc.string({ unit: 'binary', maxLength: 20 }), fc.stringMatching(/^[!-~]{0,260}$/)),
+        (key) => {
+          const accepted = !(outcome(() => parseIdempotencyKey(key)) instanceof AirtimeError);
+          expect(accepted).toBe(/^[\x21-\x7e]{1,255}$/.test(key));
+        },
+      ),
       params,
     );
   });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { encodingOf, HttpError, optionalString, parseFields, requiredAmount, requiredString, type Fields } from '../../src/server/body.js';
+import { encodingOf, type Fields, HttpError, optionalString, parseFields, requiredAmount, requiredString } from '../../src/server/body.js';
 
 const JSON_TYPE = 'application/json';
 const FORM = 'application/x-www-form-urlencoded';
@@ -112,7 +112,10 @@ describe('field readers', () => {
     expect(requiredAmount(fields({ amount }), 'amount')).toBe(text);
   });
 
-  it.each([[-5], [0], ['-5'], ['1e3'], [1e21], ['NaN'], [''], ['50,00'], [true], [{ value: 50 }], [null]])('requiredAmount(%j) is a 400', (amount) => {
-    expect(failure(() => requiredAmount(fields({ amount }), 'amount')).status).toBe(400);
-  });
+  it.each([[-5], [0], ['-5'], ['1e3'], [1e21], ['NaN'], [''], ['50,00'], [true], [{ value: 50 }], [null]])(
+    'requiredAmount(%j) is a 400',
+    (amount) => {
+      expect(failure(() => requiredAmount(fields({ amount }), 'amount')).status).toBe(400);
+    },
+  );
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { HttpError, type Fields } from '../../src/server/body.js';
+import { type Fields, HttpError } from '../../src/server/body.js';
 import {
   checkValidationRules,
   parseStatusCallback,
@@ -132,7 +132,7 @@ describe('checkValidationRules', () => {
   });
 
   it.each([
-    [{ currencyCode: 'USD' }, rules, 'USD is not a currency Africa\'s Talking sells airtime in'],
+    [{ currencyCode: 'USD' }, rules, "USD is not a currency Africa's Talking sells airtime in"],
     [{ currencyCode: 'UGX' }, rules, '+254712345678 is in Kenya, which takes KES, not UGX'],
     [{ phoneNumber: '+254202345678' }, rules, 'fixed-line'],
     [{ phoneNumber: '+447911123456' }, rules, 'not in a country'],

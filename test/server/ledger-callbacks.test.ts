@@ -3,8 +3,15 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { claimValidation, recordStatusCallback, type DeliveryCallback, type ValidationClaim } from '../../src/ledger/callbacks.js';
-import { Ledger, prepare, UNKNOWN_MATCH_MAX_AGE_MS, type NewTransaction, type Settlement, type StoredTransaction } from '../../src/ledger/ledger.js';
+import { claimValidation, type DeliveryCallback, recordStatusCallback, type ValidationClaim } from '../../src/ledger/callbacks.js';
+import {
+  Ledger,
+  type NewTransaction,
+  prepare,
+  type Settlement,
+  type StoredTransaction,
+  UNKNOWN_MATCH_MAX_AGE_MS,
+} from '../../src/ledger/ledger.js';
 import { currentOwner } from '../../src/ledger/owner.js';
 import { resultFromRow } from '../../src/transaction.js';
 
@@ -19,7 +26,11 @@ beforeEach(() => {
 
 let keys = 0;
 /** A row claimed at `at` and settled to `state`. */
-function row(state: 'pending' | 'sent' | 'unknown' | 'failed', at: number, overrides: Partial<NewTransaction> & { requestId?: string | null } = {}): StoredTransaction {
+function row(
+  state: 'pending' | 'sent' | 'unknown' | 'failed',
+  at: number,
+  overrides: Partial<NewTransaction> & { requestId?: string | null } = {},
+): StoredTransaction {
   const { requestId = state === 'sent' ? `ATQid_${keys + 1}` : null, ...input } = overrides;
   const claim = ledger.claim(
     {
@@ -68,7 +79,10 @@ function callback(overrides: Partial<DeliveryCallback> = {}): DeliveryCallback {
 }
 
 function orphanEvents(): { kind: string; payload: string }[] {
-  return ledger.withRead((db) => prepare(db, 'SELECT kind, payload FROM events WHERE transaction_id IS NULL ORDER BY id').all() as { kind: string; payload: string }[]);
+  return ledger.withRead(
+    (db) =>
+      prepare(db, 'SELECT kind, payload FROM events WHERE transaction_id IS NULL ORDER BY id').all() as { kind: string; payload: string }[],
+  );
 }
 
 describe('recordStatusCallback', () => {
@@ -91,7 +105,10 @@ describe('recordStatusCallback', () => {
     expect(recordStatusCallback(ledger, callback({ status: 'Failed', description: 'Airtime Delivery Failed' }), T0)).toMatchObject({
       row: { state: 'failed', errorMessage: 'Airtime Delivery Failed' },
     });
-    expect(recordStatusCallback(ledger, callback(), T0 + MINUTE)).toMatchObject({ kind: 'updated', row: { state: 'delivered', errorMessage: null } });
+    expect(recordStatusCallback(ledger, callback(), T0 + MINUTE)).toMatchObject({
+      kind: 'updated',
+      row: { state: 'delivered', errorMessage: null },
+    });
   });
 
   it('settles the most recent unknown row of the same number and value, with the requestId, discount and a final exit code', () => {
@@ -100,7 +117,11 @@ describe('recordStatusCallback', () => {
     row('unknown', T0 - MINUTE, { amountMinor: 5100 });
     row('unknown', T0 - MINUTE, { phoneNumber: '+254712345679' });
     const outcome = recordStatusCallback(ledger, callback({ requestId: 'ATQid_lost' }), T0, scope);
-    expect(outcome).toMatchObject({ kind: 'updated', settledUnknown: true, row: { id: lost.id, state: 'delivered', requestId: 'ATQid_lost' } });
+    expect(outcome).toMatchObject({
+      kind: 'updated',
+      settledUnknown: true,
+      row: { id: lost.id, state: 'delivered', requestId: 'ATQid_lost' },
+    });
     const settled = ledger.get(lost.id) as StoredTransaction;
     expect(settled).toMatchObject({ discountCurrency: 'KES', discountUnits4: 20_000, exitCode: 0 });
     // A replay of its key now exits 0 and says delivered, not the 5 of the run that lost the answer.
@@ -116,7 +137,11 @@ describe('recordStatusCallback', () => {
 
   it('gives an unknown row found by its requestId the exit code of its final state too', () => {
     const unknown = row('unknown', T0 - MINUTE, { requestId: 'ATQid_1' });
-    expect(recordStatusCallback(ledger, callback({ status: 'Failed' }), T0)).toMatchObject({ kind: 'updated', settledUnknown: true, row: { id: unknown.id, state: 'failed', exitCode: 1 } });
+    expect(recordStatusCallback(ledger, callback({ status: 'Failed' }), T0)).toMatchObject({
+      kind: 'updated',
+      settledUnknown: true,
+      row: { id: unknown.id, state: 'failed', exitCode: 1 },
+    });
   });
 
   it('settles a matching unknown row within the scope (the control for the orphans below)', () => {
@@ -124,7 +149,7 @@ describe('recordStatusCallback', () => {
     expect(recordStatusCallback(ledger, callback({ requestId: 'ATQid_nowhere' }), T0, scope).kind).toBe('updated');
   });
 
-  it('settles nothing by value without a scope (a serve with no username: the callback may be the sandbox\'s or live\'s), and keeps the orphan unscoped', () => {
+  it("settles nothing by value without a scope (a serve with no username: the callback may be the sandbox's or live's), and keeps the orphan unscoped", () => {
     const unknown = row('unknown', T0 - MINUTE);
     expect(recordStatusCallback(ledger, callback({ requestId: 'ATQid_nowhere' }), T0).kind).toBe('orphan');
     expect(ledger.get(unknown.id)).toEqual(unknown);
@@ -185,7 +210,10 @@ describe('claimValidation', () => {
     expect(ledger.events(sent.id).at(-1)?.kind).toBe('validation');
     expect(claimValidation(ledger, claim(), T0 + 2 * MINUTE, { maxAgeMs })).toMatchObject({ validated: true, repeated: true });
     const second = claimValidation(ledger, claim({ transactionId: 'T2' }), T0 + 2 * MINUTE, { maxAgeMs });
-    expect(second).toEqual({ validated: false, reason: `the matching transaction (key ${sent.idempotencyKey}) already approved another transactionId` });
+    expect(second).toEqual({
+      validated: false,
+      reason: `the matching transaction (key ${sent.idempotencyKey}) already approved another transactionId`,
+    });
     // The same transactionId for another send is not the same question.
     expect(claimValidation(ledger, claim({ amountMinor: 6000 }), T0 + 2 * MINUTE, { maxAgeMs })).toMatchObject({
       validated: false,
@@ -206,8 +234,18 @@ describe('claimValidation', () => {
     ['failed', () => row('failed', T0), {}, 'is failed, not pending or sent'],
     ['unknown', () => row('unknown', T0), {}, 'is unknown, not pending or sent'],
     ['another amount', () => row('sent', T0), { amountMinor: 5001 }, 'no transaction of this ledger sends KES 50.01 to +254712345678'],
-    ['another number', () => row('sent', T0), { phoneNumber: '+254712345679' }, 'no transaction of this ledger sends KES 50.00 to +254712345679'],
-    ['another currency', () => row('sent', T0, { phoneNumber: '+256701234567', country: 'UG', currency: 'UGX', amountMinor: 5000 }), { phoneNumber: '+256701234567', currency: 'TZS' }, 'no transaction'],
+    [
+      'another number',
+      () => row('sent', T0),
+      { phoneNumber: '+254712345679' },
+      'no transaction of this ledger sends KES 50.00 to +254712345679',
+    ],
+    [
+      'another currency',
+      () => row('sent', T0, { phoneNumber: '+256701234567', country: 'UG', currency: 'UGX', amountMinor: 5000 }),
+      { phoneNumber: '+256701234567', currency: 'TZS' },
+      'no transaction',
+    ],
   ] as const)('refuses a row that is %s, says why, and keeps the refusal', (_name, make, extra, reason) => {
     make();
     const decision = claimValidation(ledger, claim(extra), T0, { maxAgeMs, payload: { transactionId: 'T1' } });

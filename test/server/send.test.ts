@@ -51,7 +51,10 @@ function result(request: TransactionRequest, extra: Partial<TransactionResult> =
   };
 }
 
-function service(send: SendService['send'] = async (request) => result(request), extra: Partial<SendService> = {}): SendService & { requests: TransactionRequest[] } {
+function service(
+  send: SendService['send'] = async (request) => result(request),
+  extra: Partial<SendService> = {},
+): SendService & { requests: TransactionRequest[] } {
   const requests: TransactionRequest[] = [];
   return {
     defaultCountry: undefined,
@@ -123,7 +126,7 @@ describe('handleSend', () => {
     expect(svc.requests).toHaveLength(0);
   });
 
-  it('answers the engine\'s refusals and outcomes with their status', async () => {
+  it("answers the engine's refusals and outcomes with their status", async () => {
     const conflict = service(async () => {
       throw new AirtimeError('IDEMPOTENCY_CONFLICT', 'key k already names KES 60.00');
     });
@@ -149,10 +152,13 @@ describe('handleSend', () => {
       body: { ok: false, error: { code: 'LEDGER_ERROR' }, state: 'sent', requestId: 'ATQid_1', idempotencyKey: 'k' },
     });
     const replayed = service(async (request) => result(request, { replayed: true }));
-    expect(await handleSend(fields({ phone: '+254712345678', amount: '50' }), 'k', replayed)).toMatchObject({ status: 200, body: { replayed: true } });
+    expect(await handleSend(fields({ phone: '+254712345678', amount: '50' }), 'k', replayed)).toMatchObject({
+      status: 200,
+      body: { replayed: true },
+    });
   });
 
-  it('lets a failure that is not the user\'s through, for the server to answer 500', async () => {
+  it("lets a failure that is not the user's through, for the server to answer 500", async () => {
     const broken = service(async () => {
       throw new TypeError('boom');
     });

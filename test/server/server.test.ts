@@ -1,16 +1,17 @@
 // The server in-process, with short timeouts: what a slow, broken or hostile client gets.
 // (test/e2e/serve.test.ts drives the real command over HTTP.)
-import { repeatGuard } from '../../src/core/repeat.js';
+
 import { mkdtempSync } from 'node:fs';
 import { request } from 'node:http';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { repeatGuard } from '../../src/core/repeat.js';
 import { Ledger, prepare } from '../../src/ledger/ledger.js';
 import { currentOwner } from '../../src/ledger/owner.js';
 import type { SendService } from '../../src/server/send.js';
-import { formatRequestLog, startServer, type RequestLog, type RunningServer } from '../../src/server/server.js';
+import { formatRequestLog, type RequestLog, type RunningServer, startServer } from '../../src/server/server.js';
 
 const TOKEN = 'tok_in_process_0123456789abcdef';
 const running: { server: RunningServer; ledger: Ledger }[] = [];
@@ -107,7 +108,11 @@ describe('the server under hostile input', () => {
       const answer = await raw(url, [`GET ${target} HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n`]);
       expect(answer.text).toMatch(/^HTTP\/1\.1 (400|404)/);
     }
-    const weird = await fetch(callbackUrl(url), { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{"requestId":{"$ne":1},"status":["Success"]}' });
+    const weird = await fetch(callbackUrl(url), {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: '{"requestId":{"$ne":1},"status":["Success"]}',
+    });
     expect(weird.status).toBe(400);
     expect((await fetch(`${url}/healthz`)).status).toBe(200);
   });
@@ -133,7 +138,7 @@ describe('the server under hostile input', () => {
         perRecipient: {},
         perRun: {},
         maxNumRetry: undefined,
-      repeatGuard: repeatGuard(900_000),
+        repeatGuard: repeatGuard(900_000),
         send: async () => {
           throw boom;
         },
@@ -158,7 +163,10 @@ describe('the server under hostile input', () => {
     await fetch(`${url}/callbacks/status&token=${TOKEN}`, { method: 'POST' });
     await fetch(`${url}/${encodeURIComponent(TOKEN)}/x`);
     await fetch(callbackUrl(url), { method: 'POST', body: new URLSearchParams({ requestId: `ATQid_${TOKEN}`, status: 'Success' }) });
-    await fetch(callbackUrl(url, '/callbacks/validation'), { method: 'POST', body: new URLSearchParams({ transactionId: TOKEN, phoneNumber: '+254712345678', currencyCode: 'KES', amount: '50' }) });
+    await fetch(callbackUrl(url, '/callbacks/validation'), {
+      method: 'POST',
+      body: new URLSearchParams({ transactionId: TOKEN, phoneNumber: '+254712345678', currencyCode: 'KES', amount: '50' }),
+    });
     expect(logs).toHaveLength(4);
     const text = logs.map((entry) => formatRequestLog(entry, false) + formatRequestLog(entry, true)).join('\n');
     expect(text).not.toContain(TOKEN);
@@ -174,19 +182,44 @@ describe('the server under hostile input', () => {
     const token = 'Success'; // absurdly short, but what it may collide with must still be read as sent
     const { url, ledger } = await start({ token });
     const claim = ledger.claim(
-      { account: 'sandbox', environment: 'sandbox', idempotencyKey: 'k', phoneNumber: '+254712345678', country: 'KE', currency: 'KES', amountMinor: 5000, owner: currentOwner(), osUser: 'u', host: 'h' },
+      {
+        account: 'sandbox',
+        environment: 'sandbox',
+        idempotencyKey: 'k',
+        phoneNumber: '+254712345678',
+        country: 'KE',
+        currency: 'KES',
+        amountMinor: 5000,
+        owner: currentOwner(),
+        osUser: 'u',
+        host: 'h',
+      },
       Date.now(),
     );
     if (claim.kind !== 'created') throw new Error('expected a new row');
     ledger.settle(
       claim.row.id,
-      { state: 'sent', atStatus: 'Sent', requestId: 'ATQid_1', discountCurrency: null, discountUnits4: null, errorCode: null, errorMessage: null, exitCode: 0 },
+      {
+        state: 'sent',
+        atStatus: 'Sent',
+        requestId: 'ATQid_1',
+        discountCurrency: null,
+        discountUnits4: null,
+        errorCode: null,
+        errorMessage: null,
+        exitCode: 0,
+      },
       Date.now(),
     );
-    const answer = await fetch(`${url}/callbacks/status?token=${token}`, { method: 'POST', body: new URLSearchParams({ requestId: 'ATQid_1', status: 'Success' }) });
+    const answer = await fetch(`${url}/callbacks/status?token=${token}`, {
+      method: 'POST',
+      body: new URLSearchParams({ requestId: 'ATQid_1', status: 'Success' }),
+    });
     expect(answer.status).toBe(200);
     expect(ledger.get(claim.row.id)?.state).toBe('delivered');
-    const events = ledger.withRead((db) => prepare(db, "SELECT payload FROM events WHERE kind = 'delivery'").all()) as { payload: string }[];
+    const events = ledger.withRead((db) => prepare(db, "SELECT payload FROM events WHERE kind = 'delivery'").all()) as {
+      payload: string;
+    }[];
     // The word acted on is recorded; the fields as received are kept with the token redacted.
     expect(events.map((e) => JSON.parse(e.payload) as unknown)).toEqual([
       { source: 'callback', status: 'Success', description: null, payload: { requestId: 'ATQid_1', status: '[redacted]' } },
@@ -206,9 +239,21 @@ describe('the server under hostile input', () => {
         service.calls += 1;
         await gate;
         return {
-          state: 'sent' as const, status: 'Sent', phoneNumber: req.recipient.phoneNumber, country: 'KE', amount: '50.00', currency: 'KES',
-          idempotencyKey: req.idempotencyKey, requestId: 'ATQid_1', discount: null, errorMessage: null, error: null, replayed: false,
-          attempts: 1, environment: 'sandbox' as const, exitCode: 0,
+          state: 'sent' as const,
+          status: 'Sent',
+          phoneNumber: req.recipient.phoneNumber,
+          country: 'KE',
+          amount: '50.00',
+          currency: 'KES',
+          idempotencyKey: req.idempotencyKey,
+          requestId: 'ATQid_1',
+          discount: null,
+          errorMessage: null,
+          error: null,
+          replayed: false,
+          attempts: 1,
+          environment: 'sandbox' as const,
+          exitCode: 0,
         };
       },
     };
@@ -223,9 +268,11 @@ describe('the server under hostile input', () => {
 
   it('on close, answers every send it took however long it takes, answers new sends and /healthz 503, and still serves callbacks', async () => {
     let release: () => void = () => undefined;
-    const service = gatedSend(new Promise<void>((resolve) => {
-      release = resolve;
-    }));
+    const service = gatedSend(
+      new Promise<void>((resolve) => {
+        release = resolve;
+      }),
+    );
     const { url, server } = await start({ send: service });
     const inFlight = postSend(url, 'taken-1');
     await waitUntil(() => server.sendsInFlight() === 1);

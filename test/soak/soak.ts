@@ -5,9 +5,9 @@
 // exactly once, and the ledger agreeing with the emulator row by row.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { seededRandom, startEmulator, type Emulator } from '../../src/emulator/server.js';
-import { FAST, collect, ledgerPath, makeSandbox, spawnCli, waitFor, writeUserConfig, type Sandbox } from '../helpers/cli.js';
-import { readLedger, type LedgerRow } from '../helpers/ledger.js';
+import { type Emulator, seededRandom, startEmulator } from '../../src/emulator/server.js';
+import { collect, FAST, ledgerPath, makeSandbox, type Sandbox, spawnCli, waitFor, writeUserConfig } from '../helpers/cli.js';
+import { type LedgerRow, readLedger } from '../helpers/ledger.js';
 
 export interface SoakOptions {
   rows: number;

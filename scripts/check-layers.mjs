@@ -1,0 +1,92 @@
+// `node scripts/check-layers.mjs`: the house rule that imports only point down, checked on every
+// relative import under src/ (type-only imports too: a loop of types still ties two rooms together).
+// Fails on an import cycle and on an import that runs up the layers below (README "Architecture").
+// A short script rather than dependency-cruiser: the rule is this one table, and dependency-cruiser's
+// current line needs Node 22 (this project runs on 20).
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** Highest first. A file may import from its own layer and the layers below it, never above. */
+export const LAYERS = [
+  ['entry', ['main.ts', 'launcher.ts', 'cli.ts', 'context.ts']],
+  ['commands', ['commands/']],
+  ['ui', ['ui/']],
+  ['engines', ['transaction.ts', 'bulk/', 'server/']],
+  ['results', ['results/']],
+  ['adapters', ['at/', 'ledger/', 'config/', 'emulator/', 'signals.ts']],
+  ['core', ['core/']],
+];
+
+export function layerOf(file) {
+  const index = LAYERS.findIndex(([, prefixes]) => prefixes.some((p) => (p.endsWith('/') ? file.startsWith(p) : file === p)));
+  return index === -1 ? undefined : index;
+}
+
+export function checkLayers(root) {
+  const src = join(root, 'src');
+  const files = [];
+  (function walk(dir) {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) walk(path);
+      else if (/\.(m?ts|m?js)$/.test(entry.name) && !entry.name.endsWith('.d.ts')) files.push(path);
+    }
+  })(src);
+  const known = new Set(files);
+  const resolveImport = (from, spec) => {
+    const base = resolve(dirname(from), spec).replace(/\.(m?js)$/, '');
+    return [`${base}.ts`, `${base}.mts`, `${base}.js`, join(base, 'index.ts')].find((candidate) => known.has(candidate));
+  };
+  const graph = new Map();
+  const problems = [];
+  for (const file of files) {
+    const text = readFileSync(file, 'utf8');
+    const deps = new Set();
+    for (const match of text.matchAll(/(?:import|export)\s[^'"]*?from\s*['"](\.[^'"]+)['"]|import\(\s*['"](\.[^'"]+)['"]\s*\)/g)) {
+      const target = resolveImport(file, match[1] ?? match[2]);
+      if (target) deps.add(target);
+    }
+    graph.set(file, deps);
+    const name = relative(src, file);
+    const own = layerOf(name);
+    if (own === undefined) {
+      problems.push(`${name} belongs to no layer: add it to LAYERS in scripts/check-layers.mjs`);
+      continue;
+    }
+    for (const dep of deps) {
+      const target = relative(src, dep);
+      const theirs = layerOf(target);
+      if (theirs !== undefined && theirs < own) {
+        problems.push(`${name} (${LAYERS[own][0]}) imports ${target} (${LAYERS[theirs][0]}), a layer above it`);
+      }
+    }
+  }
+  // Cycles, by depth-first search.
+  const state = new Map();
+  const stack = [];
+  const visit = (node) => {
+    state.set(node, 1);
+    stack.push(node);
+    for (const dep of graph.get(node) ?? []) {
+      if (state.get(dep) === 1) {
+        const cycle = stack
+          .slice(stack.indexOf(dep))
+          .concat(dep)
+          .map((f) => relative(src, f));
+        problems.push(`import cycle: ${cycle.join(' -> ')}`);
+      } else if (!state.get(dep)) visit(dep);
+    }
+    stack.pop();
+    state.set(node, 2);
+  };
+  for (const file of files) if (!state.get(file)) visit(file);
+  return { files: files.length, problems };
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const { files, problems } = checkLayers(resolve(dirname(fileURLToPath(import.meta.url)), '..'));
+  for (const problem of problems) console.error(problem);
+  console.error(`${files} files, ${problems.length} layer problem(s)`);
+  process.exit(problems.length === 0 ? 0 : 1);
+}
