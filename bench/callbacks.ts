@@ -136,6 +136,8 @@ export async function callbacksLoad({ requests = 2000, concurrency = 50 } = {}):
   const token = randomBytes(24).toString('hex');
   generateLedger(ledgerPath, requests);
   const serve = await startServe(childEnv(dir, { AIRTIME_LEDGER: ledgerPath, AIRTIME_WEBHOOK_TOKEN: token }));
+  let measured: CallbacksLoad;
+  let code: number | null;
   try {
     const report = await runClient(
       childEnv(dir, { SERVE_URL: serve.url, TOKEN: token, REQUESTS: String(requests), CONCURRENCY: String(concurrency), REQUEST_ID }),
@@ -153,7 +155,7 @@ export async function callbacksLoad({ requests = 2000, concurrency = 50 } = {}):
     }
     const sorted = [...report.latencies].sort((a, b) => a - b);
     const round = (ms: number) => Math.round(ms * 10) / 10;
-    return {
+    measured = {
       requests,
       concurrency,
       requestsPerSecond: Math.round(requests / (report.elapsedMs / 1000)),
@@ -164,8 +166,10 @@ export async function callbacksLoad({ requests = 2000, concurrency = 50 } = {}):
     };
   } finally {
     serve.child.kill('SIGTERM');
-    const code = await serve.exited;
+    code = await serve.exited;
     rmSync(dir, { recursive: true, force: true });
-    if (code !== 0) throw new Error(`airtime serve exited ${code} on SIGTERM, not 0`);
   }
+  // Checked after the finally block: a throw from inside it would hide the measurement's own error.
+  if (code !== 0) throw new Error(`airtime serve exited ${code} on SIGTERM, not 0`);
+  return measured;
 }

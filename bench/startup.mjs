@@ -3,7 +3,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BIN, benchEnv, interleaved, table, timeProcess } from './lib.mjs';
+import { BIN, benchEnv, interleaved, timeProcess } from './lib.mjs';
 
 export async function startupBench({ rounds = 21 } = {}) {
   const home = mkdtempSync(join(tmpdir(), 'airtime-bench-'));

@@ -5,6 +5,7 @@ import type { Market } from '../core/countries.js';
 import { AirtimeError } from '../core/errors.js';
 import { type KeyRecord, keyConflict, parseIdempotencyKey } from '../core/idempotency.js';
 import { checkRecipient, type MoneyLimits, type Recipient } from '../core/recipient.js';
+import { hasControlCharacter } from '../core/text.js';
 import type { RowProblem } from './problem.js';
 import { type FileFormat, type RowInput, readRows } from './reader.js';
 
@@ -101,8 +102,7 @@ export async function checkFile(input: RowInput, format: FileFormat, options: Ch
         }
         // A line break or tab would split the reference across lines and columns of every listing
         // (`airtime status | cut`, exports), and an escape would drive the terminal showing it.
-        // eslint-disable-next-line no-control-regex
-        if (reference !== null && /[\u0000-\u001f\u007f-\u009f]/.test(reference)) {
+        if (reference !== null && hasControlCharacter(reference)) {
           errors.push(new AirtimeError('INVALID_FILE', 'the reference holds a control character (a line break, a tab, an escape)'));
         }
       }

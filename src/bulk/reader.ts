@@ -194,7 +194,7 @@ class CsvSplitter {
     }
     let pos = 0;
     let nextQuote = text.indexOf('"');
-    let nextNul = text.indexOf('\0');
+    const nextNul = text.indexOf('\0');
     let nextComma = -2;
     while (pos < text.length) {
       const end = text.indexOf(d, pos);

@@ -25,7 +25,7 @@ import { csvField } from '../core/csv.js';
 import { AirtimeError, EXIT } from '../core/errors.js';
 import type { KeyRecord } from '../core/idempotency.js';
 import { checkDailyTotals, checkRunTotals, DAILY_WINDOW_MS } from '../core/limits.js';
-import { formatAmount, formatMinorOf, formatMoney, formatUnits4, parseReportedMoney } from '../core/money.js';
+import { formatMinorOf, formatMoney, formatUnits4, parseReportedMoney } from '../core/money.js';
 import { RateLimiter } from '../core/rate.js';
 import { deliveryRetriesUntil } from '../core/retry.js';
 import { batchExists, RunPlanner, RunRows, recentPayment } from '../ledger/batches.js';
@@ -354,7 +354,9 @@ async function dispatch(args: DispatchArgs): Promise<BulkOutcome> {
         const requests = group.map(requestFor);
         try {
           const claims = claimTransactions(requests, deps);
-          claims.forEach((claim, i) => claimed.push({ row: group[i] as ValidRow, request: requests[i] as TransactionRequest, claim }));
+          claims.forEach((claim, i) => {
+            claimed.push({ row: group[i] as ValidRow, request: requests[i] as TransactionRequest, claim });
+          });
         } catch (error) {
           fatal ??= error;
           controller.abort();

@@ -1,6 +1,7 @@
 // `airtime completion bash|zsh|fish`: a completion script made from the commander program itself
 // (its commands, their options, choices and arguments), so the scripts cannot drift from the CLI;
 // currency and country codes come from the core's list of markets.
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: these strings are shell scripts, whose ${…} is the shell's own
 import type { Command, Option } from 'commander';
 import { COUNTRY_CODES, CURRENCY_CODES } from '../core/countries.js';
 import { AirtimeError } from '../core/errors.js';

@@ -110,8 +110,7 @@ export function privateToUser(path: string, seam: TrustSeam): boolean {
 export function keyCharacterProblem(key: string): string | undefined {
   if (/[\r\n]/.test(key)) return 'a line break';
   if (/\t/.test(key)) return 'a tab';
-  // eslint-disable-next-line no-control-regex -- control characters are exactly what is looked for
-  if (/[\u0000-\u001f\u007f]/.test(key)) return 'a control character';
-  if (/[^\u0000-\u007f]/.test(key)) return 'a character outside ASCII (an accented or Cyrillic letter, a typographic quote or dash)';
+  if (/\p{Cc}/u.test(key)) return 'a control character';
+  if (/\P{ASCII}/u.test(key)) return 'a character outside ASCII (an accented or Cyrillic letter, a typographic quote or dash)';
   return undefined;
 }

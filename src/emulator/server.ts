@@ -596,7 +596,7 @@ async function readBody(req: IncomingMessage): Promise<string | undefined> {
 function parseValue(text: unknown): { currency: string; units4: number } | undefined {
   if (typeof text !== 'string') return undefined;
   const match = /^([A-Z]{3}) ([\d,]+)(?:\.(\d{1,4}))?$/.exec(text.trim());
-  if (!match || !match[1] || !match[2]) return undefined;
+  if (!match?.[1] || !match[2]) return undefined;
   return { currency: match[1], units4: Number(match[2].replace(/,/g, '')) * 10_000 + Number((match[3] ?? '').padEnd(4, '0')) };
 }
 

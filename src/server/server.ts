@@ -3,6 +3,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { AirtimeError } from '../core/errors.js';
+import { printable } from '../core/text.js';
 import {
   claimValidation,
   type DeliveryOutcome,
@@ -332,9 +333,4 @@ function splitTarget(target: string | undefined): { path: string; query: URLSear
 function header(req: IncomingMessage, name: string): string | undefined {
   const value = req.headers[name];
   return Array.isArray(value) ? value[0] : value;
-}
-
-/** A log line stays one line: control characters a client sent (in a path, a transactionId) are shown escaped. */
-function printable(text: string): string {
-  return text.replace(/[\x00-\x1f\x7f\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }

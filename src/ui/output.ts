@@ -2,6 +2,7 @@
 // document with --json); stderr carries progress, warnings and errors. Colour is decided for
 // each stream on its own.
 import { Chalk, type ChalkInstance } from 'chalk';
+import { printable as escapeControl } from '../core/text.js';
 import { colorLevel } from './color.js';
 
 export interface Streams {
@@ -102,6 +103,5 @@ export class Output {
  * it, move the cursor). They are shown as \u escapes instead; only the newline passes.
  */
 export function printable(text: string): string {
-  // eslint-disable-next-line no-control-regex
-  return text.replace(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/g, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return escapeControl(text, { keepNewlines: true });
 }

@@ -1,6 +1,7 @@
 // Turning command results into what people and scripts read. Returns the exit code the result
 // calls for; src/main.ts is the one that exits.
 
+import { stripVTControlCharacters } from 'node:util';
 import type { FileCheck } from '../bulk/check.js';
 import { describeProblem } from '../bulk/problem.js';
 import type { BalanceResult } from '../commands/balance.js';
@@ -531,6 +532,5 @@ export function printCompletion(result: CompletionResult, output: Output): numbe
 }
 
 function visibleLength(text: string): number {
-  // eslint-disable-next-line no-control-regex
-  return text.replace(/\u001b\[[0-9;]*m/g, '').length;
+  return stripVTControlCharacters(text).length;
 }

@@ -549,6 +549,7 @@ describe('airtime send --file', () => {
     const saved = readFileSync(out, 'utf8');
     expect(saved).toMatch(/^batch file-[0-9a-f]+: 8 sent/);
     expect(saved).not.toContain('█');
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: no carriage return or escape may reach the file
     expect(saved).not.toMatch(/\r|\u001b/);
   });
 });

@@ -116,7 +116,7 @@ export function parseJson(result: CliResult): Record<string, unknown> {
   }
 }
 
-// eslint-disable-next-line no-control-regex
+// biome-ignore lint/suspicious/noControlCharactersInRegex: a terminal's escape sequences are what this matches
 export const ANSI = /\u001b\[[0-9;]*m/;
 
 /** Writes the user config file of a sandbox ($XDG_CONFIG_HOME/airtime/config.json). */
@@ -170,7 +170,7 @@ export function runInTerminal(args: string[], options: TerminalOptions): Promise
   return collect(spawnInTerminal(args, options), { ...options, keepStdinOpen: options.keepStdinOpen ?? true });
 }
 
-// eslint-disable-next-line no-control-regex
+// biome-ignore lint/suspicious/noControlCharactersInRegex: a terminal's escape sequences are what this matches
 const ANSI_ALL = /\u001b\[[0-9;?]*[A-Za-z]|\u001b[()][A-Z0-9]|\r/g;
 
 /** Terminal output as a person reads it: no colour or cursor codes. */

@@ -13,7 +13,7 @@ import { formatAmount, parseAmount } from '../../src/core/money.js';
 import { parsePhone } from '../../src/core/phone.js';
 import { checkRecipient } from '../../src/core/recipient.js';
 
-export const RUNS = Number(process.env.PROPERTY_RUNS ?? 300);
+const RUNS = Number(process.env.PROPERTY_RUNS ?? 300);
 const params = { numRuns: RUNS };
 
 /** Runs fn; returns its value, or the AirtimeError it threw; anything else fails the property. */
