@@ -26,7 +26,9 @@ async function loadMarkets() {
 
 // "max" metadata is the only kind that tells mobile from fixed-line numbers (+254202345678 is a
 // valid Nairobi landline). Its generator downloads from the internet, which a build cannot rely
-// on, so the shipped JSON is filtered instead: 153 KB for 245 countries becomes a few KB.
+// on, so the shipped JSON is filtered instead: 153 KB for 245 countries becomes a few KB. The file is
+// committed, so that a fresh clone type-checks before any build; the build rewrites it when
+// libphonenumber-js's metadata changes, and the diff shows what changed.
 async function writePhoneMetadata(markets) {
   const max = JSON.parse(await readFile(require.resolve('libphonenumber-js/metadata.max.json'), 'utf8'));
   const countries = {};
