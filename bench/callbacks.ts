@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { Ledger } from '../src/ledger/ledger.js';
+import { SqliteDatabase } from '../src/ledger/sqlite/driver.js';
 
 // This file runs bundled into bench/tmp/ (see bench/build.mjs).
 const BIN = new URL('../../bin/airtime.cjs', import.meta.url).pathname;
@@ -38,10 +38,10 @@ function childEnv(home: string, extra: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
 
 /** `count` sent transactions, each with the requestId its callback will name. */
 function generateLedger(path: string, count: number): void {
-  const ledger = Ledger.open(path, { synchronous: 'NORMAL' });
+  const ledger = SqliteDatabase.open(path, { synchronous: 'NORMAL' });
   const now = Date.now();
   try {
-    ledger.unsafeExec(`
+    ledger.db.exec(`
       WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ${count})
       INSERT INTO transactions (account, environment, idempotency_key, phone_number, country, currency, amount_minor,
         state, at_status, request_id, discount_currency, discount_units4, exit_code, attempts, first_attempt_at,

@@ -8,8 +8,9 @@ import { join } from 'node:path';
 import { AtClient } from '../src/at/client.js';
 import { parseRecipient } from '../src/core/recipient.js';
 import { systemClock } from '../src/core/retry.js';
-import { type ClaimOutcome, Ledger, type NewTransaction, type Settlement, type StoredTransaction } from '../src/ledger/ledger.js';
 import { currentOwner, ownerLiveness } from '../src/ledger/owner.js';
+import type { ClaimOutcome, NewTransaction, SettlementItem, StoredTransaction } from '../src/ledger/records.js';
+import { SqliteLedger } from '../src/ledger/sqlite/ledger.js';
 import { sendTransaction, type TransactionStore } from '../src/transaction.js';
 
 const SENDS = Number(process.env.BENCH_SENDS ?? 400);
@@ -21,7 +22,7 @@ const BIN = new URL('../../bin/airtime.cjs', import.meta.url).pathname;
 class NoopStore implements TransactionStore {
   private rows = new Map<number, StoredTransaction>();
   private next = 1;
-  claimMany(inputs: readonly NewTransaction[], now: number): ClaimOutcome[] {
+  async claimMany(inputs: readonly NewTransaction[], now: number): Promise<ClaimOutcome[]> {
     return inputs.map((input) => this.claim(input, now));
   }
   claim(input: NewTransaction, now: number): ClaimOutcome {
@@ -52,16 +53,16 @@ class NoopStore implements TransactionStore {
     this.rows.set(row.id, row);
     return { kind: 'created', row };
   }
-  beginAttempt(id: number): StoredTransaction {
+  async beginAttempt(id: number): Promise<StoredTransaction> {
     return this.rows.get(id) as StoredTransaction;
   }
-  takeOver(): boolean {
+  async takeOver(): Promise<boolean> {
     return true;
   }
-  settle(id: number, _settlement: Settlement): void {
-    this.rows.delete(id);
+  async settleMany(items: readonly SettlementItem[]): Promise<void> {
+    for (const { id } of items) this.rows.delete(id);
   }
-  get(id: number): StoredTransaction | undefined {
+  async get(id: number): Promise<StoredTransaction | undefined> {
     return this.rows.get(id);
   }
 }
@@ -110,8 +111,8 @@ export async function ledgerThroughput({ latencyMs = 0 } = {}) {
   try {
     const modes = {
       none: () => new NoopStore(),
-      FULL: () => Ledger.open(join(dir, `full-${Math.random()}.db`), { synchronous: 'FULL' }),
-      NORMAL: () => Ledger.open(join(dir, `normal-${Math.random()}.db`), { synchronous: 'NORMAL' }),
+      FULL: () => SqliteLedger.open(join(dir, `full-${Math.random()}.db`), { synchronous: 'FULL' }),
+      NORMAL: () => SqliteLedger.open(join(dir, `normal-${Math.random()}.db`), { synchronous: 'NORMAL' }),
     };
     const samples: Record<string, number[]> = { none: [], FULL: [], NORMAL: [] };
     const sends = latencyMs > 0 ? Math.min(SENDS, 200) : SENDS;
@@ -120,7 +121,7 @@ export async function ledgerThroughput({ latencyMs = 0 } = {}) {
       for (const [mode, open] of Object.entries(modes)) {
         const store = open();
         samples[mode]?.push(await sendsPerSecond(store, emulator.url, `${mode}-${round}`, sends));
-        if (store instanceof Ledger) store.close();
+        if (store instanceof SqliteLedger) await store.close();
       }
     }
     const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;

@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Ledger } from '../src/ledger/ledger.js';
+import { SqliteDatabase } from '../src/ledger/sqlite/driver.js';
 
 const ROWS = Number(process.env.BENCH_STATS_ROWS ?? 1_000_000);
 const RUNS = Number(process.env.BENCH_STATS_RUNS ?? 5);
@@ -12,9 +12,9 @@ const RUNS = Number(process.env.BENCH_STATS_RUNS ?? 5);
 const BIN = new URL('../../bin/airtime.cjs', import.meta.url).pathname;
 
 export function generateLedger(path: string, rows: number, now = Date.now()): void {
-  const ledger = Ledger.open(path, { synchronous: 'NORMAL' });
+  const ledger = SqliteDatabase.open(path, { synchronous: 'NORMAL' });
   const spacing = Math.floor((30 * 24 * 3600 * 1000) / rows);
-  ledger.unsafeExec(`
+  ledger.db.exec(`
     WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < ${rows - 1})
     INSERT INTO transactions (account, environment, idempotency_key, phone_number, country, currency, amount_minor,
       state, at_status, request_id, discount_currency, discount_units4, error_code, error_message, attempts,

@@ -35,7 +35,7 @@ async function report(error: unknown): Promise<number> {
   const [{ AirtimeError }, { Output }, { printError }] = await Promise.all([
     import('./core/errors.js'),
     import('./ui/output.js'),
-    import('./ui/render.js'),
+    import('./ui/print/error.js'),
   ]);
   // The parser may have failed before the flags were read, so they are read from argv here.
   const has = (flag: string) => argv.includes(flag);

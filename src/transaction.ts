@@ -8,17 +8,20 @@
 //   pending (owner gone) / unknown → resent under the same key while the duplicate window since
 //                                    the first attempt is open (AT drops it if the first arrived);
 //                                    after that it stays unknown (exit 5) unless --force
-import type { AtClient, Environment, SendAnswer } from './at/client.js';
+import type { AtClient, SendAnswer } from './at/client.js';
+import type { Environment } from './core/environment.js';
 import { AirtimeError, type ErrorCode, EXIT, exitCodeFor } from './core/errors.js';
 import { keyConflict } from './core/idempotency.js';
-import { formatAmount, formatMinorOf, formatMoney, formatReportedMoney, parseReportedMoney } from './core/money.js';
+import { formatAmount, formatMoney, formatReportedMoney, parseReportedMoney } from './core/money.js';
 import type { MoneyLimits, Recipient } from './core/recipient.js';
 import type { RepeatGuard } from './core/repeat.js';
 import { type Clock, insideRetryWindow, type RetryEvent, type RetryPolicy, runWithRetry } from './core/retry.js';
-import type { ClaimOutcome, NewTransaction, Settlement, StoredTransaction, TransactionState } from './ledger/ledger.js';
 import type { Liveness, Owner } from './ledger/owner.js';
+import type { ClaimOutcome, Settlement, StoredTransaction, TransactionState } from './ledger/records.js';
+import type { Ledger } from './ledger/store.js';
+import { resultFromRow, type TransactionResult, transactionJson } from './results/transaction.js';
 
-export type { TransactionState };
+export type { TransactionResult, TransactionState };
 
 export interface TransactionRequest {
   recipient: Recipient;
@@ -33,35 +36,8 @@ export interface TransactionRequest {
   repeatGuard?: RepeatGuard | undefined;
 }
 
-/** The outcome of a send as the user sees it (`send --json`). */
-export interface TransactionResult {
-  state: TransactionState;
-  /** Africa's Talking's word for it ("Sent", "Failed"), null when it gave none. */
-  status: string | null;
-  phoneNumber: string;
-  country: string;
-  amount: string;
-  currency: string;
-  idempotencyKey: string;
-  requestId: string | null;
-  discount: string | null;
-  errorMessage: string | null;
-  error: { code: ErrorCode; message: string } | null;
-  replayed: boolean;
-  attempts: number;
-  environment: Environment;
-  /** The exit code this outcome calls for; a replay keeps the original's. */
-  exitCode: number;
-}
-
 /** The part of the ledger a transaction needs; the benchmark swaps in an in-memory one. */
-export interface TransactionStore {
-  claimMany(inputs: readonly NewTransaction[], now: number, dailyCaps: MoneyLimits): ClaimOutcome[];
-  beginAttempt(id: number, owner: Owner, now: number): StoredTransaction;
-  takeOver(id: number, seen: Owner | null, owner: Owner, now: number, resetWindow?: boolean): boolean;
-  settle(id: number, settlement: Settlement, now: number, events?: { kind: string; payload: unknown }[]): void;
-  get(id: number): StoredTransaction | undefined;
-}
+export type TransactionStore = Pick<Ledger, 'claimMany' | 'beginAttempt' | 'takeOver' | 'settleMany' | 'get'>;
 
 export interface TransactionDeps {
   client: Pick<AtClient, 'send' | 'environment'>;
@@ -88,7 +64,7 @@ export interface TransactionDeps {
 }
 
 export async function sendTransaction(request: TransactionRequest, deps: TransactionDeps): Promise<TransactionResult> {
-  const [claim] = claimTransactions([request], deps);
+  const [claim] = await claimTransactions([request], deps);
   return sendClaimed(request, claim as ClaimOutcome, deps);
 }
 
@@ -96,7 +72,7 @@ export async function sendTransaction(request: TransactionRequest, deps: Transac
  * Claims the keys of several transactions in one ledger commit (a bulk send claims the rows it is
  * about to send together: one wait for the disk instead of one per row). Nothing is sent yet.
  */
-export function claimTransactions(requests: readonly TransactionRequest[], deps: TransactionDeps): ClaimOutcome[] {
+export function claimTransactions(requests: readonly TransactionRequest[], deps: TransactionDeps): Promise<ClaimOutcome[]> {
   const inputs = requests.map(({ recipient, ...request }) => ({
     account: deps.account,
     environment: deps.client.environment,
@@ -153,7 +129,7 @@ async function resume(request: TransactionRequest, found: StoredTransaction, dep
         if (!announced) deps.onWait?.(owner);
         announced = true;
         await clock.sleep(deps.waitPollMs ?? 100);
-        const current = store.get(row.id);
+        const current = await store.get(row.id);
         // Gone: its owner gave it back unsent (a bulk send stopped before the request left).
         if (!current) return sendTransaction(request, deps);
         row = current;
@@ -169,17 +145,17 @@ async function resume(request: TransactionRequest, found: StoredTransaction, dep
     const inWindow = first === null || insideRetryWindow(first, now, policy);
     const forced = !inWindow && Boolean(request.force);
     if (inWindow || forced || row.state === 'pending') {
-      if (!store.takeOver(row.id, owner, deps.owner, now, forced)) {
+      if (!(await store.takeOver(row.id, owner, deps.owner, now, forced))) {
         // Another process recovered it first (follow that one), or gave it back unsent.
-        const current = store.get(row.id);
+        const current = await store.get(row.id);
         if (!current) return sendTransaction(request, deps);
         row = current;
         continue;
       }
       if (inWindow || forced) return attempt(request, row, inWindow ? (first ?? undefined) : undefined, deps);
       const message = `an earlier run was stopped after sending this key ${minutesAgo(first, now)}, and no answer was recorded`;
-      store.settle(row.id, { ...unknownSettlement(message), requestId: row.requestId }, now);
-      row = store.get(row.id) ?? row;
+      await store.settleMany([{ id: row.id, settlement: { ...unknownSettlement(message), requestId: row.requestId }, now }]);
+      row = (await store.get(row.id)) ?? row;
     }
     // Past the window nothing is sent, so say so: re-running the same command changes nothing.
     const message = `${row.errorMessage ?? 'outcome unknown'}; its duplicate window has passed, so it is not resent: check it, then settle it with \`airtime reconcile\`, or resend it with --force if it did not arrive`;
@@ -215,7 +191,7 @@ async function attempt(
         }
         // Committed before the request leaves: a crash from here on leaves a pending row that a
         // re-run recovers under the same key.
-        if (n > 1 || !claimedFirstAttempt) store.beginAttempt(row.id, deps.owner, clock.now());
+        if (n > 1 || !claimedFirstAttempt) await store.beginAttempt(row.id, deps.owner, clock.now());
         firstSentAt ??= clock.now();
         requests += 1;
         const answer = await deps.client.send({
@@ -259,21 +235,23 @@ async function attempt(
   const result = resultFromAnswers(request, deps.client.environment, answers, previousAttempts + requests, priorMayHaveArrived);
   const discount = parseReportedMoney(result.discount);
   try {
-    store.settle(
-      row.id,
+    await store.settleMany([
       {
-        state: result.state,
-        atStatus: result.status,
-        requestId: result.requestId,
-        discountCurrency: discount?.currency ?? null,
-        discountUnits4: discount?.units4 ?? null,
-        errorCode: result.error?.code ?? null,
-        errorMessage: result.errorMessage,
-        exitCode: result.exitCode,
+        id: row.id,
+        settlement: {
+          state: result.state,
+          atStatus: result.status,
+          requestId: result.requestId,
+          discountCurrency: discount?.currency ?? null,
+          discountUnits4: discount?.units4 ?? null,
+          errorCode: result.error?.code ?? null,
+          errorMessage: result.errorMessage,
+          exitCode: result.exitCode,
+        },
+        now: clock.now(),
+        events: answers.map((answer) => ({ kind: 'answer', payload: answerEvent(answer) })),
       },
-      clock.now(),
-      answers.map((answer) => ({ kind: 'answer', payload: answerEvent(answer) })),
-    );
+    ]);
   } catch (error) {
     // Africa's Talking has answered; only the record failed. Say what happened, with the key, so
     // nobody reads "nothing was sent" and pays again.
@@ -377,31 +355,6 @@ function resultFromAnswers(
   }
 }
 
-/** A recorded transaction as a result; `replayed` when nothing was sent this time. */
-export function resultFromRow(row: StoredTransaction, replayed: boolean): TransactionResult {
-  const error = row.errorCode ? { code: row.errorCode, message: row.errorMessage ?? row.errorCode } : null;
-  return {
-    state: row.state,
-    status: row.atStatus,
-    phoneNumber: row.phoneNumber,
-    country: row.country,
-    amount: formatMinorOf(row.currency, row.amountMinor),
-    currency: row.currency,
-    idempotencyKey: row.idempotencyKey,
-    requestId: row.requestId,
-    discount:
-      row.discountCurrency !== null && row.discountUnits4 !== null
-        ? formatReportedMoney({ currency: row.discountCurrency, units4: row.discountUnits4 })
-        : null,
-    errorMessage: row.errorMessage,
-    error,
-    replayed,
-    attempts: row.attempts,
-    environment: row.environment,
-    exitCode: row.exitCode ?? (error ? exitCodeFor(error.code) : EXIT.OK),
-  };
-}
-
 function checkSameParameters(row: StoredTransaction, request: TransactionRequest): void {
   const conflict = keyConflict(row, request.recipient);
   if (conflict) throw conflict;
@@ -469,25 +422,4 @@ function minutesAgo(then: number, now: number): string {
 function answerEvent(answer: SendAnswer): Record<string, unknown> {
   const { raw, ...rest } = answer;
   return { ...rest, raw: raw ?? null };
-}
-
-/** The contract's `send --json` document. */
-export function transactionJson(result: TransactionResult): Record<string, unknown> {
-  const ok = result.exitCode === 0;
-  return {
-    ok,
-    ...(ok || !result.error ? {} : { error: result.error }),
-    status: result.status,
-    state: result.state,
-    phoneNumber: result.phoneNumber,
-    amount: result.amount,
-    currency: result.currency,
-    idempotencyKey: result.idempotencyKey,
-    requestId: result.requestId,
-    discount: result.discount,
-    errorMessage: result.errorMessage,
-    replayed: result.replayed,
-    attempts: result.attempts,
-    environment: result.environment,
-  };
 }

@@ -7,9 +7,10 @@ import { describe, expect, it } from 'vitest';
 import type { SendAnswer } from '../src/at/client.js';
 import { AirtimeError, errorJson } from '../src/core/errors.js';
 import { parseRecipient } from '../src/core/recipient.js';
-import { Ledger } from '../src/ledger/ledger.js';
 import { currentOwner } from '../src/ledger/owner.js';
+import { SqliteLedger } from '../src/ledger/sqlite/ledger.js';
 import { sendTransaction, type TransactionDeps } from '../src/transaction.js';
+import { claim } from './helpers/ledger.js';
 
 const recipient = parseRecipient({ phone: '+254712345678', amount: '50' });
 const timeout: SendAnswer = { kind: 'transient', reached: true, reason: 'no answer within 1 s' };
@@ -25,7 +26,7 @@ const accepted: SendAnswer = {
 };
 
 function setup(answers: SendAnswer[], overrides: Partial<TransactionDeps> = {}) {
-  const ledger = Ledger.open(join(mkdtempSync(join(tmpdir(), 'engine-')), 'ledger.db'));
+  const ledger = SqliteLedger.open(join(mkdtempSync(join(tmpdir(), 'engine-')), 'ledger.db'));
   const clock = {
     time: 1_800_000_000_000,
     now: () => clock.time,
@@ -100,7 +101,7 @@ describe('an attempt of this run that may have arrived', () => {
       expect(sent).toEqual(['k', 'k']);
       expect(result).toMatchObject({ state: 'unknown', exitCode: 5, error: { code: 'OUTCOME_UNKNOWN' } });
       expect(result.errorMessage).toContain(refusal.kind === 'auth-failed' ? 'authentication' : '403');
-      expect(ledger.byKey('sandbox', 'sandbox', 'k')?.state).toBe('unknown');
+      expect((await ledger.byKey('sandbox', 'sandbox', 'k'))?.state).toBe('unknown');
     },
   );
 
@@ -116,12 +117,12 @@ describe('a ledger that fails between attempts', () => {
     const { ledger, sent, deps } = setup([timeout]);
     deps.store = {
       claimMany: (...args) => ledger.claimMany(...args),
-      beginAttempt: () => {
+      beginAttempt: async () => {
         throw new AirtimeError('LEDGER_ERROR', 'the ledger /x/ledger.db cannot be used: the disk is full');
       },
       takeOver: (...args) => ledger.takeOver(...args),
       get: (id) => ledger.get(id),
-      settle: (...args) => ledger.settle(...args),
+      settleMany: (...args) => ledger.settleMany(...args),
     };
     const error = await sendTransaction({ recipient, idempotencyKey: 'order-7' }, deps).catch((e: unknown) => e);
     expect(sent).toEqual(['order-7']); // the retry did not leave: it could not be recorded first
@@ -143,7 +144,8 @@ describe('a row given back while this process waits for it', () => {
   it('is claimed again and sent once, not spun on (a bulk send stopped by Ctrl-C releases rows it never sent)', async () => {
     const { ledger, clock, sent, deps } = setup([]);
     const other = { ...currentOwner(), pid: 999_998, startTicks: 5 };
-    const claimed = ledger.claim(
+    const claimed = await claim(
+      ledger,
       {
         account: 'sandbox',
         environment: 'sandbox',
@@ -164,7 +166,7 @@ describe('a row given back while this process waits for it', () => {
     const sleep = clock.sleep;
     clock.sleep = async (ms: number) => {
       if (!released) {
-        ledger.release([claimed.row.id], other); // the other process gives the row back and exits
+        await ledger.release([claimed.row.id], other); // the other process gives the row back and exits
         released = true;
       }
       await sleep(ms);
@@ -179,7 +181,7 @@ describe('a row given back while this process waits for it', () => {
     const result = await sendTransaction({ recipient, idempotencyKey: 'k' }, deps);
     expect(result).toMatchObject({ state: 'sent', exitCode: 0, replayed: false });
     expect(sent).toEqual(['k']);
-    expect(ledger.byKey('sandbox', 'sandbox', 'k')).toMatchObject({ state: 'sent', attempts: 1 });
+    expect(await ledger.byKey('sandbox', 'sandbox', 'k')).toMatchObject({ state: 'sent', attempts: 1 });
   });
 });
 
@@ -187,7 +189,8 @@ describe('a wall clock set back', () => {
   it('does not reopen the duplicate window for a key a crashed run sent', async () => {
     const { ledger, clock, sent, deps } = setup([]);
     const dead = { ...currentOwner(), pid: 999_999, startTicks: 1 };
-    ledger.claim(
+    await claim(
+      ledger,
       {
         account: 'sandbox',
         environment: 'sandbox',
@@ -220,7 +223,7 @@ describe('the duplicate window', () => {
     const result = await sendTransaction({ recipient, idempotencyKey: 'k' }, deps);
     expect(sent).toEqual(['k']); // the retry was not sent
     expect(result).toMatchObject({ state: 'unknown', exitCode: 5, attempts: 1 }); // one request left, as the ledger says
-    expect(ledger.byKey('sandbox', 'sandbox', 'k')?.attempts).toBe(1);
+    expect((await ledger.byKey('sandbox', 'sandbox', 'k'))?.attempts).toBe(1);
   });
 });
 
@@ -232,7 +235,7 @@ describe('a ledger that fails after the answer', () => {
       beginAttempt: (...args) => ledger.beginAttempt(...args),
       takeOver: (...args) => ledger.takeOver(...args),
       get: (id) => ledger.get(id),
-      settle: () => {
+      settleMany: async () => {
         throw new AirtimeError('LEDGER_ERROR', 'the ledger /x/ledger.db cannot be used: the disk is full');
       },
     };

@@ -2,19 +2,13 @@
 // Wire facts: ../shared/docs/africastalking-airtime-api.md. Built on a fetch-shaped transport
 // (./http.ts) rather than the official SDK, which costs 370-400 ms of start-up, has no base-URL or
 // timeout option, and sends an invalid parsed number as `{}` (see the README).
+import { type Environment, environmentOf } from '../core/environment.js';
 import { isLoopbackUrl } from '../core/loopback.js';
-
-export type Environment = 'sandbox' | 'live';
 
 export const HOSTS: Record<Environment, string> = {
   sandbox: 'https://api.sandbox.africastalking.com',
   live: 'https://api.africastalking.com',
 };
-
-/** Exactly `sandbox` selects the sandbox; the official Node SDK lower-cases it, a real bug. */
-export function environmentOf(username: string): Environment {
-  return username === 'sandbox' ? 'sandbox' : 'live';
-}
 
 /** What the client reads of an answer: a fetch Response has it, and so does `nodeFetch`'s. */
 export interface HttpAnswer {

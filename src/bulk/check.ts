@@ -6,10 +6,8 @@ import { AirtimeError } from '../core/errors.js';
 import { type KeyRecord, keyConflict, parseIdempotencyKey } from '../core/idempotency.js';
 import { checkRecipient, type MoneyLimits, type Recipient } from '../core/recipient.js';
 import { hasControlCharacter } from '../core/text.js';
-import type { RowProblem } from './problem.js';
-import { type FileFormat, type RowInput, readRows } from './reader.js';
-
-export type { RowProblem };
+import type { FileCheck, FileFormat, RowProblem } from '../results/bulk.js';
+import { type RowInput, readRows } from './reader.js';
 
 export interface ValidRow {
   row: number;
@@ -20,22 +18,6 @@ export interface ValidRow {
   reference: string | null;
   /** 1 for the first row with this phone, amount, currency, reference and key; 2 for its repeat… */
   occurrence: number;
-}
-
-export interface FileCheck {
-  format: FileFormat;
-  total: number;
-  validCount: number;
-  /** The first problems (up to `listLimit`); `invalidCount` has them all. */
-  invalid: RowProblem[];
-  invalidCount: number;
-  /** Rows repeating an earlier row's phone, amount and currency (with no distinct key or reference). */
-  duplicates: { row: number; firstRow: number }[];
-  duplicateCount: number;
-  /** Minor units of the valid rows, per market. */
-  totals: Map<Market, number>;
-  /** SHA-256 of the file's bytes. */
-  sha256: string;
 }
 
 export interface CheckOptions {
@@ -49,7 +31,7 @@ export interface CheckOptions {
    * What the ledger records under a key, if anything (a missing ledger has no keys). A row whose
    * `key` names another payment is invalid here, before anything is sent, not found mid-batch.
    */
-  recordedKey?: ((key: string) => KeyRecord | undefined) | undefined;
+  recordedKey?: ((key: string) => Promise<KeyRecord | undefined>) | undefined;
   /** Called for each valid row, in file order; the pass waits for it (the sending pass uses this). */
   onValidRow?: (row: ValidRow) => void | Promise<void>;
 }
@@ -112,7 +94,7 @@ export async function checkFile(input: RowInput, format: FileFormat, options: Ch
     if (recipient && errors.length === 0) {
       const identity = rowFingerprint([recipient.phoneNumber, recipient.amountMinor, recipient.market.currency, reference, key]);
       const first = firstRowOf.firstRow(identity, raw.row);
-      const recorded = key === null ? undefined : options.recordedKey?.(key);
+      const recorded = key === null ? undefined : await options.recordedKey?.(key);
       if (recorded) {
         // The ledger's payment owns the key: every row naming it must be that payment.
         const conflict = keyConflict(recorded, recipient);
@@ -156,18 +138,4 @@ export async function checkFile(input: RowInput, format: FileFormat, options: Ch
     totals,
     sha256: source.digest(),
   };
-}
-
-/**
- * What stops a checked file from being sent as it stands, the first of: no rows, invalid rows
- * (unless skipped), duplicate rows (unless allowed). `validate --file` and `send --file` share it.
- */
-export function fileRefusal(
-  check: Pick<FileCheck, 'total' | 'invalidCount' | 'duplicateCount'>,
-  options: { skipInvalid?: boolean | undefined; allowDuplicates?: boolean | undefined },
-): 'empty' | 'invalid' | 'duplicates' | null {
-  if (check.total === 0) return 'empty';
-  if (check.invalidCount > 0 && !options.skipInvalid) return 'invalid';
-  if (check.duplicateCount > 0 && !options.allowDuplicates) return 'duplicates';
-  return null;
 }

@@ -7,7 +7,9 @@ import { basename } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import { AirtimeError } from '../core/errors.js';
 
-export type FileFormat = 'csv' | 'json' | 'jsonl';
+import type { FileFormat } from '../results/bulk.js';
+
+export type { FileFormat };
 
 /**
  * The longest line (CSV record, JSON line, JSON array element) read. No row needs more, and

@@ -3,16 +3,10 @@
 // waiting, so nothing reads the ledger behind its own writes.
 import { AirtimeError } from '../core/errors.js';
 import type { MoneyLimits } from '../core/recipient.js';
-import type { ClaimOutcome, Ledger, NewTransaction, Settlement, StoredTransaction } from '../ledger/ledger.js';
 import type { Owner } from '../ledger/owner.js';
+import type { ClaimOutcome, NewTransaction, SettlementItem, StoredTransaction } from '../ledger/records.js';
+import type { Ledger } from '../ledger/store.js';
 import type { TransactionStore } from '../transaction.js';
-
-interface Pending {
-  id: number;
-  settlement: Settlement;
-  now: number;
-  events?: { kind: string; payload: unknown }[];
-}
 
 /**
  * A settlement waits at most until the next turn of the event loop (setImmediate): a kill in that
@@ -20,34 +14,33 @@ interface Pending {
  * answer arrived would.
  */
 export class BatchingStore implements TransactionStore {
-  private queue: Pending[] = [];
+  private queue: SettlementItem[] = [];
   private scheduled = false;
   /** A ledger error from a deferred flush, raised at the next use of the store. */
   private failure: unknown;
 
   constructor(private readonly ledger: Ledger) {}
 
-  settle(id: number, settlement: Settlement, now: number, events?: { kind: string; payload: unknown }[]): void {
-    this.queue.push({ id, settlement, now, events });
+  async settleMany(items: readonly SettlementItem[]): Promise<void> {
+    this.queue.push(...items);
     if (!this.scheduled) {
       this.scheduled = true;
       setImmediate(() => {
-        try {
-          this.flush();
-        } catch (error) {
+        this.flush().catch((error: unknown) => {
           this.failure ??= error;
-        }
+        });
       });
     }
   }
 
   /** Writes the settlements waiting; a ledger error here stops the batch (LEDGER_ERROR). */
-  flush(): void {
+  async flush(): Promise<void> {
     this.scheduled = false;
     if (this.failure !== undefined) throw this.failure;
     const items = this.queue.splice(0);
+    if (items.length === 0) return;
     try {
-      this.ledger.settleMany(items);
+      await this.ledger.settleMany(items);
     } catch (error) {
       if (!(error instanceof AirtimeError)) throw error;
       // As a single send says it (src/transaction.ts): Africa's Talking answered, only the record
@@ -63,23 +56,23 @@ export class BatchingStore implements TransactionStore {
     }
   }
 
-  claimMany(inputs: readonly NewTransaction[], now: number, dailyCaps: MoneyLimits): ClaimOutcome[] {
-    this.flush();
+  async claimMany(inputs: readonly NewTransaction[], now: number, dailyCaps?: MoneyLimits): Promise<ClaimOutcome[]> {
+    await this.flush();
     return this.ledger.claimMany(inputs, now, dailyCaps);
   }
 
-  beginAttempt(id: number, owner: Owner, now: number): StoredTransaction {
-    this.flush();
+  async beginAttempt(id: number, owner: Owner, now: number): Promise<StoredTransaction> {
+    await this.flush();
     return this.ledger.beginAttempt(id, owner, now);
   }
 
-  takeOver(id: number, seen: Owner | null, owner: Owner, now: number, resetWindow?: boolean): boolean {
-    this.flush();
+  async takeOver(id: number, seen: Owner | null, owner: Owner, now: number, resetWindow?: boolean): Promise<boolean> {
+    await this.flush();
     return this.ledger.takeOver(id, seen, owner, now, resetWindow);
   }
 
-  get(id: number): StoredTransaction | undefined {
-    this.flush();
+  async get(id: number): Promise<StoredTransaction | undefined> {
+    await this.flush();
     return this.ledger.get(id);
   }
 }

@@ -1,18 +1,10 @@
-import { type Context, retryPolicy } from '../context.js';
-import { AirtimeError } from '../core/errors.js';
+import { AirtimeError, EXIT } from '../core/errors.js';
 import { formatUnits4, parseReportedMoney } from '../core/money.js';
 import { runWithRetry } from '../core/retry.js';
+import type { BalanceResult } from '../results/send.js';
+import { type Context, retryPolicy } from './context.js';
 
-export interface BalanceResult {
-  /** "KES 1234.50" (AT writes "KES 1,234.5"; separators dropped, 2 decimals, 4 when needed). */
-  balance: string;
-  currency: string | null;
-  /** "1234.50" */
-  amount: string | null;
-  environment: string;
-}
-
-export async function balance(ctx: Context): Promise<BalanceResult> {
+export async function balance(ctx: Pick<Context, 'settings' | 'client' | 'clock'>): Promise<BalanceResult> {
   const settings = await ctx.settings({}, 'send');
   const client = await ctx.client(settings);
   const { result: answer } = await runWithRetry(() => client.balance(), {
@@ -23,9 +15,15 @@ export async function balance(ctx: Context): Promise<BalanceResult> {
   switch (answer.kind) {
     case 'ok': {
       const money = parseReportedMoney(answer.balance);
-      if (!money) return { balance: answer.balance, currency: null, amount: null, environment: client.environment };
+      if (!money) return { balance: answer.balance, currency: null, amount: null, environment: client.environment, exitCode: EXIT.OK };
       const amount = formatUnits4(money.units4, true);
-      return { balance: `${money.currency} ${amount}`, currency: money.currency, amount, environment: client.environment };
+      return {
+        balance: `${money.currency} ${amount}`,
+        currency: money.currency,
+        amount,
+        environment: client.environment,
+        exitCode: EXIT.OK,
+      };
     }
     case 'auth-failed':
       throw new AirtimeError('AUTH_FAILED', `Africa's Talking refused the credentials: ${answer.errorMessage}`, {

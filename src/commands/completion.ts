@@ -4,15 +4,10 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: these strings are shell scripts, whose ${…} is the shell's own
 import type { Command, Option } from 'commander';
 import { COUNTRY_CODES, CURRENCY_CODES } from '../core/countries.js';
-import { AirtimeError } from '../core/errors.js';
+import { AirtimeError, EXIT } from '../core/errors.js';
+import type { CompletionResult, Shell } from '../results/config.js';
 
 const SHELLS = ['bash', 'zsh', 'fish'] as const;
-export type Shell = (typeof SHELLS)[number];
-
-export interface CompletionResult {
-  shell: Shell;
-  script: string;
-}
 
 /** What an option's value completes to: words, file names, or nothing in particular. */
 type Values = readonly string[] | 'files' | 'any';
@@ -42,7 +37,7 @@ export function completion(shell: string, program: Command): CompletionResult {
   const specs = describeProgram(program);
   const version = program.version() ?? '';
   const script = { bash: bashScript, zsh: zshScript, fish: fishScript }[shell as Shell](specs, version);
-  return { shell: shell as Shell, script };
+  return { shell: shell as Shell, script, exitCode: EXIT.OK };
 }
 
 /** Every command of the program, depth first, with what completes after it. */

@@ -5,21 +5,26 @@
 import { existsSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { insideGitWorkTree, loadSettings, type SearchedPlace, searchConfigFiles } from '../config/load.js';
-import { defaultLedgerPath, displayPath, expandPath, userConfigDir, userConfigFile } from '../config/places.js';
+import { defaultLedgerPath, displayPath, expandPath, PROJECT_PLACES, userConfigDir, userConfigFile } from '../config/places.js';
 import type { Settings } from '../config/schema.js';
 import { keyCharacterProblem, privateToUser, systemTrust } from '../config/trust.js';
 import { checkConfig, readConfigForUpdate, writeConfigFile, writePrivateFile } from '../config/write.js';
-import type { Context } from '../context.js';
 import { COUNTRY_CODES, CURRENCY_CODES, isCountryCode, MARKETS, marketByCurrency } from '../core/countries.js';
-import { AirtimeError } from '../core/errors.js';
+import { AirtimeError, EXIT } from '../core/errors.js';
 import { formatAmount, parseAmount } from '../core/money.js';
 import { defaultMaxMinor } from '../core/recipient.js';
+import type {
+  ConfigInitResult,
+  ConfigPathResult,
+  ConfigShowResult,
+  KeySource,
+  LimitAnswers,
+  SetKeyResult,
+  ShownValue,
+} from '../results/config.js';
+import type { Context } from './context.js';
 
-export type KeySource = 'env' | 'file' | 'user';
 const KEY_SOURCES: readonly KeySource[] = ['env', 'file', 'user'];
-
-/** The limits `config init` sets: per currency, in the currency's unit. */
-type LimitAnswers = Partial<Record<'perRecipient' | 'daily', Record<string, number>>>;
 
 export interface ConfigInitOptions {
   global?: boolean | undefined;
@@ -32,68 +37,22 @@ export interface ConfigInitOptions {
   force?: boolean | undefined;
 }
 
-export interface ConfigInitResult {
-  /** declined: the file exists and the person chose not to overwrite it; nothing was written. */
-  kind: 'written' | 'declined';
-  /** The config file written (or left alone). */
-  path: string;
-  scope: 'project' | 'user';
-  username: string | null;
-  keySource: KeySource | null;
-  /** The key file named by apiKeyFile, when the key lives in one. */
-  keyFile: string | null;
-  /** The key's last characters, when airtime stored it. */
-  apiKey: string | null;
-  defaultCountry: string | null;
-  limits: LimitAnswers;
-  /** Every file written, each mode 0600. */
-  written: string[];
-  warnings: string[];
-}
-
-export interface SetKeyResult {
-  /** The user config file that now holds the key. */
-  path: string;
-  profile: string | null;
-  /** True when it replaced a key that was there. */
-  replaced: boolean;
-  apiKey: string;
-  warnings: string[];
-}
-
-export interface ShownValue {
-  value: string | number | string[] | null;
-  /** flag --x, environment X, a file's path (with the profile), default, or not set. */
-  source: string;
-}
-
-export interface ConfigShowResult {
-  values: Record<string, ShownValue>;
-  /** Config files read, lowest precedence first. */
-  files: string[];
-}
-
-export interface ConfigPathResult {
-  files: SearchedPlace[];
-  ledger: { path: string; exists: boolean };
-  /** Why the configuration could not be read, when it could not. */
-  problem: string | null;
-}
-
-const PROJECT_FILES = ['.airtimerc', '.airtimerc.json', '.airtimerc.yaml', '.airtimerc.yml'];
-
 /** The last 4 characters, and only for a key long enough that they give nothing away. */
 function redactKey(key: string): string {
   return key.length >= 12 ? `…${key.slice(-4)}` : '…';
 }
 
-export async function configInit(options: ConfigInitOptions, ctx: Context): Promise<ConfigInitResult> {
+type ConfigContext = Pick<Context, 'cwd' | 'env' | 'flags' | 'output' | 'prompter' | 'notify'>;
+
+export async function configInit(options: ConfigInitOptions, ctx: ConfigContext): Promise<ConfigInitResult> {
   const scope = options.global ? 'user' : 'project';
   // An existing file of a name the search reads is the one to replace: a new .airtimerc beside an
   // .airtimerc.yaml would silently shadow it.
   const path = options.global
     ? userConfigFile(ctx.env)
-    : (PROJECT_FILES.map((name) => join(ctx.cwd, name)).find((file) => existsSync(file)) ?? join(ctx.cwd, '.airtimerc'));
+    : (PROJECT_PLACES.filter((place) => place.startsWith('.airtimerc'))
+        .map((name) => join(ctx.cwd, name))
+        .find((file) => existsSync(file)) ?? join(ctx.cwd, '.airtimerc'));
   const keySource = parseKeySource(options);
   const interactive = ctx.output.interactive;
   if (!interactive) requireInitFlags(options, keySource);
@@ -117,6 +76,7 @@ export async function configInit(options: ConfigInitOptions, ctx: Context): Prom
     limits: {},
     written: [],
     warnings: [],
+    exitCode: EXIT.SIGINT,
   };
   if (existsSync(path) && !options.force) {
     if (!interactive) {
@@ -207,10 +167,11 @@ export async function configInit(options: ConfigInitOptions, ctx: Context): Prom
     apiKey: key === undefined ? null : redactKey(key),
     defaultCountry: country ?? null,
     limits,
+    exitCode: EXIT.OK,
   };
 }
 
-export async function configSetKey(ctx: Context): Promise<SetKeyResult> {
+export async function configSetKey(ctx: ConfigContext): Promise<SetKeyResult> {
   const path = userConfigFile(ctx.env);
   const explicit = ctx.flags.config ?? ctx.env.AIRTIME_CONFIG;
   if (explicit !== undefined && resolve(ctx.cwd, explicit) !== path) {
@@ -235,10 +196,10 @@ export async function configSetKey(ctx: Context): Promise<SetKeyResult> {
   }
   writeConfigFile(path, values);
   const warnings = await checkWritten(ctx, path, { keySource: profile ? `${path} (profile ${profile})` : path, username: false });
-  return { path, profile: profile ?? null, replaced, apiKey: redactKey(key), warnings };
+  return { path, profile: profile ?? null, replaced, apiKey: redactKey(key), warnings, exitCode: EXIT.OK };
 }
 
-export async function configShow(ctx: Context): Promise<ConfigShowResult> {
+export async function configShow(ctx: Pick<Context, 'settings' | 'flags' | 'env'>): Promise<ConfigShowResult> {
   const settings = await ctx.settings();
   const { sources } = settings;
   const values: Record<string, ShownValue> = {};
@@ -270,10 +231,10 @@ export async function configShow(ctx: Context): Promise<ConfigShowResult> {
     if (!MARKETS.some((market) => `limits.${kind}.${market.currency}` in values)) show(`limits.${kind}`, undefined);
   }
   for (const [key, value] of Object.entries(settings.serve)) show(`serve.${key}`, value as ShownValue['value'] | undefined);
-  return { values, files: settings.files };
+  return { values, files: settings.files, exitCode: EXIT.OK };
 }
 
-export async function configPath(ctx: Context): Promise<ConfigPathResult> {
+export async function configPath(ctx: Pick<Context, 'settings' | 'flags' | 'env' | 'cwd'>): Promise<ConfigPathResult> {
   const options = { cwd: ctx.cwd, env: ctx.env, flags: { config: ctx.flags.config, profile: ctx.flags.profile } };
   // A diagnostic that works when the configuration does not: that is when it is needed most.
   let problem: string | null = null;
@@ -287,14 +248,18 @@ export async function configPath(ctx: Context): Promise<ConfigPathResult> {
     problem = error.message;
   }
   const ledger = settings?.ledgerPath ?? (ctx.env.AIRTIME_LEDGER ? resolve(ctx.cwd, ctx.env.AIRTIME_LEDGER) : defaultLedgerPath(ctx.env));
-  return { files, ledger: { path: ledger, exists: existsSync(ledger) }, problem };
+  return { files, ledger: { path: ledger, exists: existsSync(ledger) }, problem, exitCode: EXIT.OK };
 }
 
 /**
  * After writing: loads the configuration the way the next command will, and says what still
  * overrides what was written (an environment variable, a closer file, --config).
  */
-async function checkWritten(ctx: Context, path: string, expected: { keySource: string; username: boolean }): Promise<string[]> {
+async function checkWritten(
+  ctx: Pick<Context, 'cwd' | 'env' | 'flags'>,
+  path: string,
+  expected: { keySource: string; username: boolean },
+): Promise<string[]> {
   let settings: Settings;
   try {
     settings = await loadSettings({ cwd: ctx.cwd, env: ctx.env, flags: { config: ctx.flags.config, profile: ctx.flags.profile } });
@@ -400,7 +365,7 @@ function parseLimits(text: string): Record<string, number> | string {
   return limits;
 }
 
-async function askKeySource(ctx: Context, scope: 'project' | 'user'): Promise<KeySource> {
+async function askKeySource(ctx: Pick<Context, 'prompter' | 'env'>, scope: 'project' | 'user'): Promise<KeySource> {
   return ctx.prompter.select<KeySource>('Where should the API key live?', [
     { value: 'env', name: 'In the environment variable AT_API_KEY (nothing stored)' },
     { value: 'file', name: 'In a key file of its own, which the config names' },
@@ -412,7 +377,7 @@ async function askKeySource(ctx: Context, scope: 'project' | 'user'): Promise<Ke
   ]);
 }
 
-async function askCountry(ctx: Context): Promise<string | undefined> {
+async function askCountry(ctx: Pick<Context, 'prompter'>): Promise<string | undefined> {
   const answer = await ctx.prompter.text({
     message: 'Default country for national numbers like 0712345678 (e.g. KE; empty for none)',
     validate: (value) => (value.trim() === '' ? undefined : countryProblem(value.trim())),
@@ -420,7 +385,7 @@ async function askCountry(ctx: Context): Promise<string | undefined> {
   return answer.trim().toUpperCase() || undefined;
 }
 
-async function askLimits(ctx: Context): Promise<LimitAnswers> {
+async function askLimits(ctx: Pick<Context, 'prompter'>): Promise<LimitAnswers> {
   const wanted = await ctx.prompter.confirm('Set your own limits? (defaults: about USD 75 a recipient, USD 750 a day)', false);
   if (!wanted) return {};
   const limits: LimitAnswers = {};
@@ -446,13 +411,13 @@ async function askLimits(ctx: Context): Promise<LimitAnswers> {
  * The key from a hidden prompt at a terminal, else from stdin. Never from a flag. Off a terminal
  * a stdin that is itself a terminal is refused rather than waited on.
  */
-async function readKey(ctx: Context, message: string): Promise<string> {
+async function readKey(ctx: Pick<Context, 'output' | 'prompter' | 'notify'>, message: string): Promise<string> {
   if (ctx.output.interactive) {
     for (;;) {
       const key = (await ctx.prompter.secret(message)).trim();
       const problem = keyProblem(key);
       if (problem === undefined) return key;
-      ctx.output.warn(problem);
+      ctx.notify({ kind: 'warning', message: problem });
     }
   }
   const { stdin } = ctx.output.streams;

@@ -1,7 +1,6 @@
-import type { Context } from '../context.js';
-import { AirtimeError } from '../core/errors.js';
+import { AirtimeError, EXIT } from '../core/errors.js';
 import { FAULTS, type Fault, startEmulator } from '../emulator/server.js';
-import { nextShutdownSignal } from '../signals.js';
+import type { Context } from './context.js';
 import { cannotListen } from './serve.js';
 
 export interface EmulatorCommandOptions {
@@ -27,7 +26,11 @@ export interface EmulatorCommandOptions {
 }
 
 /** Runs a local Africa's Talking until SIGINT or SIGTERM; the first stdout line is its address. */
-export async function emulator(options: EmulatorCommandOptions, ctx: Context): Promise<void> {
+export async function emulator(
+  options: EmulatorCommandOptions,
+  ctx: Pick<Context, 'env' | 'notify' | 'untilStopped'>,
+): Promise<{ exitCode: number }> {
+  const stopped = ctx.untilStopped();
   const server = await startEmulator({
     port: options.port,
     host: options.host,
@@ -49,15 +52,14 @@ export async function emulator(options: EmulatorCommandOptions, ctx: Context): P
     deliveryFailureRate: options.deliveryFailureRate,
     validationUrl: options.validationUrl,
     validationTimeoutMs: options.validationTimeout === undefined ? undefined : options.validationTimeout * 1000,
-    log: (line) => ctx.output.info(line),
-  } as Parameters<typeof startEmulator>[0]).catch((error: unknown) => {
+    log: (line) => ctx.notify({ kind: 'emulated', line }),
+  }).catch((error: unknown) => {
     throw cannotListen(options.host, options.port, error);
   });
-  // The first line is meant for `export` (or a test) to read: always printed, even with --quiet.
-  ctx.output.streams.stdout.write(`AIRTIME_API_URL=${server.url}\n`);
-  ctx.output.info(`emulating Africa's Talking at ${server.url} (any username; Ctrl-C to stop)`);
-  await nextShutdownSignal();
+  ctx.notify({ kind: 'emulating', url: server.url });
+  await stopped;
   await server.close();
+  return { exitCode: EXIT.OK };
 }
 
 function parseFaults(list: string, flag: string): Fault[] {

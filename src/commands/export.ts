@@ -1,11 +1,13 @@
+// `airtime export`: every transaction of a period with its final state, streamed, for accounting.
 import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
-import { type Context, environmentFor } from '../context.js';
-import { csvField } from '../core/csv.js';
-import { AirtimeError } from '../core/errors.js';
+import { AirtimeError, EXIT } from '../core/errors.js';
 import { parseMoment } from '../core/time.js';
-import type { StoredTransaction } from '../ledger/ledger.js';
-import { resultFromRow } from '../transaction.js';
+import type { Ledger } from '../ledger/store.js';
+import type { ExportResult } from '../results/ledger.js';
+import { recordLines, type TransactionRecord, transactionRecord } from '../results/record.js';
+import { writeLines } from '../streams.js';
+import { type Context, environmentFor } from './context.js';
 
 export interface ExportOptions {
   since?: string | undefined;
@@ -15,38 +17,11 @@ export interface ExportOptions {
   allEnvironments?: boolean | undefined;
 }
 
-export interface ExportResult {
-  rows: number;
-  destination: string;
-}
-
-const COLUMNS = [
-  'createdAt',
-  'updatedAt',
-  'environment',
-  'account',
-  'idempotencyKey',
-  'requestId',
-  'phoneNumber',
-  'country',
-  'amount',
-  'currency',
-  'state',
-  'status',
-  'discount',
-  'errorCode',
-  'errorMessage',
-  'batchId',
-  'reference',
-  'attempts',
-  'osUser',
-  'host',
-  'settledBy',
-  'note',
-] as const;
-
-/** Every transaction of a period with its final state, streamed, for accounting. */
-export async function exportTransactions(options: ExportOptions, ctx: Context): Promise<ExportResult> {
+/** To a file, written here (mode 0600); to stdout, as records the printer streams. */
+export async function exportTransactions(
+  options: ExportOptions,
+  ctx: Pick<Context, 'settings' | 'readLedger' | 'clock'>,
+): Promise<ExportResult> {
   const format = options.format ?? (options.output?.endsWith('.jsonl') ? 'jsonl' : 'csv');
   if (format !== 'csv' && format !== 'jsonl') throw new AirtimeError('USAGE', `--format ${format}: use csv or jsonl`);
   const settings = await ctx.settings();
@@ -57,73 +32,20 @@ export async function exportTransactions(options: ExportOptions, ctx: Context): 
     until: options.until === undefined ? undefined : parseMoment(options.until, now, '--until'),
   };
   const ledger = await ctx.readLedger(settings);
+  const records = recordsOf(ledger, filter);
+  if (!options.output) return { kind: 'stream', format, records, exitCode: EXIT.OK };
   // Phone numbers and amounts are personal and financial data: an export file is private.
-  const file = options.output ? createWriteStream(options.output, { mode: 0o600 }) : undefined;
-  if (file) {
-    await once(file, 'open').catch((error: NodeJS.ErrnoException) => {
-      throw new AirtimeError('USAGE', `cannot write ${options.output}: ${error.code ?? error.message}`);
-    });
-  }
-  const sink = (file ?? ctx.output.streams.stdout) as NodeJS.WritableStream & { destroyed?: boolean };
-  const write = async (line: string) => {
-    if (!sink.write(`${line}\n`)) await writable(sink);
-  };
-  let rows = 0;
-  if (format === 'csv') await write(COLUMNS.join(','));
-  for (const row of ledger ? ledger.iterate(filter) : []) {
-    if (sink.destroyed) break; // the reader went away (`| head`): nobody wants the rest
-    const record = exportRecord(row);
-    await write(
-      format === 'csv' ? COLUMNS.map((c) => csvField(record[c], c === 'phoneNumber' || c === 'amount')).join(',') : JSON.stringify(record),
-    );
-    rows += 1;
-  }
-  if (file) {
-    file.end();
-    await once(file, 'finish');
-  }
-  return { rows, destination: options.output ?? 'stdout' };
-}
-
-/** Resolves when the stream can take more, or will take no more (closed, or failed: EPIPE). */
-function writable(stream: NodeJS.WritableStream): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      stream.off('drain', done);
-      stream.off('close', done);
-      stream.off('error', done);
-      resolve();
-    };
-    stream.once('drain', done);
-    stream.once('close', done);
-    stream.once('error', done);
+  const file = createWriteStream(options.output, { mode: 0o600 });
+  await once(file, 'open').catch((error: NodeJS.ErrnoException) => {
+    throw new AirtimeError('USAGE', `cannot write ${options.output}: ${error.code ?? error.message}`);
   });
+  const lines = await writeLines(file, recordLines(records, format));
+  file.end();
+  await once(file, 'finish');
+  return { kind: 'file', rows: format === 'csv' ? lines - 1 : lines, destination: options.output, exitCode: EXIT.OK };
 }
 
-function exportRecord(row: StoredTransaction): Record<(typeof COLUMNS)[number], string | number | null> {
-  const result = resultFromRow(row, false);
-  return {
-    createdAt: new Date(row.createdAt).toISOString(),
-    updatedAt: new Date(row.updatedAt).toISOString(),
-    environment: row.environment,
-    account: row.account,
-    idempotencyKey: row.idempotencyKey,
-    requestId: row.requestId,
-    phoneNumber: row.phoneNumber,
-    country: row.country,
-    amount: result.amount,
-    currency: row.currency,
-    state: row.state,
-    status: row.atStatus,
-    discount: result.discount,
-    errorCode: row.errorCode,
-    errorMessage: row.errorMessage,
-    batchId: row.batchId,
-    reference: row.reference,
-    attempts: row.attempts,
-    osUser: row.osUser,
-    host: row.host,
-    settledBy: row.settledBy,
-    note: row.note,
-  };
+async function* recordsOf(ledger: Ledger | null, filter: Parameters<Ledger['iterate']>[0]): AsyncGenerator<TransactionRecord> {
+  if (!ledger) return;
+  for await (const row of ledger.iterate(filter)) yield transactionRecord(row);
 }

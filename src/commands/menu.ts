@@ -1,14 +1,14 @@
 // `airtime` alone at a terminal: a guided menu over the everyday commands, for people who do not
 // want to remember flags. Each choice asks for what it needs, checked as it is typed, with the same
-// rules as the command line.
-import type { Context } from '../context.js';
+// rules as the command line, and runs the command through the same table the parser uses.
 import { AirtimeError, EXIT } from '../core/errors.js';
 import { parsePhone } from '../core/phone.js';
-import { printBalance, printConfigInit, printError, printSend, printStats, printStatus, printValidate } from '../ui/render.js';
+import type { Context } from './context.js';
+import { findCommand, Input, type RunEnvironment } from './table.js';
 
 type Choice = 'send' | 'status' | 'validate' | 'stats' | 'balance' | 'config' | 'quit';
 
-export async function menu(ctx: Context): Promise<number> {
+export async function menu(ctx: Context, program: unknown): Promise<number> {
   let exitCode: number = EXIT.OK;
   for (;;) {
     const choice = await ctx.prompter.select<Choice>('What would you like to do?', [
@@ -22,10 +22,11 @@ export async function menu(ctx: Context): Promise<number> {
     ]);
     if (choice === 'quit') return exitCode;
     try {
-      exitCode = await run(choice, ctx);
+      exitCode = await run(choice, { ctx, program });
     } catch (error) {
       // Ctrl-C ends the whole session; any other error is shown and the menu comes back.
       if (!(error instanceof AirtimeError) || error.code === 'INTERRUPTED') throw error;
+      const { printError } = await import('../ui/print/error.js');
       printError(error, ctx.output);
       exitCode = error.exitCode;
     }
@@ -33,16 +34,16 @@ export async function menu(ctx: Context): Promise<number> {
   }
 }
 
-async function run(choice: Exclude<Choice, 'quit'>, ctx: Context): Promise<number> {
+/** What a choice asks for, as the parser would have read it from the command line. */
+async function run(choice: Exclude<Choice, 'quit'>, env: RunEnvironment): Promise<number> {
+  const { ctx } = env;
   switch (choice) {
-    case 'send': {
-      const { send } = await import('./send.js');
-      return printSend(await send({}, ctx), ctx.output);
-    }
+    case 'send':
+      // Everything missing is asked for by send itself, in order, with the confirmation last.
+      return findCommand('send').execute(new Input([], {}), env);
     case 'status': {
-      const id = await ctx.prompter.text({ message: 'Key, requestId or batch id (empty for the most recent)' });
-      const { status } = await import('./status.js');
-      return printStatus(await status({ id: id.trim() === '' ? undefined : id.trim() }, ctx), ctx.output);
+      const id = (await ctx.prompter.text({ message: 'Key, requestId or batch id (empty for the most recent)' })).trim();
+      return findCommand('status').execute(new Input([id === '' ? undefined : id], {}), env);
     }
     case 'validate': {
       const settings = await ctx.settings();
@@ -57,21 +58,14 @@ async function run(choice: Exclude<Choice, 'quit'>, ctx: Context): Promise<numbe
           }
         },
       });
-      const amount = await ctx.prompter.text({ message: 'Amount (empty to check only the number)' });
-      const { validate } = await import('./validate.js');
-      return printValidate(await validate({ phone, amount: amount.trim() === '' ? undefined : amount }, ctx), ctx.output);
+      const amount = (await ctx.prompter.text({ message: 'Amount (empty to check only the number)' })).trim();
+      return findCommand('validate').execute(new Input([phone, amount === '' ? undefined : amount], {}), env);
     }
-    case 'stats': {
-      const { stats } = await import('./stats.js');
-      return printStats(await stats({}, ctx), ctx.output);
-    }
-    case 'balance': {
-      const { balance } = await import('./balance.js');
-      return printBalance(await balance(ctx), ctx.output);
-    }
-    case 'config': {
-      const { configInit } = await import('./config.js');
-      return printConfigInit(await configInit({}, ctx), ctx.output);
-    }
+    case 'stats':
+      return findCommand('stats').execute(new Input([], {}), env);
+    case 'balance':
+      return findCommand('balance').execute(new Input([], {}), env);
+    case 'config':
+      return findCommand('config init').execute(new Input([], {}), env);
   }
 }

@@ -1,8 +1,9 @@
-import { environmentOf } from '../at/client.js';
-import type { Context } from '../context.js';
+import { environmentOf } from '../core/environment.js';
 import { AirtimeError, EXIT } from '../core/errors.js';
-import { FINAL_STATES, type StoredTransaction } from '../ledger/ledger.js';
-import { hostName, osUser, ownerLiveness } from '../ledger/owner.js';
+import { hostName, osUser } from '../ledger/owner.js';
+import { FINAL_STATES } from '../ledger/records.js';
+import type { ReconcileResult } from '../results/ledger.js';
+import type { Context } from './context.js';
 
 export interface ReconcileOptions {
   key: string;
@@ -11,17 +12,11 @@ export interface ReconcileOptions {
   note?: string | undefined;
 }
 
-export interface ReconcileResult {
-  transaction: StoredTransaction;
-  previousState: string;
-  by: string;
-}
-
 /**
  * Settles an `unknown` (or stale `pending`) transaction by hand, after checking Africa's Talking's
  * dashboard. Records who and when; refuses a transaction that is already final.
  */
-export async function reconcile(options: ReconcileOptions, ctx: Context): Promise<ReconcileResult> {
+export async function reconcile(options: ReconcileOptions, ctx: Pick<Context, 'settings' | 'ledger' | 'clock'>): Promise<ReconcileResult> {
   if (options.as !== 'sent' && options.as !== 'failed') {
     throw new AirtimeError('USAGE', `--as ${options.as}: use --as sent or --as failed`);
   }
@@ -35,7 +30,7 @@ export async function reconcile(options: ReconcileOptions, ctx: Context): Promis
   }
   const environment = environmentOf(username);
   const ledger = await ctx.ledger(settings);
-  const row = ledger.byKey(username, environment, options.key);
+  const row = await ledger.byKey(username, environment, options.key);
   if (!row) {
     throw new AirtimeError('NOT_FOUND', `no ${environment} transaction of ${username} has the key ${options.key}`, {
       hint: 'run `airtime status` to list recent transactions',
@@ -47,7 +42,7 @@ export async function reconcile(options: ReconcileOptions, ctx: Context): Promis
       `key ${options.key} is already final (${row.state}); reconcile settles only unknown or stale pending transactions`,
     );
   }
-  if (row.state === 'pending' && row.owner && ownerLiveness(row.owner) === 'alive') {
+  if (row.state === 'pending' && row.owner && ledger.liveness(row.owner) === 'alive') {
     throw new AirtimeError(
       'USAGE',
       `key ${options.key} is being sent right now by process ${row.owner.pid}; wait for it, then check with \`airtime status ${options.key}\``,
@@ -55,7 +50,7 @@ export async function reconcile(options: ReconcileOptions, ctx: Context): Promis
   }
   const by = `${osUser()}@${hostName()}`;
   const sent = options.as === 'sent';
-  const transaction = ledger.reconcile(
+  const transaction = await ledger.reconcile(
     row.id,
     {
       state: sent ? 'sent' : 'failed',
@@ -69,5 +64,5 @@ export async function reconcile(options: ReconcileOptions, ctx: Context): Promis
     options.note ?? null,
     ctx.clock.now(),
   );
-  return { transaction, previousState: row.state, by };
+  return { transaction, previousState: row.state, by, exitCode: EXIT.OK };
 }

@@ -1,18 +1,17 @@
-import type { Environment } from '../at/client.js';
 import type { Settings } from '../config/schema.js';
-import { type Context, environmentFor, requireCredentials, transactionDeps } from '../context.js';
-import { AirtimeError } from '../core/errors.js';
+import type { Environment } from '../core/environment.js';
+import { AirtimeError, EXIT } from '../core/errors.js';
 import { newIdempotencyKey, parseIdempotencyKey } from '../core/idempotency.js';
 import { checkRunTotals } from '../core/limits.js';
 import { checkAmountRange, formatAmount, formatMoney, parseAmount } from '../core/money.js';
 import { parsePhone } from '../core/phone.js';
 import { checkRecipient, defaultMaxMinor, parseRecipient, type Recipient } from '../core/recipient.js';
 import { type RepeatGuard, repeatGuard } from '../core/repeat.js';
+import type { SendOutcome, SendPreview } from '../results/send.js';
 import { onInterrupt } from '../signals.js';
-import { repeatPayment, sendTransaction, type TransactionResult } from '../transaction.js';
-import { confirmationText } from '../ui/render.js';
-import { startSpinner } from '../ui/spinner.js';
+import { repeatPayment, sendTransaction } from '../transaction.js';
 import { checkCapsForDryRun } from './caps.js';
+import { type Context, environmentFor, requireCredentials, transactionDeps } from './context.js';
 
 export interface SendOptions {
   phone?: string | undefined;
@@ -29,22 +28,9 @@ export interface SendOptions {
   maxNumRetry?: number | undefined;
 }
 
-export interface SendPreview {
-  phoneNumber: string;
-  country: string;
-  amount: string;
-  currency: string;
-  idempotencyKey: string;
-  environment: string | null;
-}
+type SendContext = Pick<Context, 'settings' | 'client' | 'ledger' | 'readLedger' | 'clock' | 'output' | 'prompter' | 'notify' | 'activity'>;
 
-export type SendOutcome =
-  | { kind: 'dry-run'; preview: SendPreview }
-  | { kind: 'declined'; preview: SendPreview }
-  /** `interrupted`: a SIGINT or SIGTERM came while the request was in flight; it was let finish. */
-  | { kind: 'sent'; result: TransactionResult; interrupted?: NodeJS.Signals | undefined };
-
-export async function send(options: SendOptions, ctx: Context): Promise<SendOutcome> {
+export async function send(options: SendOptions, ctx: SendContext): Promise<SendOutcome> {
   const settings = await ctx.settings(
     { country: options.country, timeout: options.timeout, retries: options.retries, maxNumRetry: options.maxNumRetry },
     'send',
@@ -60,32 +46,28 @@ export async function send(options: SendOptions, ctx: Context): Promise<SendOutc
   if (options.dryRun) {
     await checkCapsForDryRun(ctx, settings, totals);
     if (guard) await refuseRepeatForDryRun(ctx, settings, recipient, guard);
-    return { kind: 'dry-run', preview };
+    return { kind: 'dry-run', preview, exitCode: EXIT.OK };
   }
   checkRunTotals(totals, settings.limits.perRun);
   const client = await ctx.client(settings);
   // Opened (and proved writable) before anything is sent: an unusable ledger stops the send here.
   const ledger = await ctx.ledger(settings);
   if (guard) {
-    const earlier = ledger.findRepeat(scopedPayment(settings, client.environment, recipient), guard, ctx.clock.now());
+    const earlier = await ledger.findRepeat(scopedPayment(settings, client.environment, recipient), guard, ctx.clock.now());
     if (earlier) {
       const refusal = repeatPayment(recipient, earlier, ctx.clock.now());
       // --yes never answers this question: it confirms a send, not a second payment.
       if (!ctx.output.interactive) throw refusal;
-      ctx.output.warn(refusal.message.replace(/: nothing was sent$/, ''));
-      if (!(await ctx.prompter.confirm('Send it again anyway?', false))) return { kind: 'declined', preview };
+      ctx.notify({ kind: 'warning', message: refusal.message.replace(/: nothing was sent$/, '') });
+      if (!(await ctx.prompter.confirm('Send it again anyway?', false))) return { kind: 'declined', preview, exitCode: EXIT.SIGINT };
       guard = undefined;
     }
   }
   if (ctx.output.interactive && !options.yes) {
-    const confirmed = await ctx.prompter.confirm(confirmationText(preview, ctx.output), true);
-    if (!confirmed) return { kind: 'declined', preview };
+    if (!(await ctx.prompter.confirmSend(preview))) return { kind: 'declined', preview, exitCode: EXIT.SIGINT };
   }
 
-  const spinner = await startSpinner(
-    ctx.output,
-    `Sending ${formatMoney(recipient.amountMinor, recipient.market)} to ${recipient.phoneNumber}`,
-  );
+  const activity = await ctx.activity(`Sending ${formatMoney(recipient.amountMinor, recipient.market)} to ${recipient.phoneNumber}`);
   // Ctrl-C or a scheduler's SIGTERM while the request is out: no more retries, but the answer is
   // waited for (bounded by the timeout) and recorded, and the key is printed, before exiting.
   const controller = new AbortController();
@@ -93,30 +75,22 @@ export async function send(options: SendOptions, ctx: Context): Promise<SendOutc
   const unregister = onInterrupt((signal) => {
     interrupted = signal;
     controller.abort();
-    spinner.update(`${signal}: waiting for the answer to record it (again to quit at once)`);
-    if (!ctx.output.animated) ctx.output.info(`${signal}: waiting for the answer to record it (again to quit at once)`);
+    ctx.notify({ kind: 'finishing', signal, bulk: false });
   });
   try {
     const result = await sendTransaction(
       { recipient, idempotencyKey, maxNumRetry: settings.maxNumRetry, force: options.force, repeatGuard: guard },
       transactionDeps(ctx, settings, client, ledger, {
         signal: controller.signal,
-        onRetry: (event) => {
-          const message = `attempt ${event.attempt - 1} got ${event.reason}; retrying in ${(event.delayMs / 1000).toFixed(1)} s under the same key`;
-          spinner.update(message);
-          if (!ctx.output.animated) ctx.output.verbose(message);
-        },
-        onWait: (owner) => {
-          const message = `another airtime (pid ${owner.pid}) is sending this key; waiting for its answer`;
-          spinner.update(message);
-          if (!ctx.output.animated) ctx.output.info(message);
-        },
+        onRetry: (event) => ctx.notify({ kind: 'retrying', ...event }),
+        onWait: (owner) => ctx.notify({ kind: 'waiting', pid: owner.pid }),
       }),
     );
-    return { kind: 'sent', result, interrupted };
+    const exitCode = interrupted ? (interrupted === 'SIGTERM' ? EXIT.SIGTERM : EXIT.SIGINT) : result.exitCode;
+    return { kind: 'sent', result, interrupted, exitCode };
   } finally {
     unregister();
-    spinner.stop();
+    activity.stop();
   }
 }
 
@@ -126,7 +100,7 @@ export async function send(options: SendOptions, ctx: Context): Promise<SendOutc
  */
 async function collectRecipient(
   options: SendOptions,
-  ctx: Context,
+  ctx: Pick<Context, 'output' | 'prompter'>,
   settings: Settings,
 ): Promise<{ phone: string; amount: string; currency: string | undefined }> {
   const missing = options.phone === undefined ? '<phone>' : options.amount === undefined ? '<amount>' : undefined;
@@ -174,11 +148,16 @@ function scopedPayment(settings: Settings, environment: Environment, recipient: 
 }
 
 /** A dry run answers whether the send would go: a repeat would not (read only; no ledger yet is no repeat). */
-async function refuseRepeatForDryRun(ctx: Context, settings: Settings, recipient: Recipient, guard: RepeatGuard): Promise<void> {
+async function refuseRepeatForDryRun(
+  ctx: Pick<Context, 'readLedger' | 'clock'>,
+  settings: Settings,
+  recipient: Recipient,
+  guard: RepeatGuard,
+): Promise<void> {
   const environment = environmentFor(settings);
   if (settings.username === undefined || environment === undefined) return;
   const ledger = await ctx.readLedger(settings);
-  const earlier = ledger?.findRepeat(scopedPayment(settings, environment, recipient), guard, ctx.clock.now());
+  const earlier = await ledger?.findRepeat(scopedPayment(settings, environment, recipient), guard, ctx.clock.now());
   if (earlier) throw repeatPayment(recipient, earlier, ctx.clock.now());
 }
 

@@ -1,13 +1,12 @@
 import type { Settings } from '../config/schema.js';
-import { type Context, environmentFor, retryPolicy, transactionDeps } from '../context.js';
 import { AirtimeError, EXIT } from '../core/errors.js';
 import { repeatGuard } from '../core/repeat.js';
 import { sendBudgetMs } from '../core/retry.js';
-import type { Ledger } from '../ledger/ledger.js';
+import type { Ledger } from '../ledger/store.js';
 import type { SendService } from '../server/send.js';
-import { formatRequestLog, type RunningServer, type ServerOptions, startServer } from '../server/server.js';
-import { nextShutdownSignal } from '../signals.js';
+import { type RunningServer, type ServerOptions, startServer } from '../server/server.js';
 import { sendTransaction } from '../transaction.js';
+import { type Context, environmentFor, retryPolicy, transactionDeps } from './context.js';
 
 export interface ServeOptions {
   port: number;
@@ -29,7 +28,10 @@ const LEDGER_WAIT_MS = 10_000;
  * budget the settings give), and resolves to 0. The first stdout line is the address, for a script
  * or a test to read.
  */
-export async function serve(options: ServeOptions, ctx: Context): Promise<number> {
+export async function serve(
+  options: ServeOptions,
+  ctx: Pick<Context, 'settings' | 'ledger' | 'client' | 'clock' | 'env' | 'notify' | 'untilStopped'>,
+): Promise<{ exitCode: number }> {
   const token = webhookToken(options, ctx);
   const settings = await ctx.settings({}, 'send');
   const ledger = await ctx.ledger(settings);
@@ -37,13 +39,15 @@ export async function serve(options: ServeOptions, ctx: Context): Promise<number
   const username = settings.username;
   const environment = environmentFor(settings);
   if (username === undefined) {
-    ctx.output.warn(
-      "no username is configured (AT_USERNAME or `username`): status callbacks settle transactions by requestId only, never by number and value, as whether a callback is the sandbox's or live's cannot be told",
-    );
+    ctx.notify({
+      kind: 'warning',
+      message:
+        "no username is configured (AT_USERNAME or `username`): status callbacks settle transactions by requestId only, never by number and value, as whether a callback is the sandbox's or live's cannot be told",
+    });
   }
 
   // Listened for before the port opens: a signal from then on is a clean stop, never a kill.
-  const stopped = nextShutdownSignal();
+  const stopped = ctx.untilStopped();
   const server = await listen(options, {
     host: options.host,
     port: options.port,
@@ -56,34 +60,33 @@ export async function serve(options: ServeOptions, ctx: Context): Promise<number
     },
     scope: username !== undefined && environment !== undefined ? { account: username, environment } : null,
     send,
-    log: (entry) => ctx.output.info(formatRequestLog(entry, ctx.output.flags.json)),
-    onError: (error) => {
-      ctx.output.error(`unexpected failure answering a request: ${error instanceof Error ? error.message : String(error)}`);
-      if (ctx.output.flags.debug && error instanceof Error && error.stack) ctx.output.streams.stderr.write(`${error.stack}\n`);
-    },
+    log: (entry) => ctx.notify({ kind: 'request', entry }),
+    onError: (error) =>
+      ctx.notify({
+        kind: 'failure',
+        message: error instanceof Error ? error.message : String(error),
+        stack: error instanceof Error ? error.stack : undefined,
+      }),
     now: () => ctx.clock.now(),
   });
   // However long a send's retries take, they end within this; the service manager must wait longer.
   const drainMs = sendBudgetMs(retryPolicy(settings)) + LEDGER_WAIT_MS;
-  announce(server.url, token, send !== null, ctx);
-  if (send) {
-    ctx.output.info(
-      `on SIGTERM, sends in flight are finished within ${Math.ceil(drainMs / 1000)} s: the service manager's stop timeout must be longer (systemd TimeoutStopSec, Kubernetes terminationGracePeriodSeconds)`,
-    );
-  }
+  const drainSeconds = Math.ceil(drainMs / 1000);
+  ctx.notify({
+    kind: 'serving',
+    url: server.url,
+    sending: send !== null,
+    insecure: token === null,
+    drainSeconds: send ? drainSeconds : null,
+  });
   const signal = await stopped;
-  const inFlight = server.sendsInFlight();
-  ctx.output.info(
-    send
-      ? `${signal}: new sends get 503; finishing ${inFlight} send(s) in flight (within ${Math.ceil(drainMs / 1000)} s)`
-      : `${signal}: finishing the requests in flight`,
-  );
+  ctx.notify({ kind: 'stopping', signal, inFlight: send ? server.sendsInFlight() : null, drainSeconds: send ? drainSeconds : null });
   await server.close(drainMs);
-  return EXIT.OK;
+  return { exitCode: EXIT.OK };
 }
 
 /** The token from --token or AIRTIME_WEBHOOK_TOKEN; null only on purpose (--insecure-no-token). */
-function webhookToken(options: ServeOptions, ctx: Context): string | null {
+function webhookToken(options: ServeOptions, ctx: Pick<Context, 'env' | 'notify'>): string | null {
   if (options.token !== undefined && options.token.trim() === '') {
     throw new AirtimeError('USAGE', '--token is empty', { hint: 'use a long random secret, e.g. `openssl rand -hex 32`' });
   }
@@ -100,13 +103,18 @@ function webhookToken(options: ServeOptions, ctx: Context): string | null {
     });
   }
   if (options.token !== undefined) {
-    ctx.output.warn('--token shows in `ps` and stays in shell history; AIRTIME_WEBHOOK_TOKEN keeps it out of both');
+    ctx.notify({
+      kind: 'warning',
+      message: '--token shows in `ps` and stays in shell history; AIRTIME_WEBHOOK_TOKEN keeps it out of both',
+    });
   }
-  if (token.length < SHORT_TOKEN) ctx.output.warn(`the webhook token is shorter than ${SHORT_TOKEN} characters; use a long random one`);
+  if (token.length < SHORT_TOKEN) {
+    ctx.notify({ kind: 'warning', message: `the webhook token is shorter than ${SHORT_TOKEN} characters; use a long random one` });
+  }
   return token;
 }
 
-async function sendService(ctx: Context, settings: Settings, ledger: Ledger): Promise<SendService> {
+async function sendService(ctx: Pick<Context, 'client' | 'clock'>, settings: Settings, ledger: Ledger): Promise<SendService> {
   // Credentials are checked now (exit 4), not at the first request.
   const client = await ctx.client(settings);
   const deps = transactionDeps(ctx, settings, client, ledger);
@@ -143,18 +151,4 @@ export function cannotListen(host: string, port: number, error: unknown): Airtim
     hint: 'choose another --port (0 picks a free one) or --host',
     cause: error,
   });
-}
-
-function announce(url: string, token: string | null, sending: boolean, ctx: Context): void {
-  const { output } = ctx;
-  // The first line is for a script or a test to read: printed even with --quiet.
-  if (output.flags.json) output.json({ ok: true, url, send: sending });
-  else output.streams.stdout.write(`AIRTIME_SERVE_URL=${url}\n`);
-  const routes = ['POST /callbacks/status', 'POST /callbacks/validation', 'GET /healthz', ...(sending ? ['POST /send'] : [])];
-  output.info(`serving ${routes.join(', ')} at ${url} (Ctrl-C to stop)`);
-  if (token === null) {
-    output.warn('--insecure-no-token: anyone who can reach this port can write delivery results into the ledger and approve validations');
-  } else {
-    output.info(`callback URLs: ${url}/callbacks/status?token=<token> and ${url}/callbacks/validation?token=<token>`);
-  }
 }

@@ -1,8 +1,9 @@
-import { type Context, environmentFor } from '../context.js';
 import { isCurrencyCode } from '../core/countries.js';
-import { AirtimeError } from '../core/errors.js';
+import { AirtimeError, EXIT } from '../core/errors.js';
 import { formatMinorOf, formatUnits4 } from '../core/money.js';
 import { localDay, nextLocalDay, parseMoment, startOfLocalDay } from '../core/time.js';
+import type { DayStats, StatsResult } from '../results/ledger.js';
+import { type Context, environmentFor } from './context.js';
 
 export interface StatsOptions {
   since?: string | undefined;
@@ -11,34 +12,12 @@ export interface StatsOptions {
   allEnvironments?: boolean | undefined;
 }
 
-export interface DayStats {
-  date: string;
-  attempts: number;
-  sent: number;
-  failed: number;
-  unknown: number;
-}
-
-export interface StatsResult {
-  attempts: number;
-  sent: number;
-  delivered: number;
-  failed: number;
-  unknown: number;
-  /** sent ÷ (sent + failed); null when both are 0. */
-  successRate: number | null;
-  /** Accepted transactions only; discounts summed in the currency AT reported them in. */
-  byCurrency: Record<string, { count: number; amount: string; discount: string }>;
-  failureReasons: { reason: string; count: number }[];
-  daily: DayStats[];
-}
-
 /**
  * The contract's definitions: `attempts` counts ledger transactions; `sent` those AT accepted
  * (sent and delivered); `delivered` the confirmed subset; `failed` rejections and failed
  * deliveries; amounts and discounts sum accepted transactions only, in integer units.
  */
-export async function stats(options: StatsOptions, ctx: Context): Promise<StatsResult> {
+export async function stats(options: StatsOptions, ctx: Pick<Context, 'settings' | 'readLedger' | 'clock'>): Promise<StatsResult> {
   const settings = await ctx.settings();
   const now = ctx.clock.now();
   const currency = options.currency?.toUpperCase();
@@ -52,7 +31,7 @@ export async function stats(options: StatsOptions, ctx: Context): Promise<StatsR
     currency,
   };
   const ledger = await ctx.readLedger(settings);
-  const rows = ledger ? ledger.aggregate(filter) : { totals: [], failureReasons: [], first: null, last: null };
+  const rows = ledger ? await ledger.aggregate(filter) : { totals: [], failureReasons: [], first: null, last: null };
 
   const count = (states: string[]) => rows.totals.filter((r) => states.includes(r.state)).reduce((sum, r) => sum + r.count, 0);
   const sent = count(['sent', 'delivered']);
@@ -87,7 +66,7 @@ export async function stats(options: StatsOptions, ctx: Context): Promise<StatsR
   const daily: DayStats[] = [];
   if (ledger && rows.first !== null && rows.last !== null) {
     for (let day = startOfLocalDay(rows.first); day <= rows.last; day = nextLocalDay(day)) {
-      const counts = ledger.countPeriod({
+      const counts = await ledger.countPeriod({
         ...filter,
         since: Math.max(day, filter.since ?? day),
         until: Math.min(nextLocalDay(day), filter.until ?? Number.MAX_SAFE_INTEGER),
@@ -106,5 +85,6 @@ export async function stats(options: StatsOptions, ctx: Context): Promise<StatsR
     byCurrency,
     failureReasons: rows.failureReasons,
     daily,
+    exitCode: EXIT.OK,
   };
 }

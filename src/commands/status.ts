@@ -1,8 +1,10 @@
 import type { AtClient } from '../at/client.js';
-import { type Context, environmentFor } from '../context.js';
 import { AirtimeError, EXIT } from '../core/errors.js';
 import { parseMoment } from '../core/time.js';
-import type { Ledger, StoredTransaction, TransactionState } from '../ledger/ledger.js';
+import type { StoredTransaction, TransactionState } from '../ledger/records.js';
+import type { Ledger } from '../ledger/store.js';
+import type { StatusResult } from '../results/ledger.js';
+import { type Context, environmentFor } from './context.js';
 
 export interface StatusOptions {
   id?: string | undefined;
@@ -16,19 +18,12 @@ export interface StatusOptions {
   allEnvironments?: boolean | undefined;
 }
 
-export interface StatusResult {
-  transactions: StoredTransaction[];
-  /** False when an id was asked for and the ledger has nothing by that name. */
-  found: boolean;
-  id: string | undefined;
-  /** With --wait: whether every transaction reached a final state in time. */
-  waited: boolean;
-  exitCode: number;
-}
-
 const STATES: readonly TransactionState[] = ['pending', 'sent', 'delivered', 'failed', 'unknown'];
 
-export async function status(options: StatusOptions, ctx: Context): Promise<StatusResult> {
+export async function status(
+  options: StatusOptions,
+  ctx: Pick<Context, 'settings' | 'ledger' | 'readLedger' | 'client' | 'clock' | 'notify'>,
+): Promise<StatusResult> {
   const settings = await ctx.settings({}, options.refresh || options.wait ? 'send' : 'read');
   if (options.state !== undefined && !STATES.includes(options.state as TransactionState)) {
     throw new AirtimeError('USAGE', `--state ${options.state}: use one of ${STATES.join(', ')}`);
@@ -37,7 +32,7 @@ export async function status(options: StatusOptions, ctx: Context): Promise<Stat
   const environment = options.allEnvironments ? undefined : environmentFor(settings);
   const asksAfrica = Boolean(options.refresh || options.wait);
   const ledger = asksAfrica ? await ctx.ledger(settings) : await ctx.readLedger(settings);
-  const load = (): StoredTransaction[] => {
+  const load = async (): Promise<StoredTransaction[]> => {
     if (!ledger) return [];
     return options.id !== undefined
       ? ledger.lookup(options.id, environment)
@@ -50,7 +45,7 @@ export async function status(options: StatusOptions, ctx: Context): Promise<Stat
         });
   };
 
-  let transactions = load();
+  let transactions = await load();
   const found = options.id === undefined || transactions.length > 0;
   let waited = false;
   if (found && asksAfrica && ledger) {
@@ -58,7 +53,7 @@ export async function status(options: StatusOptions, ctx: Context): Promise<Stat
     const warned = new Set<string>();
     const refresh = (rows: StoredTransaction[]) => refreshRows(ledger, client, rows, ctx, warned);
     await refresh(transactions);
-    transactions = load();
+    transactions = await load();
     if (options.wait) {
       const deadline = ctx.clock.now() + (options.waitTimeout ?? 300) * 1000;
       let delay = Math.max(settings.retryDelayMs, 50);
@@ -66,7 +61,7 @@ export async function status(options: StatusOptions, ctx: Context): Promise<Stat
         await ctx.clock.sleep(delay);
         delay = Math.min(delay * 2, 10_000);
         await refresh(transactions);
-        transactions = load();
+        transactions = await load();
       }
       waited = !transactions.some(notFinal);
     }
@@ -86,7 +81,13 @@ function notFinal(row: StoredTransaction): boolean {
  * warning, kept as an event the first time, and changes nothing: never `failed`, since a lookup
  * that failed says nothing about money that may have been paid.
  */
-async function refreshRows(ledger: Ledger, client: AtClient, rows: StoredTransaction[], ctx: Context, warned: Set<string>): Promise<void> {
+async function refreshRows(
+  ledger: Ledger,
+  client: Pick<AtClient, 'findTransaction'>,
+  rows: StoredTransaction[],
+  ctx: Pick<Context, 'clock' | 'notify'>,
+  warned: Set<string>,
+): Promise<void> {
   for (const row of rows) {
     if (!notFinal(row) || row.requestId === null) continue;
     const answer = await client.findTransaction(row.requestId);
@@ -96,8 +97,11 @@ async function refreshRows(ledger: Ledger, client: AtClient, rows: StoredTransac
     if (answer.kind !== 'ok') {
       if (!warned.has(row.requestId)) {
         const word = answer.kind === 'inconclusive' && answer.status !== null ? `status ${JSON.stringify(answer.status)}` : 'no status';
-        ctx.output.warn(`${row.requestId} not refreshed (${word}): ${answer.reason}; its state stays ${row.state}`);
-        ledger.recordEvent(
+        ctx.notify({
+          kind: 'warning',
+          message: `${row.requestId} not refreshed (${word}): ${answer.reason}; its state stays ${row.state}`,
+        });
+        await ledger.recordEvent(
           row.id,
           'query-unread',
           {
@@ -112,7 +116,7 @@ async function refreshRows(ledger: Ledger, client: AtClient, rows: StoredTransac
       }
       continue;
     }
-    ledger.recordDelivery(
+    await ledger.recordDelivery(
       row.id,
       { status: answer.status, description: null, requestId: row.requestId, source: 'query', payload: answer.raw ?? null },
       ctx.clock.now(),

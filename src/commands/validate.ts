@@ -1,7 +1,8 @@
-import type { Context } from '../context.js';
-import { AirtimeError, type ErrorCode } from '../core/errors.js';
+import { AirtimeError, EXIT } from '../core/errors.js';
 import { formatAmount } from '../core/money.js';
 import { checkRecipient } from '../core/recipient.js';
+import type { ValidateResult } from '../results/send.js';
+import type { Context } from './context.js';
 
 export interface ValidateOptions {
   phone?: string | undefined;
@@ -10,17 +11,8 @@ export interface ValidateOptions {
   country?: string | undefined;
 }
 
-export interface ValidateResult {
-  valid: boolean;
-  phoneNumber: string | null;
-  country: string | null;
-  currency: string | null;
-  amount: string | null;
-  errors: { code: ErrorCode; message: string }[];
-}
-
 /** Offline: the same rules as a send, with no credentials and no network. */
-export async function validate(options: ValidateOptions, ctx: Context): Promise<ValidateResult> {
+export async function validate(options: ValidateOptions, ctx: Pick<Context, 'settings'>): Promise<ValidateResult> {
   if (options.phone === undefined) {
     throw new AirtimeError('USAGE', 'missing argument <phone>', {
       hint: 'usage: airtime validate <phone> [amount], e.g. airtime validate +254712345678 50',
@@ -32,12 +24,14 @@ export async function validate(options: ValidateOptions, ctx: Context): Promise<
     settings.limits.perRecipient,
   );
   const market = check.market;
+  const valid = check.errors.length === 0;
   return {
-    valid: check.errors.length === 0,
+    valid,
     phoneNumber: check.phoneNumber ?? null,
     country: market?.country ?? null,
     currency: market?.currency ?? null,
     amount: market && check.amountMinor !== undefined ? formatAmount(check.amountMinor, market) : null,
     errors: check.errors.map((e) => ({ code: e.code, message: e.message })),
+    exitCode: valid ? EXIT.OK : EXIT.USAGE,
   };
 }

@@ -5,7 +5,7 @@ import { marketByCurrency } from '../core/countries.js';
 import { formatMoney, parseReportedMoney } from '../core/money.js';
 import { parsePhone } from '../core/phone.js';
 import { checkRecipient, type MoneyLimits } from '../core/recipient.js';
-import type { DeliveryCallback, ValidationClaim } from '../ledger/callbacks.js';
+import type { DeliveryCallback, ValidationClaim } from '../ledger/records.js';
 import { badRequest, type Fields, optionalString, requiredAmount, requiredString } from './body.js';
 
 /** Status callback: `phoneNumber, description, status, requestId, discount, value`. */

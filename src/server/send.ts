@@ -6,7 +6,9 @@ import { newIdempotencyKey, parseIdempotencyKey } from '../core/idempotency.js';
 import { checkRunTotals } from '../core/limits.js';
 import { type MoneyLimits, parseRecipient } from '../core/recipient.js';
 import type { RepeatGuard } from '../core/repeat.js';
-import { type TransactionRequest, type TransactionResult, type TransactionState, transactionJson } from '../transaction.js';
+import type { TransactionState } from '../ledger/records.js';
+import { type TransactionResult, transactionJson } from '../results/transaction.js';
+import type { TransactionRequest } from '../transaction.js';
 import type { Fields } from './body.js';
 
 export interface SendService {

@@ -4,14 +4,12 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { AirtimeError } from '../core/errors.js';
 import { printable } from '../core/text.js';
-import {
-  claimValidation,
-  type DeliveryOutcome,
-  recordStatusCallback,
-  recordValidationRefusal,
-  type ValidationDecision,
-} from '../ledger/callbacks.js';
-import type { Ledger, LedgerScope } from '../ledger/ledger.js';
+import type { DeliveryOutcome, LedgerScope, ValidationDecision } from '../ledger/records.js';
+import type { Ledger } from '../ledger/store.js';
+import type { RequestLog } from '../results/notes.js';
+
+export type { RequestLog };
+
 import { type Fields, HttpError, parseFields, readBody } from './body.js';
 import { checkValidationRules, parseStatusCallback, parseValidationCallback, type ValidationRules } from './callbacks.js';
 import { handleSend, type SendService } from './send.js';
@@ -49,17 +47,6 @@ export interface ServerOptions {
   timeouts?: Partial<Timeouts>;
 }
 
-export interface RequestLog {
-  time: string;
-  method: string;
-  /** The path without its query string, which carries the token. */
-  path: string;
-  status: number;
-  ms: number;
-  /** What the request decided: delivered, Validated, Failed and why, sent, unauthorized… */
-  decision: string;
-}
-
 export interface RunningServer {
   url: string;
   port: number;
@@ -74,12 +61,6 @@ export interface RunningServer {
    * at once if the drain ran out), and resolves.
    */
   close(drainMs: number): Promise<void>;
-}
-
-/** One line per request: human text, or a JSON object per line with --json. */
-export function formatRequestLog(entry: RequestLog, json: boolean): string {
-  if (json) return JSON.stringify(entry);
-  return `${entry.time} ${entry.method} ${entry.path} ${entry.status} ${entry.ms}ms${entry.decision ? ` ${entry.decision}` : ''}`;
 }
 
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
@@ -139,7 +120,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         requireToken(query.get('token'), 'query');
         const fields = parseFields(req.headers['content-type'], await readBody(req));
         const callback = { ...parseStatusCallback(fields), payload: redactFields(fields) };
-        const outcome = recordStatusCallback(options.ledger, callback, now(), options.scope);
+        const outcome = await options.ledger.recordStatusCallback(callback, now(), options.scope);
         note(describeDelivery(outcome, callback.requestId));
         // Always 200 once recorded, orphan or not, so Africa's Talking stops retrying.
         return reply(res, 200, { ok: true, outcome: outcome.kind });
@@ -153,14 +134,14 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         const checked = checkValidationRules(callback, options.rules);
         let decision: ValidationDecision;
         if (checked.ok) {
-          decision = claimValidation(options.ledger, checked.claim, now(), {
+          decision = await options.ledger.claimValidation(checked.claim, now(), {
             maxAgeMs: options.rules.maxAgeMs,
             scope: options.scope,
             payload: kept,
           });
         } else {
           decision = { validated: false, reason: checked.reason };
-          recordValidationRefusal(options.ledger, checked.reason, kept, now());
+          await options.ledger.recordValidationRefusal(checked.reason, kept, now());
         }
         const what = checked.ok
           ? `${checked.money} to ${checked.claim.phoneNumber}`

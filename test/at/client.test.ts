@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { AtClient, environmentOf, type FetchLike } from '../../src/at/client.js';
+import { AtClient, type FetchLike } from '../../src/at/client.js';
+import { environmentOf } from '../../src/core/environment.js';
 
 const KEY = 'atsk_unit_secret_0123456789';
 

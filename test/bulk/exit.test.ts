@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bulkExitCode } from '../../src/commands/bulk.js';
+import { bulkExitCode } from '../../src/bulk/outcome.js';
 
 describe('bulk exit codes: 130/143 over 5 over 3 over 1 over 0', () => {
   it.each([

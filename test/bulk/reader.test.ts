@@ -2,8 +2,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { checkFile, fileRefusal } from '../../src/bulk/check.js';
+import { checkFile } from '../../src/bulk/check.js';
 import { detectFormat, fieldName, type RawRow, readRows } from '../../src/bulk/reader.js';
+import { fileRefusal } from '../../src/bulk/refusals.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'reader-'));
 let n = 0;

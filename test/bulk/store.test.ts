@@ -6,8 +6,11 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BatchingStore } from '../../src/bulk/store.js';
 import { AirtimeError } from '../../src/core/errors.js';
-import { Ledger, type Settlement } from '../../src/ledger/ledger.js';
 import { currentOwner } from '../../src/ledger/owner.js';
+import type { Settlement } from '../../src/ledger/records.js';
+import { SqliteLedger } from '../../src/ledger/sqlite/ledger.js';
+import type { Ledger } from '../../src/ledger/store.js';
+import { claim } from '../helpers/ledger.js';
 
 const SENT: Settlement = {
   state: 'sent',
@@ -20,8 +23,9 @@ const SENT: Settlement = {
   exitCode: 0,
 };
 
-function claimed(ledger: Ledger, key: string): number {
-  const claim = ledger.claim(
+async function claimed(ledger: Ledger, key: string): Promise<number> {
+  const outcome = await claim(
+    ledger,
     {
       account: 'sandbox',
       environment: 'sandbox',
@@ -36,39 +40,34 @@ function claimed(ledger: Ledger, key: string): number {
     },
     1,
   );
-  if (claim.kind !== 'created') throw new Error('expected a new row');
-  return claim.row.id;
+  if (outcome.kind !== 'created') throw new Error('expected a new row');
+  return outcome.row.id;
 }
 
 describe('BatchingStore', () => {
-  it('writes settlements of one turn together, before anything reads the ledger', () => {
-    const ledger = Ledger.open(join(mkdtempSync(join(tmpdir(), 'store-')), 'ledger.db'));
+  it('writes settlements of one turn together, before anything reads the ledger', async () => {
+    const ledger = SqliteLedger.open(join(mkdtempSync(join(tmpdir(), 'store-')), 'ledger.db'));
     const store = new BatchingStore(ledger);
-    const a = claimed(ledger, 'a');
-    const b = claimed(ledger, 'b');
-    store.settle(a, SENT, 2);
-    store.settle(b, { ...SENT, requestId: 'ATQid_2' }, 2);
-    expect(ledger.get(a)?.state).toBe('pending'); // waiting for the end of the turn
-    expect(store.get(b)?.state).toBe('sent'); // a read through the store flushes first
-    expect(ledger.get(a)?.state).toBe('sent');
-    ledger.close();
+    const a = await claimed(ledger, 'a');
+    const b = await claimed(ledger, 'b');
+    await store.settleMany([{ id: a, settlement: SENT, now: 2 }]);
+    await store.settleMany([{ id: b, settlement: { ...SENT, requestId: 'ATQid_2' }, now: 2 }]);
+    expect((await ledger.get(a))?.state).toBe('pending'); // waiting for the end of the turn
+    expect((await store.get(b))?.state).toBe('sent'); // a read through the store flushes first
+    expect((await ledger.get(a))?.state).toBe('sent');
+    await ledger.close();
   });
 
-  it("says Africa's Talking answered when the answers cannot be recorded, and how to go on safely", () => {
+  it("says Africa's Talking answered when the answers cannot be recorded, and how to go on safely", async () => {
     // A ledger whose write fails the way a full disk makes it fail.
     const full = {
-      settleMany: () => {
+      settleMany: async () => {
         throw new AirtimeError('LEDGER_ERROR', 'the disk is full (/books/ledger.db)');
       },
     } as unknown as Ledger;
     const store = new BatchingStore(full);
-    store.settle(1, SENT, 2);
-    let raised: unknown;
-    try {
-      store.flush();
-    } catch (error) {
-      raised = error;
-    }
+    await store.settleMany([{ id: 1, settlement: SENT, now: 2 }]);
+    const raised = await store.flush().catch((error: unknown) => error);
     expect(raised).toBeInstanceOf(AirtimeError);
     expect(raised).toMatchObject({
       code: 'LEDGER_ERROR',

@@ -372,15 +372,15 @@ describe('airtime send --file', () => {
         runCli(['send', '--file', file, '--batch', 'mnr', '--yes', '--json', ...flag, ...extra], { sandbox, env: emulatorEnv(emu) });
       expect((await send()).code).toBe(0);
       // A status callback reports row 1's delivery failed.
-      const { Ledger } = await import('../../src/ledger/ledger.js');
-      const ledger = Ledger.open(ledgerPath(sandbox));
+      const { SqliteLedger } = await import('../../src/ledger/sqlite/ledger.js');
+      const ledger = SqliteLedger.open(ledgerPath(sandbox));
       const first = readLedger(ledgerPath(sandbox))[0];
-      ledger.recordDelivery(
+      await ledger.recordDelivery(
         Number(first?.id),
         { status: 'Failed', description: 'DeliveryFailure', requestId: String(first?.request_id), source: 'test', payload: {} },
         Date.now(),
       );
-      ledger.close();
+      await ledger.close();
       const held = await send(['--retry-failed']);
       expect(held.stderr).toContain(`row 1: not resent: Africa's Talking reported its delivery failed, but may still deliver it ${why}`);
       expect(parseJson(held)).toMatchObject({ sent: 1, failed: 1, replayed: 2 });

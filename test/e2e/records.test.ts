@@ -244,16 +244,16 @@ describe('airtime export', () => {
 
 /** `count` sent sandbox transactions, keys key-1..key-count, written straight into a new ledger. */
 async function seedSentRows(path: string, count: number): Promise<void> {
-  const { Ledger } = await import('../../src/ledger/ledger.js');
-  const ledger = Ledger.open(path);
+  const { SqliteLedger } = await import('../../src/ledger/sqlite/ledger.js');
+  const ledger = SqliteLedger.open(path);
   try {
-    ledger.unsafeExec(`
+    ledger.database.db.exec(`
       WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ${count})
       INSERT INTO transactions (account, environment, idempotency_key, phone_number, country, currency, amount_minor, state,
         created_at, updated_at, os_user, host)
       SELECT 'sandbox', 'sandbox', 'key-' || i, '+254712345678', 'KE', 'KES', 5000, 'sent', i, i, 'u', 'h' FROM n;`);
   } finally {
-    ledger.close();
+    await ledger.close();
   }
 }
 
@@ -265,16 +265,16 @@ describe('stats in local time', () => {
 
   beforeAll(async () => {
     local = makeSandbox();
-    const { Ledger } = await import('../../src/ledger/ledger.js');
-    const ledger = Ledger.open(ledgerPath(local));
+    const { SqliteLedger } = await import('../../src/ledger/sqlite/ledger.js');
+    const ledger = SqliteLedger.open(ledgerPath(local));
     try {
-      ledger.unsafeExec(`
+      ledger.database.db.exec(`
         INSERT INTO transactions (account, environment, idempotency_key, phone_number, country, currency, amount_minor,
           state, created_at, updated_at, os_user, host)
         VALUES ('sandbox', 'sandbox', 'late', '+254712345678', 'KE', 'KES', 5000, 'sent', ${late}, ${late}, 'u', 'h'),
                ('sandbox', 'sandbox', 'early', '+254712345679', 'KE', 'KES', 2000, 'sent', ${early}, ${early}, 'u', 'h');`);
     } finally {
-      ledger.close();
+      await ledger.close();
     }
   });
 

@@ -1,4 +1,8 @@
 import Database from 'better-sqlite3';
+import type { MoneyLimits } from '../../src/core/recipient.js';
+import type { ClaimOutcome, NewTransaction, Settlement, SettlementItem } from '../../src/ledger/records.js';
+import type { SqliteLedger } from '../../src/ledger/sqlite/ledger.js';
+import type { Ledger } from '../../src/ledger/store.js';
 
 export interface LedgerRow {
   idempotency_key: string;
@@ -14,7 +18,7 @@ export interface LedgerRow {
   [column: string]: unknown;
 }
 
-// Kept for the life of the test process, as src/ledger/ledger.ts keeps its own (better-sqlite3 12
+// Kept for the life of the test process, as src/ledger/sqlite/driver.ts keeps its own (better-sqlite3 12
 // aborts on Node 24 when V8 collects one of its objects outside JavaScript).
 const KEEP: unknown[] = [];
 
@@ -54,4 +58,21 @@ export function rawDatabase(path: string, options: Database.Options = {}) {
     exec: (sql: string): void => void db.exec(sql),
     close: (): void => void db.close(),
   };
+}
+
+/** One claim, as a send of one key makes it (the store claims in batches). */
+export async function claim(ledger: Ledger, input: NewTransaction, now: number, dailyCaps?: MoneyLimits): Promise<ClaimOutcome> {
+  const [outcome] = await ledger.claimMany([input], now, dailyCaps);
+  if (!outcome) throw new Error('claimMany answered nothing');
+  return outcome;
+}
+
+/** One settlement, with its events. */
+export function settle(ledger: Ledger, id: number, settlement: Settlement, now: number, events?: SettlementItem['events']): Promise<void> {
+  return ledger.settleMany([{ id, settlement, now, ...(events ? { events } : {}) }]);
+}
+
+/** Rows of a query on the SQLite store's own connection (for tests that look under the interface). */
+export function query<T = Record<string, unknown>>(ledger: SqliteLedger, sql: string, ...params: unknown[]): T[] {
+  return ledger.database.read(() => ledger.database.statement(sql).all(...params)) as T[];
 }

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import { expect, it } from 'vitest';
-import { Ledger } from '../../src/ledger/ledger.js';
+import { SqliteDatabase } from '../../src/ledger/sqlite/driver.js';
 import { ROOT } from '../helpers/cli.js';
 import { readLedger } from '../helpers/ledger.js';
 
@@ -42,7 +42,7 @@ it('waits for a new ledger another process is writing, instead of failing at onc
   const path = join(mkdtempSync(join(tmpdir(), 'concurrent-open-')), 'ledger.db');
   // Held long enough that the open below starts while it is held, however slow the machine.
   const holder = await holdWriteLock(path, 1_000);
-  Ledger.open(path, { busyTimeoutMs: 10_000 }).close();
+  SqliteDatabase.open(path, { busyTimeoutMs: 10_000 }).close();
   expect(await holder.exited).toBe(0);
   expect(readLedger(path)).toEqual([]);
 });
@@ -51,7 +51,7 @@ it('still gives up on a ledger held past the busy timeout, with LEDGER_ERROR', a
   const path = join(mkdtempSync(join(tmpdir(), 'concurrent-open-')), 'ledger.db');
   const holder = await holdWriteLock(path, 5_000);
   const started = Date.now();
-  expect(() => Ledger.open(path, { busyTimeoutMs: 300 })).toThrow(/cannot be used: another process held it locked/);
+  expect(() => SqliteDatabase.open(path, { busyTimeoutMs: 300 })).toThrow(/cannot be used: another process held it locked/);
   expect(Date.now() - started).toBeGreaterThanOrEqual(250);
   holder.kill();
   await holder.exited;
@@ -65,10 +65,10 @@ it('lets several processes create and migrate one new ledger at the same instant
   const { writeFileSync } = await import('node:fs');
   writeFileSync(
     entry,
-    `import { Ledger } from ${JSON.stringify(join(ROOT, 'src/ledger/ledger.ts'))};
+    `import { SqliteDatabase } from ${JSON.stringify(join(ROOT, 'src/ledger/sqlite/driver.ts'))};
      const [path, start] = process.argv.slice(2);
      while (Date.now() < Number(start)) {}
-     Ledger.open(path).close();`,
+     SqliteDatabase.open(path).close();`,
   );
   // Inside the project, so the bundle finds better-sqlite3 in node_modules.
   const programDir = join(ROOT, 'node_modules', '.cache', 'airtime-tests');

@@ -1,5 +1,5 @@
 // better-sqlite3 12 aborts the process on Node 24.19+ when V8 collects one of its Database,
-// Statement or iterator objects outside JavaScript (WiseLibs/better-sqlite3#1515). src/ledger/ledger.ts
+// Statement or iterator objects outside JavaScript (WiseLibs/better-sqlite3#1515). src/ledger/sqlite/driver.ts
 // makes every one of them through helpers that keep them for the life of the process. The machines
 // that run this suite are on Node 20, where the crash cannot happen, so this guards the rule itself:
 // nothing else in src/ledger (the only code that talks to the database) or in any file that imports
@@ -30,11 +30,11 @@ function databaseFiles(): string[] {
 
 describe('better-sqlite3 objects are only made where they are kept', () => {
   it('finds the source files and the helpers (so the scan below can fail)', () => {
-    const ledger = readFileSync(join(SRC, 'ledger', 'ledger.ts'), 'utf8');
-    for (const line of HELPERS) expect(ledger).toContain(line);
+    const driver = readFileSync(join(SRC, 'ledger', 'sqlite', 'driver.ts'), 'utf8');
+    for (const line of HELPERS) expect(driver).toContain(line);
     expect(sourceFiles().length).toBeGreaterThan(20);
     expect(databaseFiles().map((file) => file.slice(SRC.length + 1))).toEqual(
-      expect.arrayContaining(['ledger/ledger.ts', 'ledger/batches.ts']),
+      expect.arrayContaining(['ledger/sqlite/driver.ts', 'ledger/sqlite/batches.ts']),
     );
   });
 

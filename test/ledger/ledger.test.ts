@@ -3,13 +3,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { repeatGuard } from '../../src/core/repeat.js';
-import { type ClaimOutcome, Ledger, type NewTransaction, prepare } from '../../src/ledger/ledger.js';
 import { currentOwner, type Owner, ownerLiveness } from '../../src/ledger/owner.js';
-import { MIGRATIONS } from '../../src/ledger/schema.js';
-import { rawDatabase } from '../helpers/ledger.js';
+import type { ClaimOutcome, NewTransaction } from '../../src/ledger/records.js';
+import { SqliteLedger } from '../../src/ledger/sqlite/ledger.js';
+import { MIGRATIONS } from '../../src/ledger/sqlite/schema.js';
+import { claim, rawDatabase, settle } from '../helpers/ledger.js';
 
 let path: string;
-let ledger: Ledger;
+let ledger: SqliteLedger;
 const me = currentOwner();
 const other: Owner = { ...me, pid: 999_999, startTicks: 1 };
 
@@ -46,14 +47,14 @@ function created(outcome: ClaimOutcome) {
   return outcome;
 }
 
-beforeEach(() => {
+beforeEach(async () => {
   path = join(mkdtempSync(join(tmpdir(), 'ledger-')), 'sub', 'ledger.db');
-  ledger = Ledger.open(path);
+  ledger = SqliteLedger.open(path);
   return () => ledger.close();
 });
 
 describe('Ledger', () => {
-  it('creates its folder 0700 and file 0600, in WAL mode, at the latest schema', () => {
+  it('creates its folder 0700 and file 0600, in WAL mode, at the latest schema', async () => {
     expect(statSync(join(path, '..')).mode & 0o777).toBe(0o700);
     expect(statSync(path).mode & 0o777).toBe(0o600);
     const db = rawDatabase(path, { readonly: true });
@@ -62,57 +63,67 @@ describe('Ledger', () => {
     db.close();
   });
 
-  it('sets its own connection to synchronous FULL with foreign keys on, or NORMAL when asked', () => {
-    const settings = (l: Ledger) =>
-      l.withRead((db) => [prepare(db, 'PRAGMA synchronous').pluck().get(), prepare(db, 'PRAGMA foreign_keys').pluck().get()]);
+  it('sets its own connection to synchronous FULL with foreign keys on, or NORMAL when asked', async () => {
+    const settings = (l: SqliteLedger) => [
+      l.database.statement('PRAGMA synchronous').pluck().get(),
+      l.database.statement('PRAGMA foreign_keys').pluck().get(),
+    ];
     expect(settings(ledger)).toEqual([2, 1]);
-    const normal = Ledger.open(join(path, '..', 'normal.db'), { synchronous: 'NORMAL' });
+    const normal = SqliteLedger.open(join(path, '..', 'normal.db'), { synchronous: 'NORMAL' });
     expect(settings(normal)).toEqual([1, 1]);
-    normal.close();
+    await normal.close();
   });
 
-  it('claims a key once: the second claim finds the first row', () => {
-    const first = ledger.claim(tx(), 1000);
+  it('claims a key once: the second claim finds the first row', async () => {
+    const first = await claim(ledger, tx(), 1000);
     expect(first.kind).toBe('created');
-    const second = ledger.claim(tx({ amountMinor: 9999 }), 2000);
+    const second = await claim(ledger, tx({ amountMinor: 9999 }), 2000);
     expect(second.kind).toBe('existing');
     if (second.kind === 'existing') expect(second.row).toMatchObject({ amountMinor: 5000, state: 'pending', createdAt: 1000 });
     // Scoped to account and environment.
-    expect(ledger.claim(tx({ environment: 'live' }), 3000).kind).toBe('created');
-    expect(ledger.claim(tx({ account: 'other-app' }), 3000).kind).toBe('created');
+    expect((await claim(ledger, tx({ environment: 'live' }), 3000)).kind).toBe('created');
+    expect((await claim(ledger, tx({ account: 'other-app' }), 3000)).kind).toBe('created');
   });
 
-  it('refuses a guarded claim repeating a recent payment, inside its write transaction, and leaves no row', () => {
+  it('refuses a guarded claim repeating a recent payment, inside its write transaction, and leaves no row', async () => {
     const guard = repeatGuard(15 * 60_000);
     const now = Date.UTC(2026, 10, 30, 12);
-    const first = created(ledger.claim(tx({ idempotencyKey: 'a', repeatGuard: guard }), now));
+    const first = created(await claim(ledger, tx({ idempotencyKey: 'a', repeatGuard: guard }), now));
     // A second connection, as a second process: it sees the first's row under the write lock.
-    const second = Ledger.open(path);
-    const repeat = second.claim(tx({ idempotencyKey: 'b', repeatGuard: guard }), now + 1000);
+    const second = SqliteLedger.open(path);
+    const repeat = await claim(second, tx({ idempotencyKey: 'b', repeatGuard: guard }), now + 1000);
     expect(repeat).toMatchObject({ kind: 'repeat', match: { id: first.row.id, idempotencyKey: 'a', state: 'pending' } });
-    expect(second.byKey('sandbox', 'sandbox', 'b')).toBeUndefined();
+    expect(await second.byKey('sandbox', 'sandbox', 'b')).toBeUndefined();
     // Unguarded (an explicit key), another amount, another account or environment: no repeat.
-    expect(second.claim(tx({ idempotencyKey: 'c' }), now + 2000).kind).toBe('created');
-    expect(second.claim(tx({ idempotencyKey: 'd', amountMinor: 5001, repeatGuard: guard }), now).kind).toBe('created');
-    expect(second.claim(tx({ idempotencyKey: 'e', account: 'acme', environment: 'live', repeatGuard: guard }), now).kind).toBe('created');
+    expect((await claim(second, tx({ idempotencyKey: 'c' }), now + 2000)).kind).toBe('created');
+    expect((await claim(second, tx({ idempotencyKey: 'd', amountMinor: 5001, repeatGuard: guard }), now)).kind).toBe('created');
+    expect((await claim(second, tx({ idempotencyKey: 'e', account: 'acme', environment: 'live', repeatGuard: guard }), now)).kind).toBe(
+      'created',
+    );
     // A failed one is no repeat; an accepted one is, until repeatWindow has passed.
-    for (const key of ['a', 'c']) second.settle(second.byKey('sandbox', 'sandbox', key)!.id, failedSettlement, now);
-    expect(second.findRepeat(tx(), guard, now + 3000)).toBeUndefined();
-    second.settle(second.byKey('sandbox', 'sandbox', 'd')!.id, { ...failedSettlement, state: 'sent', errorCode: null, exitCode: 0 }, now);
-    expect(second.findRepeat(tx({ amountMinor: 5001 }), guard, now + 14 * 60_000)?.idempotencyKey).toBe('d');
-    expect(second.findRepeat(tx({ amountMinor: 5001 }), guard, now + 16 * 60_000)).toBeUndefined();
-    second.close();
+    for (const key of ['a', 'c']) await settle(second, (await second.byKey('sandbox', 'sandbox', key))!.id, failedSettlement, now);
+    expect(await second.findRepeat(tx(), guard, now + 3000)).toBeUndefined();
+    await settle(
+      second,
+      (await second.byKey('sandbox', 'sandbox', 'd'))!.id,
+      { ...failedSettlement, state: 'sent', errorCode: null, exitCode: 0 },
+      now,
+    );
+    expect((await second.findRepeat(tx({ amountMinor: 5001 }), guard, now + 14 * 60_000))?.idempotencyKey).toBe('d');
+    expect(await second.findRepeat(tx({ amountMinor: 5001 }), guard, now + 16 * 60_000)).toBeUndefined();
+    await second.close();
   });
 
-  it('refuses a claim over the daily cap and leaves no row', () => {
-    expect(ledger.claim(tx({ idempotencyKey: 'a' }), 1000, { KES: 10_000 }).kind).toBe('created');
-    const refused = ledger.claim(tx({ idempotencyKey: 'b', amountMinor: 6000 }), 2000, { KES: 10_000 });
+  it('refuses a claim over the daily cap and leaves no row', async () => {
+    expect((await claim(ledger, tx({ idempotencyKey: 'a' }), 1000, { KES: 10_000 })).kind).toBe('created');
+    const refused = await claim(ledger, tx({ idempotencyKey: 'b', amountMinor: 6000 }), 2000, { KES: 10_000 });
     expect(refused).toEqual({ kind: 'over-cap', spentMinor: 11_000, capMinor: 10_000 });
-    expect(ledger.lookup('b')).toEqual([]);
+    expect(await ledger.lookup('b')).toEqual([]);
     // Failed sends do not count; sends older than 24 hours do not count.
-    const a = ledger.lookup('a')[0];
+    const a = (await ledger.lookup('a'))[0];
     if (!a) throw new Error('missing');
-    ledger.settle(
+    await settle(
+      ledger,
       a.id,
       {
         state: 'failed',
@@ -126,11 +137,13 @@ describe('Ledger', () => {
       },
       3000,
     );
-    expect(ledger.claim(tx({ idempotencyKey: 'c', amountMinor: 10_000 }), 4000, { KES: 10_000 }).kind).toBe('created');
-    expect(ledger.claim(tx({ idempotencyKey: 'd', amountMinor: 10_000 }), 4000 + 86_400_000, { KES: 10_000 }).kind).toBe('created');
+    expect((await claim(ledger, tx({ idempotencyKey: 'c', amountMinor: 10_000 }), 4000, { KES: 10_000 })).kind).toBe('created');
+    expect((await claim(ledger, tx({ idempotencyKey: 'd', amountMinor: 10_000 }), 4000 + 86_400_000, { KES: 10_000 })).kind).toBe(
+      'created',
+    );
   });
 
-  it('keeps the daily totals equal to a plain sum over the transactions, whatever happens to them', () => {
+  it('keeps the daily totals equal to a plain sum over the transactions, whatever happens to them', async () => {
     // A seeded walk: claims at random moments over two days, settled, failed and revived at random.
     let seed = 7;
     const random = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
@@ -139,15 +152,17 @@ describe('Ledger', () => {
     for (let i = 0; i < 300; i += 1) {
       const at = base + Math.floor(random() * 2 * 86_400_000);
       const { row } = created(
-        ledger.claim(
+        await claim(
+          ledger,
           tx({ idempotencyKey: `k${i}`, amountMinor: 100 + Math.floor(random() * 900), currency: random() < 0.2 ? 'UGX' : 'KES' }),
           at,
         ),
       );
       ids.push(row.id);
       const fate = random();
-      const settle = (state: 'sent' | 'failed' | 'unknown') =>
-        ledger.settle(
+      const settleAs = (state: 'sent' | 'failed' | 'unknown') =>
+        settle(
+          ledger,
           row.id,
           {
             state,
@@ -161,13 +176,13 @@ describe('Ledger', () => {
           },
           at,
         );
-      if (fate < 0.5) settle('sent');
-      else if (fate < 0.75) settle('failed');
-      else if (fate < 0.85) settle('unknown');
+      if (fate < 0.5) await settleAs('sent');
+      else if (fate < 0.75) await settleAs('failed');
+      else if (fate < 0.85) await settleAs('unknown');
       if (fate >= 0.6 && fate < 0.75)
-        ledger.recordDelivery(row.id, { status: 'Success', description: null, requestId: null, source: 'test', payload: {} }, at);
+        await ledger.recordDelivery(row.id, { status: 'Success', description: null, requestId: null, source: 'test', payload: {} }, at);
       if (fate < 0.1)
-        ledger.recordDelivery(row.id, { status: 'Failed', description: 'x', requestId: null, source: 'test', payload: {} }, at);
+        await ledger.recordDelivery(row.id, { status: 'Failed', description: 'x', requestId: null, source: 'test', payload: {} }, at);
     }
     const db = rawDatabase(path, { readonly: true });
     const plain = db.statement(
@@ -176,14 +191,16 @@ describe('Ledger', () => {
     for (let k = 0; k < 50; k += 1) {
       const since = base + Math.floor(random() * 2 * 86_400_000);
       for (const currency of ['KES', 'UGX']) {
-        expect(ledger.spentSince('sandbox', 'sandbox', currency, since)).toBe((plain.get(currency, since) as { total: number }).total);
+        expect(await ledger.spentSince('sandbox', 'sandbox', currency, since)).toBe(
+          (plain.get(currency, since) as { total: number }).total,
+        );
       }
     }
     db.close();
   });
 
-  it('backfills the daily totals when an older ledger is migrated', () => {
-    ledger.close();
+  it('backfills the daily totals when an older ledger is migrated', async () => {
+    await ledger.close();
     const old = join(path, '..', 'old.db');
     const db = rawDatabase(old);
     db.exec(MIGRATIONS[0] ?? '');
@@ -195,27 +212,28 @@ describe('Ledger', () => {
       "INSERT INTO transactions (account, environment, idempotency_key, phone_number, country, currency, amount_minor, state, created_at, updated_at, os_user, host) VALUES ('sandbox', 'sandbox', ?, '+254712345678', 'KE', 'KES', ?, ?, ?, ?, 'u', 'h')",
     ).run('b', 700, 'failed', 2000, 2000);
     db.close();
-    ledger = Ledger.open(old);
-    expect(ledger.spentSince('sandbox', 'sandbox', 'KES', 0)).toBe(500);
+    ledger = SqliteLedger.open(old);
+    expect(await ledger.spentSince('sandbox', 'sandbox', 'KES', 0)).toBe(500);
   });
 
-  it('counts attempts and keeps the first attempt time', () => {
-    const { row } = created(ledger.claim(tx(), 1000));
+  it('counts attempts and keeps the first attempt time', async () => {
+    const { row } = created(await claim(ledger, tx(), 1000));
     // The claim counts the first attempt: its request follows at once.
     expect(row).toMatchObject({ attempts: 1, firstAttemptAt: 1000, owner: me });
-    expect(ledger.beginAttempt(row.id, me, 2000)).toMatchObject({ attempts: 2, firstAttemptAt: 1000 });
+    expect(await ledger.beginAttempt(row.id, me, 2000)).toMatchObject({ attempts: 2, firstAttemptAt: 1000 });
   });
 
-  it('lets only one process take over a stale row (compare-and-set on the owner seen)', () => {
-    const { row } = created(ledger.claim(tx({ owner: other }), 1000));
-    expect(ledger.takeOver(row.id, other, me, 2000)).toBe(true);
-    expect(ledger.takeOver(row.id, other, { ...me, pid: 1 }, 2000)).toBe(false);
-    expect(ledger.get(row.id)?.owner).toEqual(me);
+  it('lets only one process take over a stale row (compare-and-set on the owner seen)', async () => {
+    const { row } = created(await claim(ledger, tx({ owner: other }), 1000));
+    expect(await ledger.takeOver(row.id, other, me, 2000)).toBe(true);
+    expect(await ledger.takeOver(row.id, other, { ...me, pid: 1 }, 2000)).toBe(false);
+    expect((await ledger.get(row.id))?.owner).toEqual(me);
   });
 
-  it('settles, and records events', () => {
-    const { row } = created(ledger.claim(tx(), 1000));
-    ledger.settle(
+  it('settles, and records events', async () => {
+    const { row } = created(await claim(ledger, tx(), 1000));
+    await settle(
+      ledger,
       row.id,
       {
         state: 'sent',
@@ -229,7 +247,7 @@ describe('Ledger', () => {
       },
       2000,
     );
-    expect(ledger.get(row.id)).toMatchObject({
+    expect(await ledger.get(row.id)).toMatchObject({
       state: 'sent',
       requestId: 'ATQid_1',
       discountCurrency: 'USD',
@@ -237,7 +255,8 @@ describe('Ledger', () => {
       owner: null,
       settledAt: 2000,
     });
-    ledger.settle(
+    await settle(
+      ledger,
       row.id,
       {
         state: 'sent',
@@ -252,15 +271,15 @@ describe('Ledger', () => {
       2500,
       [{ kind: 'answer', payload: { raw: '{}' } }],
     );
-    expect(ledger.events(row.id)).toEqual([{ kind: 'answer', at: 2500, payload: '{"raw":"{}"}' }]);
-    expect(ledger.lookup('ATQid_1').map((r) => r.id)).toEqual([row.id]);
+    expect(await ledger.events(row.id)).toEqual([{ kind: 'answer', at: 2500, payload: '{"raw":"{}"}' }]);
+    expect((await ledger.lookup('ATQid_1')).map((r) => r.id)).toEqual([row.id]);
   });
 
-  it('never lets a later settlement undo an acceptance: a second sender\'s "duplicate" keeps the first one\'s answer', () => {
+  it('never lets a later settlement undo an acceptance: a second sender\'s "duplicate" keeps the first one\'s answer', async () => {
     // Two processes can both hold the key only if one misjudged the other dead (a clock step moves
     // the boot time process start times are computed from); the accepted answer must survive.
-    const { row } = created(ledger.claim(tx(), 1000));
-    expect(ledger.takeOver(row.id, me, { ...me, pid: 1 }, 1500)).toBe(true);
+    const { row } = created(await claim(ledger, tx(), 1000));
+    expect(await ledger.takeOver(row.id, me, { ...me, pid: 1 }, 1500)).toBe(true);
     const sent = {
       state: 'sent',
       atStatus: 'Sent',
@@ -281,20 +300,21 @@ describe('Ledger', () => {
       errorMessage: 'duplicate',
       exitCode: 5,
     } as const;
-    ledger.settle(row.id, sent, 2000);
-    ledger.settle(row.id, unknown, 2100, [{ kind: 'answer', payload: { kind: 'duplicate' } }]);
-    expect(ledger.get(row.id)).toMatchObject({ state: 'sent', requestId: 'ATQid_1', errorMessage: null, settledAt: 2000 });
-    expect(ledger.events(row.id)).toEqual([{ kind: 'answer', at: 2100, payload: '{"kind":"duplicate"}' }]);
+    await settle(ledger, row.id, sent, 2000);
+    await settle(ledger, row.id, unknown, 2100, [{ kind: 'answer', payload: { kind: 'duplicate' } }]);
+    expect(await ledger.get(row.id)).toMatchObject({ state: 'sent', requestId: 'ATQid_1', errorMessage: null, settledAt: 2000 });
+    expect(await ledger.events(row.id)).toEqual([{ kind: 'answer', at: 2100, payload: '{"kind":"duplicate"}' }]);
     // The other order: the unknown first, then the acceptance, which settles it.
-    const second = created(ledger.claim(tx({ idempotencyKey: 'k2' }), 3000)).row;
-    ledger.settle(second.id, unknown, 3100);
-    ledger.settle(second.id, { ...sent, requestId: 'ATQid_2' }, 3200);
-    expect(ledger.get(second.id)).toMatchObject({ state: 'sent', requestId: 'ATQid_2' });
+    const second = created(await claim(ledger, tx({ idempotencyKey: 'k2' }), 3000)).row;
+    await settle(ledger, second.id, unknown, 3100);
+    await settle(ledger, second.id, { ...sent, requestId: 'ATQid_2' }, 3200);
+    expect(await ledger.get(second.id)).toMatchObject({ state: 'sent', requestId: 'ATQid_2' });
   });
 
-  it('applies delivery results by its rule: Success wins, repeats change nothing', () => {
-    const { row } = created(ledger.claim(tx(), 1000));
-    ledger.settle(
+  it('applies delivery results by its rule: Success wins, repeats change nothing', async () => {
+    const { row } = created(await claim(ledger, tx(), 1000));
+    await settle(
+      ledger,
       row.id,
       {
         state: 'sent',
@@ -309,31 +329,32 @@ describe('Ledger', () => {
       1000,
     );
     const delivery = (status: string) => ({ status, description: `d-${status}`, requestId: 'R', source: 'callback', payload: { status } });
-    expect(ledger.recordDelivery(row.id, delivery('Failed'), 2000)).toMatchObject({
+    expect(await ledger.recordDelivery(row.id, delivery('Failed'), 2000)).toMatchObject({
       changed: true,
       row: { state: 'failed', errorMessage: 'd-Failed' },
     });
-    expect(ledger.recordDelivery(row.id, delivery('Failed'), 2500).changed).toBe(false);
-    expect(ledger.recordDelivery(row.id, delivery('Success'), 3000)).toMatchObject({
+    expect((await ledger.recordDelivery(row.id, delivery('Failed'), 2500)).changed).toBe(false);
+    expect(await ledger.recordDelivery(row.id, delivery('Success'), 3000)).toMatchObject({
       changed: true,
       row: { state: 'delivered', errorMessage: null },
     });
-    expect(ledger.recordDelivery(row.id, delivery('Failed'), 4000)).toMatchObject({ changed: false, row: { state: 'delivered' } });
-    expect(ledger.recordDelivery(row.id, delivery('Queued'), 5000).changed).toBe(false);
-    expect(ledger.events(row.id).map((e) => e.kind)).toEqual(['delivery', 'delivery', 'delivery-ignored']);
+    expect(await ledger.recordDelivery(row.id, delivery('Failed'), 4000)).toMatchObject({ changed: false, row: { state: 'delivered' } });
+    expect((await ledger.recordDelivery(row.id, delivery('Queued'), 5000)).changed).toBe(false);
+    expect((await ledger.events(row.id)).map((e) => e.kind)).toEqual(['delivery', 'delivery', 'delivery-ignored']);
   });
 
-  it("applies a status callback that arrived before the send's own answer once the send settles", () => {
-    const { row } = created(ledger.claim(tx(), 1000));
+  it("applies a status callback that arrived before the send's own answer once the send settles", async () => {
+    const { row } = created(await claim(ledger, tx(), 1000));
     // serve found no row with this requestId yet, and kept the callback as an orphan.
-    ledger.recordEvent(
+    await ledger.recordEvent(
       null,
       'orphan-callback',
       { requestId: 'ATQid_early', status: 'Success', description: 'Airtime Delivered Successfully' },
       1500,
     );
-    ledger.recordEvent(null, 'orphan-callback', { requestId: 'ATQid_other', status: 'Failed' }, 1500);
-    ledger.settle(
+    await ledger.recordEvent(null, 'orphan-callback', { requestId: 'ATQid_other', status: 'Failed' }, 1500);
+    await settle(
+      ledger,
       row.id,
       {
         state: 'sent',
@@ -347,8 +368,8 @@ describe('Ledger', () => {
       },
       2000,
     );
-    expect(ledger.get(row.id)).toMatchObject({ state: 'delivered', atStatus: 'Success', requestId: 'ATQid_early' });
-    expect(ledger.events(row.id).map((e) => e.kind)).toEqual(['orphan-callback', 'delivery']);
+    expect(await ledger.get(row.id)).toMatchObject({ state: 'delivered', atStatus: 'Success', requestId: 'ATQid_early' });
+    expect((await ledger.events(row.id)).map((e) => e.kind)).toEqual(['orphan-callback', 'delivery']);
   });
 
   const SANDBOX = { account: 'sandbox', environment: 'sandbox' } as const;
@@ -364,24 +385,24 @@ describe('Ledger', () => {
     exitCode: 5,
   } as const;
 
-  it('settles a send that ends unknown with a callback that already came for its number and value', () => {
-    const { row } = created(ledger.claim(tx({ amountMinor: 5000 }), 1000));
-    ledger.recordEvent(
+  it('settles a send that ends unknown with a callback that already came for its number and value', async () => {
+    const { row } = created(await claim(ledger, tx({ amountMinor: 5000 }), 1000));
+    await ledger.recordEvent(
       null,
       'orphan-callback',
       { requestId: 'ATQid_x', phoneNumber: '+254712345678', value: 'KES 60.0000', status: 'Success' },
       1200,
       SANDBOX,
     );
-    ledger.recordEvent(
+    await ledger.recordEvent(
       null,
       'orphan-callback',
       { requestId: 'ATQid_lost', phoneNumber: '+254712345678', value: 'KES 50.0000', status: 'Success' },
       1300,
       SANDBOX,
     );
-    ledger.settle(row.id, unknownSettlement, 2000);
-    expect(ledger.get(row.id)).toMatchObject({ state: 'delivered', requestId: 'ATQid_lost', exitCode: 0 });
+    await settle(ledger, row.id, unknownSettlement, 2000);
+    expect(await ledger.get(row.id)).toMatchObject({ state: 'delivered', requestId: 'ATQid_lost', exitCode: 0 });
   });
 
   it.each([
@@ -389,19 +410,20 @@ describe('Ledger', () => {
     ['kept for live, by a sandbox send', LIVE, SANDBOX],
     ['kept for another account of the same environment', { account: 'other-app', environment: 'live' } as const, LIVE],
     ['kept with no account or environment (a serve with no username, or an older airtime)', null, SANDBOX],
-  ])('never adopts by number and value a callback %s', (_name, kept, sender) => {
-    const { row } = created(ledger.claim(tx({ ...sender, amountMinor: 5000 }), 1000));
+  ])('never adopts by number and value a callback %s', async (_name, kept, sender) => {
+    const { row } = created(await claim(ledger, tx({ ...sender, amountMinor: 5000 }), 1000));
     const fields = { requestId: 'ATQid_elsewhere', phoneNumber: '+254712345678', value: 'KES 50.0000', status: 'Failed' };
-    ledger.recordEvent(null, 'orphan-callback', fields, 1300, kept);
-    ledger.settle(row.id, unknownSettlement, 2000);
-    expect(ledger.get(row.id)).toMatchObject({ state: 'unknown', requestId: null, exitCode: 5 });
-    expect(ledger.events(row.id).map((e) => e.kind)).toEqual([]);
+    await ledger.recordEvent(null, 'orphan-callback', fields, 1300, kept);
+    await settle(ledger, row.id, unknownSettlement, 2000);
+    expect(await ledger.get(row.id)).toMatchObject({ state: 'unknown', requestId: null, exitCode: 5 });
+    expect((await ledger.events(row.id)).map((e) => e.kind)).toEqual([]);
   });
 
-  it('never adopts by requestId a callback kept for another environment', () => {
-    const { row } = created(ledger.claim(tx(LIVE), 1000));
-    ledger.recordEvent(null, 'orphan-callback', { requestId: 'ATQid_same', status: 'Failed' }, 1500, SANDBOX);
-    ledger.settle(
+  it('never adopts by requestId a callback kept for another environment', async () => {
+    const { row } = created(await claim(ledger, tx(LIVE), 1000));
+    await ledger.recordEvent(null, 'orphan-callback', { requestId: 'ATQid_same', status: 'Failed' }, 1500, SANDBOX);
+    await settle(
+      ledger,
       row.id,
       {
         state: 'sent',
@@ -415,24 +437,24 @@ describe('Ledger', () => {
       },
       2000,
     );
-    expect(ledger.get(row.id)).toMatchObject({ state: 'sent' });
+    expect(await ledger.get(row.id)).toMatchObject({ state: 'sent' });
   });
 
-  it('reads a missing ledger as none, and refuses a file from a newer airtime', () => {
-    expect(Ledger.openForReading(join(path, '..', 'nope.db'))).toBeNull();
-    ledger.close();
+  it('reads a missing ledger as none, and refuses a file from a newer airtime', async () => {
+    expect(SqliteLedger.openForReading(join(path, '..', 'nope.db'))).toBeNull();
+    await ledger.close();
     const db = rawDatabase(path);
     db.exec(`PRAGMA user_version = ${MIGRATIONS.length + 1}`);
     db.close();
-    expect(() => Ledger.open(path)).toThrowError(/newer airtime/);
+    expect(() => SqliteLedger.open(path)).toThrowError(/newer airtime/);
   });
 });
 
 describe('owners recorded in the ledger', () => {
-  it('keep every part of their identity, and take-over compares all of it', () => {
-    const claim = ledger.claim(tx(), 1000);
-    if (claim.kind !== 'created') throw new Error('claim');
-    expect(claim.row.owner).toEqual(me);
+  it('keep every part of their identity, and take-over compares all of it', async () => {
+    const claimed = await claim(ledger, tx(), 1000);
+    if (claimed.kind !== 'created') throw new Error('claim');
+    expect(claimed.row.owner).toEqual(me);
     expect(me).toMatchObject({
       bootId: expect.any(String),
       pidNamespace: expect.any(Number),
@@ -445,13 +467,13 @@ describe('owners recorded in the ledger', () => {
       { ...me, bootId: 'another-boot' },
       { ...me, pidNamespace: 1 },
     ]) {
-      expect(ledger.takeOver(claim.row.id, seen, other, 2000)).toBe(false);
+      expect(await ledger.takeOver(claimed.row.id, seen, other, 2000)).toBe(false);
     }
-    expect(ledger.takeOver(claim.row.id, me, other, 2000)).toBe(true);
-    expect(ledger.get(claim.row.id)?.owner).toEqual(other);
+    expect(await ledger.takeOver(claimed.row.id, me, other, 2000)).toBe(true);
+    expect((await ledger.get(claimed.row.id))?.owner).toEqual(other);
   });
 
-  it('from an older airtime (schema 3: pid, host and a start time in ms) are migrated, judged without that time, and taken over by compare-and-set', () => {
+  it('from an older airtime (schema 3: pid, host and a start time in ms) are migrated, judged without that time, and taken over by compare-and-set', async () => {
     const oldPath = join(mkdtempSync(join(tmpdir(), 'schema3-')), 'ledger.db');
     const db = rawDatabase(oldPath);
     db.exec(MIGRATIONS.slice(0, 3).join(';\n'));
@@ -462,9 +484,9 @@ describe('owners recorded in the ledger', () => {
     db.run(insert, 'running', process.pid, me.host);
     db.run(insert, 'gone', 999_999, me.host);
     db.close();
-    const upgraded = Ledger.open(oldPath);
-    const running = upgraded.byKey('sandbox', 'sandbox', 'running');
-    const gone = upgraded.byKey('sandbox', 'sandbox', 'gone');
+    const upgraded = SqliteLedger.open(oldPath);
+    const running = await upgraded.byKey('sandbox', 'sandbox', 'running');
+    const gone = await upgraded.byKey('sandbox', 'sandbox', 'gone');
     expect(running?.owner).toEqual({
       pid: process.pid,
       host: me.host,
@@ -476,26 +498,26 @@ describe('owners recorded in the ledger', () => {
     // A pid that runs may be the old owner or a reused pid: not known, so waited for, never resent at once.
     expect(ownerLiveness(running?.owner as Owner)).toBe('unknown');
     expect(ownerLiveness(gone?.owner as Owner)).toBe('dead');
-    expect(upgraded.takeOver(Number(gone?.id), { ...(gone?.owner as Owner), legacyStartedAt: 1 }, me, 2000)).toBe(false);
-    expect(upgraded.takeOver(Number(gone?.id), gone?.owner ?? null, me, 2000)).toBe(true);
-    expect(upgraded.get(Number(gone?.id))?.owner).toEqual(me);
-    upgraded.close();
+    expect(await upgraded.takeOver(Number(gone?.id), { ...(gone?.owner as Owner), legacyStartedAt: 1 }, me, 2000)).toBe(false);
+    expect(await upgraded.takeOver(Number(gone?.id), gone?.owner ?? null, me, 2000)).toBe(true);
+    expect((await upgraded.get(Number(gone?.id)))?.owner).toEqual(me);
+    await upgraded.close();
   });
 });
 
 describe('releasing claims', () => {
-  it('gives back an unsent claim of this owner, and its amount under the daily cap', () => {
+  it('gives back an unsent claim of this owner, and its amount under the daily cap', async () => {
     const path = join(mkdtempSync(join(tmpdir(), 'release-')), 'ledger.db');
-    const ledger = Ledger.open(path);
-    const claim = ledger.claim(tx({ idempotencyKey: 'a' }), 1000);
-    const other = ledger.claim(tx({ idempotencyKey: 'b', owner: { ...me, pid: 1, host: 'elsewhere' } }), 1000);
-    expect(ledger.spentSince('sandbox', 'sandbox', 'KES', 0)).toBe(10_000);
-    if (claim.kind !== 'created' || other.kind !== 'created') throw new Error('claims');
-    ledger.release([claim.row.id, other.row.id], me);
-    expect(ledger.get(claim.row.id)).toBeUndefined();
-    expect(ledger.get(other.row.id)).toBeDefined(); // not ours to give back
-    expect(ledger.spentSince('sandbox', 'sandbox', 'KES', 0)).toBe(5000);
-    ledger.close();
+    const ledger = SqliteLedger.open(path);
+    const claimed = await claim(ledger, tx({ idempotencyKey: 'a' }), 1000);
+    const other = await claim(ledger, tx({ idempotencyKey: 'b', owner: { ...me, pid: 1, host: 'elsewhere' } }), 1000);
+    expect(await ledger.spentSince('sandbox', 'sandbox', 'KES', 0)).toBe(10_000);
+    if (claimed.kind !== 'created' || other.kind !== 'created') throw new Error('claims');
+    await ledger.release([claimed.row.id, other.row.id], me);
+    expect(await ledger.get(claimed.row.id)).toBeUndefined();
+    expect(await ledger.get(other.row.id)).toBeDefined(); // not ours to give back
+    expect(await ledger.spentSince('sandbox', 'sandbox', 'KES', 0)).toBe(5000);
+    await ledger.close();
   });
 });
 
@@ -509,38 +531,39 @@ describe('closing the ledger', () => {
     }
   };
 
-  it('runs PRAGMA optimize on a writing connection, so the planner has statistics for what it queried', () => {
+  it('runs PRAGMA optimize on a writing connection, so the planner has statistics for what it queried', async () => {
     const file = join(mkdtempSync(join(tmpdir(), 'optimize-')), 'ledger.db');
-    const writer = Ledger.open(file);
-    writer.claim(tx({ idempotencyKey: 'a' }), 1000);
-    writer.claim(tx({ idempotencyKey: 'b' }), 1000);
-    expect(writer.lookup('a')).toHaveLength(1);
+    const writer = SqliteLedger.open(file);
+    await claim(writer, tx({ idempotencyKey: 'a' }), 1000);
+    await claim(writer, tx({ idempotencyKey: 'b' }), 1000);
+    expect(await writer.lookup('a')).toHaveLength(1);
     expect(statistics(file)).toBe(false);
-    writer.close();
+    await writer.close();
     expect(statistics(file)).toBe(true);
   });
 
-  it('leaves the file alone from a reading connection', () => {
+  it('leaves the file alone from a reading connection', async () => {
     const file = join(mkdtempSync(join(tmpdir(), 'optimize-')), 'ledger.db');
-    const writer = Ledger.open(file);
-    writer.claim(tx({ idempotencyKey: 'a' }), 1000);
-    const reader = Ledger.openForReading(file);
-    expect(reader?.lookup('a')).toHaveLength(1);
-    reader?.close();
+    const writer = SqliteLedger.open(file);
+    await claim(writer, tx({ idempotencyKey: 'a' }), 1000);
+    const reader = SqliteLedger.openForReading(file);
+    expect(await reader?.lookup('a')).toHaveLength(1);
+    await reader?.close();
     expect(statistics(file)).toBe(false);
-    writer.close();
+    await writer.close();
   });
 });
 
 describe('reconcile', () => {
-  it('changes nothing when the row was settled after it was read', () => {
+  it('changes nothing when the row was settled after it was read', async () => {
     const path = join(mkdtempSync(join(tmpdir(), 'reconcile-')), 'ledger.db');
-    const ledger = Ledger.open(path);
-    const claim = ledger.claim(tx(), 1000);
-    if (claim.kind !== 'created') throw new Error('claim');
+    const ledger = SqliteLedger.open(path);
+    const claimed = await claim(ledger, tx(), 1000);
+    if (claimed.kind !== 'created') throw new Error('claim');
     // Read as pending by `airtime reconcile`; then the answer arrives and settles it.
-    ledger.settle(
-      claim.row.id,
+    await settle(
+      ledger,
+      claimed.row.id,
       {
         state: 'sent',
         atStatus: 'Sent',
@@ -553,16 +576,16 @@ describe('reconcile', () => {
       },
       2000,
     );
-    expect(() =>
+    await expect(
       ledger.reconcile(
-        claim.row.id,
+        claimed.row.id,
         { state: 'failed', atStatus: null, requestId: null, errorCode: 'REJECTED', errorMessage: 'x', exitCode: 1 },
         'me@host',
         null,
         3000,
       ),
-    ).toThrowError(/settled \(sent\) while reconcile was deciding/);
-    expect(ledger.get(claim.row.id)?.state).toBe('sent');
-    ledger.close();
+    ).rejects.toThrowError(/settled \(sent\) while reconcile was deciding/);
+    expect((await ledger.get(claimed.row.id))?.state).toBe('sent');
+    await ledger.close();
   });
 });

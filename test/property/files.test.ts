@@ -8,9 +8,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { checkFile, type FileCheck } from '../../src/bulk/check.js';
-import { type FileFormat, MAX_LINE, type RawRow, readRows } from '../../src/bulk/reader.js';
+import { checkFile } from '../../src/bulk/check.js';
+import { MAX_LINE, type RawRow, readRows } from '../../src/bulk/reader.js';
 import { AirtimeError } from '../../src/core/errors.js';
+import type { FileCheck, FileFormat } from '../../src/results/bulk.js';
 import { FAST, makeSandbox, parseJson, runCli, writeUserConfig } from '../helpers/cli.js';
 import { emulator, emulatorEnv } from '../helpers/emulator.js';
 

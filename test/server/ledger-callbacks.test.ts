@@ -1,38 +1,40 @@
-// src/ledger/callbacks.ts against a real ledger file, with the clock in the test's hands.
+// src/ledger/sqlite/callbacks.ts against a real ledger file, with the clock in the test's hands.
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { claimValidation, type DeliveryCallback, recordStatusCallback, type ValidationClaim } from '../../src/ledger/callbacks.js';
+import { currentOwner } from '../../src/ledger/owner.js';
 import {
-  Ledger,
+  type DeliveryCallback,
   type NewTransaction,
-  prepare,
   type Settlement,
   type StoredTransaction,
   UNKNOWN_MATCH_MAX_AGE_MS,
-} from '../../src/ledger/ledger.js';
-import { currentOwner } from '../../src/ledger/owner.js';
-import { resultFromRow } from '../../src/transaction.js';
+  type ValidationClaim,
+} from '../../src/ledger/records.js';
+import { SqliteLedger } from '../../src/ledger/sqlite/ledger.js';
+import { resultFromRow } from '../../src/results/transaction.js';
+import { claim, query, settle } from '../helpers/ledger.js';
 
 const T0 = Date.UTC(2026, 10, 27, 12, 0, 0);
 const MINUTE = 60_000;
-let ledger: Ledger;
+let ledger: SqliteLedger;
 
-beforeEach(() => {
-  ledger = Ledger.open(join(mkdtempSync(join(tmpdir(), 'serve-ledger-')), 'ledger.db'));
+beforeEach(async () => {
+  ledger = SqliteLedger.open(join(mkdtempSync(join(tmpdir(), 'serve-ledger-')), 'ledger.db'));
   return () => ledger.close();
 });
 
 let keys = 0;
 /** A row claimed at `at` and settled to `state`. */
-function row(
+async function row(
   state: 'pending' | 'sent' | 'unknown' | 'failed',
   at: number,
   overrides: Partial<NewTransaction> & { requestId?: string | null } = {},
-): StoredTransaction {
+): Promise<StoredTransaction> {
   const { requestId = state === 'sent' ? `ATQid_${keys + 1}` : null, ...input } = overrides;
-  const claim = ledger.claim(
+  const claimed = await claim(
+    ledger,
     {
       account: 'sandbox',
       environment: 'sandbox',
@@ -48,7 +50,7 @@ function row(
     },
     at,
   );
-  if (claim.kind !== 'created') throw new Error('expected a new row');
+  if (claimed.kind !== 'created') throw new Error('expected a new row');
   if (state !== 'pending') {
     const settlement: Settlement = {
       state,
@@ -60,9 +62,9 @@ function row(
       errorMessage: null,
       exitCode: state === 'unknown' ? 5 : state === 'failed' ? 1 : 0,
     };
-    ledger.settle(claim.row.id, settlement, at);
+    await settle(ledger, claimed.row.id, settlement, at);
   }
-  return ledger.get(claim.row.id) as StoredTransaction;
+  return (await ledger.get(claimed.row.id)) as StoredTransaction;
 }
 
 function callback(overrides: Partial<DeliveryCallback> = {}): DeliveryCallback {
@@ -79,87 +81,89 @@ function callback(overrides: Partial<DeliveryCallback> = {}): DeliveryCallback {
 }
 
 function orphanEvents(): { kind: string; payload: string }[] {
-  return ledger.withRead(
-    (db) =>
-      prepare(db, 'SELECT kind, payload FROM events WHERE transaction_id IS NULL ORDER BY id').all() as { kind: string; payload: string }[],
-  );
+  return query(ledger, 'SELECT kind, payload FROM events WHERE transaction_id IS NULL ORDER BY id');
 }
 
 describe('recordStatusCallback', () => {
   const scope = { account: 'sandbox', environment: 'sandbox' as const };
 
-  it('settles by requestId, idempotently, and Success wins over a late Failed', () => {
-    const sent = row('sent', T0, { requestId: 'ATQid_1' });
-    const first = recordStatusCallback(ledger, callback(), T0 + MINUTE);
+  it('settles by requestId, idempotently, and Success wins over a late Failed', async () => {
+    const sent = await row('sent', T0, { requestId: 'ATQid_1' });
+    const first = await ledger.recordStatusCallback(callback(), T0 + MINUTE);
     expect(first).toMatchObject({ kind: 'updated', settledUnknown: false, row: { id: sent.id, state: 'delivered', atStatus: 'Success' } });
-    const events = ledger.events(sent.id).length;
-    expect(recordStatusCallback(ledger, callback(), T0 + 2 * MINUTE)).toMatchObject({ kind: 'unchanged', row: { state: 'delivered' } });
-    expect(ledger.events(sent.id)).toHaveLength(events);
-    const late = recordStatusCallback(ledger, callback({ status: 'Failed', description: 'Airtime Delivery Failed' }), T0 + 3 * MINUTE);
+    const events = (await ledger.events(sent.id)).length;
+    expect(await ledger.recordStatusCallback(callback(), T0 + 2 * MINUTE)).toMatchObject({
+      kind: 'unchanged',
+      row: { state: 'delivered' },
+    });
+    expect(await ledger.events(sent.id)).toHaveLength(events);
+    const late = await ledger.recordStatusCallback(callback({ status: 'Failed', description: 'Airtime Delivery Failed' }), T0 + 3 * MINUTE);
     expect(late).toMatchObject({ kind: 'unchanged', row: { state: 'delivered' } });
-    expect(ledger.events(sent.id).at(-1)?.kind).toBe('delivery-ignored');
+    expect((await ledger.events(sent.id)).at(-1)?.kind).toBe('delivery-ignored');
   });
 
-  it('lets a Success after a Failed mark it delivered', () => {
-    row('sent', T0, { requestId: 'ATQid_1' });
-    expect(recordStatusCallback(ledger, callback({ status: 'Failed', description: 'Airtime Delivery Failed' }), T0)).toMatchObject({
+  it('lets a Success after a Failed mark it delivered', async () => {
+    await row('sent', T0, { requestId: 'ATQid_1' });
+    expect(await ledger.recordStatusCallback(callback({ status: 'Failed', description: 'Airtime Delivery Failed' }), T0)).toMatchObject({
       row: { state: 'failed', errorMessage: 'Airtime Delivery Failed' },
     });
-    expect(recordStatusCallback(ledger, callback(), T0 + MINUTE)).toMatchObject({
+    expect(await ledger.recordStatusCallback(callback(), T0 + MINUTE)).toMatchObject({
       kind: 'updated',
       row: { state: 'delivered', errorMessage: null },
     });
   });
 
-  it('settles the most recent unknown row of the same number and value, with the requestId, discount and a final exit code', () => {
-    const older = row('unknown', T0 - 10 * MINUTE);
-    const lost = row('unknown', T0 - MINUTE);
-    row('unknown', T0 - MINUTE, { amountMinor: 5100 });
-    row('unknown', T0 - MINUTE, { phoneNumber: '+254712345679' });
-    const outcome = recordStatusCallback(ledger, callback({ requestId: 'ATQid_lost' }), T0, scope);
+  it('settles the most recent unknown row of the same number and value, with the requestId, discount and a final exit code', async () => {
+    const older = await row('unknown', T0 - 10 * MINUTE);
+    const lost = await row('unknown', T0 - MINUTE);
+    await row('unknown', T0 - MINUTE, { amountMinor: 5100 });
+    await row('unknown', T0 - MINUTE, { phoneNumber: '+254712345679' });
+    const outcome = await ledger.recordStatusCallback(callback({ requestId: 'ATQid_lost' }), T0, scope);
     expect(outcome).toMatchObject({
       kind: 'updated',
       settledUnknown: true,
       row: { id: lost.id, state: 'delivered', requestId: 'ATQid_lost' },
     });
-    const settled = ledger.get(lost.id) as StoredTransaction;
+    const settled = (await ledger.get(lost.id)) as StoredTransaction;
     expect(settled).toMatchObject({ discountCurrency: 'KES', discountUnits4: 20_000, exitCode: 0 });
     // A replay of its key now exits 0 and says delivered, not the 5 of the run that lost the answer.
     expect(resultFromRow(settled, true)).toMatchObject({ state: 'delivered', exitCode: 0, error: null, discount: 'KES 2.0000' });
-    expect(ledger.get(older.id)?.state).toBe('unknown');
+    expect((await ledger.get(older.id))?.state).toBe('unknown');
     // The same callback again now finds the row by its requestId: nothing changes.
-    expect(recordStatusCallback(ledger, callback({ requestId: 'ATQid_lost' }), T0 + MINUTE, scope)).toMatchObject({ kind: 'unchanged' });
+    expect(await ledger.recordStatusCallback(callback({ requestId: 'ATQid_lost' }), T0 + MINUTE, scope)).toMatchObject({
+      kind: 'unchanged',
+    });
     // The next lost answer settles the older one.
-    expect(recordStatusCallback(ledger, callback({ requestId: 'ATQid_lost2', status: 'Failed' }), T0 + MINUTE, scope)).toMatchObject({
+    expect(await ledger.recordStatusCallback(callback({ requestId: 'ATQid_lost2', status: 'Failed' }), T0 + MINUTE, scope)).toMatchObject({
       row: { id: older.id, state: 'failed', exitCode: 1 },
     });
   });
 
-  it('gives an unknown row found by its requestId the exit code of its final state too', () => {
-    const unknown = row('unknown', T0 - MINUTE, { requestId: 'ATQid_1' });
-    expect(recordStatusCallback(ledger, callback({ status: 'Failed' }), T0)).toMatchObject({
+  it('gives an unknown row found by its requestId the exit code of its final state too', async () => {
+    const unknown = await row('unknown', T0 - MINUTE, { requestId: 'ATQid_1' });
+    expect(await ledger.recordStatusCallback(callback({ status: 'Failed' }), T0)).toMatchObject({
       kind: 'updated',
       settledUnknown: true,
       row: { id: unknown.id, state: 'failed', exitCode: 1 },
     });
   });
 
-  it('settles a matching unknown row within the scope (the control for the orphans below)', () => {
-    row('unknown', T0 - MINUTE);
-    expect(recordStatusCallback(ledger, callback({ requestId: 'ATQid_nowhere' }), T0, scope).kind).toBe('updated');
+  it('settles a matching unknown row within the scope (the control for the orphans below)', async () => {
+    await row('unknown', T0 - MINUTE);
+    expect((await ledger.recordStatusCallback(callback({ requestId: 'ATQid_nowhere' }), T0, scope)).kind).toBe('updated');
   });
 
-  it("settles nothing by value without a scope (a serve with no username: the callback may be the sandbox's or live's), and keeps the orphan unscoped", () => {
-    const unknown = row('unknown', T0 - MINUTE);
-    expect(recordStatusCallback(ledger, callback({ requestId: 'ATQid_nowhere' }), T0).kind).toBe('orphan');
-    expect(ledger.get(unknown.id)).toEqual(unknown);
-    const kept = ledger.withRead((db) => prepare(db, "SELECT account, environment FROM events WHERE kind = 'orphan-callback'").all());
+  it("settles nothing by value without a scope (a serve with no username: the callback may be the sandbox's or live's), and keeps the orphan unscoped", async () => {
+    const unknown = await row('unknown', T0 - MINUTE);
+    expect((await ledger.recordStatusCallback(callback({ requestId: 'ATQid_nowhere' }), T0)).kind).toBe('orphan');
+    expect(await ledger.get(unknown.id)).toEqual(unknown);
+    const kept = query(ledger, "SELECT account, environment FROM events WHERE kind = 'orphan-callback'");
     expect(kept).toEqual([{ account: null, environment: null }]);
   });
 
-  it('keeps an orphan with the account and environment it arrived for', () => {
-    expect(recordStatusCallback(ledger, callback({ requestId: 'ATQid_nowhere' }), T0, scope).kind).toBe('orphan');
-    const kept = ledger.withRead((db) => prepare(db, "SELECT account, environment FROM events WHERE kind = 'orphan-callback'").all());
+  it('keeps an orphan with the account and environment it arrived for', async () => {
+    expect((await ledger.recordStatusCallback(callback({ requestId: 'ATQid_nowhere' }), T0, scope)).kind).toBe('orphan');
+    const kept = query(ledger, "SELECT account, environment FROM events WHERE kind = 'orphan-callback'");
     expect(kept).toEqual([scope]);
   });
 
@@ -174,18 +178,18 @@ describe('recordStatusCallback', () => {
     ['a word that is not final', () => row('unknown', T0 - MINUTE), { status: 'Queued' }],
     [
       'an unknown row while a send of the same value waits for its answer (the callback may be its)',
-      () => {
-        const unknown = row('unknown', T0 - 10 * MINUTE);
-        row('pending', T0 - MINUTE);
+      async () => {
+        const unknown = await row('unknown', T0 - 10 * MINUTE);
+        await row('pending', T0 - MINUTE);
         return unknown;
       },
       {},
     ],
-  ] as const)('keeps a callback as an orphan event rather than settle %s', (_name, make, extra) => {
-    const made = make();
+  ] as const)('keeps a callback as an orphan event rather than settle %s', async (_name, make, extra) => {
+    const made = await make();
     const payload = { requestId: 'ATQid_nowhere', status: 'Success' };
-    expect(recordStatusCallback(ledger, callback({ requestId: 'ATQid_nowhere', payload, ...extra }), T0, scope).kind).toBe('orphan');
-    expect(ledger.get(made.id)).toEqual(made);
+    expect((await ledger.recordStatusCallback(callback({ requestId: 'ATQid_nowhere', payload, ...extra }), T0, scope)).kind).toBe('orphan');
+    expect(await ledger.get(made.id)).toEqual(made);
     const orphans = orphanEvents();
     expect(orphans.map((e) => e.kind)).toEqual(['orphan-callback']);
     expect(JSON.parse(orphans[0]?.payload ?? '{}')).toEqual(payload);
@@ -202,31 +206,31 @@ describe('claimValidation', () => {
     ...overrides,
   });
 
-  it('validates a pending or sent row once, for one transactionId, and answers that transactionId the same again', () => {
-    const sent = row('sent', T0);
-    const first = claimValidation(ledger, claim(), T0 + MINUTE, { maxAgeMs });
+  it('validates a pending or sent row once, for one transactionId, and answers that transactionId the same again', async () => {
+    const sent = await row('sent', T0);
+    const first = await ledger.claimValidation(claim(), T0 + MINUTE, { maxAgeMs });
     expect(first).toMatchObject({ validated: true, repeated: false, row: { id: sent.id } });
-    expect(ledger.get(sent.id)?.validatedTransactionId).toBe('T1');
-    expect(ledger.events(sent.id).at(-1)?.kind).toBe('validation');
-    expect(claimValidation(ledger, claim(), T0 + 2 * MINUTE, { maxAgeMs })).toMatchObject({ validated: true, repeated: true });
-    const second = claimValidation(ledger, claim({ transactionId: 'T2' }), T0 + 2 * MINUTE, { maxAgeMs });
+    expect((await ledger.get(sent.id))?.validatedTransactionId).toBe('T1');
+    expect((await ledger.events(sent.id)).at(-1)?.kind).toBe('validation');
+    expect(await ledger.claimValidation(claim(), T0 + 2 * MINUTE, { maxAgeMs })).toMatchObject({ validated: true, repeated: true });
+    const second = await ledger.claimValidation(claim({ transactionId: 'T2' }), T0 + 2 * MINUTE, { maxAgeMs });
     expect(second).toEqual({
       validated: false,
       reason: `the matching transaction (key ${sent.idempotencyKey}) already approved another transactionId`,
     });
     // The same transactionId for another send is not the same question.
-    expect(claimValidation(ledger, claim({ amountMinor: 6000 }), T0 + 2 * MINUTE, { maxAgeMs })).toMatchObject({
+    expect(await ledger.claimValidation(claim({ amountMinor: 6000 }), T0 + 2 * MINUTE, { maxAgeMs })).toMatchObject({
       validated: false,
       reason: expect.stringContaining('was validated for another send'),
     });
   });
 
-  it('approves two sends of the same value one transactionId each, oldest first', () => {
-    const a = row('pending', T0);
-    const b = row('sent', T0 + 1000);
-    expect(claimValidation(ledger, claim({ transactionId: 'T1' }), T0 + 2000, { maxAgeMs })).toMatchObject({ row: { id: a.id } });
-    expect(claimValidation(ledger, claim({ transactionId: 'T2' }), T0 + 2000, { maxAgeMs })).toMatchObject({ row: { id: b.id } });
-    expect(claimValidation(ledger, claim({ transactionId: 'T3' }), T0 + 2000, { maxAgeMs }).validated).toBe(false);
+  it('approves two sends of the same value one transactionId each, oldest first', async () => {
+    const a = await row('pending', T0);
+    const b = await row('sent', T0 + 1000);
+    expect(await ledger.claimValidation(claim({ transactionId: 'T1' }), T0 + 2000, { maxAgeMs })).toMatchObject({ row: { id: a.id } });
+    expect(await ledger.claimValidation(claim({ transactionId: 'T2' }), T0 + 2000, { maxAgeMs })).toMatchObject({ row: { id: b.id } });
+    expect((await ledger.claimValidation(claim({ transactionId: 'T3' }), T0 + 2000, { maxAgeMs })).validated).toBe(false);
   });
 
   it.each([
@@ -246,41 +250,43 @@ describe('claimValidation', () => {
       { phoneNumber: '+256701234567', currency: 'TZS' },
       'no transaction',
     ],
-  ] as const)('refuses a row that is %s, says why, and keeps the refusal', (_name, make, extra, reason) => {
-    make();
-    const decision = claimValidation(ledger, claim(extra), T0, { maxAgeMs, payload: { transactionId: 'T1' } });
+  ] as const)('refuses a row that is %s, says why, and keeps the refusal', async (_name, make, extra, reason) => {
+    await make();
+    const decision = await ledger.claimValidation(claim(extra), T0, { maxAgeMs, payload: { transactionId: 'T1' } });
     expect(decision).toEqual({ validated: false, reason: expect.stringContaining(reason) });
     const [refusal] = orphanEvents();
     expect(refusal?.kind).toBe('validation-refused');
     expect(JSON.parse(refusal?.payload ?? '{}')).toEqual({ reason: decision.reason, payload: { transactionId: 'T1' } });
   });
 
-  it('counts the age from the latest first attempt, so a forced resend is young again', () => {
-    const old = row('pending', T0 - 60 * MINUTE);
-    ledger.takeOver(old.id, currentOwner(), currentOwner(), T0, true);
-    ledger.beginAttempt(old.id, currentOwner(), T0);
-    expect(claimValidation(ledger, claim(), T0 + MINUTE, { maxAgeMs }).validated).toBe(true);
+  it('counts the age from the latest first attempt, so a forced resend is young again', async () => {
+    const old = await row('pending', T0 - 60 * MINUTE);
+    await ledger.takeOver(old.id, currentOwner(), currentOwner(), T0, true);
+    await ledger.beginAttempt(old.id, currentOwner(), T0);
+    expect((await ledger.claimValidation(claim(), T0 + MINUTE, { maxAgeMs })).validated).toBe(true);
   });
 
-  it('looks only at the account and environment it serves', () => {
-    row('sent', T0, { account: 'acme', environment: 'live' });
-    expect(claimValidation(ledger, claim(), T0, { maxAgeMs, scope: { account: 'sandbox', environment: 'sandbox' } }).validated).toBe(false);
-    expect(claimValidation(ledger, claim(), T0, { maxAgeMs, scope: { account: 'acme', environment: 'live' } }).validated).toBe(true);
+  it('looks only at the account and environment it serves', async () => {
+    await row('sent', T0, { account: 'acme', environment: 'live' });
+    expect((await ledger.claimValidation(claim(), T0, { maxAgeMs, scope: { account: 'sandbox', environment: 'sandbox' } })).validated).toBe(
+      false,
+    );
+    expect((await ledger.claimValidation(claim(), T0, { maxAgeMs, scope: { account: 'acme', environment: 'live' } })).validated).toBe(true);
   });
 
-  it('cannot let two ledgers handles approve one row twice', () => {
+  it('cannot let two ledgers handles approve one row twice', async () => {
     // Two serve processes on one ledger: each claim is one BEGIN IMMEDIATE transaction.
-    const other = Ledger.open(ledger.path);
+    const other = SqliteLedger.open(ledger.location);
     try {
-      row('sent', T0);
+      await row('sent', T0);
       const decisions = [
-        claimValidation(ledger, claim({ transactionId: 'A' }), T0, { maxAgeMs }),
-        claimValidation(other, claim({ transactionId: 'B' }), T0, { maxAgeMs }),
-        claimValidation(other, claim({ transactionId: 'A' }), T0, { maxAgeMs }),
+        await ledger.claimValidation(claim({ transactionId: 'A' }), T0, { maxAgeMs }),
+        await other.claimValidation(claim({ transactionId: 'B' }), T0, { maxAgeMs }),
+        await other.claimValidation(claim({ transactionId: 'A' }), T0, { maxAgeMs }),
       ];
       expect(decisions.map((d) => d.validated)).toEqual([true, false, true]);
     } finally {
-      other.close();
+      await other.close();
     }
   });
 });

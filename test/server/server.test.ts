@@ -8,23 +8,26 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { repeatGuard } from '../../src/core/repeat.js';
-import { Ledger, prepare } from '../../src/ledger/ledger.js';
 import { currentOwner } from '../../src/ledger/owner.js';
+import { SqliteLedger } from '../../src/ledger/sqlite/ledger.js';
+import type { RequestLog } from '../../src/results/notes.js';
 import type { SendService } from '../../src/server/send.js';
-import { formatRequestLog, type RequestLog, type RunningServer, startServer } from '../../src/server/server.js';
+import { type RunningServer, startServer } from '../../src/server/server.js';
+import { formatRequestLog } from '../../src/ui/notes.js';
+import { claim, query, settle } from '../helpers/ledger.js';
 
 const TOKEN = 'tok_in_process_0123456789abcdef';
-const running: { server: RunningServer; ledger: Ledger }[] = [];
+const running: { server: RunningServer; ledger: SqliteLedger }[] = [];
 
 afterEach(async () => {
   for (const { server, ledger } of running.splice(0)) {
     await server.close(0);
-    ledger.close();
+    await ledger.close();
   }
 });
 
 async function start(extra: { send?: SendService | null; onError?: (error: unknown) => void; token?: string } = {}) {
-  const ledger = Ledger.open(join(mkdtempSync(join(tmpdir(), 'serve-server-')), 'ledger.db'));
+  const ledger = SqliteLedger.open(join(mkdtempSync(join(tmpdir(), 'serve-server-')), 'ledger.db'));
   const logs: RequestLog[] = [];
   const errors: unknown[] = [];
   const server = await startServer({
@@ -152,7 +155,7 @@ describe('the server under hostile input', () => {
     expect(bug.status).toBe(500);
     expect(await bug.text()).toBe('{"ok":false,"error":{"code":"INTERNAL","message":"internal error"}}');
     expect(errors).toEqual([boom]);
-    ledger.close();
+    await ledger.close();
     const busy = await fetch(callbackUrl(url), { method: 'POST', body: new URLSearchParams({ requestId: 'ATQid_1', status: 'Success' }) });
     expect(busy.status).toBe(503);
     expect(await busy.json()).toEqual({ ok: false, error: { code: 'LEDGER_ERROR', message: 'the ledger cannot be written right now' } });
@@ -172,7 +175,7 @@ describe('the server under hostile input', () => {
     expect(text).not.toContain(TOKEN);
     expect(text).toContain('[redacted]');
     expect(logs[0]?.path).toBe('/callbacks/status&token=[redacted]');
-    const events = ledger.withRead((db) => prepare(db, 'SELECT kind, payload FROM events').all()) as { kind: string; payload: string }[];
+    const events = query<{ kind: string; payload: string }>(ledger, 'SELECT kind, payload FROM events');
     expect(events.map((e) => e.kind)).toEqual(['orphan-callback', 'validation-refused']);
     expect(JSON.stringify(events)).not.toContain(TOKEN);
     expect(JSON.parse(events[0]?.payload ?? '{}')).toMatchObject({ requestId: 'ATQid_[redacted]' });
@@ -181,7 +184,8 @@ describe('the server under hostile input', () => {
   it('acts on the fields as received: a token that also appears among them is redacted only where it is kept', async () => {
     const token = 'Success'; // absurdly short, but what it may collide with must still be read as sent
     const { url, ledger } = await start({ token });
-    const claim = ledger.claim(
+    const claimed = await claim(
+      ledger,
       {
         account: 'sandbox',
         environment: 'sandbox',
@@ -196,9 +200,10 @@ describe('the server under hostile input', () => {
       },
       Date.now(),
     );
-    if (claim.kind !== 'created') throw new Error('expected a new row');
-    ledger.settle(
-      claim.row.id,
+    if (claimed.kind !== 'created') throw new Error('expected a new row');
+    await settle(
+      ledger,
+      claimed.row.id,
       {
         state: 'sent',
         atStatus: 'Sent',
@@ -216,10 +221,8 @@ describe('the server under hostile input', () => {
       body: new URLSearchParams({ requestId: 'ATQid_1', status: 'Success' }),
     });
     expect(answer.status).toBe(200);
-    expect(ledger.get(claim.row.id)?.state).toBe('delivered');
-    const events = ledger.withRead((db) => prepare(db, "SELECT payload FROM events WHERE kind = 'delivery'").all()) as {
-      payload: string;
-    }[];
+    expect((await ledger.get(claimed.row.id))?.state).toBe('delivered');
+    const events = query<{ payload: string }>(ledger, "SELECT payload FROM events WHERE kind = 'delivery'");
     // The word acted on is recorded; the fields as received are kept with the token redacted.
     expect(events.map((e) => JSON.parse(e.payload) as unknown)).toEqual([
       { source: 'callback', status: 'Success', description: null, payload: { requestId: 'ATQid_1', status: '[redacted]' } },

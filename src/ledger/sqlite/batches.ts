@@ -1,15 +1,15 @@
-// Ledger queries for bulk sends: whether a batch exists, its rows, and recent payments a new file
-// would repeat.
-import { iterateRows, type Ledger, type LedgerScope, prepare, SPENT_STATES, type StoredTransaction, toTransaction } from './ledger.js';
+// SQLite ledger queries for bulk sends: whether a batch exists, its rows, and recent payments a new
+// file would repeat.
+import { type LedgerScope, SPENT_STATES, type StoredTransaction, toTransaction } from '../records.js';
+import type { PlannedRow, RunPlan, RunPlanner, RunRows } from '../store.js';
+import { iterateRows, prepare, type SqliteDatabase } from './driver.js';
 
-export function batchExists(ledger: Ledger, scope: LedgerScope, batchId: string): boolean {
-  return ledger.withRead((db) =>
+export function batchExists(ledger: SqliteDatabase, scope: LedgerScope, batchId: string): boolean {
+  return ledger.read(() =>
     Boolean(
-      prepare(db, 'SELECT 1 FROM transactions WHERE batch_id = ? AND account = ? AND environment = ? LIMIT 1').get(
-        batchId,
-        scope.account,
-        scope.environment,
-      ),
+      ledger
+        .statement('SELECT 1 FROM transactions WHERE batch_id = ? AND account = ? AND environment = ? LIMIT 1')
+        .get(batchId, scope.account, scope.environment),
     ),
   );
 }
@@ -20,7 +20,7 @@ export function batchExists(ledger: Ledger, scope: LedgerScope, batchId: string)
  * unknown): what a new file must not pay again by mistake.
  */
 export function recentPayment(
-  ledger: Ledger,
+  ledger: SqliteDatabase,
   scope: LedgerScope,
   payment: { phoneNumber: string; currency: string; amountMinor: number },
   since: number,
@@ -29,28 +29,10 @@ export function recentPayment(
     WHERE phone_number = ? AND currency = ? AND amount_minor = ? AND created_at > ?
       AND account = ? AND environment = ? AND state IN ${SPENT_STATES}
     ORDER BY created_at DESC LIMIT 1`;
-  const row = ledger.withRead((db) =>
-    prepare(db, sql).get(payment.phoneNumber, payment.currency, payment.amountMinor, since, scope.account, scope.environment),
+  const row = ledger.read(() =>
+    ledger.statement(sql).get(payment.phoneNumber, payment.currency, payment.amountMinor, since, scope.account, scope.environment),
   );
   return row === undefined ? undefined : toTransaction(row as Record<string, unknown>);
-}
-
-/** A row of the file as a re-run of its batch would send it: under this key, this payment. */
-export interface PlannedRow {
-  row: number;
-  key: string;
-  phoneNumber: string;
-  currency: string;
-  amountMinor: number;
-}
-
-export interface RunPlan {
-  /** Minor units per currency of the rows whose keys the ledger does not hold: what the run sends. */
-  unsent: Map<string, number>;
-  /** New rows paying what a payment of the window paid, that is not one of this file's own keys. */
-  repeatCount: number;
-  /** The first 50 of them, each with the payment it repeats (the most recent). */
-  repeats: { row: number; match: StoredTransaction }[];
 }
 
 /**
@@ -61,11 +43,11 @@ export interface RunPlan {
  * the same people under new keys. The file's keys are held in a temporary table (in SQLite's temp
  * store, never in the ledger file), so memory does not grow with the file.
  */
-export class RunPlanner {
+export class SqliteRunPlanner implements RunPlanner {
   private readonly rows: TemporaryTable;
 
   constructor(
-    private readonly ledger: Ledger,
+    private readonly ledger: SqliteDatabase,
     private readonly scope: LedgerScope,
     private readonly since: number,
   ) {
@@ -78,14 +60,15 @@ export class RunPlanner {
     );
   }
 
-  add(row: PlannedRow): void {
+  async add(row: PlannedRow): Promise<void> {
     this.rows.add([row.row, row.key, row.phoneNumber, row.currency, row.amountMinor]);
   }
 
-  finish(): RunPlan {
+  async finish(): Promise<RunPlan> {
     this.rows.flush();
     const { account, environment } = this.scope;
-    return this.ledger.withRead((db) => {
+    const db = this.ledger.db;
+    return this.ledger.read(() => {
       const unsent = new Map<string, number>();
       const totals = prepare(
         db,
@@ -118,10 +101,10 @@ export class RunPlanner {
  * exactly the file's rows, numbered as in this file, whatever earlier runs of the batch recorded.
  * Kept in a temporary table, as RunPlanner's, so memory does not grow with the file.
  */
-export class RunRows {
+export class SqliteRunRows implements RunRows {
   private readonly rows: TemporaryTable;
 
-  constructor(private readonly ledger: Ledger) {
+  constructor(private readonly ledger: SqliteDatabase) {
     this.rows = new TemporaryTable(
       ledger,
       'CREATE TEMP TABLE IF NOT EXISTS run_rows (row INTEGER, key TEXT); DELETE FROM temp.run_rows;',
@@ -129,16 +112,16 @@ export class RunRows {
     );
   }
 
-  add(row: number, key: string): void {
+  async add(row: number, key: string): Promise<void> {
     this.rows.add([row, key]);
   }
 
   /** This run's rows in row order, each with its transaction as the ledger holds it now. */
-  *transactions(scope: LedgerScope): Generator<{ row: number; transaction: StoredTransaction }> {
+  async *transactions(scope: LedgerScope): AsyncGenerator<{ row: number; transaction: StoredTransaction }> {
     this.rows.flush();
-    const rows = this.ledger.withRead((db) =>
+    const rows = this.ledger.read(() =>
       iterateRows(
-        db,
+        this.ledger.db,
         `SELECT r.row AS run_row, t.* FROM temp.run_rows r
            JOIN transactions t ON t.account = ? AND t.environment = ? AND t.idempotency_key = r.key
           ORDER BY r.row`,
@@ -160,11 +143,11 @@ class TemporaryTable {
   private pending: unknown[][] = [];
 
   constructor(
-    private readonly ledger: Ledger,
+    private readonly ledger: SqliteDatabase,
     schema: string,
     private readonly insertSql: string,
   ) {
-    ledger.withRead((db) => db.exec(schema));
+    ledger.read(() => ledger.db.exec(schema));
   }
 
   add(values: unknown[]): void {
@@ -176,7 +159,8 @@ class TemporaryTable {
     if (this.pending.length === 0) return;
     const rows = this.pending;
     this.pending = [];
-    this.ledger.withRead((db) => {
+    const db = this.ledger.db;
+    this.ledger.read(() => {
       const own = !db.inTransaction;
       if (own) prepare(db, 'BEGIN').run();
       try {

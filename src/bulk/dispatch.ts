@@ -1,0 +1,266 @@
+// The sending pass of a bulk file: each valid row through the single-send engine (which gives every
+// row the ledger's guarantees), a bounded number at a time, under a shared rate limit, claimed a
+// group at a time, and stopped cleanly by a signal.
+import type { AtClient, SendAnswer } from '../at/client.js';
+import { AirtimeError } from '../core/errors.js';
+import { RateLimiter } from '../core/rate.js';
+import type { MoneyLimits } from '../core/recipient.js';
+import type { Clock } from '../core/retry.js';
+import type { ClaimOutcome, LedgerScope } from '../ledger/records.js';
+import type { Ledger, RunRows } from '../ledger/store.js';
+import type { FileCheck, RowProblem } from '../results/bulk.js';
+import type { Note } from '../results/notes.js';
+import { onInterrupt } from '../signals.js';
+import { claimTransactions, sendClaimed, type TransactionDeps, type TransactionRequest, type TransactionResult } from '../transaction.js';
+import { checkFile, type ValidRow } from './check.js';
+import type { Input } from './input.js';
+import { keyForRow, recordedKeys } from './keys.js';
+import { BatchingStore } from './store.js';
+
+export interface RunCounts {
+  done: number;
+  sent: number;
+  failed: number;
+  unknown: number;
+  replayed: number;
+  skipped: number;
+}
+
+export interface Progress {
+  update(counts: RunCounts): void;
+  stop(): void;
+}
+
+export interface DispatchArgs {
+  client: Pick<AtClient, 'send' | 'environment'>;
+  ledger: Ledger;
+  scope: LedgerScope;
+  /** The single-send engine's dependencies; the pass adds its rate limit, batching and signal. */
+  deps: TransactionDeps;
+  check: FileCheck;
+  batchId: string;
+  input: Input;
+  country: string | undefined;
+  perRecipient: MoneyLimits;
+  concurrency: number;
+  rate: number | undefined;
+  /** How long a 429 without Retry-After pauses the batch. */
+  pauseMs: number;
+  maxNumRetry: number | undefined;
+  retryFailed: boolean;
+  force: boolean;
+  clock: Clock;
+  notify(note: Note): void;
+  progress: Progress;
+}
+
+export interface DispatchResult {
+  counts: RunCounts;
+  /** Minor units accepted, per currency. */
+  accepted: Map<string, number>;
+  interrupted: NodeJS.Signals | null;
+  /** This run's rows and their keys, for the summary, the JSON rows and the report. */
+  runRows: RunRows;
+  /** Every row that was not sent, and why: invalid in the sending pass, or refused as it was claimed. */
+  problems: RowProblem[];
+}
+
+const INTERRUPTED = Symbol('interrupted');
+
+/** Pass 2: each valid row through the send engine, a bounded number at a time. */
+export async function dispatch(args: DispatchArgs): Promise<DispatchResult> {
+  const { client, ledger, scope, check, batchId, input } = args;
+  const limiter = new RateLimiter(args.clock, args.rate);
+  // Every request of the batch waits for the shared limiter (deps.beforeRequest, so the duplicate
+  // window is checked after the wait); a 429 pauses them all.
+  const limitedClient = {
+    environment: client.environment,
+    send: async (request: Parameters<typeof client.send>[0]): Promise<SendAnswer> => {
+      const answer = await client.send(request);
+      if (answer.kind === 'transient' && answer.httpStatus === 429) limiter.pause(answer.retryAfterMs ?? args.pauseMs);
+      return answer;
+    },
+  };
+  const controller = new AbortController();
+  let interrupted: NodeJS.Signals | null = null;
+  let fatal: unknown;
+  const unregister = onInterrupt((signal) => {
+    interrupted = signal;
+    controller.abort();
+    args.notify({ kind: 'finishing', signal, bulk: true });
+  });
+  const store = new BatchingStore(ledger);
+  const deps: TransactionDeps = {
+    ...args.deps,
+    client: limitedClient,
+    store,
+    signal: controller.signal,
+    beforeRequest: () => limiter.take(),
+  };
+  const counts: RunCounts = { done: 0, sent: 0, failed: 0, unknown: 0, replayed: 0, skipped: check.invalidCount };
+  /** Rows the ledger refused as they were claimed (a key or a cap taken meanwhile by another process). */
+  const refused: RowProblem[] = [];
+  const accepted = new Map<string, number>();
+  const inFlight = new Set<Promise<void>>();
+  const runRows = ledger.runRows();
+
+  const record = async (result: TransactionResult, row: ValidRow) => {
+    await runRows.add(row.row, result.idempotencyKey);
+    counts.done += 1;
+    if (result.replayed) counts.replayed += 1;
+    if (result.state === 'sent' || result.state === 'delivered') {
+      counts.sent += 1;
+      accepted.set(result.currency, (accepted.get(result.currency) ?? 0) + row.recipient.amountMinor);
+    } else if (result.state === 'failed') counts.failed += 1;
+    else counts.unknown += 1;
+    args.progress.update(counts);
+  };
+
+  const requestFor = async (row: ValidRow): Promise<TransactionRequest> => ({
+    recipient: row.recipient,
+    idempotencyKey: await keyForRow(row, batchId, ledger, scope, args.retryFailed, args.clock.now(), (failed, until) =>
+      args.notify({ kind: 'row-held', row: row.row, maxNumRetry: failed.maxNumRetry, until }),
+    ),
+    batchId,
+    reference: row.reference ?? undefined,
+    rowNumber: row.row,
+    maxNumRetry: args.maxNumRetry,
+    force: args.force,
+  });
+
+  const sendRow = async (row: ValidRow, request: TransactionRequest, claim: ClaimOutcome) => {
+    try {
+      await record(await sendClaimed(request, claim, deps), row);
+    } catch (error) {
+      if (error instanceof AirtimeError && (error.code === 'IDEMPOTENCY_CONFLICT' || error.code === 'LIMIT_EXCEEDED')) {
+        // This row cannot be sent as it stands; the rest of the batch is unaffected (a cap reached
+        // mid-batch by another sender stops dispatching, below).
+        counts.done += 1;
+        counts.skipped += 1;
+        refused.push({ row: row.row, line: row.line, errors: [{ code: error.code, message: error.message }] });
+        args.notify({ kind: 'row-refused', row: row.row, message: error.message });
+        if (error.code === 'LIMIT_EXCEEDED') controller.abort();
+        return;
+      }
+      fatal ??= error;
+      controller.abort();
+    }
+  };
+
+  // Rows wait in `ready`; they are claimed in the ledger a group at a time (one commit, one wait
+  // for the disk, for up to `concurrency` rows) into `claimed`, from which each request leaves as
+  // soon as a slot frees. A row claimed but not yet sent when the process dies is recovered like
+  // any pending row: resent under its key inside the duplicate window, which counts from its claim.
+  const ready: ValidRow[] = [];
+  const claimed: { row: ValidRow; request: TransactionRequest; claim: ClaimOutcome }[] = [];
+  let wakeScan: (() => void) | undefined;
+  let pumpScheduled = false;
+  let pumping: Promise<void> | undefined;
+  let pumpAgain = false;
+  const fill = async () => {
+    do {
+      pumpAgain = false;
+      while (!controller.signal.aborted && inFlight.size < args.concurrency) {
+        if (claimed.length === 0) {
+          if (ready.length === 0) break;
+          const group = ready.splice(0, args.concurrency);
+          try {
+            const requests = await Promise.all(group.map(requestFor));
+            const claims = await claimTransactions(requests, deps);
+            claims.forEach((claim, i) => {
+              claimed.push({ row: group[i] as ValidRow, request: requests[i] as TransactionRequest, claim });
+            });
+          } catch (error) {
+            fatal ??= error;
+            controller.abort();
+            break;
+          }
+        }
+        const next = claimed.shift();
+        if (!next) break;
+        const task: Promise<void> = sendRow(next.row, next.request, next.claim).finally(() => {
+          inFlight.delete(task);
+          schedulePump();
+        });
+        inFlight.add(task);
+      }
+    } while (pumpAgain && !controller.signal.aborted);
+    wakeScan?.();
+  };
+  const pump = () => {
+    pumpScheduled = false;
+    // One pump at a time: a second request for one while it claims is taken up by it.
+    if (pumping) {
+      pumpAgain = true;
+      return;
+    }
+    pumping = fill().finally(() => {
+      pumping = undefined;
+    });
+  };
+  const schedulePump = () => {
+    if (pumpScheduled) return;
+    pumpScheduled = true;
+    setImmediate(pump);
+  };
+
+  let sendingCheck: FileCheck | undefined;
+  try {
+    sendingCheck = await checkFile(input.source, input.format, {
+      name: input.name,
+      country: args.country,
+      perRecipient: args.perRecipient,
+      recordedKey: recordedKeys(ledger, scope),
+      onValidRow: async (row) => {
+        if (controller.signal.aborted) throw INTERRUPTED;
+        ready.push(row);
+        schedulePump();
+        // Enough read ahead to claim the next group while the current one is being sent.
+        while (ready.length >= args.concurrency * 2 && !controller.signal.aborted) {
+          await new Promise<void>((resolve) => {
+            wakeScan = resolve;
+          });
+        }
+      },
+    });
+    // The file is read; send what is still waiting, then wait for the last answers.
+    for (;;) {
+      const waiting = (ready.length > 0 || claimed.length > 0) && !controller.signal.aborted;
+      if (!waiting && inFlight.size === 0 && !pumping) break;
+      if (pumping) await pumping;
+      else if (waiting && inFlight.size < args.concurrency) {
+        schedulePump();
+        await new Promise<void>((resolve) => setImmediate(resolve));
+      } else if (inFlight.size > 0) {
+        await Promise.race(inFlight);
+      }
+    }
+  } catch (error) {
+    if (error !== INTERRUPTED) fatal ??= error;
+  } finally {
+    // In-flight requests finish (each bounded by the timeout), their answers are written, and rows
+    // claimed but never sent are given back: the ledger is left with nothing pending.
+    await pumping;
+    await Promise.allSettled([...inFlight]);
+    try {
+      await store.flush();
+    } catch (error) {
+      fatal ??= error;
+    }
+    const unsent = claimed.splice(0).flatMap(({ claim }) => (claim.kind === 'created' ? [claim.row.id] : []));
+    try {
+      await ledger.release(unsent, deps.owner);
+    } catch (error) {
+      fatal ??= error;
+    }
+    unregister();
+    args.progress.stop();
+  }
+  if (fatal) throw fatal;
+
+  counts.skipped += Math.max(0, check.validCount - counts.done);
+  // The sending pass's own verdict on each row (the ledger may have changed since the first pass),
+  // and the rows refused as they were claimed: every row of the file is listed, and why.
+  const problems = [...(sendingCheck?.invalid ?? check.invalid), ...refused].sort((a, b) => a.row - b.row);
+  return { counts, accepted, interrupted, runRows, problems };
+}

@@ -1,0 +1,67 @@
+// What `config` and `completion` produce: result documents that carry their exit code.
+import type { SearchedPlace } from '../config/load.js';
+
+export type KeySource = 'env' | 'file' | 'user';
+
+/** The limits `config init` sets: per currency, in the currency's unit. */
+export type LimitAnswers = Partial<Record<'perRecipient' | 'daily', Record<string, number>>>;
+
+export interface ConfigInitResult {
+  /** declined: the file exists and the person chose not to overwrite it; nothing was written. */
+  kind: 'written' | 'declined';
+  /** The config file written (or left alone). */
+  path: string;
+  scope: 'project' | 'user';
+  username: string | null;
+  keySource: KeySource | null;
+  /** The key file named by apiKeyFile, when the key lives in one. */
+  keyFile: string | null;
+  /** The key's last characters, when airtime stored it. */
+  apiKey: string | null;
+  defaultCountry: string | null;
+  limits: LimitAnswers;
+  /** Every file written, each mode 0600. */
+  written: string[];
+  warnings: string[];
+  exitCode: number;
+}
+
+export interface SetKeyResult {
+  /** The user config file that now holds the key. */
+  path: string;
+  profile: string | null;
+  /** True when it replaced a key that was there. */
+  replaced: boolean;
+  apiKey: string;
+  warnings: string[];
+  exitCode: number;
+}
+
+export interface ShownValue {
+  value: string | number | string[] | null;
+  /** flag --x, environment X, a file's path (with the profile), default, or not set. */
+  source: string;
+}
+
+export interface ConfigShowResult {
+  values: Record<string, ShownValue>;
+  /** Config files read, lowest precedence first. */
+  files: string[];
+  exitCode: number;
+}
+
+export interface ConfigPathResult {
+  files: SearchedPlace[];
+  ledger: { path: string; exists: boolean };
+  /** Why the configuration could not be read, when it could not. */
+  problem: string | null;
+  exitCode: number;
+}
+
+export type Shell = 'bash' | 'zsh' | 'fish';
+
+export interface CompletionResult {
+  shell: Shell;
+  script: string;
+  exitCode: number;
+}

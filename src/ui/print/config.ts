@@ -1,0 +1,120 @@
+// How `config` and `completion` read.
+import { stripVTControlCharacters } from 'node:util';
+import type { CompletionResult, ConfigInitResult, ConfigPathResult, ConfigShowResult, SetKeyResult } from '../../results/config.js';
+import type { Output } from '../output.js';
+
+export function printConfigInit(result: ConfigInitResult, output: Output): void {
+  if (result.kind === 'declined') {
+    output.error(`cancelled: ${result.path} was left as it was`);
+    return;
+  }
+  for (const warning of result.warnings) output.warn(warning);
+  if (output.flags.json) {
+    const { kind: _kind, exitCode: _exitCode, ...document } = result;
+    output.json({ ok: true, ...document });
+    return;
+  }
+  const tick = output.out.green('✔');
+  for (const path of result.written) {
+    // The key file, the user config given the key, or the user config that --global wrote with it.
+    const holdsKey = result.apiKey !== null && (path !== result.path || result.scope === 'user');
+    output.result(`${tick} wrote ${path} (mode 0600${holdsKey ? `, with the API key ${result.apiKey}` : ''})`);
+  }
+  output.result(
+    result.keySource === 'env'
+      ? 'Next: export AT_API_KEY in your shell (it is not stored), then run `airtime balance` to check the credentials.'
+      : 'Next: run `airtime balance` to check the credentials, or `airtime config show` to see every setting.',
+  );
+}
+
+export function printConfigSetKey(result: SetKeyResult, output: Output): void {
+  for (const warning of result.warnings) output.warn(warning);
+  if (output.flags.json) {
+    const { exitCode: _exitCode, ...document } = result;
+    output.json({ ok: true, ...document });
+    return;
+  }
+  const where = result.profile ? ` for profile ${result.profile}` : '';
+  output.result(
+    `${output.out.green('✔')} ${result.replaced ? 'replaced' : 'stored'} the API key${where} in ${result.path} (mode 0600): ${result.apiKey}`,
+  );
+}
+
+export function printConfigShow(result: ConfigShowResult, output: Output): void {
+  if (output.flags.json) {
+    output.json({ ok: true, values: result.values, files: result.files });
+    return;
+  }
+  const c = output.out;
+  // Eleven currencies of defaults for each kind of limit would bury the values someone set:
+  // those get a line each, and each kind's defaults share one.
+  const rows: { key: string; value: string; source: string }[] = [];
+  const defaults = new Map<string, { key: string; value: string; source: string }>();
+  for (const [key, { value, source }] of Object.entries(result.values)) {
+    const limit = /^(limits\.\w+)\.([A-Z]{3})$/.exec(key);
+    if (limit?.[1] && source === 'default') {
+      const money = `${limit[2]} ${String(value)}`;
+      const shared = defaults.get(limit[1]);
+      if (shared) shared.value += `, ${money}`;
+      else {
+        const row = { key: limit[1], value: money, source };
+        defaults.set(limit[1], row);
+        rows.push(row);
+      }
+      continue;
+    }
+    rows.push({ key, value: value === null ? c.dim('-') : Array.isArray(value) ? value.join(', ') : String(value), source });
+  }
+  for (const row of defaults.values()) {
+    if (rows.some(({ key }) => key.startsWith(`${row.key}.`))) row.key += ' (others)';
+  }
+  const keyWidth = Math.max(...rows.map(({ key }) => key.length));
+  const valueWidth = Math.min(40, Math.max(...rows.map(({ value }) => visibleLength(value))));
+  for (const { key, value, source } of rows) {
+    const pad = ' '.repeat(Math.max(0, valueWidth - visibleLength(value)));
+    const from = source === 'default' || source === 'not set' ? c.dim(source) : source;
+    output.result(`${key.padEnd(keyWidth)}  ${value}${pad}  ${from}`);
+  }
+  output.result('');
+  output.result(`files read: ${result.files.length ? result.files.join(', ') : 'none'}`);
+}
+
+export function printConfigPath(result: ConfigPathResult, output: Output): void {
+  if (result.problem) output.warn(result.problem);
+  if (output.flags.json) {
+    const { exitCode: _exitCode, ...document } = result;
+    output.json({ ok: true, ...document });
+    return;
+  }
+  const c = output.out;
+  const mark = (exists: boolean, loaded: boolean) => (loaded ? c.green('loaded') : exists ? c.yellow('exists') : c.dim('-'.padEnd(6)));
+  const headings = {
+    explicit: 'Named by --config or AIRTIME_CONFIG, instead of the search:',
+    user: 'Your user folder (the first found is read):',
+    home: 'Your home folder (yours: read beneath a project file):',
+    project: 'Project files, from the working directory up to the first folder with .git, or your home folder (the first found is read):',
+    beyond: 'Beyond where the search stops (no longer read):',
+  };
+  let kind = '';
+  for (const file of result.files) {
+    if (file.kind !== kind) {
+      if (kind) output.result('');
+      output.result(headings[file.kind]);
+      kind = file.kind;
+    }
+    const why = file.note ? `  ${c.yellow(`(${file.note})`)}` : '';
+    output.result(`  ${mark(file.exists, file.loaded)}  ${file.exists ? file.path : c.dim(file.path)}${why}`);
+  }
+  output.result('');
+  output.result('Ledger:');
+  output.result(`  ${result.ledger.exists ? c.green('exists') : c.dim('-'.padEnd(6))}  ${result.ledger.path}`);
+}
+
+export function printCompletion(result: CompletionResult, output: Output): void {
+  if (output.flags.json) output.json({ ok: true, shell: result.shell, script: result.script });
+  else output.result(result.script.trimEnd());
+}
+
+function visibleLength(text: string): number {
+  return stripVTControlCharacters(text).length;
+}

@@ -1,0 +1,112 @@
+// How the ledger's answers read: `status` (a table for people, TSV for pipes, JSON for scripts),
+// `reconcile`, `stats` (with a per-day chart at a terminal) and `export`.
+import { localDay } from '../../core/time.js';
+import type { ExportResult, ReconcileResult, StatsResult, StatusResult } from '../../results/ledger.js';
+import { recordLines, transactionRecord } from '../../results/record.js';
+import { resultFromRow } from '../../results/transaction.js';
+import { writeLines } from '../../streams.js';
+import { type Output, printable } from '../output.js';
+import { stateColor } from './send.js';
+
+/** Local time for people at a terminal, ISO-8601 (UTC) for everything else. */
+function formatTime(ms: number, output: Output): string {
+  const date = new Date(ms);
+  if (!output.localDates) return date.toISOString();
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `${localDay(ms)} ${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}`;
+}
+
+export function printStatus(result: StatusResult, output: Output): void {
+  if (!result.found) {
+    const message = `no transaction has the requestId, key or batch id ${result.id}`;
+    if (output.flags.json) output.json({ ok: false, error: { code: 'NOT_FOUND', message }, transactions: [] });
+    return output.error(message, 'run `airtime status` to list recent transactions (add --all-environments to include both)');
+  }
+  if (output.flags.json) return output.json({ ok: true, transactions: result.transactions.map(transactionRecord) });
+  if (result.transactions.length === 0) return output.info('no transactions yet');
+  const rows = result.transactions.map((row) => [
+    formatTime(row.createdAt, output),
+    row.state,
+    `${row.currency} ${resultFromRow(row, false).amount}`,
+    row.phoneNumber,
+    row.idempotencyKey,
+    row.requestId ?? '-',
+    // Text from outside (a file's reference, an answer's or a callback's words): shown, never obeyed.
+    printable(row.reference ?? row.batchId ?? ''),
+    printable(row.errorMessage ?? ''),
+  ]);
+  if (output.streams.stdout.isTTY) {
+    const header = ['CREATED', 'STATE', 'AMOUNT', 'PHONE', 'KEY', 'REQUEST ID', 'REFERENCE', 'ERROR'];
+    const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+    const line = (cells: string[], color = false) =>
+      cells
+        .map((cell, i) => {
+          const padded = cell.padEnd(widths[i] ?? 0);
+          return color && i === 1 ? stateColor(output, cell, padded) : padded;
+        })
+        .join('  ')
+        .trimEnd();
+    output.result(output.out.bold(line(header)));
+    for (const row of rows) output.result(line(row, true));
+  } else {
+    for (const row of rows) output.result(row.join('\t'));
+  }
+  if (result.transactions.some((r) => r.state === 'unknown')) {
+    output.info("unknown: check Africa's Talking, then `airtime reconcile <key> --as sent|failed`");
+  }
+}
+
+export function printReconcile(result: ReconcileResult, output: Output): void {
+  const row = result.transaction;
+  if (output.flags.json) {
+    return output.json({ ok: true, transaction: transactionRecord(row), previousState: result.previousState, settledBy: result.by });
+  }
+  output.result(`Settled key ${row.idempotencyKey} as ${stateColor(output, row.state)} (was ${result.previousState}), by ${result.by}.`);
+}
+
+export function printStats(result: StatsResult, output: Output): void {
+  const { exitCode: _exitCode, ...document } = result;
+  if (output.flags.json) return output.json({ ok: true, ...document });
+  const c = output.out;
+  const rate = result.successRate === null ? 'n/a' : `${(result.successRate * 100).toFixed(1)}%`;
+  output.result(
+    `attempts ${result.attempts}   ${c.green(`sent ${result.sent}`)} (delivered ${result.delivered})   ${c.red(`failed ${result.failed}`)}   ${c.yellow(`unknown ${result.unknown}`)}   success rate ${rate}`,
+  );
+  const currencies = Object.entries(result.byCurrency);
+  if (currencies.length > 0) {
+    output.result('');
+    for (const [currency, figures] of currencies) {
+      output.result(
+        `${currency.padEnd(4)} ${String(figures.count).padStart(7)} sent  ${figures.amount.padStart(14)}  discount ${figures.discount}`,
+      );
+    }
+  }
+  if (result.failureReasons.length > 0) {
+    output.result('');
+    output.result('top failure reasons:');
+    for (const reason of result.failureReasons) output.result(`${String(reason.count).padStart(7)}  ${printable(reason.reason)}`);
+  }
+  // People read a chart faster than a table; a script reads the JSON.
+  if (output.streams.stdout.isTTY && result.daily.length > 0) {
+    const days = result.daily.slice(-30);
+    const widest = Math.max(...days.map((d) => d.sent + d.failed + d.unknown), 1);
+    const width = Math.max(10, Math.min(50, (output.streams.stdout.columns ?? 80) - 40));
+    output.result('');
+    for (const day of days) {
+      const bar = (n: number) => '█'.repeat(Math.round((n / widest) * width));
+      output.result(
+        `${day.date}  ${c.green(bar(day.sent))}${c.red(bar(day.failed))}${c.yellow(bar(day.unknown))} ${day.sent} sent, ${day.failed} failed${day.unknown ? `, ${day.unknown} unknown` : ''}`,
+      );
+    }
+  }
+}
+
+/** An export to stdout is streamed here, line by line; one to a file is only reported. */
+export async function printExport(result: ExportResult, output: Output): Promise<void> {
+  if (result.kind === 'stream') {
+    await writeLines(output.streams.stdout, recordLines(result.records, result.format));
+    return;
+  }
+  if (output.flags.json) output.json({ ok: true, rows: result.rows, output: result.destination });
+  else output.info(`exported ${result.rows} transaction(s) to ${result.destination}`);
+}
