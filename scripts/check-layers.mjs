@@ -14,12 +14,33 @@ export const LAYERS = [
   ['ui', ['ui/']],
   ['engines', ['transaction.ts', 'bulk/', 'server/']],
   ['results', ['results/']],
-  ['adapters', ['at/', 'ledger/', 'config/', 'emulator/', 'signals.ts']],
+  ['adapters', ['at/', 'ledger/', 'config/', 'emulator/', 'signals.ts', 'streams.ts']],
   ['core', ['core/']],
 ];
 
+/** Rooms of one floor that must not see each other: printers never run the engines, engines never print. */
+export const APART = [['ui', 'engines']];
+
+/** Where each package may be imported: the one room that speaks to it (README "Architecture"). */
+export const PACKAGE_ROOMS = {
+  chalk: ['ui/'],
+  ora: ['ui/'],
+  '@inquirer/prompts': ['ui/'],
+  'better-sqlite3': ['ledger/'],
+  pg: ['ledger/'],
+  undici: ['at/'],
+  cosmiconfig: ['config/'],
+  'libphonenumber-js': ['core/'],
+  commander: ['cli.ts', 'commands/'],
+};
+
+/** The only files that end the process: main.ts, and a second Ctrl-C (signals.ts) that quits at once. */
+export const EXITS = ['main.ts', 'signals.ts'];
+
+const inRoom = (file, prefixes) => prefixes.some((p) => (p.endsWith('/') ? file.startsWith(p) : file === p));
+
 export function layerOf(file) {
-  const index = LAYERS.findIndex(([, prefixes]) => prefixes.some((p) => (p.endsWith('/') ? file.startsWith(p) : file === p)));
+  const index = LAYERS.findIndex(([, prefixes]) => inRoom(file, prefixes));
   return index === -1 ? undefined : index;
 }
 
@@ -43,12 +64,21 @@ export function checkLayers(root) {
   for (const file of files) {
     const text = readFileSync(file, 'utf8');
     const deps = new Set();
-    for (const match of text.matchAll(/(?:import|export)\s[^'"]*?from\s*['"](\.[^'"]+)['"]|import\(\s*['"](\.[^'"]+)['"]\s*\)/g)) {
-      const target = resolveImport(file, match[1] ?? match[2]);
-      if (target) deps.add(target);
+    const name = relative(src, file);
+    for (const match of text.matchAll(/(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g)) {
+      const spec = match[1] ?? match[2];
+      if (spec.startsWith('.')) {
+        const target = resolveImport(file, spec);
+        if (target) deps.add(target);
+        continue;
+      }
+      const pkg = spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0];
+      const rooms = PACKAGE_ROOMS[pkg];
+      if (rooms && !inRoom(name, rooms)) problems.push(`${name} imports ${pkg}, which only ${rooms.join(' and ')} may import`);
     }
     graph.set(file, deps);
-    const name = relative(src, file);
+    if (/\bprocess\.exit\(/.test(text) && !EXITS.includes(name))
+      problems.push(`${name} calls process.exit: only ${EXITS.join(' and ')} end the process`);
     const own = layerOf(name);
     if (own === undefined) {
       problems.push(`${name} belongs to no layer: add it to LAYERS in scripts/check-layers.mjs`);
@@ -59,6 +89,10 @@ export function checkLayers(root) {
       const theirs = layerOf(target);
       if (theirs !== undefined && theirs < own) {
         problems.push(`${name} (${LAYERS[own][0]}) imports ${target} (${LAYERS[theirs][0]}), a layer above it`);
+      }
+      const pair = [LAYERS[own][0], LAYERS[theirs ?? own][0]];
+      if (pair[0] !== pair[1] && APART.some((apart) => apart.includes(pair[0]) && apart.includes(pair[1]))) {
+        problems.push(`${name} (${pair[0]}) imports ${target} (${pair[1]}): the two are kept apart`);
       }
     }
   }
