@@ -19,6 +19,9 @@ export function createContext(streams: Streams, flags: GlobalFlags, cwd: string)
   let warnedRefused = false;
   const opened: Ledger[] = [];
   const reporter = new Reporter(output);
+  // Once a ledger is open, time is its clock: a shared ledger's windows are on the database's clock,
+  // whichever host decides them (src/ledger/store.ts `now`).
+  const clock = { ...systemClock, now: () => opened[0]?.now() ?? systemClock.now() };
   return {
     output,
     prompter: createPrompter(output),
@@ -26,7 +29,7 @@ export function createContext(streams: Streams, flags: GlobalFlags, cwd: string)
     progress: (total) => reporter.progress(total),
     activity: (text) => reporter.activity(text),
     untilStopped: nextShutdownSignal,
-    clock: systemClock,
+    clock,
     cwd,
     env: streams.env,
     flags,
@@ -63,13 +66,13 @@ export function createContext(streams: Streams, flags: GlobalFlags, cwd: string)
     async ledger(settings) {
       requireTrustedConfig(settings);
       const { openLedger } = await import('./ledger/open.js');
-      const ledger = await openLedger(settings.ledgerPath);
+      const ledger = await openLedger(settings.ledgerLocation);
       opened.push(ledger);
       return ledger;
     },
     async readLedger(settings) {
       const { openLedgerForReading } = await import('./ledger/open.js');
-      const ledger = await openLedgerForReading(settings.ledgerPath);
+      const ledger = await openLedgerForReading(settings.ledgerLocation);
       if (ledger) opened.push(ledger);
       return ledger;
     },

@@ -7,8 +7,10 @@ import { afterAll } from 'vitest';
 
 const CLEARED =
   /^(AT_|AIRTIME_|XDG_)|^(NO_COLOR|FORCE_COLOR|CI|HTTPS?_PROXY|https?_proxy|NO_PROXY|no_proxy|ALL_PROXY|all_proxy|COLORTERM)$/;
+// The PostgreSQL test server (test/helpers/postgres.ts) is the one AIRTIME_ variable kept: it is
+// the suite's own, and no test hands it to a command unless it means to.
 for (const name of Object.keys(process.env)) {
-  if (CLEARED.test(name)) delete process.env[name];
+  if (CLEARED.test(name) && name !== 'AIRTIME_TEST_POSTGRES_URL') delete process.env[name];
 }
 
 const home = mkdtempSync(join(tmpdir(), 'airtime-test-home-'));

@@ -4,13 +4,14 @@
 // a project file ends up in git.
 import { existsSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
-import { insideGitWorkTree, loadSettings, type SearchedPlace, searchConfigFiles } from '../config/load.js';
+import { insideGitWorkTree, loadSettings, resolveLedgerLocation, type SearchedPlace, searchConfigFiles } from '../config/load.js';
 import { defaultLedgerPath, displayPath, expandPath, PROJECT_PLACES, userConfigDir, userConfigFile } from '../config/places.js';
 import type { Settings } from '../config/schema.js';
 import { keyCharacterProblem, privateToUser, systemTrust } from '../config/trust.js';
 import { checkConfig, readConfigForUpdate, writeConfigFile, writePrivateFile } from '../config/write.js';
 import { COUNTRY_CODES, CURRENCY_CODES, isCountryCode, MARKETS, marketByCurrency } from '../core/countries.js';
 import { AirtimeError, EXIT } from '../core/errors.js';
+import { redactLocation } from '../core/ledger-location.js';
 import { formatAmount, parseAmount } from '../core/money.js';
 import { defaultMaxMinor } from '../core/recipient.js';
 import type {
@@ -212,7 +213,7 @@ export async function configShow(ctx: Pick<Context, 'settings' | 'flags' | 'env'
   show('apiKey', settings.apiKey === undefined ? undefined : redactKey(settings.apiKey));
   show('apiUrl', settings.apiUrl);
   show('defaultCountry', settings.defaultCountry);
-  show('ledger', settings.ledgerPath);
+  show('ledger', redactLocation(settings.ledgerLocation));
   show('retryDelay', settings.retryDelayMs / 1000);
   show('timeout', settings.timeoutMs / 1000);
   show('duplicateWindow', settings.duplicateWindowMs / 1000);
@@ -247,8 +248,19 @@ export async function configPath(ctx: Pick<Context, 'settings' | 'flags' | 'env'
     if (!(error instanceof AirtimeError)) throw error;
     problem = error.message;
   }
-  const ledger = settings?.ledgerPath ?? (ctx.env.AIRTIME_LEDGER ? resolve(ctx.cwd, ctx.env.AIRTIME_LEDGER) : defaultLedgerPath(ctx.env));
-  return { files, ledger: { path: ledger, exists: existsSync(ledger) }, problem, exitCode: EXIT.OK };
+  const fromEnv = ctx.env.AIRTIME_LEDGER;
+  let ledger = settings?.ledgerLocation ?? defaultLedgerPath(ctx.env);
+  if (settings === undefined && fromEnv) {
+    // The configuration failed to load; the environment's ledger is still worth showing, if it is one.
+    try {
+      ledger = resolveLedgerLocation(fromEnv, ctx.cwd, 'environment AIRTIME_LEDGER');
+    } catch {
+      ledger = fromEnv;
+    }
+  }
+  const shared = /^postgres(ql)?:\/\//i.test(ledger);
+  // A shared ledger is not looked for here: `status` or `doctor` connect to it.
+  return { files, ledger: { path: redactLocation(ledger), exists: shared ? null : existsSync(ledger) }, problem, exitCode: EXIT.OK };
 }
 
 /**

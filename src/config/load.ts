@@ -8,6 +8,7 @@ import { homedir } from 'node:os';
 import { dirname, join, resolve, sep } from 'node:path';
 import { type CountryCode, type CurrencyCode, marketByCurrency } from '../core/countries.js';
 import { AirtimeError } from '../core/errors.js';
+import { ledgerKind } from '../core/ledger-location.js';
 import { defaultDailyCaps } from '../core/limits.js';
 import { isLoopbackUrl } from '../core/loopback.js';
 import { formatMoney } from '../core/money.js';
@@ -375,8 +376,10 @@ export async function loadSettings(options: LoadOptions): Promise<Settings> {
     checkTransport(apiUrl.value, sources.apiUrl ?? 'config', username.value as string | undefined, warnings);
 
   const ledger = pick('ledger');
-  const ledgerPath =
-    typeof ledger.value === 'string' ? expandPath(ledger.value, ledger.layer?.baseDir ?? options.cwd) : defaultLedgerPath(env);
+  const ledgerLocation =
+    typeof ledger.value === 'string'
+      ? resolveLedgerLocation(ledger.value, ledger.layer?.baseDir ?? options.cwd, sources.ledger ?? 'ledger')
+      : defaultLedgerPath(env);
   if (typeof ledger.value !== 'string') sources.ledger = 'default';
 
   const country = flag('defaultCountry', flags.country, 'country') ?? (pick('defaultCountry').value as string | undefined);
@@ -394,7 +397,7 @@ export async function loadSettings(options: LoadOptions): Promise<Settings> {
     apiKey,
     apiUrl: apiUrl.value as string | undefined,
     defaultCountry: country?.toUpperCase() as CountryCode | undefined,
-    ledgerPath,
+    ledgerLocation,
     retryDelayMs: Math.round((pick('retryDelay').value as number) * 1000),
     timeoutMs: Math.round(timeout * 1000),
     duplicateWindowMs: Math.round((pick('duplicateWindow').value as number) * 1000),
@@ -592,4 +595,13 @@ export function checkKeyCharacters(key: string, source: string | undefined): voi
       hint: "copy it again from the Africa's Talking dashboard: `airtime config set-key` stores it, or fix AT_API_KEY",
     },
   );
+}
+
+/**
+ * A ledger setting as the store will open it: a postgres:// URL as written (never a path), a file
+ * path expanded from the folder of the file that set it. Anything else that looks like a URL is
+ * refused (exit 4) rather than taken for a relative file name.
+ */
+export function resolveLedgerLocation(value: string, baseDir: string, source: string): string {
+  return ledgerKind(value, `the ledger from ${source}`) === 'postgres' ? value.trim() : expandPath(value, baseDir);
 }

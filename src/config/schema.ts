@@ -24,7 +24,7 @@ export interface Settings {
   apiKey: string | undefined;
   apiUrl: string | undefined;
   defaultCountry: CountryCode | undefined;
-  ledgerPath: string;
+  ledgerLocation: string;
   retryDelayMs: number;
   timeoutMs: number;
   duplicateWindowMs: number;

@@ -24,6 +24,12 @@ export interface Owner {
    * btime, which a wall-clock step moves. Never written now; such an owner is judged without it.
    */
   legacyStartedAt: number | null;
+  /**
+   * On a shared (PostgreSQL) ledger, the lease the owner holds the row by: its process's random
+   * token and when the lease ends on the database's clock, renewed while the request is in flight.
+   * Processes on other hosts cannot be seen; a lease can. Absent on the SQLite ledger.
+   */
+  lease?: { token: string; expiresAt: number | null } | undefined;
 }
 
 export type Liveness = 'alive' | 'dead' | 'unknown';

@@ -80,6 +80,12 @@ export interface NewTransaction {
   host: string;
   /** A single send without --key: refused when it repeats a recent payment (src/core/repeat.ts). */
   repeatGuard?: RepeatGuard | undefined;
+  /**
+   * A bulk row (without --new): refused when a payment of the same number, amount and currency
+   * since `since` was made outside its batch, decided in the claim's own transaction, so a payment
+   * another host made after this batch was planned is not made again (REPEAT_PAYMENT).
+   */
+  batchGuard?: { since: number } | undefined;
 }
 
 export type ClaimOutcome =
@@ -193,6 +199,7 @@ export function toTransaction(row: Record<string, unknown>): StoredTransaction {
             pidNamespace: int(row.owner_pid_ns),
             startTicks: int(row.owner_start_ticks),
             legacyStartedAt: int(row.owner_started_at),
+            ...(typeof row.owner_token === 'string' ? { lease: { token: row.owner_token, expiresAt: int(row.lease_expires_at) } } : {}),
           },
     osUser: row.os_user as string,
     host: row.host as string,

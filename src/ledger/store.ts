@@ -66,6 +66,11 @@ export interface RunRows {
 export interface Ledger {
   /** Where it is, for messages: a path, or a URL with any password redacted. */
   readonly location: string;
+  /**
+   * The clock every age and window of this ledger is measured on, in ms since the epoch: this
+   * host's for the SQLite ledger (one machine), the database's for a shared one (every host alike).
+   */
+  now(): number;
 
   // Claims and settlements: the send path (src/transaction.ts).
   /**
@@ -113,7 +118,8 @@ export interface Ledger {
   recordEvent(transactionId: number | null, kind: string, payload: unknown, now: number, scope?: LedgerScope | null): Promise<void>;
 
   // `airtime serve`'s callbacks.
-  recordStatusCallback(callback: DeliveryCallback, now: number, scope: LedgerScope | null): Promise<DeliveryOutcome>;
+  /** Without a scope (a serve with no username), nothing is settled by number and value. */
+  recordStatusCallback(callback: DeliveryCallback, now: number, scope?: LedgerScope | null): Promise<DeliveryOutcome>;
   claimValidation(
     claim: ValidationClaim,
     now: number,

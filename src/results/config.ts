@@ -52,7 +52,8 @@ export interface ConfigShowResult {
 
 export interface ConfigPathResult {
   files: SearchedPlace[];
-  ledger: { path: string; exists: boolean };
+  /** The ledger's path, or a shared ledger's URL with its password redacted (`exists` null: not checked). */
+  ledger: { path: string; exists: boolean | null };
   /** Why the configuration could not be read, when it could not. */
   problem: string | null;
   exitCode: number;

@@ -59,7 +59,7 @@ describe('loadSettings', () => {
       duplicateWindowMs: 300_000,
       retries: 3,
       concurrency: 4,
-      ledgerPath: join(home, '.local', 'share', 'airtime', 'ledger.db'),
+      ledgerLocation: join(home, '.local', 'share', 'airtime', 'ledger.db'),
       files: [],
     });
   });
@@ -98,7 +98,7 @@ describe('loadSettings', () => {
     const settings = await load({
       env: { ...env, AT_USERNAME: 'sandbox', AT_API_KEY: 'k', AIRTIME_API_URL: 'http://127.0.0.1:1', AIRTIME_LEDGER: '/tmp/l.db' },
     });
-    expect(settings).toMatchObject({ username: 'sandbox', apiKey: 'k', apiUrl: 'http://127.0.0.1:1', ledgerPath: '/tmp/l.db' });
+    expect(settings).toMatchObject({ username: 'sandbox', apiKey: 'k', apiUrl: 'http://127.0.0.1:1', ledgerLocation: '/tmp/l.db' });
   });
 
   it('reads apiKeyFile relative to the file that names it', async () => {
@@ -238,8 +238,8 @@ describe('what a project file may do', () => {
     expect(error.hint).toContain('user config');
     projectFile({});
     userFile({ ledger: '~/my.db' });
-    expect((await load()).ledgerPath).toBe(join(home, 'my.db'));
-    expect((await load({ env: { ...env, AIRTIME_LEDGER: '/tmp/x.db' } })).ledgerPath).toBe('/tmp/x.db');
+    expect((await load()).ledgerLocation).toBe(join(home, 'my.db'));
+    expect((await load({ env: { ...env, AIRTIME_LEDGER: '/tmp/x.db' } })).ledgerLocation).toBe('/tmp/x.db');
   });
 
   it('may name a key file only inside the user config folder, owned by the user and private', async () => {
@@ -271,7 +271,7 @@ describe('what a project file may do', () => {
 
   it('holds a profile defined in a project file to the same rules', async () => {
     projectFile({ profiles: { evil: { ledger: '/tmp/evil.db' } } });
-    expect((await load()).ledgerPath).toBe(join(home, '.local', 'share', 'airtime', 'ledger.db'));
+    expect((await load()).ledgerLocation).toBe(join(home, '.local', 'share', 'airtime', 'ledger.db'));
     expect((await configError(load({ flags: { profile: 'evil' } }))).message).toContain('(profile evil) sets ledger');
   });
 
@@ -333,7 +333,7 @@ describe('what a project file may do', () => {
     // ~/.airtimerc, owned by the user, is theirs: it may choose the ledger.
     writeFileSync(join(home, '.airtimerc'), JSON.stringify({ ledger: '~/home.db' }));
     projectFile({});
-    expect((await load()).ledgerPath).toBe(join(home, 'home.db'));
+    expect((await load()).ledgerLocation).toBe(join(home, 'home.db'));
   });
 
   it('plain http to another machine: refused with a live username, a warning with the sandbox', async () => {
@@ -350,7 +350,7 @@ describe('what a project file may do', () => {
     const named = join(home, 'project', 'ops.json');
     writeFileSync(named, JSON.stringify({ ledger: '/tmp/ops.db', limits: { perRecipient: { KES: 9000 } } }));
     const settings = await load({ flags: { config: named } });
-    expect(settings.ledgerPath).toBe('/tmp/ops.db');
+    expect(settings.ledgerLocation).toBe('/tmp/ops.db');
     expect(settings.limits.perRecipient.KES).toBe(900_000);
   });
 

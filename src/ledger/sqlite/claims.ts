@@ -91,6 +91,10 @@ function insertClaim(ledger: SqliteDatabase, input: NewTransaction, now: number,
     // Throwing rolls the insert back: a refused send leaves no row behind.
     if (match) throw new Rollback<ClaimOutcome>({ kind: 'repeat', match });
   }
+  if (input.batchGuard) {
+    const match = otherBatchPayment(ledger, input, input.batchGuard.since, inserted.id as number);
+    if (match) throw new Rollback<ClaimOutcome>({ kind: 'repeat', match });
+  }
   const cap = dailyCaps[input.currency as keyof MoneyLimits];
   if (cap !== undefined) {
     const spent = spentSince(ledger, input.account, input.environment, input.currency, now - DAILY_WINDOW_MS);
@@ -130,6 +134,24 @@ export function findRepeat(
       accepted: cutoffs.accepted,
       unsettled: cutoffs.unsettled,
     }) as Row | undefined;
+  return row && toTransaction(row);
+}
+
+/**
+ * A payment of the same number, amount and currency since `since`, made outside this row's batch:
+ * what a bulk row claimed now would pay again (REPEAT_PAYMENT). Rows of the same batch are its own.
+ */
+function otherBatchPayment(ledger: SqliteDatabase, input: NewTransaction, since: number, excludeId: number): StoredTransaction | undefined {
+  const row = ledger
+    .statement(
+      `SELECT * FROM transactions
+       WHERE phone_number = ? AND currency = ? AND amount_minor = ? AND account = ? AND environment = ? AND id <> ?
+         AND created_at > ? AND state IN ${SPENT_STATES} AND batch_id IS NOT ?
+       ORDER BY created_at DESC, id DESC LIMIT 1`,
+    )
+    .get(input.phoneNumber, input.currency, input.amountMinor, input.account, input.environment, excludeId, since, input.batchId ?? null) as
+    | Row
+    | undefined;
   return row && toTransaction(row);
 }
 

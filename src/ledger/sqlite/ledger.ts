@@ -47,6 +47,11 @@ export class SqliteLedger implements Ledger {
     return this.database.path;
   }
 
+  /** One machine, one clock: the host's. */
+  now(): number {
+    return Date.now();
+  }
+
   async claimMany(inputs: readonly NewTransaction[], now: number, dailyCaps: MoneyLimits = {}): Promise<ClaimOutcome[]> {
     return claimMany(this.database, inputs, now, dailyCaps);
   }

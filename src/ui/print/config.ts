@@ -107,7 +107,8 @@ export function printConfigPath(result: ConfigPathResult, output: Output): void 
   }
   output.result('');
   output.result('Ledger:');
-  output.result(`  ${result.ledger.exists ? c.green('exists') : c.dim('-'.padEnd(6))}  ${result.ledger.path}`);
+  const state = result.ledger.exists === null ? c.cyan('shared') : result.ledger.exists ? c.green('exists') : c.dim('-'.padEnd(6));
+  output.result(`  ${state}  ${result.ledger.path}`);
 }
 
 export function printCompletion(result: CompletionResult, output: Output): void {

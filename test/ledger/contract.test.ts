@@ -1,20 +1,19 @@
-import { mkdtempSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { beforeEach, describe, expect, it } from 'vitest';
+// The store contract: what every ledger store promises, whichever keeps the ledger. Run once per
+// store from this one text (test/ledger/stores.ts): SQLite always, PostgreSQL where the suite has a
+// server. SQLite-only matters (its file, pragmas and migrations) are in sqlite.test.ts, PostgreSQL's
+// own (leases, its clock, many hosts at once) in postgres.test.ts.
+import { beforeEach, expect, it } from 'vitest';
 import { repeatGuard } from '../../src/core/repeat.js';
-import { currentOwner, type Owner, ownerLiveness } from '../../src/ledger/owner.js';
+import { currentOwner, type Owner } from '../../src/ledger/owner.js';
 import type { ClaimOutcome, NewTransaction } from '../../src/ledger/records.js';
-import { SqliteLedger } from '../../src/ledger/sqlite/ledger.js';
-import { MIGRATIONS } from '../../src/ledger/sqlite/schema.js';
-import { claim, rawDatabase, settle } from '../helpers/ledger.js';
+import type { Ledger } from '../../src/ledger/store.js';
+import { claim, settle } from '../helpers/ledger.js';
+import { describeStores, type StoreUnderTest } from './stores.js';
 
-let path: string;
-let ledger: SqliteLedger;
 const me = currentOwner();
 const other: Owner = { ...me, pid: 999_999, startTicks: 1 };
 
-function tx(overrides: Partial<NewTransaction> = {}): NewTransaction {
+export function tx(overrides: Partial<NewTransaction> = {}): NewTransaction {
   return {
     account: 'sandbox',
     environment: 'sandbox',
@@ -47,31 +46,16 @@ function created(outcome: ClaimOutcome) {
   return outcome;
 }
 
-beforeEach(async () => {
-  path = join(mkdtempSync(join(tmpdir(), 'ledger-')), 'sub', 'ledger.db');
-  ledger = SqliteLedger.open(path);
-  return () => ledger.close();
-});
+/** On a shared ledger, every lease runs out now, as when its holder has been gone long enough. */
+async function expireLeases(store: StoreUnderTest): Promise<void> {
+  if (store.kind === 'postgres') await store.sql("UPDATE transactions SET lease_expires_at = 0 WHERE state = 'pending'");
+}
 
-describe('Ledger', () => {
-  it('creates its folder 0700 and file 0600, in WAL mode, at the latest schema', async () => {
-    expect(statSync(join(path, '..')).mode & 0o777).toBe(0o700);
-    expect(statSync(path).mode & 0o777).toBe(0o600);
-    const db = rawDatabase(path, { readonly: true });
-    expect(db.value('PRAGMA journal_mode')).toBe('wal');
-    expect(db.value('PRAGMA user_version')).toBe(MIGRATIONS.length);
-    db.close();
-  });
-
-  it('sets its own connection to synchronous FULL with foreign keys on, or NORMAL when asked', async () => {
-    const settings = (l: SqliteLedger) => [
-      l.database.statement('PRAGMA synchronous').pluck().get(),
-      l.database.statement('PRAGMA foreign_keys').pluck().get(),
-    ];
-    expect(settings(ledger)).toEqual([2, 1]);
-    const normal = SqliteLedger.open(join(path, '..', 'normal.db'), { synchronous: 'NORMAL' });
-    expect(settings(normal)).toEqual([1, 1]);
-    await normal.close();
+describeStores('the ledger', (store) => {
+  let ledger: Ledger;
+  beforeEach(async () => {
+    ledger = await store.open();
+    return () => ledger.close();
   });
 
   it('claims a key once: the second claim finds the first row', async () => {
@@ -89,8 +73,8 @@ describe('Ledger', () => {
     const guard = repeatGuard(15 * 60_000);
     const now = Date.UTC(2026, 10, 30, 12);
     const first = created(await claim(ledger, tx({ idempotencyKey: 'a', repeatGuard: guard }), now));
-    // A second connection, as a second process: it sees the first's row under the write lock.
-    const second = SqliteLedger.open(path);
+    // A second handle, as a second process: it sees the first's row (under the write lock, or the cap's advisory lock).
+    const second = await store.open();
     const repeat = await claim(second, tx({ idempotencyKey: 'b', repeatGuard: guard }), now + 1000);
     expect(repeat).toMatchObject({ kind: 'repeat', match: { id: first.row.id, idempotencyKey: 'a', state: 'pending' } });
     expect(await second.byKey('sandbox', 'sandbox', 'b')).toBeUndefined();
@@ -184,36 +168,22 @@ describe('Ledger', () => {
       if (fate < 0.1)
         await ledger.recordDelivery(row.id, { status: 'Failed', description: 'x', requestId: null, source: 'test', payload: {} }, at);
     }
-    const db = rawDatabase(path, { readonly: true });
-    const plain = db.statement(
-      "SELECT COALESCE(SUM(amount_minor), 0) AS total FROM transactions WHERE currency = ? AND created_at > ? AND state <> 'failed'",
-    );
+    const plain = async (currency: string, since: number) =>
+      Number(
+        (
+          await store.sql<{ total: number | string }>(
+            "SELECT COALESCE(SUM(amount_minor), 0) AS total FROM transactions WHERE currency = ? AND created_at > ? AND state <> 'failed'",
+            currency,
+            since,
+          )
+        )[0]?.total,
+      );
     for (let k = 0; k < 50; k += 1) {
       const since = base + Math.floor(random() * 2 * 86_400_000);
       for (const currency of ['KES', 'UGX']) {
-        expect(await ledger.spentSince('sandbox', 'sandbox', currency, since)).toBe(
-          (plain.get(currency, since) as { total: number }).total,
-        );
+        expect(await ledger.spentSince('sandbox', 'sandbox', currency, since)).toBe(await plain(currency, since));
       }
     }
-    db.close();
-  });
-
-  it('backfills the daily totals when an older ledger is migrated', async () => {
-    await ledger.close();
-    const old = join(path, '..', 'old.db');
-    const db = rawDatabase(old);
-    db.exec(MIGRATIONS[0] ?? '');
-    db.exec('PRAGMA user_version = 1');
-    db.statement(
-      "INSERT INTO transactions (account, environment, idempotency_key, phone_number, country, currency, amount_minor, state, created_at, updated_at, os_user, host) VALUES ('sandbox', 'sandbox', ?, '+254712345678', 'KE', 'KES', ?, ?, ?, ?, 'u', 'h')",
-    ).run('a', 500, 'sent', 1000, 1000);
-    db.statement(
-      "INSERT INTO transactions (account, environment, idempotency_key, phone_number, country, currency, amount_minor, state, created_at, updated_at, os_user, host) VALUES ('sandbox', 'sandbox', ?, '+254712345678', 'KE', 'KES', ?, ?, ?, ?, 'u', 'h')",
-    ).run('b', 700, 'failed', 2000, 2000);
-    db.close();
-    ledger = SqliteLedger.open(old);
-    expect(await ledger.spentSince('sandbox', 'sandbox', 'KES', 0)).toBe(500);
   });
 
   it('counts attempts and keeps the first attempt time', async () => {
@@ -224,10 +194,18 @@ describe('Ledger', () => {
   });
 
   it('lets only one process take over a stale row (compare-and-set on the owner seen)', async () => {
-    const { row } = created(await claim(ledger, tx({ owner: other }), 1000));
-    expect(await ledger.takeOver(row.id, other, me, 2000)).toBe(true);
-    expect(await ledger.takeOver(row.id, other, { ...me, pid: 1 }, 2000)).toBe(false);
-    expect((await ledger.get(row.id))?.owner).toEqual(me);
+    // Another process claims the key, then dies (its lease, on a shared ledger, runs out).
+    const gone = await store.open();
+    const { row } = created(await claim(gone, tx({ owner: other }), 1000));
+    await gone.close();
+    await expireLeases(store);
+    const seen = (await ledger.get(row.id))?.owner ?? null;
+    expect(seen).toMatchObject(other);
+    expect(await ledger.takeOver(row.id, seen, me, 2000)).toBe(true);
+    const late = await store.open();
+    expect(await late.takeOver(row.id, seen, { ...me, pid: 1 }, 2000)).toBe(false);
+    await late.close();
+    expect((await ledger.get(row.id))?.owner).toMatchObject(me);
   });
 
   it('settles, and records events', async () => {
@@ -279,7 +257,8 @@ describe('Ledger', () => {
     // Two processes can both hold the key only if one misjudged the other dead (a clock step moves
     // the boot time process start times are computed from); the accepted answer must survive.
     const { row } = created(await claim(ledger, tx(), 1000));
-    expect(await ledger.takeOver(row.id, me, { ...me, pid: 1 }, 1500)).toBe(true);
+    await expireLeases(store);
+    expect(await ledger.takeOver(row.id, (await ledger.get(row.id))?.owner ?? null, { ...me, pid: 1 }, 1500)).toBe(true);
     const sent = {
       state: 'sent',
       atStatus: 'Sent',
@@ -440,124 +419,20 @@ describe('Ledger', () => {
     expect(await ledger.get(row.id)).toMatchObject({ state: 'sent' });
   });
 
-  it('reads a missing ledger as none, and refuses a file from a newer airtime', async () => {
-    expect(SqliteLedger.openForReading(join(path, '..', 'nope.db'))).toBeNull();
-    await ledger.close();
-    const db = rawDatabase(path);
-    db.exec(`PRAGMA user_version = ${MIGRATIONS.length + 1}`);
-    db.close();
-    expect(() => SqliteLedger.open(path)).toThrowError(/newer airtime/);
-  });
-});
-
-describe('owners recorded in the ledger', () => {
-  it('keep every part of their identity, and take-over compares all of it', async () => {
-    const claimed = await claim(ledger, tx(), 1000);
-    if (claimed.kind !== 'created') throw new Error('claim');
-    expect(claimed.row.owner).toEqual(me);
-    expect(me).toMatchObject({
-      bootId: expect.any(String),
-      pidNamespace: expect.any(Number),
-      startTicks: expect.any(Number),
-      legacyStartedAt: null,
-    });
-    // Seen with another start tick (or boot, or namespace): someone else's, so the take-over fails.
-    for (const seen of [
-      { ...me, startTicks: (me.startTicks ?? 0) + 1 },
-      { ...me, bootId: 'another-boot' },
-      { ...me, pidNamespace: 1 },
-    ]) {
-      expect(await ledger.takeOver(claimed.row.id, seen, other, 2000)).toBe(false);
-    }
-    expect(await ledger.takeOver(claimed.row.id, me, other, 2000)).toBe(true);
-    expect((await ledger.get(claimed.row.id))?.owner).toEqual(other);
-  });
-
-  it('from an older airtime (schema 3: pid, host and a start time in ms) are migrated, judged without that time, and taken over by compare-and-set', async () => {
-    const oldPath = join(mkdtempSync(join(tmpdir(), 'schema3-')), 'ledger.db');
-    const db = rawDatabase(oldPath);
-    db.exec(MIGRATIONS.slice(0, 3).join(';\n'));
-    db.exec('PRAGMA user_version = 3');
-    const insert = `INSERT INTO transactions (account, environment, idempotency_key, phone_number, country, currency, amount_minor,
-      state, attempts, first_attempt_at, created_at, updated_at, owner_pid, owner_host, owner_started_at, os_user, host)
-      VALUES ('sandbox', 'sandbox', ?, '+254712345678', 'KE', 'KES', 5000, 'pending', 1, 1000, 1000, 1000, ?, ?, 1700000000000, 'u', 'h')`;
-    db.run(insert, 'running', process.pid, me.host);
-    db.run(insert, 'gone', 999_999, me.host);
-    db.close();
-    const upgraded = SqliteLedger.open(oldPath);
-    const running = await upgraded.byKey('sandbox', 'sandbox', 'running');
-    const gone = await upgraded.byKey('sandbox', 'sandbox', 'gone');
-    expect(running?.owner).toEqual({
-      pid: process.pid,
-      host: me.host,
-      bootId: null,
-      pidNamespace: null,
-      startTicks: null,
-      legacyStartedAt: 1700000000000,
-    });
-    // A pid that runs may be the old owner or a reused pid: not known, so waited for, never resent at once.
-    expect(ownerLiveness(running?.owner as Owner)).toBe('unknown');
-    expect(ownerLiveness(gone?.owner as Owner)).toBe('dead');
-    expect(await upgraded.takeOver(Number(gone?.id), { ...(gone?.owner as Owner), legacyStartedAt: 1 }, me, 2000)).toBe(false);
-    expect(await upgraded.takeOver(Number(gone?.id), gone?.owner ?? null, me, 2000)).toBe(true);
-    expect((await upgraded.get(Number(gone?.id)))?.owner).toEqual(me);
-    await upgraded.close();
-  });
-});
-
-describe('releasing claims', () => {
   it('gives back an unsent claim of this owner, and its amount under the daily cap', async () => {
-    const path = join(mkdtempSync(join(tmpdir(), 'release-')), 'ledger.db');
-    const ledger = SqliteLedger.open(path);
+    const elsewhere = await store.open();
     const claimed = await claim(ledger, tx({ idempotencyKey: 'a' }), 1000);
-    const other = await claim(ledger, tx({ idempotencyKey: 'b', owner: { ...me, pid: 1, host: 'elsewhere' } }), 1000);
+    const other = await claim(elsewhere, tx({ idempotencyKey: 'b', owner: { ...me, pid: 1, host: 'elsewhere' } }), 1000);
     expect(await ledger.spentSince('sandbox', 'sandbox', 'KES', 0)).toBe(10_000);
     if (claimed.kind !== 'created' || other.kind !== 'created') throw new Error('claims');
     await ledger.release([claimed.row.id, other.row.id], me);
     expect(await ledger.get(claimed.row.id)).toBeUndefined();
     expect(await ledger.get(other.row.id)).toBeDefined(); // not ours to give back
     expect(await ledger.spentSince('sandbox', 'sandbox', 'KES', 0)).toBe(5000);
-    await ledger.close();
-  });
-});
-
-describe('closing the ledger', () => {
-  const statistics = (file: string) => {
-    const db = rawDatabase(file, { readonly: true, fileMustExist: true });
-    try {
-      return db.all("SELECT name FROM sqlite_master WHERE name = 'sqlite_stat1'").length === 1;
-    } finally {
-      db.close();
-    }
-  };
-
-  it('runs PRAGMA optimize on a writing connection, so the planner has statistics for what it queried', async () => {
-    const file = join(mkdtempSync(join(tmpdir(), 'optimize-')), 'ledger.db');
-    const writer = SqliteLedger.open(file);
-    await claim(writer, tx({ idempotencyKey: 'a' }), 1000);
-    await claim(writer, tx({ idempotencyKey: 'b' }), 1000);
-    expect(await writer.lookup('a')).toHaveLength(1);
-    expect(statistics(file)).toBe(false);
-    await writer.close();
-    expect(statistics(file)).toBe(true);
+    await elsewhere.close();
   });
 
-  it('leaves the file alone from a reading connection', async () => {
-    const file = join(mkdtempSync(join(tmpdir(), 'optimize-')), 'ledger.db');
-    const writer = SqliteLedger.open(file);
-    await claim(writer, tx({ idempotencyKey: 'a' }), 1000);
-    const reader = SqliteLedger.openForReading(file);
-    expect(await reader?.lookup('a')).toHaveLength(1);
-    await reader?.close();
-    expect(statistics(file)).toBe(false);
-    await writer.close();
-  });
-});
-
-describe('reconcile', () => {
   it('changes nothing when the row was settled after it was read', async () => {
-    const path = join(mkdtempSync(join(tmpdir(), 'reconcile-')), 'ledger.db');
-    const ledger = SqliteLedger.open(path);
     const claimed = await claim(ledger, tx(), 1000);
     if (claimed.kind !== 'created') throw new Error('claim');
     // Read as pending by `airtime reconcile`; then the answer arrives and settles it.
@@ -586,6 +461,5 @@ describe('reconcile', () => {
       ),
     ).rejects.toThrowError(/settled \(sent\) while reconcile was deciding/);
     expect((await ledger.get(claimed.row.id))?.state).toBe('sent');
-    await ledger.close();
   });
 });

@@ -1,0 +1,216 @@
+// One connection to the shared PostgreSQL ledger, used by one piece of work at a time: a
+// transaction here is a BEGIN … COMMIT on this connection that nothing else interleaves with. A
+// connection lost mid-run fails the work in hand (LEDGER_ERROR, exit 4: the request it was about
+// to record does not leave) and the next piece of work connects again, so `serve` outlives a
+// database restart. Errors name the host and database, never the password. `pg` is loaded only when
+// a postgres:// ledger is used: SQLite users pay nothing for it at start-up.
+import { performance } from 'node:perf_hooks';
+import type { Client, ClientConfig } from 'pg';
+import { AirtimeError } from '../../core/errors.js';
+import { locationPassword, redactLocation } from '../../core/ledger-location.js';
+
+/** What a statement may run for: a stuck server or a lock never released must not hang a cron job. */
+export const STATEMENT_TIMEOUT_MS = 30_000;
+const CONNECT_TIMEOUT_MS = 10_000;
+
+export interface Query {
+  /** Rows of one statement; `$1`, `$2`… are its parameters. */
+  rows<T = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<T[]>;
+  /** The first row, or undefined. */
+  row<T = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<T | undefined>;
+  /** How many rows a statement changed. */
+  run(sql: string, params?: readonly unknown[]): Promise<number>;
+}
+
+/** Thrown inside a transaction to roll it back with an answer for the caller (a refused claim). */
+export class Rollback<T> extends Error {
+  constructor(readonly answer: T) {
+    super('rolled back');
+  }
+}
+
+export class PostgresConnection {
+  /** The location as it may be shown: the password redacted. */
+  readonly shown: string;
+  private client: Client | undefined;
+  private connecting: Promise<Client> | undefined;
+  private queue: Promise<unknown> = Promise.resolve();
+  private closed = false;
+
+  constructor(private readonly url: string) {
+    this.shown = redactLocation(url);
+  }
+
+  /** Runs `work` alone on the connection (connecting first when needed), outside a transaction. */
+  use<T>(work: (query: Query) => Promise<T>): Promise<T> {
+    const turn = this.queue.then(async () => {
+      const client = await this.connect();
+      try {
+        return await work(queryOf(client));
+      } catch (error) {
+        throw this.failure(error);
+      }
+    });
+    this.queue = turn.catch(() => undefined);
+    return turn;
+  }
+
+  /**
+   * A transaction: committed when `work` returns, rolled back when it throws (a `Rollback` passes
+   * through for the caller to turn into an answer). Under READ COMMITTED; decisions that must see
+   * every other host's commits take an advisory transaction lock first (see claims).
+   */
+  transaction<T>(work: (query: Query) => Promise<T>): Promise<T> {
+    return this.use(async (query) => {
+      await query.run('BEGIN');
+      try {
+        const result = await work(query);
+        await query.run('COMMIT');
+        return result;
+      } catch (error) {
+        // A lost connection has no transaction left to roll back; the server discards it.
+        await query.run('ROLLBACK').catch(() => undefined);
+        throw error;
+      }
+    });
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.queue;
+    const client = this.client;
+    this.client = undefined;
+    await client?.end().catch(() => undefined);
+  }
+
+  private async connect(): Promise<Client> {
+    if (this.closed) throw new Error('the ledger is closed');
+    if (this.client) return this.client;
+    this.connecting ??= (async () => {
+      const { default: pg } = await import('pg');
+      // 64-bit integers (times in ms, sums of amounts) come back as strings: every reader converts.
+      const client = new pg.Client(this.config());
+      client.on('error', () => {
+        // A connection lost while idle (a restart, pg_terminate_backend): the next use reconnects.
+        if (this.client === client) this.client = undefined;
+      });
+      try {
+        await client.connect();
+      } catch (error) {
+        await client.end().catch(() => undefined);
+        throw this.failure(error);
+      }
+      this.client = client;
+      return client;
+    })().finally(() => {
+      this.connecting = undefined;
+    });
+    return this.connecting;
+  }
+
+  private config(): ClientConfig {
+    return {
+      connectionString: this.url,
+      application_name: 'airtime',
+      connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+      statement_timeout: STATEMENT_TIMEOUT_MS,
+      // A process stopped inside a transaction must not hold its locks (a cap's, a row's) for long.
+      idle_in_transaction_session_timeout: STATEMENT_TIMEOUT_MS,
+      keepAlive: true,
+    };
+  }
+
+  /** Any failure as LEDGER_ERROR naming the ledger (its password redacted, in the text too). */
+  private failure(error: unknown): unknown {
+    if (error instanceof AirtimeError || error instanceof Rollback) return error;
+    const lost = isConnectionLoss(error);
+    if (lost && this.client) {
+      const client = this.client;
+      this.client = undefined;
+      void client.end().catch(() => undefined);
+    }
+    const password = locationPassword(this.url);
+    let reason = describe(error);
+    if (password) reason = reason.split(password).join('***');
+    return new AirtimeError('LEDGER_ERROR', `the ledger ${this.shown} cannot be used: ${reason}`, {
+      hint: lost
+        ? 'the connection to PostgreSQL was lost; a request whose claim was not recorded did not leave: run the same command again when the database is back'
+        : 'check that PostgreSQL is running and reachable, and the URL, user and database in AIRTIME_LEDGER (or config ledger)',
+      cause: error,
+    });
+  }
+}
+
+function queryOf(client: Client): Query {
+  return {
+    async rows<T>(sql: string, params: readonly unknown[] = []) {
+      return (await client.query(sql, params as unknown[])).rows as T[];
+    },
+    async row<T>(sql: string, params: readonly unknown[] = []) {
+      return (await client.query(sql, params as unknown[])).rows[0] as T | undefined;
+    },
+    async run(sql: string, params: readonly unknown[] = []) {
+      return (await client.query(sql, params as unknown[])).rowCount ?? 0;
+    },
+  };
+}
+
+const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'EPIPE']);
+
+function isConnectionLoss(error: unknown): boolean {
+  const { code, message } = (error ?? {}) as { code?: string; message?: string };
+  if (code && (CONNECTION_CODES.has(code) || code.startsWith('08') || code === '57P01' || code === '57P02' || code === '57P03'))
+    return true;
+  return /Connection terminated|connection timeout|Client has encountered a connection error|not queryable/i.test(message ?? '');
+}
+
+/** What went wrong, in words a person can act on; the server's own message otherwise. */
+function describe(error: unknown): string {
+  const { code, message = String(error) } = (error ?? {}) as { code?: string; message?: string };
+  switch (code) {
+    case 'ECONNREFUSED':
+      return 'connection refused (is PostgreSQL running there?)';
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return 'the host name does not resolve';
+    case '28P01':
+    case '28000':
+      return `authentication failed (${message})`;
+    case '3D000':
+      return `the database does not exist (${message})`;
+    case '57014':
+      return `a statement ran past ${STATEMENT_TIMEOUT_MS / 1000} s and was cancelled`;
+    case '57P01':
+      return 'the server ended the connection (terminated by an administrator, or shutting down)';
+    case '25P03':
+      return 'a transaction was left idle too long and was ended by the server';
+    default:
+      return /timeout/i.test(message) ? `no answer from the server (${message})` : message;
+  }
+}
+
+/** The database's clock in ms since the epoch, as a query reads it now. */
+export const DB_NOW_MS = '(extract(epoch from clock_timestamp()) * 1000)::bigint';
+
+/**
+ * The database's clock, read once and carried forward by this process's monotonic clock, so no
+ * step of the host's wall clock moves it: every age and window a shared ledger decides is on the
+ * database's clock, whichever host decides it. Read again whenever the ledger renews its leases.
+ */
+export class DatabaseClock {
+  private base = Date.now();
+  private at = performance.now();
+
+  now(): number {
+    return Math.round(this.base + (performance.now() - this.at));
+  }
+
+  async sync(connection: PostgresConnection): Promise<void> {
+    const before = performance.now();
+    const row = await connection.use((q) => q.row<{ ms: string }>(`SELECT ${DB_NOW_MS} AS ms`));
+    const after = performance.now();
+    this.base = Number(row?.ms);
+    // The server read its clock somewhere in the round trip: the middle is the best guess.
+    this.at = (before + after) / 2;
+  }
+}
