@@ -34,6 +34,8 @@ export interface TransactionRequest {
   force?: boolean | undefined;
   /** A single send without --key: refused when it repeats a recent payment (src/core/repeat.ts). */
   repeatGuard?: RepeatGuard | undefined;
+  /** A bulk row without --new: refused when a payment outside its batch since then paid the same (REPEAT_PAYMENT). */
+  batchGuard?: { since: number } | undefined;
 }
 
 /** The part of the ledger a transaction needs; the benchmark swaps in an in-memory one. */
@@ -86,6 +88,7 @@ export function claimTransactions(requests: readonly TransactionRequest[], deps:
     rowNumber: request.rowNumber,
     maxNumRetry: request.maxNumRetry,
     repeatGuard: request.repeatGuard,
+    batchGuard: request.batchGuard,
     owner: deps.owner,
     ...deps.origin,
   }));

@@ -2,7 +2,8 @@
 // row the ledger's guarantees), a bounded number at a time, under a shared rate limit, claimed a
 // group at a time, and stopped cleanly by a signal.
 import type { AtClient, SendAnswer } from '../at/client.js';
-import { AirtimeError } from '../core/errors.js';
+import { AirtimeError, type ErrorCode } from '../core/errors.js';
+import { formatMinorOf } from '../core/money.js';
 import { RateLimiter } from '../core/rate.js';
 import type { MoneyLimits } from '../core/recipient.js';
 import type { Clock } from '../core/retry.js';
@@ -49,6 +50,13 @@ export interface DispatchArgs {
   maxNumRetry: number | undefined;
   retryFailed: boolean;
   force: boolean;
+  /**
+   * Payments since then, outside this batch, of a row's number and value refuse the row as it is
+   * claimed (REPEAT_PAYMENT), checked in the claim's own transaction: the file was checked against
+   * the ledger before the run, but another process or host may pay the same person meanwhile.
+   * Undefined with --new.
+   */
+  repeatSince: number | undefined;
   clock: Clock;
   notify(note: Note): void;
   progress: Progress;
@@ -126,19 +134,34 @@ export async function dispatch(args: DispatchArgs): Promise<DispatchResult> {
     rowNumber: row.row,
     maxNumRetry: args.maxNumRetry,
     force: args.force,
+    batchGuard: args.repeatSince === undefined ? undefined : { since: args.repeatSince },
   });
 
+  const refuse = (row: ValidRow, code: ErrorCode, message: string) => {
+    counts.done += 1;
+    counts.skipped += 1;
+    refused.push({ row: row.row, line: row.line, errors: [{ code, message }] });
+    args.notify({ kind: 'row-refused', row: row.row, message });
+    args.progress.update(counts);
+  };
+
   const sendRow = async (row: ValidRow, request: TransactionRequest, claim: ClaimOutcome) => {
+    if (claim.kind === 'repeat') {
+      const { match } = claim;
+      refuse(
+        row,
+        'REPEAT_PAYMENT',
+        `repeats ${match.currency} ${formatMinorOf(match.currency, match.amountMinor)} ${match.state} to ${match.phoneNumber} under key ${match.idempotencyKey}${match.batchId ? ` (batch ${match.batchId})` : ''} at ${new Date(match.createdAt).toISOString()}: not sent; --new pays it again on purpose`,
+      );
+      return;
+    }
     try {
       await record(await sendClaimed(request, claim, deps), row);
     } catch (error) {
       if (error instanceof AirtimeError && (error.code === 'IDEMPOTENCY_CONFLICT' || error.code === 'LIMIT_EXCEEDED')) {
         // This row cannot be sent as it stands; the rest of the batch is unaffected (a cap reached
         // mid-batch by another sender stops dispatching, below).
-        counts.done += 1;
-        counts.skipped += 1;
-        refused.push({ row: row.row, line: row.line, errors: [{ code: error.code, message: error.message }] });
-        args.notify({ kind: 'row-refused', row: row.row, message: error.message });
+        refuse(row, error.code, error.message);
         if (error.code === 'LIMIT_EXCEEDED') controller.abort();
         return;
       }

@@ -186,6 +186,7 @@ export async function sendFile(options: BulkOptions, ctx: BulkContext): Promise<
       maxNumRetry: settings.maxNumRetry,
       retryFailed: Boolean(options.retryFailed),
       force: Boolean(options.force),
+      repeatSince: options.new ? undefined : since,
       clock: ctx.clock,
       notify: (note) => ctx.notify(note),
       progress: ctx.progress(check.validCount),

@@ -8,26 +8,10 @@ import { currentOwner, type Owner } from '../../src/ledger/owner.js';
 import type { ClaimOutcome, NewTransaction } from '../../src/ledger/records.js';
 import type { Ledger } from '../../src/ledger/store.js';
 import { claim, settle } from '../helpers/ledger.js';
-import { describeStores, type StoreUnderTest } from './stores.js';
+import { describeStores, type StoreUnderTest, tx } from './stores.js';
 
 const me = currentOwner();
 const other: Owner = { ...me, pid: 999_999, startTicks: 1 };
-
-export function tx(overrides: Partial<NewTransaction> = {}): NewTransaction {
-  return {
-    account: 'sandbox',
-    environment: 'sandbox',
-    idempotencyKey: 'k1',
-    phoneNumber: '+254712345678',
-    country: 'KE',
-    currency: 'KES',
-    amountMinor: 5000,
-    owner: me,
-    osUser: 'tester',
-    host: 'test-host',
-    ...overrides,
-  };
-}
 
 const failedSettlement = {
   state: 'failed' as const,

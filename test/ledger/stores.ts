@@ -5,7 +5,9 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeEach, describe } from 'vitest';
+import { currentOwner } from '../../src/ledger/owner.js';
 import { PostgresLedger, type PostgresOptions } from '../../src/ledger/postgres/ledger.js';
+import type { NewTransaction } from '../../src/ledger/records.js';
 import { SqliteLedger } from '../../src/ledger/sqlite/ledger.js';
 import type { Ledger } from '../../src/ledger/store.js';
 import { admin, freshSchema, POSTGRES_URL } from '../helpers/postgres.js';
@@ -68,4 +70,21 @@ export function describeStores(name: string, body: (store: StoreUnderTest) => vo
       body(store);
     });
   }
+}
+
+/** A claim of one sandbox send by this process; the overrides say what differs. */
+export function tx(overrides: Partial<NewTransaction> = {}): NewTransaction {
+  return {
+    account: 'sandbox',
+    environment: 'sandbox',
+    idempotencyKey: 'k1',
+    phoneNumber: '+254712345678',
+    country: 'KE',
+    currency: 'KES',
+    amountMinor: 5000,
+    owner: currentOwner(),
+    osUser: 'tester',
+    host: 'test-host',
+    ...overrides,
+  };
 }

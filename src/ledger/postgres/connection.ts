@@ -4,6 +4,7 @@
 // to record does not leave) and the next piece of work connects again, so `serve` outlives a
 // database restart. Errors name the host and database, never the password. `pg` is loaded only when
 // a postgres:// ledger is used: SQLite users pay nothing for it at start-up.
+import { hostname } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import type { Client, ClientConfig } from 'pg';
 import { AirtimeError } from '../../core/errors.js';
@@ -37,7 +38,10 @@ export class PostgresConnection {
   private queue: Promise<unknown> = Promise.resolve();
   private closed = false;
 
-  constructor(private readonly url: string) {
+  constructor(
+    private readonly url: string,
+    private readonly statementTimeoutMs = STATEMENT_TIMEOUT_MS,
+  ) {
     this.shown = redactLocation(url);
   }
 
@@ -111,11 +115,12 @@ export class PostgresConnection {
   private config(): ClientConfig {
     return {
       connectionString: this.url,
-      application_name: 'airtime',
+      // Which host and process holds a connection (a lock, a long statement), for whoever runs the database.
+      application_name: `airtime/${hostname()}/${process.pid}`.slice(0, 63),
       connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
-      statement_timeout: STATEMENT_TIMEOUT_MS,
+      statement_timeout: this.statementTimeoutMs,
       // A process stopped inside a transaction must not hold its locks (a cap's, a row's) for long.
-      idle_in_transaction_session_timeout: STATEMENT_TIMEOUT_MS,
+      idle_in_transaction_session_timeout: this.statementTimeoutMs,
       keepAlive: true,
     };
   }
@@ -179,7 +184,7 @@ function describe(error: unknown): string {
     case '3D000':
       return `the database does not exist (${message})`;
     case '57014':
-      return `a statement ran past ${STATEMENT_TIMEOUT_MS / 1000} s and was cancelled`;
+      return 'a statement ran past the statement timeout and was cancelled (a lock held elsewhere, or a stuck server)';
     case '57P01':
       return 'the server ended the connection (terminated by an administrator, or shutting down)';
     case '25P03':

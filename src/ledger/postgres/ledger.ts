@@ -47,6 +47,8 @@ export const LEASE_MS = 30_000;
 export interface PostgresOptions {
   /** Shorter in tests, to watch a lease run out. */
   leaseMs?: number;
+  /** Shorter in tests, to watch a stuck statement give up. */
+  statementTimeoutMs?: number;
 }
 
 type Row = Record<string, unknown>;
@@ -73,7 +75,7 @@ export class PostgresLedger implements Ledger {
    * refusing or from a newer airtime: exit 4 LEDGER_ERROR naming the host, before any request.
    */
   static async open(url: string, options: PostgresOptions = {}): Promise<PostgresLedger> {
-    const ledger = new PostgresLedger(new PostgresConnection(url), options.leaseMs ?? LEASE_MS);
+    const ledger = new PostgresLedger(new PostgresConnection(url, options.statementTimeoutMs), options.leaseMs ?? LEASE_MS);
     try {
       await ledger.connection.transaction(async (q) => {
         await q.run(`SELECT pg_advisory_xact_lock(hashtextextended('airtime-migrate:' || current_schema(), 0))`);
