@@ -460,12 +460,19 @@ export class PostgresLedger implements Ledger {
     return rows;
   }
 
+  /**
+   * Ends this process's leases on the rows it leaves pending (a run stopped by an error or a signal
+   * whose answers were not recorded): as its death would, a moment sooner, so another host may
+   * finish them at once, under the single-send rules. Best effort: unreachable, they run out.
+   */
   async close(): Promise<void> {
     if (this.renewal) clearInterval(this.renewal);
-    if (this.runs.length > 0) {
-      // Best effort: what a run leaves behind is removed a day later by the next writer that opens.
-      await this.connection.use((q) => q.run('DELETE FROM run_rows WHERE run = ANY($1::text[])', [this.runs])).catch(() => undefined);
-    }
+    await this.connection
+      .use(async (q) => {
+        if (this.runs.length > 0) await q.run('DELETE FROM run_rows WHERE run = ANY($1::text[])', [this.runs]);
+        await q.run(`UPDATE transactions SET lease_expires_at = ${DB_NOW_MS} WHERE owner_token = $1 AND state = 'pending'`, [this.token]);
+      })
+      .catch(() => undefined);
     await this.connection.close();
   }
 }
