@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { sendFile, validateFile } from '../../src/commands/bulk.js';
 import { AirtimeError, EXIT } from '../../src/core/errors.js';
 import type { BulkOutcome, BulkRow } from '../../src/results/bulk.js';
-import { failure, type TestContext, testContext } from '../helpers/context.js';
+import { accepted, failure, type TestContext, testContext } from '../helpers/context.js';
 
 const A = '+254711000001';
 const B = '+254711000002';
@@ -190,6 +190,28 @@ describe('send --file', () => {
     const outcome = await sendFile({ file: tuesday, batch: 'tuesday', yes: true, new: true }, t.ctx);
     expect(outcome.exitCode).toBe(EXIT.OK);
     expect(t.at.sends).toHaveLength(3);
+  });
+
+  it('Ctrl-C stops the batch: the row in flight is recorded, no other is sent, exit 130 with the command to resume', async () => {
+    const t = testContext();
+    t.at.script.send.push((request) => {
+      t.interrupt('SIGINT');
+      return accepted('ATQid_first', request.amount);
+    });
+    const outcome = await sendFile({ file: payouts(t), batch: 'payroll-1', yes: true, concurrency: 1 }, t.ctx);
+
+    expect(outcome.exitCode).toBe(EXIT.SIGINT);
+    expect(outcome.kind === 'done' && outcome.summary).toMatchObject({ sent: 1, interrupted: 'SIGINT' });
+    expect(outcome.kind === 'done' && outcome.summary.resumeCommand).toMatch(/--batch payroll-1/);
+    expect(t.at.sends).toHaveLength(1);
+    expect((await t.ledger.lookup('payroll-1')).map((r) => [r.requestId, r.state])).toEqual([['ATQid_first', 'sent']]);
+    expect(t.notes).toContainEqual({ kind: 'finishing', signal: 'SIGINT', bulk: true });
+    expect(t.listening()).toBe(0);
+
+    // The same command again sends the rest, and only the rest.
+    const resumed = await sendFile({ file: payouts(t), batch: 'payroll-1', yes: true }, t.ctx);
+    expect(resumed.exitCode).toBe(EXIT.OK);
+    expect(t.at.sends.map((r) => r.phoneNumber)).toEqual([A, B, C]);
   });
 
   it('a rejected row and an accepted one end partial (exit 3), and the report has both', async () => {

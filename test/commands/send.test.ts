@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { send } from '../../src/commands/send.js';
 import { EXIT } from '../../src/core/errors.js';
-import { failure, testContext } from '../helpers/context.js';
+import { accepted, failure, testContext } from '../helpers/context.js';
 
 const PHONE = '+254712345678';
 
@@ -167,6 +167,32 @@ describe('send', () => {
     expect(outcome.exitCode).toBe(EXIT.UNKNOWN);
     expect(t.calls.settings[0]?.overrides.retries).toBe(0);
     expect((await t.ledger.byKey('sandbox', 'sandbox', 'u-1'))?.state).toBe('unknown');
+  });
+
+  it('Ctrl-C while the request is out: no retry, the answer recorded, exit 130', async () => {
+    const t = testContext();
+    t.at.script.send.push(() => {
+      t.interrupt('SIGINT');
+      return { kind: 'transient', reached: true, reason: 'timed out' };
+    });
+    const outcome = await send({ phone: PHONE, amount: '50', key: 'int-1' }, t.ctx);
+
+    expect(outcome).toMatchObject({ kind: 'sent', interrupted: 'SIGINT', exitCode: EXIT.SIGINT });
+    expect(t.at.sends).toHaveLength(1);
+    expect((await t.ledger.byKey('sandbox', 'sandbox', 'int-1'))?.state).toBe('unknown');
+    expect(t.notes).toEqual([{ kind: 'finishing', signal: 'SIGINT', bulk: false }]);
+    expect(t.listening()).toBe(0);
+  });
+
+  it('a SIGTERM while the request is out keeps the answer it got, and exits 143', async () => {
+    const t = testContext();
+    t.at.script.send.push((request) => {
+      t.interrupt('SIGTERM');
+      return accepted('ATQid_term', request.amount);
+    });
+    const outcome = await send({ phone: PHONE, amount: '50', key: 'term-1' }, t.ctx);
+    expect(outcome).toMatchObject({ interrupted: 'SIGTERM', exitCode: EXIT.SIGTERM, result: { state: 'sent', requestId: 'ATQid_term' } });
+    expect((await t.ledger.byKey('sandbox', 'sandbox', 'term-1'))?.state).toBe('sent');
   });
 
   it('a rejection is exit 1 and recorded as failed', async () => {

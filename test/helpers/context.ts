@@ -316,11 +316,16 @@ export interface TestContext {
     ledger: number;
     readLedger: number;
     untilStopped: number;
+    onInterrupt: number;
   };
   activities: string[];
   progress: { total: number; updates: ProgressCounts[]; stopped: boolean }[];
   /** Resolves what `ctx.untilStopped()` returned, as a SIGINT or SIGTERM would. */
   stop(signal?: NodeJS.Signals): void;
+  /** The first Ctrl-C (or SIGTERM) to whatever listens through `ctx.onInterrupt`. */
+  interrupt(signal?: NodeJS.Signals): void;
+  /** How many still listen through `ctx.onInterrupt` (a command stops listening when it is done). */
+  listening(): number;
 }
 
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -363,6 +368,7 @@ export function testContext(options: TestContextOptions = {}): TestContext {
   });
   const clock = fakeClock();
   const at = fakeAt();
+  const interruptions = new Set<(signal: NodeJS.Signals) => void>();
   const asked: Question[] = [];
   const answers = [...(options.answers ?? [])];
   const t: TestContext = {
@@ -379,10 +385,14 @@ export function testContext(options: TestContextOptions = {}): TestContext {
     answers,
     clock,
     at,
-    calls: { settings: [], client: 0, ledger: 0, readLedger: 0, untilStopped: 0 },
+    calls: { settings: [], client: 0, ledger: 0, readLedger: 0, untilStopped: 0, onInterrupt: 0 },
     activities: [],
     progress: [],
     stop: (signal = 'SIGTERM') => stopWith(signal),
+    interrupt: (signal = 'SIGINT') => {
+      for (const first of [...interruptions]) first(signal);
+    },
+    listening: () => interruptions.size,
   };
   t.ctx = {
     output,
@@ -426,6 +436,11 @@ export function testContext(options: TestContextOptions = {}): TestContext {
     untilStopped() {
       t.calls.untilStopped += 1;
       return stopped;
+    },
+    onInterrupt(first) {
+      t.calls.onInterrupt += 1;
+      interruptions.add(first);
+      return () => void interruptions.delete(first);
     },
     async close() {},
   };
