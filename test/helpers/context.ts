@@ -49,7 +49,8 @@ export function testSettings(overrides: Partial<Settings> = {}): Settings {
     apiKey: undefined,
     apiUrl: undefined,
     defaultCountry: undefined,
-    ledgerPath: join(tmpdir(), 'airtime-unused-ledger.db'),
+    // No ledger can be made here: a test that opens one must say where (testContext does).
+    ledgerPath: '/dev/null/ledger.db',
     retryDelayMs: ms('retryDelay'),
     timeoutMs: ms('timeout'),
     duplicateWindowMs: ms('duplicateWindow'),
@@ -305,7 +306,7 @@ export interface TestContext {
   stderr(): string;
   notes: Note[];
   asked: Question[];
-  /** The answers not used yet: a test that scripts a question expects it to be asked. */
+  /** The answers not used yet; any left when the test ends fails it (a scripted question was never asked). */
   answers: Answer[];
   clock: FakeClock;
   at: FakeAt;
@@ -360,6 +361,7 @@ export function testContext(options: TestContextOptions = {}): TestContext {
   cleanups.push(async () => {
     await store?.close();
     rmSync(dir, { recursive: true, force: true });
+    if (answers.length > 0) throw new Error(`scripted answers never asked for: ${JSON.stringify(answers)}`);
   });
 
   let stopWith: (signal: NodeJS.Signals) => void = () => {};
