@@ -6,7 +6,7 @@ import { loadSettings } from './config/load.js';
 import type { Settings } from './config/schema.js';
 import { systemClock } from './core/retry.js';
 import type { Ledger } from './ledger/store.js';
-import { nextShutdownSignal } from './signals.js';
+import { nextShutdownSignal, onInterrupt } from './signals.js';
 import { Reporter } from './ui/notes.js';
 import { Output, type Streams } from './ui/output.js';
 import { createPrompter } from './ui/prompt.js';
@@ -29,6 +29,7 @@ export function createContext(streams: Streams, flags: GlobalFlags, cwd: string)
     progress: (total) => reporter.progress(total),
     activity: (text) => reporter.activity(text),
     untilStopped: nextShutdownSignal,
+    onInterrupt,
     clock,
     cwd,
     env: streams.env,

@@ -11,7 +11,6 @@ import type { ClaimOutcome, LedgerScope } from '../ledger/records.js';
 import type { Ledger, RunRows } from '../ledger/store.js';
 import type { FileCheck, RowProblem } from '../results/bulk.js';
 import type { Note } from '../results/notes.js';
-import { onInterrupt } from '../signals.js';
 import { claimTransactions, sendClaimed, type TransactionDeps, type TransactionRequest, type TransactionResult } from '../transaction.js';
 import { checkFile, type ValidRow } from './check.js';
 import type { Input } from './input.js';
@@ -59,6 +58,8 @@ export interface DispatchArgs {
   repeatSince: number | undefined;
   clock: Clock;
   notify(note: Note): void;
+  /** The first SIGINT or SIGTERM stops the pass (see Context.onInterrupt); returns the unregister function. */
+  onInterrupt(first: (signal: NodeJS.Signals) => void): () => void;
   progress: Progress;
 }
 
@@ -92,7 +93,7 @@ export async function dispatch(args: DispatchArgs): Promise<DispatchResult> {
   const controller = new AbortController();
   let interrupted: NodeJS.Signals | null = null;
   let fatal: unknown;
-  const unregister = onInterrupt((signal) => {
+  const unregister = args.onInterrupt((signal) => {
     interrupted = signal;
     controller.abort();
     args.notify({ kind: 'finishing', signal, bulk: true });

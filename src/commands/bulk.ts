@@ -52,7 +52,10 @@ export interface ValidateFileOptions {
 /** A new batch is checked against payments accepted this long ago (REPEAT_PAYMENT). */
 const REPEAT_PAYMENT_WINDOW_MS = 24 * 60 * 60 * 1000;
 
-type BulkContext = Pick<Context, 'settings' | 'readLedger' | 'ledger' | 'client' | 'clock' | 'output' | 'prompter' | 'notify' | 'progress'>;
+type BulkContext = Pick<
+  Context,
+  'settings' | 'readLedger' | 'ledger' | 'client' | 'clock' | 'output' | 'prompter' | 'notify' | 'progress' | 'onInterrupt'
+>;
 
 /** `airtime validate --file`: the validation pass on its own. No credentials, no network. */
 export async function validateFile(
@@ -189,6 +192,7 @@ export async function sendFile(options: BulkOptions, ctx: BulkContext): Promise<
       repeatSince: options.new ? undefined : since,
       clock: ctx.clock,
       notify: (note) => ctx.notify(note),
+      onInterrupt: (first) => ctx.onInterrupt(first),
       progress: ctx.progress(check.validCount),
     });
     return await finish(options, run, check, batchId, sendScope, ctx.clock.now() - started);

@@ -48,6 +48,11 @@ export interface Context {
   activity(text: string): Promise<Activity>;
   /** Resolves with the first SIGINT or SIGTERM: how a long-running command (serve, emulator) learns to stop. */
   untilStopped(): Promise<NodeJS.Signals>;
+  /**
+   * How a send learns of Ctrl-C or a scheduler's SIGTERM while its requests are out: the first
+   * signal calls `first`, a second quits at once. Returns the function that stops listening.
+   */
+  onInterrupt(first: (signal: NodeJS.Signals) => void): () => void;
   /** Closes what the run opened. */
   close(): Promise<void>;
 }

@@ -8,7 +8,6 @@ import { parsePhone } from '../core/phone.js';
 import { checkRecipient, defaultMaxMinor, parseRecipient, type Recipient } from '../core/recipient.js';
 import { type RepeatGuard, repeatGuard } from '../core/repeat.js';
 import type { SendOutcome, SendPreview } from '../results/send.js';
-import { onInterrupt } from '../signals.js';
 import { repeatPayment, sendTransaction } from '../transaction.js';
 import { checkCapsForDryRun } from './caps.js';
 import { type Context, environmentFor, requireCredentials, transactionDeps } from './context.js';
@@ -28,7 +27,10 @@ export interface SendOptions {
   maxNumRetry?: number | undefined;
 }
 
-type SendContext = Pick<Context, 'settings' | 'client' | 'ledger' | 'readLedger' | 'clock' | 'output' | 'prompter' | 'notify' | 'activity'>;
+type SendContext = Pick<
+  Context,
+  'settings' | 'client' | 'ledger' | 'readLedger' | 'clock' | 'output' | 'prompter' | 'notify' | 'activity' | 'onInterrupt'
+>;
 
 export async function send(options: SendOptions, ctx: SendContext): Promise<SendOutcome> {
   const settings = await ctx.settings(
@@ -72,7 +74,7 @@ export async function send(options: SendOptions, ctx: SendContext): Promise<Send
   // waited for (bounded by the timeout) and recorded, and the key is printed, before exiting.
   const controller = new AbortController();
   let interrupted: NodeJS.Signals | undefined;
-  const unregister = onInterrupt((signal) => {
+  const unregister = ctx.onInterrupt((signal) => {
     interrupted = signal;
     controller.abort();
     ctx.notify({ kind: 'finishing', signal, bulk: false });

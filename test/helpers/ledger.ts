@@ -1,6 +1,16 @@
 import Database from 'better-sqlite3';
+import type { Environment } from '../../src/core/environment.js';
+import type { ErrorCode } from '../../src/core/errors.js';
 import type { MoneyLimits } from '../../src/core/recipient.js';
-import type { ClaimOutcome, NewTransaction, Settlement, SettlementItem } from '../../src/ledger/records.js';
+import { currentOwner, type Owner } from '../../src/ledger/owner.js';
+import type {
+  ClaimOutcome,
+  NewTransaction,
+  Settlement,
+  SettlementItem,
+  StoredTransaction,
+  TransactionState,
+} from '../../src/ledger/records.js';
 import type { SqliteLedger } from '../../src/ledger/sqlite/ledger.js';
 import type { Ledger } from '../../src/ledger/store.js';
 
@@ -75,4 +85,72 @@ export function settle(ledger: Ledger, id: number, settlement: Settlement, now: 
 /** Rows of a query on the SQLite store's own connection (for tests that look under the interface). */
 export function query<T = Record<string, unknown>>(ledger: SqliteLedger, sql: string, ...params: unknown[]): T[] {
   return ledger.database.read(() => ledger.database.statement(sql).all(...params)) as T[];
+}
+
+export interface SeedRow {
+  key: string;
+  phoneNumber?: string;
+  country?: string;
+  currency?: string;
+  amountMinor?: number;
+  state: TransactionState;
+  /** When it was claimed (and settled). */
+  at: number;
+  account?: string;
+  environment?: Environment;
+  requestId?: string | null;
+  discount?: { currency: string; units4: number } | null;
+  errorCode?: ErrorCode | null;
+  errorMessage?: string | null;
+  batchId?: string | null;
+  reference?: string | null;
+  /** Who holds a pending row: this process (alive) unless told otherwise. */
+  owner?: Owner;
+}
+
+/**
+ * A transaction as a send would have left it, written through the store's own operations: claimed,
+ * then (for any state but pending) settled. Defaults: a KES 50 sandbox send to +254712345678.
+ */
+export async function seedTransaction(ledger: Ledger, seed: SeedRow): Promise<StoredTransaction> {
+  const outcome = await claim(
+    ledger,
+    {
+      account: seed.account ?? 'sandbox',
+      environment: seed.environment ?? 'sandbox',
+      idempotencyKey: seed.key,
+      phoneNumber: seed.phoneNumber ?? '+254712345678',
+      country: seed.country ?? 'KE',
+      currency: seed.currency ?? 'KES',
+      amountMinor: seed.amountMinor ?? 5000,
+      batchId: seed.batchId ?? null,
+      reference: seed.reference ?? null,
+      owner: seed.owner ?? currentOwner(),
+      osUser: 'tester',
+      host: 'test-host',
+    },
+    seed.at,
+  );
+  if (outcome.kind !== 'created') throw new Error(`could not seed ${seed.key}: ${outcome.kind}`);
+  if (seed.state !== 'pending') {
+    const failed = seed.state === 'failed';
+    await settle(
+      ledger,
+      outcome.row.id,
+      {
+        state: seed.state,
+        atStatus: { sent: 'Sent', delivered: 'Success', failed: 'Failed', unknown: null }[seed.state],
+        requestId: seed.requestId === undefined ? (failed ? null : `ATQid_${seed.key}`) : seed.requestId,
+        discountCurrency: seed.discount?.currency ?? null,
+        discountUnits4: seed.discount?.units4 ?? null,
+        errorCode: seed.errorCode ?? (failed ? 'REJECTED' : seed.state === 'unknown' ? 'OUTCOME_UNKNOWN' : null),
+        errorMessage: seed.errorMessage ?? (failed ? 'Insufficient Credit' : null),
+        exitCode: failed ? 1 : seed.state === 'unknown' ? 5 : 0,
+      },
+      seed.at,
+    );
+  }
+  const row = await ledger.get(outcome.row.id);
+  if (!row) throw new Error(`seeded ${seed.key} is gone`);
+  return row;
 }
