@@ -128,6 +128,27 @@ if (wanted('stats')) {
   ]);
 }
 
+if (wanted('postgres')) {
+  console.error('the shared ledger: bulk send and stats on PostgreSQL vs SQLite…');
+  const shared = await runTs('bench/postgres.ts', 'postgresBench');
+  results.postgres = shared;
+  const b = shared.bulk;
+  const range = ([lo, hi]) => `${(lo / 1000).toFixed(2)}-${(hi / 1000).toFixed(2)} s`;
+  rows.push([
+    `shared ledger: ${b.rows} rows, concurrency ${b.concurrency}, emulator 0 ms, PostgreSQL vs SQLite (median of ${b.rounds})`,
+    `${b.ratio.toFixed(2)}x (${(b.postgresMs / 1000).toFixed(2)} s [${range(b.postgresRange)}] vs ${(b.sqliteMs / 1000).toFixed(2)} s [${range(b.sqliteRange)}])`,
+    `≤ ${b.target}x`,
+    verdict(b.ratio <= b.target),
+  ]);
+  const s = shared.stats;
+  rows.push([
+    `shared ledger: stats --json on ${s.rows.toLocaleString('en-US')} rows, PostgreSQL vs SQLite`,
+    `${s.ratio.toFixed(2)}x (${s.postgresMs.toFixed(0)} ms vs ${s.sqliteMs.toFixed(0)} ms)`,
+    `≤ ${s.target}x and < ${s.targetMs} ms`,
+    verdict(s.ratio <= s.target && s.postgresMs < s.targetMs),
+  ]);
+}
+
 const text = table(rows, ['benchmark', 'measured', 'target', '']);
 console.log(text);
 if (only.length === 0) {

@@ -14,7 +14,7 @@ import type { Note } from '../results/notes.js';
 import { claimTransactions, sendClaimed, type TransactionDeps, type TransactionRequest, type TransactionResult } from '../transaction.js';
 import { checkFile, type ValidRow } from './check.js';
 import type { Input } from './input.js';
-import { keyForRow, recordedKeys } from './keys.js';
+import { baseKey, keyForRow, prefetchedKeys, recordedKeys } from './keys.js';
 import { BatchingStore } from './store.js';
 
 export interface RunCounts {
@@ -125,9 +125,9 @@ export async function dispatch(args: DispatchArgs): Promise<DispatchResult> {
     args.progress.update(counts);
   };
 
-  const requestFor = async (row: ValidRow): Promise<TransactionRequest> => ({
+  const requestFor = async (row: ValidRow, known: Pick<Ledger, 'byKey'>): Promise<TransactionRequest> => ({
     recipient: row.recipient,
-    idempotencyKey: await keyForRow(row, batchId, ledger, scope, args.retryFailed, args.clock.now(), (failed, until) =>
+    idempotencyKey: await keyForRow(row, batchId, known, scope, args.retryFailed, args.clock.now(), (failed, until) =>
       args.notify({ kind: 'row-held', row: row.row, maxNumRetry: failed.maxNumRetry, until }),
     ),
     batchId,
@@ -189,7 +189,12 @@ export async function dispatch(args: DispatchArgs): Promise<DispatchResult> {
           if (ready.length === 0) break;
           const group = ready.splice(0, args.concurrency);
           try {
-            const requests = await Promise.all(group.map(requestFor));
+            const known = await prefetchedKeys(
+              ledger,
+              scope,
+              group.map((row) => baseKey(row, batchId)),
+            );
+            const requests = await Promise.all(group.map((row) => requestFor(row, known)));
             const claims = await claimTransactions(requests, deps);
             claims.forEach((claim, i) => {
               claimed.push({ row: group[i] as ValidRow, request: requests[i] as TransactionRequest, claim });

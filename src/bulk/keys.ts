@@ -27,15 +27,7 @@ export async function keyForRow(
   now: number,
   onHeld?: (failed: StoredTransaction, until: number) => void,
 ): Promise<string> {
-  const base =
-    row.key ??
-    rowKey(batchId, {
-      phoneNumber: row.recipient.phoneNumber,
-      amountMinor: row.recipient.amountMinor,
-      currency: row.recipient.market.currency,
-      reference: row.reference,
-      occurrence: row.occurrence,
-    });
+  const base = baseKey(row, batchId);
   for (let attempt = 0, previous = base; ; attempt += 1) {
     const key = attempt === 0 ? base : retryKey(base, attempt);
     const existing = await ledger.byKey(scope.account, scope.environment, key);
@@ -48,6 +40,39 @@ export async function keyForRow(
     }
     previous = key;
   }
+}
+
+/** The row's first key: its `key` column, else derived from the batch and its content. */
+export function baseKey(row: ValidRow, batchId: string): string {
+  return (
+    row.key ??
+    rowKey(batchId, {
+      phoneNumber: row.recipient.phoneNumber,
+      amountMinor: row.recipient.amountMinor,
+      currency: row.recipient.market.currency,
+      reference: row.reference,
+      occurrence: row.occurrence,
+    })
+  );
+}
+
+/**
+ * The ledger as keyForRow reads it for a group of rows: their first keys looked up in one query
+ * (a shared ledger answers over the network), any other key as usual.
+ */
+export async function prefetchedKeys(
+  ledger: Pick<Ledger, 'byKey' | 'byKeys'>,
+  scope: LedgerScope,
+  keys: readonly string[],
+): Promise<Pick<Ledger, 'byKey'>> {
+  const found = await ledger.byKeys(scope.account, scope.environment, keys);
+  const asked = new Set(keys);
+  return {
+    byKey: (account, environment, key) =>
+      account === scope.account && environment === scope.environment && asked.has(key)
+        ? Promise.resolve(found.get(key))
+        : ledger.byKey(account, environment, key),
+  };
 }
 
 /** What the ledger holds under a key in this account and environment (the validation pass asks). */

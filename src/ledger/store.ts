@@ -93,6 +93,8 @@ export interface Ledger {
   // Reading one transaction.
   get(id: number): Promise<StoredTransaction | undefined>;
   byKey(account: string, environment: Environment, key: string): Promise<StoredTransaction | undefined>;
+  /** Several keys at once (a bulk send's next rows): the rows the ledger holds, by key. */
+  byKeys(account: string, environment: Environment, keys: readonly string[]): Promise<Map<string, StoredTransaction>>;
   /** Transactions named by a requestId, an idempotency key or a batch id. */
   lookup(id: string, environment?: Environment): Promise<StoredTransaction[]>;
   events(transactionId: number): Promise<{ kind: string; at: number; payload: string }[]>;

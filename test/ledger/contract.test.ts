@@ -82,6 +82,37 @@ describeStores('the ledger', (store) => {
     await second.close();
   });
 
+  it('claims a group in one go, and decides each row as alone when the group meets a refusal', async () => {
+    const now = Date.UTC(2026, 10, 30, 12);
+    const row = (i: number, extra: Partial<Parameters<typeof tx>[0]> = {}) =>
+      tx({ idempotencyKey: `g${i}`, phoneNumber: `+2547123400${10 + i}`, batchId: 'b1', rowNumber: i, ...extra });
+    // An earlier payment outside the batch, and a key this batch already holds.
+    await claim(ledger, tx({ idempotencyKey: 'single', phoneNumber: '+254712340013' }), now - 60_000);
+    await claim(ledger, row(1), now - 30_000);
+    const guard = { since: now - 86_400_000 };
+    const outcomes = await ledger.claimMany(
+      [0, 1, 2, 3, 4].map((i) => row(i, { batchGuard: guard })),
+      now,
+      { KES: 5000 * 5 }, // 'single' and g1 hold 10,000 already: room for three more
+    );
+    expect(outcomes.map((o) => o.kind)).toEqual(['created', 'existing', 'created', 'repeat', 'created']);
+    const repeat = outcomes[3];
+    if (repeat?.kind === 'repeat') expect(repeat.match.idempotencyKey).toBe('single');
+    // One more row is over the cap; the group without refusals goes in whole.
+    expect((await ledger.claimMany([row(5, { batchGuard: guard })], now, { KES: 25_000 }))[0]?.kind).toBe('over-cap');
+    const clean = await ledger.claimMany(
+      [6, 7, 8].map((i) => row(i, { batchGuard: guard })),
+      now,
+    );
+    expect(clean.map((o) => o.kind)).toEqual(['created', 'created', 'created']);
+    expect(await ledger.byKeys('sandbox', 'sandbox', ['g0', 'g3', 'g6', 'nope'])).toEqual(
+      new Map([
+        ['g0', expect.objectContaining({ idempotencyKey: 'g0', state: 'pending' })],
+        ['g6', expect.objectContaining({ idempotencyKey: 'g6' })],
+      ]),
+    );
+  });
+
   it('refuses a claim over the daily cap and leaves no row', async () => {
     expect((await claim(ledger, tx({ idempotencyKey: 'a' }), 1000, { KES: 10_000 })).kind).toBe('created');
     const refused = await claim(ledger, tx({ idempotencyKey: 'b', amountMinor: 6000 }), 2000, { KES: 10_000 });

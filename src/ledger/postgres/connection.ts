@@ -1,12 +1,12 @@
-// One connection to the shared PostgreSQL ledger, used by one piece of work at a time: a
-// transaction here is a BEGIN … COMMIT on this connection that nothing else interleaves with. A
-// connection lost mid-run fails the work in hand (LEDGER_ERROR, exit 4: the request it was about
-// to record does not leave) and the next piece of work connects again, so `serve` outlives a
-// database restart. Errors name the host and database, never the password. `pg` is loaded only when
-// a postgres:// ledger is used: SQLite users pay nothing for it at start-up.
+// Connections to the shared PostgreSQL ledger: a small pool, each piece of work (a statement, or a
+// transaction: BEGIN … COMMIT on one connection) on a connection of its own. A connection lost
+// mid-statement fails the work in hand (LEDGER_ERROR, exit 4: the request it was about to record
+// does not leave) and later work gets a new connection, so `serve` outlives a database restart.
+// Errors name the host and database, never the password. `pg` is loaded only when a postgres://
+// ledger is used: SQLite users pay nothing for it at start-up.
 import { hostname } from 'node:os';
 import { performance } from 'node:perf_hooks';
-import type { Client, ClientConfig } from 'pg';
+import type { Pool, PoolClient, PoolConfig } from 'pg';
 import { AirtimeError } from '../../core/errors.js';
 import { locationPassword, redactLocation } from '../../core/ledger-location.js';
 
@@ -23,6 +23,16 @@ export interface Query {
   run(sql: string, params?: readonly unknown[]): Promise<number>;
 }
 
+export interface TransactionOptions {
+  /** Advisory transaction locks to take with BEGIN (sorted, so every host takes them in one order). */
+  locks?: readonly string[];
+  /**
+   * false: COMMIT returns before the server has flushed the commit to disk (synchronous_commit
+   * off for this transaction only). A server crash may then lose it, never corrupt anything.
+   */
+  durable?: boolean;
+}
+
 /** Thrown inside a transaction to roll it back with an answer for the caller (a refused claim). */
 export class Rollback<T> extends Error {
   constructor(readonly answer: T) {
@@ -30,12 +40,13 @@ export class Rollback<T> extends Error {
   }
 }
 
+/** Connections one process keeps open: a bulk send's lookups, claims and settlements overlap. */
+const POOL_SIZE = 8;
+
 export class PostgresConnection {
   /** The location as it may be shown: the password redacted. */
   readonly shown: string;
-  private client: Client | undefined;
-  private connecting: Promise<Client> | undefined;
-  private queue: Promise<unknown> = Promise.resolve();
+  private pool: Promise<Pool> | undefined;
   private closed = false;
 
   constructor(
@@ -45,18 +56,25 @@ export class PostgresConnection {
     this.shown = redactLocation(url);
   }
 
-  /** Runs `work` alone on the connection (connecting first when needed), outside a transaction. */
-  use<T>(work: (query: Query) => Promise<T>): Promise<T> {
-    const turn = this.queue.then(async () => {
-      const client = await this.connect();
-      try {
-        return await work(queryOf(client));
-      } catch (error) {
-        throw this.failure(error);
-      }
-    });
-    this.queue = turn.catch(() => undefined);
-    return turn;
+  /** Runs `work` on a connection of its own (opened when needed), outside a transaction. */
+  async use<T>(work: (query: Query) => Promise<T>): Promise<T> {
+    const pool = await this.open();
+    let client: PoolClient;
+    try {
+      client = await pool.connect();
+    } catch (error) {
+      throw this.failure(error);
+    }
+    let broken: Error | undefined;
+    try {
+      return await work(queryOf(client));
+    } catch (error) {
+      // A connection that failed is not given back for another piece of work to fail on.
+      if (isConnectionLoss(error)) broken = error instanceof Error ? error : new Error(String(error));
+      throw this.failure(error);
+    } finally {
+      client.release(broken);
+    }
   }
 
   /**
@@ -64,15 +82,21 @@ export class PostgresConnection {
    * through for the caller to turn into an answer). Under READ COMMITTED; decisions that must see
    * every other host's commits take an advisory transaction lock first (see claims).
    */
-  transaction<T>(work: (query: Query) => Promise<T>): Promise<T> {
+  transaction<T>(work: (query: Query) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
+    const { locks = [], durable = true } = options;
     return this.use(async (query) => {
-      await query.run('BEGIN');
       try {
+        // The transaction's advisory locks are taken with BEGIN, in one round trip (the simple
+        // query protocol runs several statements; the names are quoted literals, never raw text).
+        const lock = (name: string) => `SELECT pg_advisory_xact_lock(hashtextextended(${quoteLiteral(name)}, 0))`;
+        const begin = ['BEGIN', ...(durable ? [] : ['SET LOCAL synchronous_commit = off']), ...[...locks].sort().map(lock)];
+        await query.run(begin.join('; '));
         const result = await work(query);
         await query.run('COMMIT');
         return result;
       } catch (error) {
-        // A lost connection has no transaction left to roll back; the server discards it.
+        // Never give a connection back inside a transaction, whatever failed (a lock that timed
+        // out, a statement); a lost connection has none left, and the server discards it.
         await query.run('ROLLBACK').catch(() => undefined);
         throw error;
       }
@@ -81,38 +105,25 @@ export class PostgresConnection {
 
   async close(): Promise<void> {
     this.closed = true;
-    await this.queue;
-    const client = this.client;
-    this.client = undefined;
-    await client?.end().catch(() => undefined);
+    const pool = await this.pool?.catch(() => undefined);
+    this.pool = undefined;
+    await pool?.end().catch(() => undefined);
   }
 
-  private async connect(): Promise<Client> {
-    if (this.closed) throw new Error('the ledger is closed');
-    if (this.client) return this.client;
-    this.connecting ??= (async () => {
-      const { default: pg } = await import('pg');
+  private open(): Promise<Pool> {
+    if (this.closed) return Promise.reject(new Error('the ledger is closed'));
+    this.pool ??= import('pg').then(({ default: pg }) => {
       // 64-bit integers (times in ms, sums of amounts) come back as strings: every reader converts.
-      const client = new pg.Client(this.config());
-      client.on('error', () => {
-        // A connection lost while idle (a restart, pg_terminate_backend): the next use reconnects.
-        if (this.client === client) this.client = undefined;
-      });
-      try {
-        await client.connect();
-      } catch (error) {
-        await client.end().catch(() => undefined);
-        throw this.failure(error);
-      }
-      this.client = client;
-      return client;
-    })().finally(() => {
-      this.connecting = undefined;
+      const pool = new pg.Pool({ ...this.config(), max: POOL_SIZE });
+      // A connection lost while idle (a restart, pg_terminate_backend) is dropped by the pool; the
+      // next piece of work gets a new one.
+      pool.on('error', () => undefined);
+      return pool;
     });
-    return this.connecting;
+    return this.pool;
   }
 
-  private config(): ClientConfig {
+  private config(): PoolConfig {
     return {
       connectionString: this.url,
       // Which host and process holds a connection (a lock, a long statement), for whoever runs the database.
@@ -129,11 +140,6 @@ export class PostgresConnection {
   private failure(error: unknown): unknown {
     if (error instanceof AirtimeError || error instanceof Rollback) return error;
     const lost = isConnectionLoss(error);
-    if (lost && this.client) {
-      const client = this.client;
-      this.client = undefined;
-      void client.end().catch(() => undefined);
-    }
     const password = locationPassword(this.url);
     let reason = describe(error);
     if (password) reason = reason.split(password).join('***');
@@ -146,7 +152,13 @@ export class PostgresConnection {
   }
 }
 
-function queryOf(client: Client): Query {
+/** A string as an SQL literal (E'…' when it holds a backslash), as libpq's PQescapeLiteral quotes it. */
+function quoteLiteral(text: string): string {
+  const quoted = `'${text.replace(/'/g, "''").replace(/\\/g, '\\\\')}'`;
+  return text.includes('\\') ? `E${quoted}` : quoted;
+}
+
+function queryOf(client: PoolClient): Query {
   return {
     async rows<T>(sql: string, params: readonly unknown[] = []) {
       return (await client.query(sql, params as unknown[])).rows as T[];
@@ -155,7 +167,9 @@ function queryOf(client: Client): Query {
       return (await client.query(sql, params as unknown[])).rows[0] as T | undefined;
     },
     async run(sql: string, params: readonly unknown[] = []) {
-      return (await client.query(sql, params as unknown[])).rowCount ?? 0;
+      // Without parameters, the simple protocol: one statement or several (BEGIN with its locks).
+      const result = params.length === 0 ? await client.query(sql) : await client.query(sql, params as unknown[]);
+      return (Array.isArray(result) ? result.at(-1) : result)?.rowCount ?? 0;
     },
   };
 }

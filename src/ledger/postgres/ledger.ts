@@ -41,6 +41,9 @@ import { aggregate, countPeriod, iterate, lookup, PostgresRunPlanner, PostgresRu
 import { getRow, insertEvent, mustGetRow, NO_OWNER, rowByKey } from './rows.js';
 import { MIGRATIONS } from './schema.js';
 
+/** A group of claims rolled back to be decided again one by one, which says which rows and why. */
+const REDECIDE = new Rollback<null>(null);
+
 /** How long a lease outlives its last renewal; renewed every third of it while the process runs. */
 export const LEASE_MS = 30_000;
 
@@ -160,22 +163,123 @@ export class PostgresLedger implements Ledger {
 
   async claimMany(inputs: readonly NewTransaction[], now: number, dailyCaps: MoneyLimits = {}): Promise<ClaimOutcome[]> {
     const claim = (group: readonly NewTransaction[]) =>
-      this.connection.transaction(async (q) => {
-        await lockScopes(q, group, dailyCaps);
-        const outcomes: ClaimOutcome[] = [];
-        for (const input of group) outcomes.push(await this.insertClaim(q, input, now, dailyCaps));
-        return outcomes;
-      });
+      this.connection.transaction(
+        async (q) => {
+          if (group.length > 1) return this.insertGroup(q, group, now, dailyCaps);
+          return [await this.insertClaim(q, group[0] as NewTransaction, now, dailyCaps)];
+        },
+        { locks: claimLocks(group, dailyCaps) },
+      );
     try {
       return await claim(inputs);
     } catch (error) {
       if (!(error instanceof Rollback)) throw error;
-      if (inputs.length === 1) return [error.answer as ClaimOutcome];
+      if (error !== REDECIDE) return [error.answer as ClaimOutcome];
     }
     // The group as a whole met a cap or a repeat: claim the keys one by one, so exactly the rows
     // that may go get in.
     const outcomes: ClaimOutcome[] = [];
     for (const input of inputs) outcomes.push(...(await this.claimMany([input], now, dailyCaps)));
+    return outcomes;
+  }
+
+  /**
+   * A group of claims (a bulk send's next rows) in a few statements, whatever its size: one insert,
+   * one read of the keys already held, one check of the batch guard, one sum per capped currency.
+   * Any refusal rolls the group back, and the caller claims its keys one by one.
+   */
+  private async insertGroup(q: Query, group: readonly NewTransaction[], now: number, dailyCaps: MoneyLimits): Promise<ClaimOutcome[]> {
+    if (group.some((input) => input.repeatGuard)) throw REDECIDE; // a single send's guard: one by one
+    const column = <T>(pick: (input: NewTransaction) => T) => group.map(pick);
+    const owners = group.map((input) => ownerValues(input.owner));
+    const since = group.find((input) => input.batchGuard)?.batchGuard?.since ?? null;
+    // The insert, and for each new row whether it repeats a payment made outside its batch (the
+    // statement's snapshot holds every other commit, not this group's own rows).
+    const inserted = await q.rows(
+      `WITH claimed AS (
+         INSERT INTO transactions (account, environment, idempotency_key, phone_number, country, currency, amount_minor,
+           batch_id, reference, row_number, state, max_num_retry, attempts, first_attempt_at, created_at, updated_at,
+           ${OWNER_COLUMNS.join(', ')}, owner_token, lease_expires_at, os_user, host)
+         SELECT v.account, v.environment, v.key, v.phone, v.country, v.currency, v.amount, v.batch, v.reference, v.row,
+           'pending', v.max_num_retry, 1, $1, $1, $1, v.o1, v.o2, v.o3, v.o4, v.o5, v.o6, $2, ${DB_NOW_MS} + $3, v.os_user, v.host
+         FROM unnest($4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::bigint[], $11::text[],
+           $12::text[], $13::int[], $14::int[], $15::int[], $16::text[], $17::text[], $18::bigint[], $19::bigint[],
+           $20::bigint[], $21::text[], $22::text[])
+           AS v(account, environment, key, phone, country, currency, amount, batch, reference, row, max_num_retry,
+             o1, o2, o3, o4, o5, o6, os_user, host)
+         ON CONFLICT (account, environment, idempotency_key) DO NOTHING
+         RETURNING *
+       )
+       SELECT c.*, ($23::bigint IS NOT NULL AND EXISTS (
+         SELECT 1 FROM transactions t
+         WHERE t.phone_number = c.phone_number AND t.currency = c.currency AND t.amount_minor = c.amount_minor
+           AND t.account = c.account AND t.environment = c.environment AND t.created_at > $23::bigint
+           AND t.state IN ${SPENT_STATES} AND t.batch_id IS DISTINCT FROM c.batch_id)) AS repeats
+       FROM claimed c`,
+      [
+        now,
+        this.token,
+        this.leaseMs,
+        column((i) => i.account),
+        column((i) => i.environment),
+        column((i) => i.idempotencyKey),
+        column((i) => i.phoneNumber),
+        column((i) => i.country),
+        column((i) => i.currency),
+        column((i) => i.amountMinor),
+        column((i) => i.batchId ?? null),
+        column((i) => i.reference ?? null),
+        column((i) => i.rowNumber ?? null),
+        column((i) => i.maxNumRetry ?? null),
+        ...OWNER_COLUMNS.map((_, c) => owners.map((values) => values[c] ?? null)),
+        column((i) => i.osUser),
+        column((i) => i.host),
+        since,
+      ],
+    );
+    // A refusal in the group: decided again row by row, which says which rows and why.
+    if (inserted.some((row) => row.repeats === true)) throw REDECIDE;
+    const scopedKey = (account: unknown, environment: unknown, key: unknown) => JSON.stringify([account, environment, key]);
+    const created = new Map(inserted.map((row) => [scopedKey(row.account, row.environment, row.idempotency_key), toTransaction(row)]));
+    const held = new Map<string, StoredTransaction>();
+    if (created.size < group.length) {
+      const rows = await q.rows(
+        `SELECT t.* FROM transactions t JOIN unnest($1::text[], $2::text[], $3::text[]) AS k(account, environment, key)
+           ON t.account = k.account AND t.environment = k.environment AND t.idempotency_key = k.key`,
+        [column((i) => i.account), column((i) => i.environment), column((i) => i.idempotencyKey)],
+      );
+      for (const row of rows) held.set(scopedKey(row.account, row.environment, row.idempotency_key), toTransaction(row));
+    }
+    const outcomes = group.map((input): ClaimOutcome => {
+      const key = scopedKey(input.account, input.environment, input.idempotencyKey);
+      const row = created.get(key);
+      if (row) return { kind: 'created', row };
+      const existing = held.get(key);
+      if (!existing) throw new Error('a claimed key has no row');
+      return { kind: 'existing', row: existing };
+    });
+    // The daily caps of the currencies this group adds to, in one statement, its own rows included.
+    const capped = [...new Set([...created.values()].map((row) => row.currency))].filter(
+      (currency) => dailyCaps[currency as keyof MoneyLimits] !== undefined,
+    );
+    if (capped.length > 0) {
+      const first = group[0] as NewTransaction;
+      const since = now - DAILY_WINDOW_MS;
+      const minute = Math.floor(since / 60_000);
+      const spent = await q.rows<{ currency: string; total: string }>(
+        `SELECT c AS currency,
+           (SELECT COALESCE(SUM(amount_minor), 0) FROM spend_by_minute
+             WHERE account = $1 AND environment = $2 AND currency = c AND minute > $3)
+         + (SELECT COALESCE(SUM(amount_minor), 0) FROM transactions
+             WHERE account = $1 AND environment = $2 AND currency = c
+               AND created_at > $4 AND created_at < ($3 + 1) * 60000 AND state IN ${SPENT_STATES}) AS total
+         FROM unnest($5::text[]) AS c`,
+        [first.account, first.environment, minute, since, capped],
+      );
+      if (spent.some((row) => Number(row.total) > (dailyCaps[row.currency as keyof MoneyLimits] ?? Number.POSITIVE_INFINITY))) {
+        throw REDECIDE;
+      }
+    }
     return outcomes;
   }
 
@@ -262,11 +366,25 @@ export class PostgresLedger implements Ledger {
     return changed === 1;
   }
 
+  /**
+   * Settlements commit without waiting for the server's disk, as the SQLite ledger's do (synchronous
+   * NORMAL): a database crash that loses the last ones leaves those rows pending, which a re-run
+   * resends under their keys inside the window (Africa's Talking answers "duplicate") or leaves
+   * unknown after it: an `airtime reconcile`, never a second payment. Claims always wait for the disk.
+   */
   async settleMany(items: readonly SettlementItem[]): Promise<void> {
     if (items.length === 0) return;
-    await this.connection.transaction(async (q) => {
-      for (const item of items) await settleNow(q, item.id, item.settlement, item.now, item.events ?? []);
-    });
+    await this.connection.transaction(
+      async (q) => {
+        // One row settled twice in one commit: in order, one at a time (the later may not undo the earlier).
+        if (new Set(items.map((item) => item.id)).size < items.length) {
+          for (const item of items) await settleNow(q, item.id, item.settlement, item.now, item.events ?? []);
+        } else {
+          await settleAll(q, items);
+        }
+      },
+      { durable: false },
+    );
   }
 
   async release(ids: readonly number[], _owner: Owner): Promise<void> {
@@ -298,6 +416,17 @@ export class PostgresLedger implements Ledger {
 
   byKey(account: string, environment: Environment, key: string): Promise<StoredTransaction | undefined> {
     return this.connection.use((q) => rowByKey(q, account, environment, key));
+  }
+
+  async byKeys(account: string, environment: Environment, keys: readonly string[]): Promise<Map<string, StoredTransaction>> {
+    const rows = await this.connection.use((q) =>
+      q.rows('SELECT * FROM transactions WHERE account = $1 AND environment = $2 AND idempotency_key = ANY($3::text[])', [
+        account,
+        environment,
+        keys,
+      ]),
+    );
+    return new Map(rows.map((row) => [row.idempotency_key as string, toTransaction(row)]));
   }
 
   lookup(id: string, environment?: Environment): Promise<StoredTransaction[]> {
@@ -484,23 +613,21 @@ async function schemaVersion(q: Query): Promise<number> {
 
 /**
  * The advisory locks a group of claims needs: one per (account, environment, currency) whose cap
- * or repeat guard the claims decide, taken in one order by every host (no deadlock), held to the
- * end of the transaction. Under READ COMMITTED each statement after the lock sees every commit made
- * before it, so two hosts cannot both pass a cap that only one fits: the second waits, then sums
- * the first's claim. Claims with an explicit key and no cap take none: the unique constraint alone
- * decides them.
+ * or repeat guard the claims decide, taken with BEGIN in one order by every host (no deadlock) and
+ * held to the end of the transaction. Under READ COMMITTED each statement after the lock sees every
+ * commit made before it, so two hosts cannot both pass a cap that only one fits: the second waits,
+ * then sums the first's claim. Claims with an explicit key and no cap take none: the unique
+ * constraint alone decides them.
  */
-async function lockScopes(q: Query, inputs: readonly NewTransaction[], dailyCaps: MoneyLimits): Promise<void> {
-  const scopes = new Set<string>();
+function claimLocks(inputs: readonly NewTransaction[], dailyCaps: MoneyLimits): string[] {
+  const locks = new Set<string>();
   for (const input of inputs) {
     const guarded = input.repeatGuard !== undefined || input.batchGuard !== undefined;
     if (guarded || dailyCaps[input.currency as keyof MoneyLimits] !== undefined) {
-      scopes.add(JSON.stringify([input.account, input.environment, input.currency]));
+      locks.add(`airtime-claim:${JSON.stringify([input.account, input.environment, input.currency])}`);
     }
   }
-  for (const scope of [...scopes].sort()) {
-    await q.run(`SELECT pg_advisory_xact_lock(hashtextextended('airtime-claim:' || $1, 0))`, [scope]);
-  }
+  return [...locks];
 }
 
 async function findRepeat(
@@ -564,6 +691,58 @@ async function spentSince(q: Query, account: string, environment: Environment, c
     [account, environment, currency, minute, since],
   );
   return Number(row?.total ?? 0);
+}
+
+/**
+ * Settles several rows in a few statements, as settleNow does each: their events in one insert,
+ * the rows in one update (an accepted row stays accepted), then what orphan callbacks wait for them.
+ */
+async function settleAll(q: Query, items: readonly SettlementItem[]): Promise<void> {
+  const events = items.flatMap((item) => (item.events ?? []).map((event) => ({ id: item.id, now: item.now, ...event })));
+  const pick = <T>(read: (item: SettlementItem) => T) => items.map(read);
+  // One statement: the events, the rows (an accepted row stays accepted), and which accepted rows
+  // have a status callback waiting for them (rare: it beat the answer).
+  const settled = await q.rows<{ id: string; state: string; request_id: string | null; now: string; early: boolean }>(
+    `WITH v AS (
+       SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::text[], $8::text[],
+         $9::int[], $10::bigint[])
+         AS v(id, state, at_status, request_id, discount_currency, discount_units4, error_code, error_message, exit_code, now)
+     ), noted AS (
+       INSERT INTO events (transaction_id, kind, at, payload)
+       SELECT * FROM unnest($11::bigint[], $12::text[], $13::bigint[], $14::text[])
+     ), settled AS (
+       UPDATE transactions t SET state = v.state, at_status = v.at_status, request_id = v.request_id,
+         discount_currency = v.discount_currency, discount_units4 = v.discount_units4, error_code = v.error_code,
+         error_message = v.error_message, exit_code = v.exit_code, updated_at = v.now,
+         settled_at = CASE WHEN v.state = 'pending' THEN NULL ELSE v.now END, ${NO_OWNER}
+       FROM v WHERE t.id = v.id AND t.state NOT IN ('sent', 'delivered')
+       RETURNING t.id, t.state, t.request_id, v.now
+     )
+     SELECT s.*, (s.state = 'sent' AND s.request_id IS NOT NULL AND EXISTS (
+       SELECT 1 FROM events e WHERE e.transaction_id IS NULL AND e.kind = 'orphan-callback'
+         AND (e.payload::jsonb) ->> 'requestId' = s.request_id)) AS early
+     FROM settled s`,
+    [
+      pick((i) => i.id),
+      pick((i) => i.settlement.state),
+      pick((i) => i.settlement.atStatus),
+      pick((i) => i.settlement.requestId),
+      pick((i) => i.settlement.discountCurrency),
+      pick((i) => i.settlement.discountUnits4),
+      pick((i) => i.settlement.errorCode),
+      pick((i) => i.settlement.errorMessage),
+      pick((i) => i.settlement.exitCode),
+      pick((i) => i.now),
+      events.map((e) => e.id),
+      events.map((e) => e.kind),
+      events.map((e) => e.now),
+      events.map((e) => (typeof e.payload === 'string' ? e.payload : JSON.stringify(e.payload))),
+    ],
+  );
+  for (const row of settled) {
+    if (row.early) await adoptEarlyCallbacks(q, Number(row.id), row.request_id as string, Number(row.now));
+    if (row.state === 'unknown') await adoptLostCallback(q, Number(row.id), Number(row.now));
+  }
 }
 
 async function settleNow(

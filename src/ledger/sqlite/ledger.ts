@@ -80,6 +80,17 @@ export class SqliteLedger implements Ledger {
     return this.database.read(() => getRow(this.database, id));
   }
 
+  async byKeys(account: string, environment: Environment, keys: readonly string[]): Promise<Map<string, StoredTransaction>> {
+    const found = new Map<string, StoredTransaction>();
+    this.database.read(() => {
+      for (const key of keys) {
+        const row = rowByKey(this.database, account, environment, key);
+        if (row) found.set(key, row);
+      }
+    });
+    return found;
+  }
+
   async byKey(account: string, environment: Environment, key: string): Promise<StoredTransaction | undefined> {
     return this.database.read(() => rowByKey(this.database, account, environment, key));
   }
