@@ -5,7 +5,7 @@
 import { beforeEach, expect, it } from 'vitest';
 import { repeatGuard } from '../../src/core/repeat.js';
 import { currentOwner, type Owner } from '../../src/ledger/owner.js';
-import type { ClaimOutcome, NewTransaction } from '../../src/ledger/records.js';
+import type { ClaimOutcome } from '../../src/ledger/records.js';
 import type { Ledger } from '../../src/ledger/store.js';
 import { claim, settle } from '../helpers/ledger.js';
 import { describeStores, type StoreUnderTest, tx } from './stores.js';
