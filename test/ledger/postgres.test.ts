@@ -186,4 +186,34 @@ describePostgres('the shared ledger', () => {
     expect(await ledger.byKey('sandbox', 'sandbox', 'k1')).toBeUndefined();
     expect((await claim(ledger, tx(), ledger.now(), { KES: 10_000 })).kind).toBe('created');
   });
+
+  it('runs with only the grants the README lists, once the schema is created; without one, says which', async () => {
+    const url = await freshSchema();
+    await (await open(url)).close(); // the owner creates (migrates) the schema
+    opened.length = 0;
+    const schema = new URL(url).searchParams.get('options')?.split('=')[1] as string;
+    const role = `airtime_sender_${Math.random().toString(36).slice(2, 10)}`;
+    await admin(POSTGRES_URL as string, `CREATE ROLE ${role} LOGIN`);
+    try {
+      await admin(
+        POSTGRES_URL as string,
+        `GRANT USAGE ON SCHEMA ${schema} TO ${role};
+         GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA ${schema} TO ${role};
+         GRANT USAGE ON ALL SEQUENCES IN SCHEMA ${schema} TO ${role};`,
+      );
+      const asRole = new URL(url);
+      asRole.username = role;
+      const ledger = await open(asRole.toString());
+      const outcome = await claim(ledger, tx(), ledger.now(), { KES: 10_000 });
+      expect(outcome.kind).toBe('created');
+      if (outcome.kind === 'created') await ledger.release([outcome.row.id], currentOwner());
+      await ledger.close();
+      await admin(POSTGRES_URL as string, `REVOKE DELETE ON ALL TABLES IN SCHEMA ${schema} FROM ${role}`);
+      const refused = await failure(PostgresLedger.open(asRole.toString()));
+      expect(refused.message).toMatch(/permission denied/);
+      expect(refused.hint).toMatch(/lacks a privilege/);
+    } finally {
+      await admin(POSTGRES_URL as string, `DROP OWNED BY ${role}; DROP ROLE ${role}`);
+    }
+  });
 });

@@ -66,13 +66,20 @@ export class PostgresConnection {
       throw this.failure(error);
     }
     let broken: Error | undefined;
+    // A connection lost while in use is reported here as well as by the statement that fails on
+    // it: heard, so it cannot end the process as an unhandled 'error' event.
+    const lost = (error: Error) => {
+      broken ??= error;
+    };
+    client.on('error', lost);
     try {
       return await work(queryOf(client));
     } catch (error) {
       // A connection that failed is not given back for another piece of work to fail on.
-      if (isConnectionLoss(error)) broken = error instanceof Error ? error : new Error(String(error));
+      if (isConnectionLoss(error)) broken ??= error instanceof Error ? error : new Error(String(error));
       throw this.failure(error);
     } finally {
+      client.off('error', lost);
       client.release(broken);
     }
   }
@@ -143,10 +150,13 @@ export class PostgresConnection {
     const password = locationPassword(this.url);
     let reason = describe(error);
     if (password) reason = reason.split(password).join('***');
+    const code = (error as { code?: string } | undefined)?.code;
     return new AirtimeError('LEDGER_ERROR', `the ledger ${this.shown} cannot be used: ${reason}`, {
       hint: lost
         ? 'the connection to PostgreSQL was lost; a request whose claim was not recorded did not leave: run the same command again when the database is back'
-        : 'check that PostgreSQL is running and reachable, and the URL, user and database in AIRTIME_LEDGER (or config ledger)',
+        : code === '42501'
+          ? 'the database user lacks a privilege it needs: see the grants in the README, "Several hosts, one ledger"'
+          : 'check that PostgreSQL is running and reachable, and the URL, user and database in AIRTIME_LEDGER (or config ledger)',
       cause: error,
     });
   }
@@ -195,6 +205,8 @@ function describe(error: unknown): string {
     case '28P01':
     case '28000':
       return `authentication failed (${message})`;
+    case '42501':
+      return `permission denied (${message})`;
     case '3D000':
       return `the database does not exist (${message})`;
     case '57014':

@@ -80,15 +80,22 @@ export class PostgresLedger implements Ledger {
   static async open(url: string, options: PostgresOptions = {}): Promise<PostgresLedger> {
     const ledger = new PostgresLedger(new PostgresConnection(url, options.statementTimeoutMs), options.leaseMs ?? LEASE_MS);
     try {
-      await ledger.connection.transaction(async (q) => {
-        await q.run(`SELECT pg_advisory_xact_lock(hashtextextended('airtime-migrate:' || current_schema(), 0))`);
-        await q.run('CREATE TABLE IF NOT EXISTS airtime_schema (version INTEGER NOT NULL)');
-        const version = await schemaVersion(q);
-        ledger.checkVersion(version);
-        for (let next = version; next < MIGRATIONS.length; next += 1) await q.run(MIGRATIONS[next] as string);
-        if (version === 0) await q.run('INSERT INTO airtime_schema (version) VALUES ($1)', [MIGRATIONS.length]);
-        else if (version < MIGRATIONS.length) await q.run('UPDATE airtime_schema SET version = $1', [MIGRATIONS.length]);
-      });
+      // A ledger at this version needs no migration, nor the right to create anything: a host may
+      // run with only the grants it uses (README "Several hosts, one ledger").
+      const current = await ledger.connection.use(currentVersion);
+      ledger.checkVersion(current);
+      if (current < MIGRATIONS.length) {
+        await ledger.connection.transaction(async (q) => {
+          await q.run(`SELECT pg_advisory_xact_lock(hashtextextended('airtime-migrate:' || current_schema(), 0))`);
+          await q.run('CREATE TABLE IF NOT EXISTS airtime_schema (version INTEGER NOT NULL)');
+          // Read again under the lock: another host may have migrated while this one waited.
+          const version = await schemaVersion(q);
+          ledger.checkVersion(version);
+          for (let next = version; next < MIGRATIONS.length; next += 1) await q.run(MIGRATIONS[next] as string);
+          if (version === 0) await q.run('INSERT INTO airtime_schema (version) VALUES ($1)', [MIGRATIONS.length]);
+          else if (version < MIGRATIONS.length) await q.run('UPDATE airtime_schema SET version = $1', [MIGRATIONS.length]);
+        });
+      }
       await ledger.clock.sync(ledger.connection);
       // What bulk runs that died left of their working rows.
       await ledger.connection.use(async (q) => {
@@ -108,10 +115,7 @@ export class PostgresLedger implements Ledger {
   static async openForReading(url: string): Promise<PostgresLedger | null> {
     const ledger = new PostgresLedger(new PostgresConnection(url), LEASE_MS);
     try {
-      const version = await ledger.connection.use(async (q) => {
-        const exists = await q.row<{ table: string | null }>(`SELECT to_regclass('airtime_schema')::text AS table`);
-        return exists?.table ? schemaVersion(q) : 0;
-      });
+      const version = await ledger.connection.use(currentVersion);
       ledger.checkVersion(version);
       if (version === 0) {
         await ledger.connection.close();
@@ -604,6 +608,12 @@ export class PostgresLedger implements Ledger {
       .catch(() => undefined);
     await this.connection.close();
   }
+}
+
+/** The schema's version, 0 when nobody has written this ledger yet. */
+async function currentVersion(q: Query): Promise<number> {
+  const exists = await q.row<{ table: string | null }>(`SELECT to_regclass('airtime_schema')::text AS table`);
+  return exists?.table ? schemaVersion(q) : 0;
 }
 
 async function schemaVersion(q: Query): Promise<number> {
