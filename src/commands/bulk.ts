@@ -194,6 +194,14 @@ export async function sendFile(options: BulkOptions, ctx: BulkContext): Promise<
       notify: (note) => ctx.notify(note),
       onInterrupt: (first) => ctx.onInterrupt(first),
       progress: ctx.progress(check.validCount),
+    }).catch((error: unknown) => {
+      // The ledger failed mid-run (a full disk, a lost database): rows whose claims were not
+      // recorded did not leave, and the same command finishes the batch exactly once.
+      if (!(error instanceof AirtimeError) || error.code !== 'LEDGER_ERROR') throw error;
+      throw new AirtimeError(error.code, error.message, {
+        hint: `${error.hint ? `${error.hint}; ` : ''}to finish the batch: ${resumeCommandFor(options, batchId)}`,
+        cause: error,
+      });
     });
     return await finish(options, run, check, batchId, sendScope, ctx.clock.now() - started);
   } finally {

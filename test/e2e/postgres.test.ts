@@ -159,6 +159,50 @@ describePostgres('one PostgreSQL ledger, several processes', () => {
     expect((await rows(url))[0]?.state).toMatch(/^(sent|unknown)$/);
   });
 
+  it('a ledger that fails mid-batch stops the run with exit 4 and the command that resumes it; the re-run pays each row once', async () => {
+    const url = await freshSchema();
+    const emu = await emulator({ latencyMs: 20 });
+    await run(['send', PHONE, '50', '--key', 'create', '--yes'], host(url, emu)); // the owner creates the schema
+    const schema = new URL(url).searchParams.get('options')?.split('=')[1] as string;
+    const role = `airtime_e2e_${Math.random().toString(36).slice(2, 10)}`;
+    const server = new URL(url);
+    server.search = '';
+    await admin(server.toString(), `CREATE ROLE ${role} LOGIN`);
+    try {
+      await admin(
+        server.toString(),
+        `GRANT USAGE ON SCHEMA ${schema} TO ${role}; GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA ${schema} TO ${role};
+         GRANT USAGE ON ALL SEQUENCES IN SCHEMA ${schema} TO ${role};`,
+      );
+      const asRole = new URL(url);
+      asRole.username = role;
+      const where = host(asRole.toString(), emu);
+      const file = join(where.sandbox.cwd, 'rows.csv');
+      writeFileSync(file, `phone,amount\n${Array.from({ length: 40 }, (_, i) => `+2547123${String(50000 + i)},10`).join('\n')}\n`);
+      const args = ['send', '--file', file, '--batch', 'midrun', '--yes', '--json', '--concurrency', '2'];
+      const child = spawnCli(args, { sandbox: where.sandbox, env: where.env });
+      const done = collect(child);
+      await waitFor(() => emu.state().accepted.length >= 10, 10_000, 'ten rows to be paid');
+      // The database stops taking claims from this host (a revoked grant, as a failover or a full disk would).
+      await admin(server.toString(), `REVOKE INSERT ON ${schema}.transactions FROM ${role}`);
+      const stopped = await done;
+      expect(stopped.code).toBe(4);
+      expect(stopped.stderr).toContain('permission denied');
+      expect(stopped.stderr).toContain(`to finish the batch: airtime send --file ${file} --batch midrun --yes`);
+      const paidBefore = emu.state().accepted.length;
+      expect(paidBefore).toBeLessThan(41);
+      await admin(server.toString(), `GRANT INSERT ON ${schema}.transactions TO ${role}`);
+      const resumed = await run(args, where);
+      expect(resumed.code).toBe(0);
+      expect(parseJson(resumed)).toMatchObject({ total: 40, failed: 0, unknown: 0 });
+      const midrun = [...emu.acceptancesByKey()].filter(([key]) => key.startsWith('midrun:'));
+      expect(midrun).toHaveLength(40);
+      expect(midrun.every(([, times]) => times === 1)).toBe(true);
+    } finally {
+      await admin(server.toString(), `DROP OWNED BY ${role}; DROP ROLE ${role}`);
+    }
+  });
+
   it('a host clock hours off changes no window: each is measured on the database clock', async () => {
     const url = await freshSchema();
     const emu = await emulator();
