@@ -7,7 +7,7 @@ import { formatMinorOf } from '../core/money.js';
 import { RateLimiter } from '../core/rate.js';
 import type { MoneyLimits } from '../core/recipient.js';
 import type { Clock } from '../core/retry.js';
-import type { ClaimOutcome, LedgerScope } from '../ledger/records.js';
+import type { ClaimOutcome, LedgerScope, StoredTransaction } from '../ledger/records.js';
 import type { Ledger, RunRows } from '../ledger/store.js';
 import type { FileCheck, RowProblem } from '../results/bulk.js';
 import type { Note } from '../results/notes.js';
@@ -24,6 +24,8 @@ export interface RunCounts {
   unknown: number;
   replayed: number;
   skipped: number;
+  /** On a shared ledger: rows another process claimed during this run, and sent or is sending. */
+  elsewhere: number;
 }
 
 export interface Progress {
@@ -72,9 +74,13 @@ export interface DispatchResult {
   runRows: RunRows;
   /** Every row that was not sent, and why: invalid in the sending pass, or refused as it was claimed. */
   problems: RowProblem[];
+  /** On a shared ledger, the rows another process had (counts.elsewhere of them); undefined on one machine. */
+  elsewhere: ReadonlySet<number> | undefined;
 }
 
 const INTERRUPTED = Symbol('interrupted');
+/** How often rows another process holds are looked at again, at the end of a run. */
+const ELSEWHERE_POLL_MS = 250;
 
 /** Pass 2: each valid row through the send engine, a bounded number at a time. */
 export async function dispatch(args: DispatchArgs): Promise<DispatchResult> {
@@ -106,7 +112,12 @@ export async function dispatch(args: DispatchArgs): Promise<DispatchResult> {
     signal: controller.signal,
     beforeRequest: () => limiter.take(),
   };
-  const counts: RunCounts = { done: 0, sent: 0, failed: 0, unknown: 0, replayed: 0, skipped: check.invalidCount };
+  const counts: RunCounts = { done: 0, sent: 0, failed: 0, unknown: 0, replayed: 0, skipped: check.invalidCount, elsewhere: 0 };
+  // On a shared ledger, a row another process claimed since this run began is that process's:
+  // several workers on one batch split its rows. One claimed before is this batch's history, replayed.
+  const startedAt = args.clock.now();
+  const heldElsewhere = new Map<number, { row: ValidRow; request: TransactionRequest; id: number }>();
+  const elsewhereRows = new Set<number>();
   /** Rows the ledger refused as they were claimed (a key or a cap taken meanwhile by another process). */
   const refused: RowProblem[] = [];
   const accepted = new Map<string, number>();
@@ -114,7 +125,8 @@ export async function dispatch(args: DispatchArgs): Promise<DispatchResult> {
   const runRows = ledger.runRows();
 
   const record = async (result: TransactionResult, row: ValidRow) => {
-    await runRows.add(row.row, result.idempotencyKey);
+    if (!listed.has(row.row)) await runRows.add(row.row, result.idempotencyKey);
+    listed.add(row.row);
     counts.done += 1;
     if (result.replayed) counts.replayed += 1;
     if (result.state === 'sent' || result.state === 'delivered') {
@@ -146,7 +158,31 @@ export async function dispatch(args: DispatchArgs): Promise<DispatchResult> {
     args.progress.update(counts);
   };
 
+  /**
+   * On a shared ledger, the rows another process has: those it holds now (pending, its lease
+   * running), and those it claimed since this run began. A row whose holder is gone is taken over at
+   * once, under the single-send rules; one settled before this run began is the batch's history,
+   * replayed.
+   */
+  const othersRow = (claim: ClaimOutcome): claim is { kind: 'existing'; row: StoredTransaction } => {
+    if (!ledger.shared || claim.kind !== 'existing') return false;
+    if (claim.row.state === 'pending') return claim.row.owner !== null && deps.liveness(claim.row.owner) === 'alive';
+    return claim.row.createdAt >= startedAt;
+  };
+  /** Rows already in this run's list (a row taken over from another process is listed once). */
+  const listed = new Set<number>();
+
   const sendRow = async (row: ValidRow, request: TransactionRequest, claim: ClaimOutcome) => {
+    if (othersRow(claim)) {
+      heldElsewhere.set(row.row, { row, request, id: claim.row.id });
+      elsewhereRows.add(row.row);
+      counts.elsewhere += 1;
+      counts.done += 1;
+      await runRows.add(row.row, request.idempotencyKey);
+      listed.add(row.row);
+      args.progress.update(counts);
+      return;
+    }
     if (claim.kind === 'repeat') {
       const { match } = claim;
       refuse(
@@ -233,6 +269,33 @@ export async function dispatch(args: DispatchArgs): Promise<DispatchResult> {
     setImmediate(pump);
   };
 
+  /**
+   * Rows other processes hold are waited for before this one exits: each ends settled by its holder
+   * (it stays theirs), or its holder is gone (its lease ran out, or it gave the row back) and this
+   * process finishes it under the single-send rules. So the last worker to exit leaves the batch
+   * done, unless every worker died; a holder that is alive settles within its request's timeout.
+   */
+  const finishElsewhere = async () => {
+    while (heldElsewhere.size > 0 && !controller.signal.aborted && fatal === undefined) {
+      for (const [rowNumber, held] of [...heldElsewhere]) {
+        const current = await ledger.get(held.id);
+        if (current && current.state !== 'pending') {
+          heldElsewhere.delete(rowNumber);
+          continue;
+        }
+        if (current?.owner && deps.liveness(current.owner) !== 'dead') continue;
+        // Its holder is gone: the row is this process's now.
+        heldElsewhere.delete(rowNumber);
+        elsewhereRows.delete(rowNumber);
+        counts.elsewhere -= 1;
+        counts.done -= 1;
+        const claim = current ? ({ kind: 'existing', row: current } as const) : (await claimTransactions([held.request], deps))[0];
+        if (claim) await sendRow(held.row, held.request, claim);
+      }
+      if (heldElsewhere.size > 0) await args.clock.sleep(ELSEWHERE_POLL_MS);
+    }
+  };
+
   let sendingCheck: FileCheck | undefined;
   try {
     sendingCheck = await checkFile(input.source, input.format, {
@@ -264,6 +327,7 @@ export async function dispatch(args: DispatchArgs): Promise<DispatchResult> {
         await Promise.race(inFlight);
       }
     }
+    await finishElsewhere();
   } catch (error) {
     if (error !== INTERRUPTED) fatal ??= error;
   } finally {
@@ -291,5 +355,5 @@ export async function dispatch(args: DispatchArgs): Promise<DispatchResult> {
   // The sending pass's own verdict on each row (the ledger may have changed since the first pass),
   // and the rows refused as they were claimed: every row of the file is listed, and why.
   const problems = [...(sendingCheck?.invalid ?? check.invalid), ...refused].sort((a, b) => a.row - b.row);
-  return { counts, accepted, interrupted, runRows, problems };
+  return { counts, accepted, interrupted, runRows, problems, elsewhere: ledger.shared ? elsewhereRows : undefined };
 }

@@ -53,7 +53,12 @@ export function resumeCommandFor(options: ResumeFlags, batchId: string): string 
 }
 
 /** This run's rows in row order, from the ledger (the source of truth), with the invalid ones. */
-export async function* batchRows(runRows: RunRows, scope: LedgerScope, invalid: RowProblem[]): AsyncGenerator<BulkRow> {
+export async function* batchRows(
+  runRows: RunRows,
+  scope: LedgerScope,
+  invalid: RowProblem[],
+  elsewhere: ReadonlySet<number> = new Set(),
+): AsyncGenerator<BulkRow> {
   let next = 0;
   // A row refused for a cap was valid, only not sent; any other problem makes the row invalid.
   const invalidRow = (problem: RowProblem): BulkRow => ({
@@ -80,6 +85,7 @@ export async function* batchRows(runRows: RunRows, scope: LedgerScope, invalid: 
       requestId: row.requestId,
       idempotencyKey: row.idempotencyKey,
       errorMessage: row.errorMessage,
+      ...(elsewhere.has(number) ? { elsewhere: true as const } : {}),
     };
   }
   while (next < invalid.length) yield invalidRow(invalid[next++] as RowProblem);

@@ -219,9 +219,11 @@ async function finish(
   elapsedMs: number,
 ): Promise<BulkOutcome> {
   const { counts, interrupted } = run;
-  const rows = () => batchRows(run.runRows, scope, run.problems);
+  const rows = () => batchRows(run.runRows, scope, run.problems, run.elsewhere);
   const failures: BulkRow[] = [];
   for await (const row of rows()) {
+    // Another process's rows are in its own summary, and its exit code.
+    if (row.elsewhere) continue;
     if (row.state === 'failed' || row.state === 'unknown' || row.state === 'invalid') failures.push(row);
     if (failures.length >= 20) break;
   }
@@ -237,6 +239,7 @@ async function finish(
       unknown: counts.unknown,
       replayed: counts.replayed,
       skipped: counts.skipped,
+      ...(run.elsewhere ? { elsewhere: counts.elsewhere } : {}),
       totals: Object.fromEntries([...run.accepted].map(([currency, minor]) => [currency, formatMinorOf(currency, minor)])),
       alreadyComplete: !interrupted && counts.replayed === check.validCount && check.validCount > 0,
       interrupted,

@@ -71,6 +71,11 @@ export interface Ledger {
    * host's for the SQLite ledger (one machine), the database's for a shared one (every host alike).
    */
   now(): number;
+  /**
+   * Several hosts write this ledger (PostgreSQL): a bulk run leaves to another process the rows it
+   * holds (`elsewhere`) instead of waiting for them.
+   */
+  readonly shared: boolean;
 
   // Claims and settlements: the send path (src/transaction.ts).
   /**

@@ -45,6 +45,8 @@ export interface BulkRow {
   requestId: string | null;
   idempotencyKey: string | null;
   errorMessage: string | null;
+  /** On a shared ledger: another process had this row (it counts in that process's summary). */
+  elsewhere?: true;
 }
 
 export const BULK_ROW_FIELDS = [
@@ -68,6 +70,8 @@ export interface BulkSummary {
   unknown: number;
   replayed: number;
   skipped: number;
+  /** On a shared ledger: rows other processes had during this run; undefined on one machine. */
+  elsewhere?: number;
   /** Amounts accepted, per currency (the contract's `totals`). */
   totals: Record<string, string>;
   /** Rows that made no request because the batch was already complete. */

@@ -61,6 +61,7 @@ const OWNER_SET = (first: number) =>
   [...OWNER_COLUMNS.map((column, i) => `${column} = $${first + i}`), `owner_token = $${first + OWNER_COLUMNS.length}`].join(', ');
 
 export class PostgresLedger implements Ledger {
+  readonly shared = true;
   /** This process, as the holder of the leases it takes. */
   readonly token = randomUUID();
   readonly clock = new DatabaseClock();

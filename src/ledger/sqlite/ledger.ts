@@ -47,6 +47,8 @@ export class SqliteLedger implements Ledger {
     return this.database.path;
   }
 
+  readonly shared = false;
+
   /** One machine, one clock: the host's. */
   now(): number {
     return Date.now();

@@ -42,7 +42,19 @@ export async function printBulk(outcome: BulkOutcome, output: Output): Promise<v
           resumeCommand: summary.resumeCommand,
         }
       : undefined;
-    const head = { ok: exitCode === 0, ...(error && { error }), batchId, total, sent, failed, unknown, replayed, skipped, totals };
+    const head = {
+      ok: exitCode === 0,
+      ...(error && { error }),
+      batchId,
+      total,
+      sent,
+      failed,
+      unknown,
+      replayed,
+      skipped,
+      ...(summary.elsewhere !== undefined && { elsewhere: summary.elsewhere }),
+      totals,
+    };
     output.write(`${JSON.stringify(head).slice(0, -1)},"rows":[`);
     let first = true;
     for await (const row of outcome.rows()) {
@@ -54,7 +66,8 @@ export async function printBulk(outcome: BulkOutcome, output: Output): Promise<v
   const c = output.out;
   output.result(
     `batch ${summary.batchId}: ${c.green(`${summary.sent} sent`)}, ${summary.failed ? c.red(`${summary.failed} failed`) : '0 failed'}, ` +
-      `${summary.unknown ? c.yellow(`${summary.unknown} unknown`) : '0 unknown'}, ${summary.replayed} replayed, ${summary.skipped} skipped ` +
+      `${summary.unknown ? c.yellow(`${summary.unknown} unknown`) : '0 unknown'}, ${summary.replayed} replayed, ${summary.skipped} skipped` +
+      `${summary.elsewhere ? `, ${summary.elsewhere} sent by other processes` : ''} ` +
       `(${money(summary.totals, 'nothing')} accepted) in ${(summary.elapsedMs / 1000).toFixed(1)} s`,
   );
   if (!output.flags.json) {
