@@ -67,7 +67,7 @@ export async function run(argv: string[], streams: Streams, cwd: string): Promis
     if (spec.help || spec.examples) {
       command.addHelpText('after', `${spec.help ? `\n${spec.help}\n` : ''}${spec.examples ? helpExamples(spec.examples) : ''}`);
     }
-    if (spec.name === 'config') continue; // its subcommands run; alone, it is a usage error
+    if (spec.name === 'config' || spec.name === 'ledger') continue; // its subcommands run; alone, it is a usage error
     command.action(async (...params: unknown[]) => {
       const invoked = params.at(-1) as Command;
       const ctx = await contextFor(invoked);

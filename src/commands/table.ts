@@ -408,6 +408,53 @@ export const COMMANDS: readonly CommandSpec[] = [
     printer: async () => () => {},
   }),
   {
+    name: 'ledger',
+    summary: 'move a SQLite ledger into a shared PostgreSQL one, or back it up',
+    examples: [
+      "$ airtime ledger migrate --to 'postgres://airtime@db.internal:5432/payouts?sslmode=verify-full'",
+      '$ airtime ledger backup ~/ledger-$(date +%F).db',
+    ],
+    execute: async () => {
+      throw new Error('ledger runs through its subcommands');
+    },
+  },
+  command({
+    name: 'ledger migrate',
+    summary: "copy this host's SQLite ledger into the shared PostgreSQL ledger, check it, and retire the file",
+    options: [
+      { flags: '--to <url>', description: 'the shared ledger: postgres://user@host:5432/db', required: true },
+      { flags: '--from <file>', description: "another host's SQLite ledger file to merge in (default this host's)" },
+    ],
+    help: `Holds this ledger's write lock while it copies, refuses while a send of this host is in flight,
+copies in one transaction (a re-run after a kill starts over; one after success copies nothing twice),
+compares counts and amounts per state and currency, and then marks the file as moved: a send through it
+exits 4 naming the shared ledger. Keys the shared ledger already has, and payments of one number and
+amount on one day from two hosts, are reported, not copied twice.`,
+    examples: [
+      "$ airtime ledger migrate --to 'postgres://airtime@db.internal:5432/payouts'",
+      "$ airtime ledger migrate --from ./host-b-ledger.db --to 'postgres://airtime@db.internal:5432/payouts'",
+    ],
+    read: (input) => ({ to: input.string('to') ?? '', from: input.string('from') }),
+    load: async () => {
+      const { migrateCommand } = await import('./ledger.js');
+      return (options, { ctx }) => migrateCommand(options, ctx);
+    },
+    printer: async () => (await ledgerPrinter()).printMigrate,
+  }),
+  command({
+    name: 'ledger backup',
+    summary: 'an online copy of the SQLite ledger, safe while sends are running (PostgreSQL: pg_dump)',
+    arguments: [{ name: '<file>', description: 'where to write the copy (mode 0600)' }],
+    options: [{ flags: '--force', description: 'replace the file if it exists' }],
+    examples: ['$ airtime ledger backup ~/ledger-$(date +%F).db'],
+    read: (input) => ({ file: input.arg(0) ?? '', force: input.flag('force') }),
+    load: async () => {
+      const { backupCommand } = await import('./ledger.js');
+      return (options, { ctx }) => backupCommand(options, ctx);
+    },
+    printer: async () => (await ledgerPrinter()).printBackup,
+  }),
+  {
     name: 'config',
     summary: 'set up, show and locate the configuration, and store the API key',
     examples: ['$ airtime config init', '$ airtime config show', '$ airtime config path'],

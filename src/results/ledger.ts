@@ -50,3 +50,15 @@ export interface StatsResult {
 export type ExportResult =
   | { kind: 'file'; rows: number; destination: string; exitCode: number }
   | { kind: 'stream'; format: 'csv' | 'jsonl'; records: AsyncIterable<TransactionRecord>; exitCode: number };
+
+/** `airtime ledger migrate`: what was copied, what was left (keys already there), what to look at. */
+export type MigrateResult = import('../ledger/migrate.js').MigrationReport & { exitCode: number };
+
+/** `airtime ledger backup`: where the copy is, checked and counted. */
+export interface BackupResult {
+  from: string;
+  to: string;
+  transactions: number;
+  bytes: number;
+  exitCode: number;
+}

@@ -15,6 +15,7 @@ const HELPERS = new Set([
   'statement = db.prepare(sql);',
   'const rows = prepare(db, sql).iterate(...params);',
   'const db = new Database(path, options);',
+  'const done = database.db.backup(target);',
 ]);
 
 function sourceFiles(): string[] {

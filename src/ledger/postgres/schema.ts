@@ -112,4 +112,19 @@ export const MIGRATIONS: readonly string[] = [
   CREATE UNLOGGED TABLE run_rows (run TEXT NOT NULL, at BIGINT NOT NULL, row INTEGER NOT NULL, key TEXT NOT NULL);
   CREATE INDEX run_rows_run ON run_rows (run, row);
   `,
+  // 2: ledgers copied in from SQLite (`airtime ledger migrate`): each once, by its id, and each
+  // copied row marked with it, so a copy can be checked against its source and hosts' histories
+  // told apart.
+  `
+  ALTER TABLE transactions ADD COLUMN imported_from TEXT;
+  CREATE INDEX transactions_imported ON transactions (imported_from, state, currency) WHERE imported_from IS NOT NULL;
+  CREATE TABLE imported_ledgers (
+    source TEXT PRIMARY KEY,
+    host TEXT NOT NULL,
+    path TEXT NOT NULL,
+    at BIGINT NOT NULL,
+    copied BIGINT NOT NULL,
+    conflicts TEXT NOT NULL
+  );
+  `,
 ];

@@ -20,6 +20,8 @@ export type Synchronous = 'FULL' | 'NORMAL';
 export interface OpenOptions {
   synchronous?: Synchronous;
   busyTimeoutMs?: number;
+  /** `airtime ledger migrate` itself opens a ledger it already copied (to finish, or to check). */
+  allowMoved?: boolean;
 }
 
 /**
@@ -106,6 +108,7 @@ export class SqliteDatabase {
           useWal(db, busyTimeoutMs);
           db.exec(`PRAGMA synchronous = ${options.synchronous ?? 'FULL'}; PRAGMA foreign_keys = ON;`);
           migrate(db);
+          if (!options.allowMoved) refuseMoved(db, path);
           // Prove the file can be written now, not after a request has left.
           prepare(db, 'UPDATE transactions SET id = id WHERE 0').run();
           db.exec('BEGIN IMMEDIATE; COMMIT;');
@@ -272,6 +275,32 @@ function makeFolders(dir: string): void {
       if (code === 'EEXIST' && statSync(folder).isDirectory()) continue;
       throw new Error(`its folder ${folder} cannot be created (${code ?? String(error)})`, { cause: error });
     }
+  }
+}
+
+/**
+ * A ledger copied into a shared one (`airtime ledger migrate`) is not written again: a send through
+ * it would pay what the shared ledger may already hold. Exit 4 naming where it went.
+ */
+function refuseMoved(db: Database.Database, path: string): void {
+  const moved = prepare(db, "SELECT value FROM meta WHERE key = 'moved_to'").pluck().get() as string | undefined;
+  if (moved === undefined) return;
+  throw new AirtimeError('LEDGER_ERROR', `the ledger ${path} was moved to ${moved} by \`airtime ledger migrate\`: nothing was sent`, {
+    hint: `point AIRTIME_LEDGER (or config ledger) at ${moved}; this file keeps its history for reading (status, export)`,
+  });
+}
+
+/**
+ * An online copy of the ledger to `target` (SQLite's backup API), consistent even while other
+ * processes write: a plain copy of a WAL database can be torn. Resolves when the copy is complete.
+ */
+export async function backupTo(database: SqliteDatabase, target: string): Promise<void> {
+  try {
+    const done = database.db.backup(target);
+    KEEP.push(done);
+    await done;
+  } catch (error) {
+    throw ledgerError(target, error);
   }
 }
 

@@ -127,4 +127,11 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE events ADD COLUMN account TEXT;
   ALTER TABLE events ADD COLUMN environment TEXT;
   `,
+  // 6: facts about the ledger itself: a random id (so copying it into a shared ledger can tell it
+  // from another host's, and a second copy from the first), and, once it was copied, where to
+  // (`airtime ledger migrate`), which a later send through this file is refused with.
+  `
+  CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+  INSERT INTO meta (key, value) VALUES ('ledger_id', lower(hex(randomblob(16))));
+  `,
 ];

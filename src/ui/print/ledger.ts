@@ -1,7 +1,9 @@
 // How the ledger's answers read: `status` (a table for people, TSV for pipes, JSON for scripts),
 // `reconcile`, `stats` (with a per-day chart at a terminal) and `export`.
+
+import { formatMinorOf } from '../../core/money.js';
 import { localDay } from '../../core/time.js';
-import type { ExportResult, ReconcileResult, StatsResult, StatusResult } from '../../results/ledger.js';
+import type { BackupResult, ExportResult, MigrateResult, ReconcileResult, StatsResult, StatusResult } from '../../results/ledger.js';
 import { recordLines, transactionRecord } from '../../results/record.js';
 import { resultFromRow } from '../../results/transaction.js';
 import { writeLines } from '../../streams.js';
@@ -109,4 +111,54 @@ export async function printExport(result: ExportResult, output: Output): Promise
   }
   if (output.flags.json) output.json({ ok: true, rows: result.rows, output: result.destination });
   else output.info(`exported ${result.rows} transaction(s) to ${result.destination}`);
+}
+
+export function printMigrate(result: MigrateResult, output: Output): void {
+  const { exitCode: _exitCode, ...document } = result;
+  if (output.flags.json) return output.json({ ok: true, ...document });
+  const c = output.out;
+  output.result(
+    result.alreadyCopied
+      ? `${result.from} was copied into ${result.to} before; checked again.`
+      : `Copied ${result.copied} transaction(s) and ${result.events} event(s) from ${result.from} into ${result.to}.`,
+  );
+  output.result('');
+  const rows = [
+    ['STATE', 'CURRENCY', 'HERE', 'COPIED', 'AMOUNT HERE', 'AMOUNT COPIED'],
+    ...result.totals.map((t) => [
+      t.state,
+      t.currency,
+      String(t.source.count),
+      String(t.copied.count),
+      formatMinorOf(t.currency, t.source.amountMinor),
+      formatMinorOf(t.currency, t.copied.amountMinor),
+    ]),
+  ];
+  const widths = (rows[0] ?? []).map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
+  for (const row of rows)
+    output.result(row.map((cell, i) => (i < 2 ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0))).join('  '));
+  output.result(`${c.green('✔')} counts and amounts match.`);
+  if (result.conflicts.length > 0) {
+    output.warn(`${result.conflicts.length} key(s) were already in the shared ledger and were not copied (check each was paid once):`);
+    for (const k of result.conflicts.slice(0, 20)) {
+      output.warn(`  ${k.key} (${k.environment}): ${k.state} here, ${k.theirs.state} there (from ${k.theirs.host})`);
+    }
+  }
+  if (result.repeatCount > 0) {
+    output.warn(`${result.repeatCount} payment(s) of one number and amount on one day were made on more than one host:`);
+    for (const r of result.repeats.slice(0, 20)) {
+      output.warn(
+        `  ${r.day} ${r.phoneNumber} ${r.currency} ${formatMinorOf(r.currency, r.amountMinor)}: ${r.count} times, on ${r.hosts.join(', ')}`,
+      );
+    }
+  }
+  output.result(`Sends through ${result.from} are refused from now on: set AIRTIME_LEDGER=${result.to} on this host.`);
+}
+
+export function printBackup(result: BackupResult, output: Output): void {
+  const { exitCode: _exitCode, ...document } = result;
+  if (output.flags.json) return output.json({ ok: true, ...document });
+  output.result(
+    `Backed up ${result.transactions} transaction(s) from ${result.from} to ${result.to} (${Math.ceil(result.bytes / 1024)} KiB, integrity checked).`,
+  );
 }
