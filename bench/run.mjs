@@ -149,6 +149,25 @@ if (wanted('postgres')) {
   ]);
 }
 
+if (wanted('fleet')) {
+  console.error('a fleet on one shared ledger: 4 workers vs 1 on one batch…');
+  const fleet = await runTs('bench/fleet.ts', 'fleetBench');
+  results.fleet = fleet;
+  const r = (x) => `${x.rowsPerSecond.toFixed(0)} rows/s (${(x.ms / 1000).toFixed(1)} s)`;
+  rows.push([
+    `fleet: ${fleet.rows} rows, ${fleet.latencyMs} ms latency, 4 workers × concurrency 4 vs 1 worker × 16 (same requests in flight)`,
+    `${fleet.coordination.toFixed(2)}x (${r(fleet.split)} vs ${r(fleet.wide)}; rows per worker ${fleet.split.sentPerWorker.join('/')})`,
+    `≥ ${fleet.coordinationTarget}x`,
+    verdict(fleet.coordination >= fleet.coordinationTarget),
+  ]);
+  rows.push([
+    'fleet: the same 4 workers vs 1 worker × concurrency 4 (what more hosts buy)',
+    `${fleet.scaling.toFixed(2)}x (${r(fleet.split)} vs ${r(fleet.narrow)})`,
+    '',
+    '',
+  ]);
+}
+
 const text = table(rows, ['benchmark', 'measured', 'target', '']);
 console.log(text);
 if (only.length === 0) {

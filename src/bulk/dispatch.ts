@@ -80,7 +80,7 @@ export interface DispatchResult {
 
 const INTERRUPTED = Symbol('interrupted');
 /** How often rows another process holds are looked at again, at the end of a run. */
-const ELSEWHERE_POLL_MS = 250;
+const ELSEWHERE_POLL_MS = 100;
 
 /** Pass 2: each valid row through the send engine, a bounded number at a time. */
 export async function dispatch(args: DispatchArgs): Promise<DispatchResult> {
@@ -116,7 +116,7 @@ export async function dispatch(args: DispatchArgs): Promise<DispatchResult> {
   // On a shared ledger, a row another process claimed since this run began is that process's:
   // several workers on one batch split its rows. One claimed before is this batch's history, replayed.
   const startedAt = args.clock.now();
-  const heldElsewhere = new Map<number, { row: ValidRow; request: TransactionRequest; id: number }>();
+  const heldElsewhere = new Map<number, { row: ValidRow; request: TransactionRequest }>();
   const elsewhereRows = new Set<number>();
   /** Rows the ledger refused as they were claimed (a key or a cap taken meanwhile by another process). */
   const refused: RowProblem[] = [];
@@ -174,7 +174,7 @@ export async function dispatch(args: DispatchArgs): Promise<DispatchResult> {
 
   const sendRow = async (row: ValidRow, request: TransactionRequest, claim: ClaimOutcome) => {
     if (othersRow(claim)) {
-      heldElsewhere.set(row.row, { row, request, id: claim.row.id });
+      heldElsewhere.set(row.row, { row, request });
       elsewhereRows.add(row.row);
       counts.elsewhere += 1;
       counts.done += 1;
@@ -231,9 +231,16 @@ export async function dispatch(args: DispatchArgs): Promise<DispatchResult> {
               group.map((row) => baseKey(row, batchId)),
             );
             const requests = await Promise.all(group.map((row) => requestFor(row, known)));
-            const claims = await claimTransactions(requests, deps);
-            claims.forEach((claim, i) => {
-              claimed.push({ row: group[i] as ValidRow, request: requests[i] as TransactionRequest, claim });
+            // A key the ledger already holds needs no claim (it would find the same row): only new
+            // keys are claimed, so workers sharing a batch do not queue on each other's claims.
+            const held = requests.map((request) => known.found.get(request.idempotencyKey));
+            const fresh = requests.filter((_, i) => held[i] === undefined);
+            const claims = fresh.length > 0 ? await claimTransactions(fresh, deps) : [];
+            let next = 0;
+            requests.forEach((request, i) => {
+              const row = held[i];
+              const claim: ClaimOutcome | undefined = row ? { kind: 'existing', row } : claims[next++];
+              if (claim) claimed.push({ row: group[i] as ValidRow, request, claim });
             });
           } catch (error) {
             fatal ??= error;
@@ -277,8 +284,13 @@ export async function dispatch(args: DispatchArgs): Promise<DispatchResult> {
    */
   const finishElsewhere = async () => {
     while (heldElsewhere.size > 0 && !controller.signal.aborted && fatal === undefined) {
+      const now = await ledger.byKeys(
+        scope.account,
+        scope.environment,
+        [...heldElsewhere.values()].map((held) => held.request.idempotencyKey),
+      );
       for (const [rowNumber, held] of [...heldElsewhere]) {
-        const current = await ledger.get(held.id);
+        const current = now.get(held.request.idempotencyKey);
         if (current && current.state !== 'pending') {
           heldElsewhere.delete(rowNumber);
           continue;

@@ -64,10 +64,11 @@ export async function prefetchedKeys(
   ledger: Pick<Ledger, 'byKey' | 'byKeys'>,
   scope: LedgerScope,
   keys: readonly string[],
-): Promise<Pick<Ledger, 'byKey'>> {
+): Promise<Pick<Ledger, 'byKey'> & { found: ReadonlyMap<string, StoredTransaction> }> {
   const found = await ledger.byKeys(scope.account, scope.environment, keys);
   const asked = new Set(keys);
   return {
+    found,
     byKey: (account, environment, key) =>
       account === scope.account && environment === scope.environment && asked.has(key)
         ? Promise.resolve(found.get(key))

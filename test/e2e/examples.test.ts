@@ -9,9 +9,11 @@ import { chmodSync, cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { defaultLoaders } from '../../src/config/yaml.js';
 import { type Emulator, startEmulator } from '../../src/emulator/server.js';
 import { BIN, collect, FAST, ledgerPath, makeSandbox, ROOT, runCli, type Sandbox, writeUserConfig } from '../helpers/cli.js';
 import { rawDatabase } from '../helpers/ledger.js';
+import { freshSchema, POSTGRES_URL } from '../helpers/postgres.js';
 
 const KEY = 'example-key-0123456789abcdef';
 
@@ -136,6 +138,7 @@ function segments(command: string): string[] {
 
 /** Why an example cannot run here, or null. */
 function skipReason(command: string): string | null {
+  if (command.includes('$AIRTIME_SHARED_LEDGER') && !POSTGRES_URL) return 'needs a PostgreSQL server (AIRTIME_TEST_POSTGRES_URL)';
   // Leading VAR=value assignments are part of the command, not the command's name.
   const parts = segments(command).map((part) => part.replace(/^(\w+=\S+\s+)+/, ''));
   if (!parts.some((part) => part.startsWith('airtime'))) return 'not an airtime command';
@@ -190,6 +193,7 @@ async function run(example: Example): Promise<{ status: number | null; stderr: s
     AT_USERNAME: 'sandbox',
     AT_API_KEY: KEY,
     PHONE: '+254712345678',
+    ...(command.includes('$AIRTIME_SHARED_LEDGER') ? { AIRTIME_SHARED_LEDGER: await freshSchema() } : {}),
   };
   const child = spawn('bash', ['-o', 'pipefail', '-c', command], { cwd, env, stdio: ['pipe', 'pipe', 'pipe'] });
   // (the key on stdin is for examples that read it: config set-key, config init --key-source user)
@@ -217,6 +221,52 @@ async function runScript(script: string): Promise<{ status: number | null; outpu
     }
   }
 }
+
+/** The README's blocks of one kind (```ini unit files, ```yaml manifests). */
+function readmeBlocks(kind: string): string[] {
+  const text = readFileSync(join(ROOT, 'README.md'), 'utf8');
+  return [...text.matchAll(new RegExp(`\`\`\`${kind}\n([\\s\\S]*?)\`\`\``, 'g'))].map((match) => match[1] ?? '');
+}
+
+describe('files the README shows but cannot run here', () => {
+  it('every systemd unit parses: sections, keys, and an ExecStart whose airtime command the examples run', () => {
+    const units = readmeBlocks('ini');
+    expect(units.length).toBeGreaterThanOrEqual(2);
+    for (const unit of units) {
+      let section = '';
+      const seen = new Set<string>();
+      for (const line of unit.split('\n')) {
+        if (line.trim() === '' || line.startsWith('#')) continue;
+        const header = /^\[(Unit|Service|Timer|Install)\]$/.exec(line);
+        if (header) {
+          section = header[1] as string;
+          seen.add(section);
+          continue;
+        }
+        expect(section, `a key before any section: ${line}`).not.toBe('');
+        expect(line, 'Key=value').toMatch(/^[A-Z][A-Za-z]+=\S/);
+      }
+      expect([...seen]).toEqual(expect.arrayContaining(['Unit', 'Service', 'Timer', 'Install']));
+      const exec = /^ExecStart=\/bin\/sh -c '(exec )?(airtime [^']+)'$/m.exec(unit);
+      expect(exec?.[2]).toMatch(/^airtime send --file \S+ --batch "payroll-\$\(date \+%%Y-%%m\)" --yes --json$/);
+    }
+  });
+
+  it('every Kubernetes manifest parses, and runs airtime the way the examples do', () => {
+    const manifests = readmeBlocks('yaml');
+    expect(manifests.length).toBeGreaterThanOrEqual(1);
+    for (const text of manifests) {
+      const manifest = defaultLoaders['.yaml']('README.yaml', text) as {
+        kind: string;
+        spec: { jobTemplate: { spec: { parallelism: number; template: { spec: { containers: { args: string[] }[] } } } } };
+      };
+      expect(manifest.kind).toBe('CronJob');
+      expect(manifest.spec.jobTemplate.spec.parallelism).toBe(3);
+      const args = manifest.spec.jobTemplate.spec.template.spec.containers[0]?.args[0];
+      expect(args).toMatch(/^exec airtime send --file \S+ --batch "payroll-\$\(date \+%Y-%m\)" --yes --json$/);
+    }
+  });
+});
 
 describe('examples', () => {
   it(
