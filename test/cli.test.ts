@@ -88,9 +88,10 @@ describe('run', () => {
     const { streams, running } = cli(['completion', 'bash']);
     expect(await running).toBe(EXIT.OK);
     expect(streams.stdout.text).toContain(
-      "    '') echo 'send validate balance status reconcile stats export serve config completion emulator help' ;;",
+      "    '') echo 'send validate balance status reconcile stats export serve ledger config completion emulator help' ;;",
     );
     expect(streams.stdout.text).toContain("    'config') echo 'init set-key show path help' ;;");
+    expect(streams.stdout.text).toContain("    'ledger') echo 'migrate backup help' ;;");
     expect(streams.stdout.text).toContain("    'export --format') echo 'csv jsonl' ;;");
   });
 });

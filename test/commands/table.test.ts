@@ -9,7 +9,7 @@ import { failure, testContext } from '../helpers/context.js';
 const PHONE = '+254712345678';
 
 describe('the command table', () => {
-  it('names every command once, config before its subcommands', () => {
+  it('names every command once, each group before its subcommands', () => {
     const names = COMMANDS.map((spec) => spec.name);
     expect(new Set(names).size).toBe(names.length);
     expect(names).toEqual([
@@ -21,6 +21,9 @@ describe('the command table', () => {
       'stats',
       'export',
       'serve',
+      'ledger',
+      'ledger migrate',
+      'ledger backup',
       'config',
       'config init',
       'config set-key',
