@@ -36,11 +36,17 @@ export function timeProcess(command, args, options = {}) {
   return elapsed;
 }
 
-/** Runs each case `rounds` times, interleaved (a, b, c, a, b, c, …) so drift hits all alike. */
+/**
+ * Runs each case `rounds` times, interleaved (a, b, c, a, b, c, …) so drift hits all alike; a
+ * case's `prepare`, untimed, runs before each of its runs.
+ */
 export function interleaved(cases, rounds) {
   const samples = Object.fromEntries(cases.map((c) => [c.name, []]));
   for (let round = 0; round < rounds; round += 1) {
-    for (const c of cases) samples[c.name].push(c.run());
+    for (const c of cases) {
+      c.prepare?.();
+      samples[c.name].push(c.run());
+    }
   }
   return Object.fromEntries(cases.map((c) => [c.name, median(samples[c.name])]));
 }
