@@ -277,6 +277,8 @@ async function bundle() {
   inputs['airtime.cjs'] = [...inputsOf(final)];
   for (const output of outputs) {
     const file = basename(output.path);
+    // The loader reads each file as latin1, the cheapest decoding, which equals UTF-8 only for ASCII.
+    if (output.contents.some((byte) => byte > 0x7f)) throw new Error(`dist/${file} is not ASCII: keep esbuild's charset at ascii`);
     if (/\bimport\(/.test(output.text) && !IMPORT_ALLOWED.includes(file)) {
       throw new Error(`dist/${file} calls import(), which a bundle run through vm.Script cannot do on Node 20`);
     }

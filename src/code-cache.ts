@@ -116,10 +116,14 @@ function readCache(path: string): Buffer | undefined {
   }
 }
 
+/** Another build's cache of a bundle is removed once unused this long (two installs may take turns). */
+const KEEP_OTHERS_MS = 30 * 24 * 3600 * 1000;
+
 /**
  * Writes the cache through a temporary file and a rename, so a reader never sees half of one;
  * first proves the folder writable (an open with O_EXCL), so a read-only home costs one failed
- * call and no serialising. Older caches of the same bundle are removed.
+ * call and no serialising. Caches of the same bundle from other builds or Node versions are removed
+ * when a month old: not at once, or two installs of different versions would rewrite theirs every run.
  */
 function writeCache(dir: string, path: string, file: string, script: vm.Script): void {
   const temporary = `${path}.${process.pid}-${Date.now()}.tmp`;
@@ -133,7 +137,9 @@ function writeCache(dir: string, path: string, file: string, script: vm.Script):
     fs.renameSync(temporary, path);
     const name = path.slice(dir.length + 1);
     for (const other of fs.readdirSync(dir)) {
-      if (other.startsWith(`${file}-`) && other.endsWith('.v8') && other !== name) fs.rmSync(join(dir, other), { force: true });
+      if (!other.startsWith(`${file}-`) || !other.endsWith('.v8') || other === name) continue;
+      const stale = join(dir, other);
+      if (Date.now() - fs.statSync(stale).mtimeMs > KEEP_OTHERS_MS) fs.rmSync(stale, { force: true });
     }
   } catch {
     try {

@@ -2,7 +2,18 @@
 // It is an optimisation only: whatever state the cache is in, a command prints the same and exits
 // with the same code as it does with no cache at all.
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import * as nodeModule from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -138,14 +149,20 @@ describe('code cache', () => {
       await runCli(COMMANDS[0] as string[], { sandbox });
       const file = hotCacheFile(sandbox);
       expect(stale.equals(readFileSync(file))).toBe(false);
-      // An older version's cache beside it is ignored, and removed when the cache is next written.
+      // Other builds' caches beside it are ignored; one unused for over a month is removed when the
+      // cache is next written, a recent one kept (another install may be taking turns with this one).
       const old = join(cacheDir(sandbox), `airtime.cjs-0123456789abcdef-${process.version}-${process.arch}.v8`);
+      const recent = join(cacheDir(sandbox), `airtime.cjs-fedcba9876543210-${process.version}-${process.arch}.v8`);
       writeFileSync(old, stale);
+      writeFileSync(recent, stale);
+      const monthsAgo = new Date(Date.now() - 40 * 24 * 3600 * 1000);
+      utimesSync(old, monthsAgo, monthsAgo);
       expect(await runAll(sandbox, { before: () => writeFileSync(file, stale) })).toEqual(expected);
       writeFileSync(file, stale);
       await runCli(COMMANDS[0] as string[], { sandbox });
       expect(readFileSync(file).equals(stale)).toBe(false);
       expect(existsSync(old)).toBe(false);
+      expect(existsSync(recent)).toBe(true);
     } finally {
       rmSync(copy, { recursive: true, force: true });
     }
