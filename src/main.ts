@@ -4,7 +4,15 @@ import { run } from './cli.js';
 import type { Streams } from './ui/output.js';
 
 export async function main(argv: string[]): Promise<never> {
-  const streams: Streams = { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env };
+  const streams: Streams = {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    // Node makes process.stdin when it is first read: a command that reads no input never opens it.
+    get stdin() {
+      return process.stdin;
+    },
+    env: process.env,
+  };
 
   // A reader that stops early (`airtime export | head`) closes the pipe: that is the reader's choice,
   // not a failure of ours. Writes are then dropped, and the command ends with its own exit code.
