@@ -6,6 +6,7 @@ import { loadavg } from 'node:os';
 import { bundleBench } from './build.mjs';
 import { inputBoundsBench } from './input-bounds.mjs';
 import { ROOT, table } from './lib.mjs';
+import { startupProfile } from './profile.mjs';
 import { startupBench } from './startup.mjs';
 
 // Timed child processes must not pay for NODE_EXTRA_CA_CERTS (~90 ms a start here); the helpers
@@ -143,7 +144,19 @@ if (wanted('stats')) {
   ]);
 }
 
-const text = table(rows, ['benchmark', 'measured', 'target', '', 'node, load average']);
+let text = table(rows, ['benchmark', 'measured', 'target', '', 'node, load average']);
+
+if (wanted('profile')) {
+  console.error('start-up profile…');
+  const profile = startupProfile();
+  const when = conditions();
+  results.profile = { ...profile, conditions: when };
+  const profileRows = profile.rows
+    .filter((row) => Math.abs(row.share) >= 0.01)
+    .map((row) => [row.name, `${row.extraMs.toFixed(1)} ms`, `${(row.share * 100).toFixed(0)}%`]);
+  text += `\n\nWhere \`validate\`'s time beyond \`node -e 0\` goes: CPU profiles of ${profile.runs} runs of each (warm code cache; ${when}; under the profiler ${profile.airtimeMs.toFixed(0)} ms against ${profile.nodeMs.toFixed(0)} ms, so read the shares):\n\n${table(profileRows, ['spent on', 'beyond node -e 0', 'share'])}`;
+}
+
 console.log(text);
 if (only.length === 0) {
   writeFileSync(`${ROOT}bench/results.json`, `${JSON.stringify(results, null, 2)}\n`);
