@@ -38,9 +38,9 @@ export function timeProcess(command, args, options = {}) {
 
 /**
  * Runs each case `rounds` times, interleaved (a, b, c, a, b, c, …) so drift hits all alike; a
- * case's `prepare`, untimed, runs before each of its runs.
+ * case's `prepare`, untimed, runs before each of its runs. Returns every case's times, in order.
  */
-export function interleaved(cases, rounds) {
+export function interleavedSamples(cases, rounds) {
   const samples = Object.fromEntries(cases.map((c) => [c.name, []]));
   for (let round = 0; round < rounds; round += 1) {
     for (const c of cases) {
@@ -48,7 +48,21 @@ export function interleaved(cases, rounds) {
       samples[c.name].push(c.run());
     }
   }
+  return samples;
+}
+
+/** The median time of each case, interleaved as above. */
+export function interleaved(cases, rounds) {
+  const samples = interleavedSamples(cases, rounds);
   return Object.fromEntries(cases.map((c) => [c.name, median(samples[c.name])]));
+}
+
+/**
+ * The median, over rounds, of a case's time over the baseline's in the same round: on a shared
+ * machine, load that comes and goes hits both runs of a round alike.
+ */
+export function pairedRatio(samples, name, baseline) {
+  return median(samples[name].map((ms, round) => ms / samples[baseline][round]));
 }
 
 export function table(rows, headers) {

@@ -134,6 +134,9 @@ function writeCache(dir: string, path: string, file: string, script: vm.Script):
     fs.writeSync(fd, withHeader(script.createCachedData()));
     fs.closeSync(fd);
     fd = undefined;
+    // The rejected file goes first: ext4 flushes a file renamed over another to disk before the
+    // rename returns (auto_da_alloc), 10-20 ms here. A reader in between finds no cache, and compiles.
+    fs.rmSync(path, { force: true });
     fs.renameSync(temporary, path);
     const name = path.slice(dir.length + 1);
     for (const other of fs.readdirSync(dir)) {
