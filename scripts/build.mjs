@@ -57,6 +57,7 @@ export const LAZY = {
   'http.cjs': 'src/at/http.ts', // node:http, node:https and tls
   'proxy.cjs': 'src/at/proxy.ts', // undici, only with a proxy variable set
   'sqlite.cjs': 'src/ledger/sqlite/ledger.ts', // better-sqlite3, a native addon
+  'postgres.cjs': 'src/ledger/postgres/ledger.ts', // pg, only for a postgres:// ledger
   'yaml.cjs': 'src/config/yaml.ts', // cosmiconfig and js-yaml, only for a YAML config file
   'prompts.cjs': '@inquirer/prompts', // only at a terminal
   'spinner.cjs': 'ora', // only at a terminal
@@ -72,6 +73,8 @@ const EXTERNAL = [
   // cosmiconfig's optional loaders for .ts/.cjs config files, never reached (code configs are refused)
   'typescript',
   'import-fresh',
+  // pg's optional libpq binding, loaded only through pg.native, which airtime does not use
+  'pg-native',
 ];
 
 /** What must never be in the hot path's file: each is the reason one of the LAZY files exists. */
@@ -86,6 +89,8 @@ const NEVER_HOT = [
   'src/bulk/',
   'src/server/',
   'src/emulator/',
+  'src/ledger/postgres/',
+  'src/ledger/sqlite/',
 ];
 
 /**

@@ -28,12 +28,15 @@ describe('the build', () => {
     // The class every exit code is read from, and the kept SQLite statements, among them.
     expect(owners.get('src/core/errors.ts')).toEqual(['airtime.cjs']);
     expect(owners.get('src/ledger/sqlite/driver.ts')).toEqual(['sqlite.cjs']);
+    expect(owners.get('src/ledger/postgres/connection.ts')).toEqual(['postgres.cjs']);
   });
 
   it('keeps the heavy packages and engines out of the hot path', () => {
     const hot = manifest['airtime.cjs']?.inputs ?? [];
     const heavy = ['better-sqlite3', 'undici', '@inquirer/', 'cosmiconfig', 'js-yaml', 'ora', 'node_modules/pg/'];
     expect(hot.filter((input) => heavy.some((name) => input.includes(`node_modules/${name}`) || input.includes(name)))).toEqual([]);
-    expect(hot.filter((input) => /^src\/(bulk|server|emulator)\/|^src\/ledger\/sqlite\/|^src\/at\/http/.test(input))).toEqual([]);
+    expect(hot.filter((input) => /^src\/(bulk|server|emulator)\/|^src\/ledger\/(sqlite|postgres)\/|^src\/at\/http/.test(input))).toEqual(
+      [],
+    );
   });
 });
