@@ -18,7 +18,7 @@ import * as nodeModule from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { type CliResult, makeSandbox, ROOT, runCli, type Sandbox } from '../helpers/cli.js';
+import { type CliResult, canMount, makeSandbox, ROOT, runCli, type Sandbox } from '../helpers/cli.js';
 
 /** Node 22.1+ keeps the cache itself (module.enableCompileCache); Node 20 goes through airtime's own files. */
 const OWN_CACHE = !('enableCompileCache' in nodeModule);
@@ -35,14 +35,7 @@ const COMMANDS: string[][] = [
   ['--version'],
 ];
 
-const MOUNTS = (() => {
-  const dir = mkdtempSync(join(tmpdir(), 'airtime-mount-'));
-  try {
-    return spawnSync('unshare', ['-m', '--propagation', 'private', 'sh', '-c', 'mount -t tmpfs -o size=64k tmpfs "$0"', dir]).status === 0;
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-})();
+const MOUNTS = canMount();
 
 function cacheDir(sandbox: Sandbox): string {
   return join(sandbox.env.XDG_CACHE_HOME ?? join(sandbox.home, '.cache'), 'airtime');
