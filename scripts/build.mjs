@@ -66,7 +66,7 @@ export const LAZY = {
   'emulator.cjs': 'src/commands/emulator.ts',
 };
 
-/** Packages never in a bundle: the first part of Node's own resolution from node_modules at run time. */
+/** Packages never bundled: Node resolves them from node_modules at run time, if they are ever loaded. */
 const EXTERNAL = [
   // a native addon
   'better-sqlite3',

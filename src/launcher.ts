@@ -1,8 +1,9 @@
 // The first code Node runs, and the only file loaded the ordinary way: `airtime --version`, which
 // scripts call to probe an install, is answered from it alone. Every other command loads the
 // bundle of the hot path (dist/airtime.cjs) through the code cache (src/code-cache.ts), and each
-// heavy module (SQLite, HTTP, prompts, YAML, bulk, serve, emulator) loads its own bundle through
-// `load` when a command first needs it (scripts/build.mjs turns their import() into calls of it).
+// heavy module (SQLite, PostgreSQL, HTTP, prompts, YAML, bulk, serve, emulator) loads its own
+// file through `load` when a command first needs it (scripts/build.mjs turns their import() into
+// calls of it).
 import { bundleLoader } from './code-cache.js';
 
 declare const __AIRTIME_VERSION__: string;
