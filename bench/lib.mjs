@@ -36,13 +36,33 @@ export function timeProcess(command, args, options = {}) {
   return elapsed;
 }
 
-/** Runs each case `rounds` times, interleaved (a, b, c, a, b, c, …) so drift hits all alike. */
-export function interleaved(cases, rounds) {
+/**
+ * Runs each case `rounds` times, interleaved (a, b, c, a, b, c, …) so drift hits all alike; a
+ * case's `prepare`, untimed, runs before each of its runs. Returns every case's times, in order.
+ */
+export function interleavedSamples(cases, rounds) {
   const samples = Object.fromEntries(cases.map((c) => [c.name, []]));
   for (let round = 0; round < rounds; round += 1) {
-    for (const c of cases) samples[c.name].push(c.run());
+    for (const c of cases) {
+      c.prepare?.();
+      samples[c.name].push(c.run());
+    }
   }
+  return samples;
+}
+
+/** The median time of each case, interleaved as above. */
+export function interleaved(cases, rounds) {
+  const samples = interleavedSamples(cases, rounds);
   return Object.fromEntries(cases.map((c) => [c.name, median(samples[c.name])]));
+}
+
+/**
+ * The median, over rounds, of a case's time over the baseline's in the same round: on a shared
+ * machine, load that comes and goes hits both runs of a round alike.
+ */
+export function pairedRatio(samples, name, baseline) {
+  return median(samples[name].map((ms, round) => ms / samples[baseline][round]));
 }
 
 export function table(rows, headers) {

@@ -1,8 +1,10 @@
 // Builds dist/: cuts libphonenumber-js's "max" metadata down to the supported countries, then
 // bundles the CLI with esbuild. Run by `npm install` (prepare) and before every `npm test`.
 
-import { readFile, rm, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
+import { basename, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
@@ -46,44 +48,271 @@ async function writePhoneMetadata(markets) {
   if (previous !== text) await writeFile(target, text);
 }
 
-async function bundle() {
-  await rm(`${root}dist`, { recursive: true, force: true });
-  await build({
-    entryPoints: { main: `${root}src/main.ts` },
-    outdir: `${root}dist`,
-    bundle: true,
-    splitting: true,
-    format: 'esm',
-    platform: 'node',
-    target: 'node20',
-    minifySyntax: true,
-    minifyWhitespace: true,
-    legalComments: 'none',
-    define: { __AIRTIME_VERSION__: JSON.stringify(pkg.version) },
-    chunkNames: 'chunks/[name]-[hash]',
-    // better-sqlite3 is a native addon; typescript and import-fresh are cosmiconfig's optional
-    // loaders for .ts/.cjs config files and are resolved from node_modules only when used.
-    external: ['better-sqlite3', 'typescript', 'import-fresh'],
-    // Bundled CommonJS dependencies (cosmiconfig, js-yaml) call require() for Node built-ins.
-    banner: {
-      js: "import { createRequire as __airtimeCreateRequire } from 'node:module'; const require = __airtimeCreateRequire(import.meta.url);",
+/**
+ * The modules each loaded from a file of its own, the first time a command needs it: everything
+ * else the CLI runs is one CommonJS file, dist/airtime.cjs. Each is named by the source file (or
+ * package) that the rest of the code reaches only through import().
+ */
+export const LAZY = {
+  'http.cjs': 'src/at/http.ts', // node:http, node:https and tls
+  'proxy.cjs': 'src/at/proxy.ts', // undici, only with a proxy variable set
+  'sqlite.cjs': 'src/ledger/sqlite/ledger.ts', // better-sqlite3, a native addon
+  'postgres.cjs': 'src/ledger/postgres/ledger.ts', // pg, only for a postgres:// ledger
+  'yaml.cjs': 'src/config/yaml.ts', // cosmiconfig and js-yaml, only for a YAML config file
+  'prompts.cjs': '@inquirer/prompts', // only at a terminal
+  'spinner.cjs': 'ora', // only at a terminal
+  'bulk.cjs': 'src/commands/bulk.ts', // send --file, validate --file
+  'serve.cjs': 'src/commands/serve.ts',
+  'emulator.cjs': 'src/commands/emulator.ts',
+  'ledger-tools.cjs': 'src/ledger/migrate.ts', // ledger migrate and ledger backup: both stores at once
+};
+
+/** Packages never bundled: Node resolves them from node_modules at run time, if they are ever loaded. */
+const EXTERNAL = [
+  // a native addon
+  'better-sqlite3',
+  // cosmiconfig's optional loaders for .ts/.cjs config files, never reached (code configs are refused)
+  'typescript',
+  'import-fresh',
+  // pg's optional libpq binding, loaded only through pg.native, which airtime does not use
+  'pg-native',
+];
+
+/** What must never be in the hot path's file: each is the reason one of the LAZY files exists. */
+const NEVER_HOT = [
+  'node_modules/better-sqlite3/',
+  'node_modules/undici/',
+  'node_modules/@inquirer/',
+  'node_modules/cosmiconfig/',
+  'node_modules/js-yaml/',
+  'node_modules/ora/',
+  'node_modules/pg/',
+  'src/bulk/',
+  'src/server/',
+  'src/emulator/',
+  'src/ledger/postgres/',
+  'src/ledger/sqlite/',
+];
+
+/**
+ * Files whose import() calls are never reached: cosmiconfig's loaders of .mjs and .ts config files
+ * (airtime reads only its YAML loader, and refuses code config files before any loader runs).
+ */
+const IMPORT_ALLOWED = ['yaml.cjs'];
+
+const COMMON = {
+  bundle: true,
+  format: 'cjs',
+  platform: 'node',
+  target: 'node20',
+  minifySyntax: true,
+  minifyWhitespace: true,
+  legalComments: 'none',
+  define: { __AIRTIME_VERSION__: JSON.stringify(pkg.version) },
+  external: EXTERNAL,
+  metafile: true,
+  write: false,
+  logLevel: 'warning',
+};
+
+const LAZY_BY_SOURCE = new Map(Object.entries(LAZY).map(([file, source]) => [source, file]));
+/** A path as esbuild's metafile names it: relative to the project (node_modules may be a link elsewhere). */
+const relativePath = (path) => relative(root, path);
+
+/**
+ * Cuts the program into its files. An import of one of the LAZY modules becomes a call of the
+ * launcher's `load` (which runs that file once, with the code cache); in a LAZY file, an import of
+ * a module that the hot path's file (or the shared file) already holds is answered from there. So
+ * each module exists once: one AirtimeError class for every instanceof, one list of kept SQLite
+ * statements, one signal-exit hooked on the process.
+ */
+function splitter(self, providers = []) {
+  return {
+    name: 'airtime-split',
+    setup(build) {
+      build.onResolve({ filter: /.*/ }, async (args) => {
+        if (args.pluginData === 'resolving' || args.kind === 'entry-point') return undefined;
+        if (args.path === './launcher.cjs') return { path: args.path, external: true };
+        const byName = LAZY_BY_SOURCE.get(args.path);
+        if (byName && byName !== self) return { path: byName, namespace: 'airtime-lazy' };
+        const resolved = await build.resolve(args.path, {
+          kind: args.kind,
+          importer: args.importer,
+          resolveDir: args.resolveDir,
+          pluginData: 'resolving',
+        });
+        if (resolved.errors.length > 0 || resolved.external) return resolved;
+        const source = relativePath(resolved.path);
+        const lazy = LAZY_BY_SOURCE.get(source);
+        if (lazy && lazy !== self) return { path: lazy, namespace: 'airtime-lazy' };
+        const provider = providers.find((p) => p.file !== self && p.inputs.has(source));
+        if (provider) {
+          provider.taken.add(source);
+          return { path: `${provider.file}|${source}`, namespace: 'airtime-shared' };
+        }
+        return resolved;
+      });
+      build.onLoad({ filter: /.*/, namespace: 'airtime-lazy' }, (args) => ({
+        contents: `module.exports = require('./launcher.cjs').load(${JSON.stringify(args.path)});`,
+        loader: 'js',
+      }));
+      build.onLoad({ filter: /.*/, namespace: 'airtime-shared' }, async (args) => {
+        const [file, source] = args.path.split('|');
+        const taken = `require('./launcher.cjs').load(${JSON.stringify(file)}).shared[${JSON.stringify(source)}]()`;
+        const names = await esmExports(source);
+        // A CommonJS module is its exports object. An ES module is re-exported name by name, so a
+        // default import gets its default export, in ES modules and in Node's interop mode alike.
+        if (!names) return { contents: `module.exports = ${taken};`, loader: 'js' };
+        const lines = names.map((name) =>
+          name === 'default' ? 'export default shared.default;' : `export const ${name} = shared.${name};`,
+        );
+        return { contents: `const shared = ${taken};\n${lines.join('\n')}\n`, loader: 'js' };
+      });
     },
-    logLevel: 'warning',
+  };
+}
+
+/**
+ * commander loads node:child_process at once, for executable subcommands airtime never uses: it
+ * is loaded when one would be spawned, so no command pays for it (each built-in costs start-up).
+ */
+const lazyChildProcess = {
+  name: 'airtime-lazy-child-process',
+  setup(build) {
+    build.onLoad({ filter: /[\\/]commander[\\/]lib[\\/]command\.js$/ }, async (args) => {
+      const text = await readFile(args.path, 'utf8');
+      const eager = "const childProcess = require('node:child_process');";
+      if (!text.includes(eager)) throw new Error(`commander no longer loads child_process as ${eager}: review this plugin`);
+      const lazy = "const childProcess = { spawn: (...args) => require('node:child_process').spawn(...args) };";
+      return { contents: text.replace(eager, lazy), loader: 'js' };
+    });
+  },
+};
+
+const exportsBySource = new Map();
+
+/** The names an ES module exports, or undefined for a CommonJS one. */
+function esmExports(source) {
+  if (!exportsBySource.has(source)) {
+    exportsBySource.set(
+      source,
+      build({ entryPoints: [resolve(root, source)], bundle: false, write: false, metafile: true, format: 'esm', logLevel: 'silent' }).then(
+        (result) => {
+          const input = Object.values(result.metafile.inputs)[0];
+          return input?.format === 'esm' || source.endsWith('.json') ? Object.values(result.metafile.outputs)[0].exports : undefined;
+        },
+      ),
+    );
+  }
+  return exportsBySource.get(source);
+}
+
+const entryOf = (source) => (source.startsWith('src/') ? `${root}${source}` : source);
+const absolute = (source) => resolve(root, source);
+
+/** An entry that offers each of `sources` through a getter (the module is run when first asked for). */
+function offering(sources, extra = '') {
+  const getters = [...sources].sort().map((source) => `  ${JSON.stringify(source)}: () => require(${JSON.stringify(absolute(source))}),`);
+  return { contents: `${extra}exports.shared = {\n${getters.join('\n')}\n};\n`, resolveDir: root, sourcefile: 'entry.js', loader: 'js' };
+}
+
+const HOT_MAIN = `exports.main = (argv) => require(${JSON.stringify(`${root}src/main.ts`)}).main(argv);\n`;
+const SHARED = 'shared.cjs';
+
+const inputsOf = (result) => new Set(Object.keys(result.metafile.inputs).filter((input) => !input.includes(':') && input !== 'entry.js'));
+
+async function bundle() {
+  // What the hot path holds; then each LAZY file, taking from the hot path what it already holds.
+  // A module two LAZY files both need goes to a shared file (round after round, until none is left
+  // twice); last, the hot path again, now offering what the others take from it, and the launcher,
+  // which knows every file's hash.
+  const probe = await build({
+    ...COMMON,
+    stdin: offering([], HOT_MAIN),
+    outfile: `${root}dist/airtime.cjs`,
+    plugins: [lazyChildProcess, splitter('airtime.cjs')],
   });
-  // CommonJS starts sooner than an ES module; the launcher answers --version, then loads main.js.
+  const hot = { file: 'airtime.cjs', inputs: inputsOf(probe), taken: new Set() };
+  const sharedSources = new Set();
+  let outputs;
+  let inputs;
+  for (;;) {
+    hot.taken.clear();
+    outputs = [];
+    inputs = {};
+    const providers = [hot];
+    if (sharedSources.size > 0) {
+      const result = await build({
+        ...COMMON,
+        stdin: offering(sharedSources),
+        outfile: `${root}dist/${SHARED}`,
+        plugins: [splitter(SHARED, [hot])],
+      });
+      providers.push({ file: SHARED, inputs: inputsOf(result), taken: new Set() });
+      outputs.push(...result.outputFiles);
+      inputs[SHARED] = [...inputsOf(result)];
+    }
+    const owners = new Map();
+    const twice = new Set();
+    for (const [file, source] of Object.entries(LAZY)) {
+      const result = await build({
+        ...COMMON,
+        entryPoints: [entryOf(source)],
+        outfile: `${root}dist/${file}`,
+        plugins: [splitter(file, providers)],
+      });
+      for (const input of inputsOf(result)) {
+        if (owners.has(input)) twice.add(input);
+        owners.set(input, file);
+      }
+      outputs.push(...result.outputFiles);
+      inputs[file] = [...inputsOf(result)];
+    }
+    if (twice.size === 0) break;
+    for (const input of twice) sharedSources.add(input);
+  }
+  const final = await build({
+    ...COMMON,
+    stdin: offering(hot.taken, HOT_MAIN),
+    outfile: `${root}dist/airtime.cjs`,
+    plugins: [lazyChildProcess, splitter('airtime.cjs')],
+  });
+  const leaked = [...inputsOf(final)].filter((input) => NEVER_HOT.some((part) => input.includes(part)));
+  if (leaked.length > 0) throw new Error(`the hot path's file holds what should load on demand: ${leaked.join(', ')}`);
+  outputs.push(...final.outputFiles);
+  inputs['airtime.cjs'] = [...inputsOf(final)];
+  for (const output of outputs) {
+    const file = basename(output.path);
+    // The loader reads each file as latin1, the cheapest decoding, which equals UTF-8 only for ASCII.
+    if (output.contents.some((byte) => byte > 0x7f)) throw new Error(`dist/${file} is not ASCII: keep esbuild's charset at ascii`);
+    if (/\bimport\(/.test(output.text) && !IMPORT_ALLOWED.includes(file)) {
+      throw new Error(`dist/${file} calls import(), which a bundle run through vm.Script cannot do on Node 20`);
+    }
+  }
+  const hashes = Object.fromEntries(
+    outputs.map((output) => [basename(output.path), createHash('sha256').update(output.contents).digest('hex').slice(0, 16)]),
+  );
+  await rm(`${root}dist`, { recursive: true, force: true });
+  await mkdir(`${root}dist`, { recursive: true });
+  for (const output of outputs) await writeFile(output.path, output.contents);
+  // What each file holds, for test/scripts/build.test.ts and for reading.
+  const manifest = Object.fromEntries(Object.entries(hashes).map(([file, hash]) => [file, { hash, inputs: inputs[file].sort() }]));
+  await writeFile(`${root}dist/bundles.json`, `${JSON.stringify(manifest, null, 2)}\n`);
+  // CommonJS starts sooner than an ES module; the launcher answers --version, then loads the rest.
   await build({
+    ...COMMON,
+    write: true,
+    metafile: false,
+    minifySyntax: false,
+    minifyWhitespace: false,
     entryPoints: [`${root}src/launcher.ts`],
     outfile: `${root}dist/launcher.cjs`,
-    bundle: true,
-    format: 'cjs',
-    platform: 'node',
-    target: 'node20',
-    external: ['./main.js'],
-    define: { __AIRTIME_VERSION__: JSON.stringify(pkg.version) },
-    logLevel: 'warning',
+    define: { ...COMMON.define, __AIRTIME_BUNDLES__: JSON.stringify(hashes) },
   });
 }
 
-const markets = await loadMarkets();
-await writePhoneMetadata(markets);
-if (!process.argv.includes('--metadata-only')) await bundle();
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const markets = await loadMarkets();
+  await writePhoneMetadata(markets);
+  if (!process.argv.includes('--metadata-only')) await bundle();
+}

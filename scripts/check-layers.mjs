@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 
 /** Highest first. A file may import from its own layer and the layers below it, never above. */
 export const LAYERS = [
-  ['entry', ['main.ts', 'launcher.ts', 'cli.ts', 'context.ts']],
+  ['entry', ['main.ts', 'launcher.ts', 'code-cache.ts', 'cli.ts', 'context.ts']],
   ['commands', ['commands/']],
   ['ui', ['ui/']],
   ['engines', ['transaction.ts', 'bulk/', 'server/']],

@@ -54,7 +54,7 @@ export async function run(argv: string[], streams: Streams, cwd: string): Promis
       },
     });
 
-  for (const spec of COMMANDS) {
+  for (const spec of commandsFor(argv)) {
     const words = spec.name.split(' ');
     const parent = words.length === 1 ? program : findSubcommand(program, words[0] ?? '');
     const command = parent.command(words.at(-1) ?? spec.name).description(spec.summary);
@@ -92,6 +92,20 @@ export async function run(argv: string[], streams: Streams, cwd: string): Promis
   } finally {
     await context?.close();
   }
+}
+
+/**
+ * The commands the parser is built with: only the one asked for, since building every command's
+ * options is most of commander's cost at start-up; all of them where the whole list shows (help,
+ * the menu, completion scripts, a word that names no command).
+ */
+export function commandsFor(argv: readonly string[]): readonly CommandSpec[] {
+  const first = argv[0];
+  if (first === undefined || first === 'completion' || argv.some((arg) => arg === 'help' || arg === '-h' || arg === '--help')) {
+    return COMMANDS;
+  }
+  const asked = COMMANDS.filter((spec) => spec.name.split(' ')[0] === first);
+  return asked.length > 0 ? asked : COMMANDS;
 }
 
 function findSubcommand(program: Command, name: string): Command {

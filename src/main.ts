@@ -1,28 +1,37 @@
-// The process entry: run the command line, and the one place that ends the process with a code.
-// (dist/launcher.cjs loads it, after answering --version on its own.)
+// The process: run the command line, and the one place that ends the process with a code.
+// (dist/launcher.cjs calls `main`, after answering --version on its own.)
+import { run } from './cli.js';
 import type { Streams } from './ui/output.js';
 
-const argv = process.argv.slice(2);
-const streams: Streams = { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env };
+export async function main(argv: string[]): Promise<never> {
+  const streams: Streams = {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    // Node makes process.stdin when it is first read: a command that reads no input never opens it.
+    get stdin() {
+      return process.stdin;
+    },
+    env: process.env,
+  };
 
-// A reader that stops early (`airtime export | head`) closes the pipe: that is the reader's choice,
-// not a failure of ours. Writes are then dropped, and the command ends with its own exit code.
-process.stdout.on('error', (error: NodeJS.ErrnoException) => {
-  if (error.code !== 'EPIPE') throw error;
-});
+  // A reader that stops early (`airtime export | head`) closes the pipe: that is the reader's choice,
+  // not a failure of ours. Writes are then dropped, and the command ends with its own exit code.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+  });
 
-let exitCode: number;
-try {
-  const { run } = await import('./cli.js');
-  exitCode = await run(argv, streams, process.cwd());
-} catch (error) {
-  exitCode = await report(error);
+  let exitCode: number;
+  try {
+    exitCode = await run(argv, streams, process.cwd());
+  } catch (error) {
+    exitCode = await report(error, argv, streams);
+  }
+  // Exit explicitly: fetch keeps idle connections alive for seconds after the last answer. But first
+  // let stdout and stderr drain: writes to a pipe are queued when the reader is slower than us, and
+  // process.exit would drop what is queued (a bulk send's --json document, an export).
+  await Promise.all([streams.stdout, streams.stderr].map(drained));
+  process.exit(exitCode);
 }
-// Exit explicitly: fetch keeps idle connections alive for seconds after the last answer. But first
-// let stdout and stderr drain: writes to a pipe are queued when the reader is slower than us, and
-// process.exit would drop what is queued (a bulk send's --json document, an export).
-await Promise.all([streams.stdout, streams.stderr].map(drained));
-process.exit(exitCode);
 
 function drained(stream: NodeJS.WritableStream & { writableLength?: number; destroyed?: boolean }): Promise<void> {
   if (!stream.writableLength || stream.destroyed) return Promise.resolve();
@@ -31,7 +40,7 @@ function drained(stream: NodeJS.WritableStream & { writableLength?: number; dest
   });
 }
 
-async function report(error: unknown): Promise<number> {
+async function report(error: unknown, argv: string[], streams: Streams): Promise<number> {
   const [{ AirtimeError }, { Output }, { printError }] = await Promise.all([
     import('./core/errors.js'),
     import('./ui/output.js'),

@@ -5,7 +5,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { run } from '../src/cli.js';
+import { commandsFor, run } from '../src/cli.js';
+import { COMMANDS } from '../src/commands/table.js';
 import { EXIT } from '../src/core/errors.js';
 import { failure, testStreams } from './helpers/context.js';
 
@@ -93,5 +94,35 @@ describe('run', () => {
     expect(streams.stdout.text).toContain("    'config') echo 'init set-key show path help' ;;");
     expect(streams.stdout.text).toContain("    'ledger') echo 'migrate backup help' ;;");
     expect(streams.stdout.text).toContain("    'export --format') echo 'csv jsonl' ;;");
+  });
+});
+
+// The parser is built with the one command asked for, and with all of them wherever the whole
+// list can show: help, the menu, completion scripts, and a word that names no command.
+const names = (argv: string[]) => commandsFor(argv).map((spec) => spec.name);
+
+describe('commandsFor', () => {
+  it.each([
+    [['validate', '+254712345678', '50', '--json'], ['validate']],
+    [['send', '--file', 'payouts.csv'], ['send']],
+    [
+      ['config', 'show'],
+      ['config', 'config init', 'config set-key', 'config show', 'config path'],
+    ],
+    [['status', '--state', 'unknown'], ['status']],
+  ])('%j builds %j', (argv, expected) => {
+    expect(names(argv)).toEqual(expected);
+  });
+
+  it.each([
+    [[]],
+    [['--json', 'validate', '+254712345678']],
+    [['help', 'send']],
+    [['send', '--help']],
+    [['validate', '-h']],
+    [['completion', 'bash']],
+    [['sned']],
+  ])('%j builds every command', (argv) => {
+    expect(commandsFor(argv)).toBe(COMMANDS);
   });
 });

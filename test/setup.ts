@@ -17,6 +17,7 @@ const home = mkdtempSync(join(tmpdir(), 'airtime-test-home-'));
 process.env.HOME = home;
 process.env.XDG_CONFIG_HOME = join(home, '.config');
 process.env.XDG_DATA_HOME = join(home, '.local', 'share');
+process.env.XDG_CACHE_HOME = join(home, '.cache');
 process.env.TERM = 'xterm-256color';
 
 afterAll(async () => {

@@ -183,12 +183,14 @@ export const COMMANDS: readonly CommandSpec[] = [
       report: input.string('report'),
     }),
     load: async () => {
-      const [{ send }, { sendFile }, { usage }] = await Promise.all([import('./send.js'), import('./bulk.js'), import('./usage.js')]);
+      const [{ send }, { usage }] = await Promise.all([import('./send.js'), import('./usage.js')]);
       return async ({ file, ...options }, { ctx }): Promise<SendRun> => {
         if (file === undefined) {
           const outcome = await send(options, ctx);
           return { file: false, outcome, exitCode: outcome.exitCode };
         }
+        // The bulk engine is loaded only for a file: a single send does not pay for it.
+        const { sendFile } = await import('./bulk.js');
         if (options.phone !== undefined || options.amount !== undefined) usage('give either <phone> <amount> or --file, not both');
         // Each row has its own key and currency (the file's key and currency columns).
         if (options.key !== undefined) {
@@ -202,8 +204,8 @@ export const COMMANDS: readonly CommandSpec[] = [
       };
     },
     printer: async () => {
-      const [{ printSend }, { printBulk }] = await Promise.all([sendPrinter(), bulkPrinter()]);
-      return (run, output) => (run.file ? printBulk(run.outcome, output) : printSend(run.outcome, output));
+      const { printSend } = await sendPrinter();
+      return async (run, output) => (run.file ? (await bulkPrinter()).printBulk(run.outcome, output) : printSend(run.outcome, output));
     },
   }),
   command({
@@ -233,11 +235,7 @@ export const COMMANDS: readonly CommandSpec[] = [
       allowDuplicates: input.flag('allowDuplicates'),
     }),
     load: async () => {
-      const [{ validate }, { validateFile }, { usage }] = await Promise.all([
-        import('./validate.js'),
-        import('./bulk.js'),
-        import('./usage.js'),
-      ]);
+      const [{ validate }, { usage }] = await Promise.all([import('./validate.js'), import('./usage.js')]);
       type Run =
         | { file: true; result: import('../results/bulk.js').ValidateFileResult; exitCode: number }
         | { file: false; result: import('../results/send.js').ValidateResult; exitCode: number };
@@ -247,13 +245,15 @@ export const COMMANDS: readonly CommandSpec[] = [
           return { file: false, result, exitCode: result.exitCode };
         }
         if (options.phone !== undefined) usage('give either <phone> or --file, not both');
+        const { validateFile } = await import('./bulk.js');
         const result = await validateFile({ file, country: options.country, allowDuplicates }, ctx);
         return { file: true, result, exitCode: result.exitCode };
       };
     },
     printer: async () => {
-      const [{ printValidate }, { printValidateFile }] = await Promise.all([sendPrinter(), bulkPrinter()]);
-      return (run, output) => (run.file ? printValidateFile(run.result, output) : printValidate(run.result, output));
+      const { printValidate } = await sendPrinter();
+      return async (run, output) =>
+        run.file ? (await bulkPrinter()).printValidateFile(run.result, output) : printValidate(run.result, output);
     },
   }),
   command({

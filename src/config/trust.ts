@@ -27,16 +27,24 @@ export interface TrustSeam {
 export function systemTrust(env: NodeJS.ProcessEnv): TrustSeam {
   const uid = process.getuid?.();
   const sudo = Number(env.SUDO_UID);
-  let userName = env.USER ?? '';
-  try {
-    userName = userInfo().username;
-  } catch {
-    // a uid with no passwd entry (containers): no private group can be told apart then
-  }
+  // Looked up only when a group-writable project file asks (the passwd lookup costs every command ~1 ms).
+  let userName: string | undefined;
+  const name = (): string => {
+    if (userName !== undefined) return userName;
+    userName = env.USER ?? '';
+    try {
+      userName = userInfo().username;
+    } catch {
+      // a uid with no passwd entry (containers): no private group can be told apart then
+    }
+    return userName;
+  };
   return {
     uid,
     sudoUid: uid === 0 && Number.isInteger(sudo) && sudo > 0 ? sudo : undefined,
-    userName,
+    get userName() {
+      return name();
+    },
     stat(path) {
       try {
         const stats = statSync(path);
@@ -51,8 +59,9 @@ export function systemTrust(env: NodeJS.ProcessEnv): TrustSeam {
           .split('\n')
           .find((entry) => entry.split(':')[2] === String(gid));
         if (!line) return false;
-        const [name, , , members = ''] = line.split(':');
-        return name === userName && members.split(',').every((member) => member === '' || member === userName);
+        const [group, , , members = ''] = line.split(':');
+        const user = name();
+        return group === user && members.split(',').every((member) => member === '' || member === user);
       } catch {
         return false;
       }

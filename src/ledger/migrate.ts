@@ -6,13 +6,14 @@
 // the file is marked as moved last, so a later send through it is refused (exit 4) naming the
 // shared ledger. Several hosts' ledgers may be merged: a key the shared ledger already holds is
 // reported, not copied, and so are payments of one number and value on one day from two hosts.
+import { chmodSync, statSync } from 'node:fs';
 import { AirtimeError } from '../core/errors.js';
 import { redactLocation } from '../core/ledger-location.js';
 import { ownerLiveness } from './owner.js';
-import { PostgresConnection, type Query } from './postgres/connection.js';
-import { PostgresLedger } from './postgres/ledger.js';
+// Through the stores' own modules, each its own file loaded on demand (scripts/build.mjs LAZY).
+import { PostgresConnection, PostgresLedger, type Query } from './postgres/ledger.js';
 import { SPENT_STATES, type StoredTransaction, toTransaction } from './records.js';
-import { SqliteDatabase } from './sqlite/driver.js';
+import { backupTo, SqliteDatabase } from './sqlite/ledger.js';
 
 /** Every column of a transaction but its id, in the order both stores name them. */
 const COLUMNS = [
@@ -361,7 +362,6 @@ async function acrossHosts(connection: PostgresConnection, ledgerId: string): Pr
 
 /** `airtime ledger backup FILE`: an online copy of the SQLite ledger, checked and counted. */
 export async function backupLedger(from: string, to: string): Promise<{ from: string; to: string; transactions: number; bytes: number }> {
-  const { backupTo } = await import('./sqlite/driver.js');
   const sqlite = SqliteDatabase.open(from, { allowMoved: true });
   try {
     await backupTo(sqlite, to);
@@ -369,7 +369,6 @@ export async function backupLedger(from: string, to: string): Promise<{ from: st
     sqlite.close();
   }
   // Phone numbers and amounts: readable by its owner only, as the ledger is.
-  const { chmodSync } = await import('node:fs');
   chmodSync(to, 0o600);
   const copy = SqliteDatabase.openForReading(to);
   if (!copy) throw new AirtimeError('LEDGER_ERROR', `the backup ${to} is empty`);
@@ -377,7 +376,6 @@ export async function backupLedger(from: string, to: string): Promise<{ from: st
     const check = copy.statement('PRAGMA integrity_check').pluck().get();
     if (check !== 'ok') throw new AirtimeError('LEDGER_ERROR', `the backup ${to} does not pass SQLite's integrity check: ${String(check)}`);
     const transactions = Number(copy.statement('SELECT count(*) FROM transactions').pluck().get());
-    const { statSync } = await import('node:fs');
     return { from, to, transactions, bytes: statSync(to).size };
   } finally {
     copy.close();

@@ -2,6 +2,7 @@
 // loaded only then), a filesystem path the embedded SQLite one (better-sqlite3, a native module,
 // loaded only when a command uses the ledger). Anything else that looks like a URL is refused: it
 // is never taken for a file name, nor a file name for a URL (src/core/ledger-location.ts).
+import { existsSync } from 'node:fs';
 import { ledgerKind } from '../core/ledger-location.js';
 import type { Ledger } from './store.js';
 
@@ -21,6 +22,8 @@ export async function openLedgerForReading(location: string): Promise<Ledger | n
     const { PostgresLedger } = await import('./postgres/ledger.js');
     return PostgresLedger.openForReading(location);
   }
+  // No file, no ledger: said without loading SQLite's native module (a dry run, a first status).
+  if (!existsSync(location)) return null;
   const { SqliteLedger } = await import('./sqlite/ledger.js');
   return SqliteLedger.openForReading(location);
 }

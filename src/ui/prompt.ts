@@ -44,7 +44,14 @@ export function confirmationText(preview: SendPreview, output: Output): string {
 }
 
 export function createPrompter(output: Output): Prompter {
-  const context = { input: output.streams.stdin, output: output.streams.stdout, clearPromptOnDone: false };
+  const context = {
+    // Read when a prompt runs: opening stdin costs a command that asks nothing.
+    get input() {
+      return output.streams.stdin;
+    },
+    output: output.streams.stdout,
+    clearPromptOnDone: false,
+  };
   const load = () => import('@inquirer/prompts');
   return {
     text: (question) =>

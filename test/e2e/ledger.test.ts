@@ -1,11 +1,10 @@
 // The ledger's promises, end to end: real processes, real kills, the emulator counting acceptances.
-import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Emulator } from '../../src/emulator/server.js';
 import {
+  canMount,
   collect,
   FAST,
   ledgerPath,
@@ -28,15 +27,7 @@ function fastSandbox(config: Record<string, unknown> = {}): Sandbox {
 
 const SEND = ['send', '+254712345678', '50', '--key', 'order-1', '--json'];
 
-/** Whether this process may give a child a mount of its own (root, or user namespaces allowed). */
-const MOUNTS = (() => {
-  const dir = mkdtempSync(join(tmpdir(), 'airtime-mount-'));
-  try {
-    return spawnSync('unshare', ['-m', '--propagation', 'private', 'sh', '-c', 'mount -t tmpfs -o size=64k tmpfs "$0"', dir]).status === 0;
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-})();
+const MOUNTS = canMount();
 
 /**
  * Starts SEND, waits until the emulator shows `reached` (the request arrived, or was accepted),

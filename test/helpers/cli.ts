@@ -1,7 +1,7 @@
 // Runs the built binary the way a user's shell or cron job does: a separate process, its own
 // HOME, stdin and stdout as pipes (no terminal) unless a test says otherwise.
-import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -36,6 +36,7 @@ export function makeSandbox(extraEnv: NodeJS.ProcessEnv = {}): Sandbox {
       HOME: home,
       XDG_CONFIG_HOME: join(home, '.config'),
       XDG_DATA_HOME: join(home, '.local', 'share'),
+      XDG_CACHE_HOME: join(home, '.cache'),
       LANG: 'C.UTF-8',
       TZ: 'UTC',
       ...extraEnv,
@@ -213,4 +214,20 @@ export async function interact(args: string[], options: RunOptions, steps: Keyst
     child.stdin?.write(step.send);
   }
   return done;
+}
+
+let mounts: boolean | undefined;
+
+/** Whether this process may give a child a mount of its own (root, or user namespaces allowed). */
+export function canMount(): boolean {
+  if (mounts === undefined) {
+    const dir = mkdtempSync(join(tmpdir(), 'airtime-mount-'));
+    try {
+      mounts =
+        spawnSync('unshare', ['-m', '--propagation', 'private', 'sh', '-c', 'mount -t tmpfs -o size=64k tmpfs "$0"', dir]).status === 0;
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+  return mounts;
 }

@@ -788,3 +788,6 @@ async function settleNow(
   if (settlement.state === 'sent' && settlement.requestId !== null) await adoptEarlyCallbacks(q, id, settlement.requestId, now);
   if (settlement.state === 'unknown') await adoptLostCallback(q, id, now);
 }
+
+/** For `airtime ledger migrate`, which works under the interface (src/ledger/migrate.ts). */
+export { PostgresConnection, type Query } from './connection.js';

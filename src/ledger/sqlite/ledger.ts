@@ -200,3 +200,6 @@ export class SqliteLedger implements Ledger {
     this.database.close();
   }
 }
+
+/** For `airtime ledger migrate` and `ledger backup`, which work under the interface (src/ledger/migrate.ts). */
+export { backupTo, SqliteDatabase } from './driver.js';
