@@ -105,6 +105,14 @@ describeStores('the ledger', (store) => {
       now,
     );
     expect(clean.map((o) => o.kind)).toEqual(['created', 'created', 'created']);
+    // A group the cap fits only in part: the rows that fit get in, in order, and the rest are refused.
+    const capped = await ledger.claimMany(
+      [9, 10, 11].map((i) => row(i, { currency: 'UGX', amountMinor: 40_000 })),
+      now,
+      { UGX: 100_000 },
+    );
+    expect(capped.map((o) => o.kind)).toEqual(['created', 'created', 'over-cap']);
+    expect(capped[2]).toEqual({ kind: 'over-cap', spentMinor: 120_000, capMinor: 100_000 });
     expect(await ledger.byKeys('sandbox', 'sandbox', ['g0', 'g3', 'g6', 'nope'])).toEqual(
       new Map([
         ['g0', expect.objectContaining({ idempotencyKey: 'g0', state: 'pending' })],

@@ -42,11 +42,15 @@ export class Rollback<T> extends Error {
 
 /** Connections one process keeps open: a bulk send's lookups, claims and settlements overlap. */
 const POOL_SIZE = 8;
+/** And those for settlements, which commit without waiting for the server's disk. */
+const FAST_POOL_SIZE = 4;
 
 export class PostgresConnection {
   /** The location as it may be shown: the password redacted. */
   readonly shown: string;
   private pool: Promise<Pool> | undefined;
+  /** Connections whose commits do not wait for the server's disk (settlements: see TransactionOptions). */
+  private fastPool: Promise<Pool> | undefined;
   private closed = false;
 
   constructor(
@@ -56,9 +60,12 @@ export class PostgresConnection {
     this.shown = redactLocation(url);
   }
 
-  /** Runs `work` on a connection of its own (opened when needed), outside a transaction. */
-  async use<T>(work: (query: Query) => Promise<T>): Promise<T> {
-    const pool = await this.open();
+  /**
+   * Runs `work` on a connection of its own (opened when needed), outside a transaction. `durable:
+   * false`: on a connection whose commits return before the server's disk has them.
+   */
+  async use<T>(work: (query: Query) => Promise<T>, options: { durable?: boolean } = {}): Promise<T> {
+    const pool = await this.open(options.durable ?? true);
     let client: PoolClient;
     try {
       client = await pool.connect();
@@ -91,43 +98,57 @@ export class PostgresConnection {
    */
   transaction<T>(work: (query: Query) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
     const { locks = [], durable = true } = options;
-    return this.use(async (query) => {
-      try {
-        // The transaction's advisory locks are taken with BEGIN, in one round trip (the simple
-        // query protocol runs several statements; the names are quoted literals, never raw text).
-        const lock = (name: string) => `SELECT pg_advisory_xact_lock(hashtextextended(${quoteLiteral(name)}, 0))`;
-        const begin = ['BEGIN', ...(durable ? [] : ['SET LOCAL synchronous_commit = off']), ...[...locks].sort().map(lock)];
-        await query.run(begin.join('; '));
-        const result = await work(query);
-        await query.run('COMMIT');
-        return result;
-      } catch (error) {
-        // Never give a connection back inside a transaction, whatever failed (a lock that timed
-        // out, a statement); a lost connection has none left, and the server discards it.
-        await query.run('ROLLBACK').catch(() => undefined);
-        throw error;
-      }
-    });
+    return this.use(
+      async (query) => {
+        try {
+          // The transaction's advisory locks are taken with BEGIN, in one round trip (the simple
+          // query protocol runs several statements; the names are quoted literals, never raw text).
+          const lock = (name: string) => `SELECT pg_advisory_xact_lock(hashtextextended(${quoteLiteral(name)}, 0))`;
+          const begin = ['BEGIN', ...(durable ? [] : ['SET LOCAL synchronous_commit = off']), ...[...locks].sort().map(lock)];
+          await query.run(begin.join('; '));
+          const result = await work(query);
+          await query.run('COMMIT');
+          return result;
+        } catch (error) {
+          // Never give a connection back inside a transaction, whatever failed (a lock that timed
+          // out, a statement); a lost connection has none left, and the server discards it.
+          await query.run('ROLLBACK').catch(() => undefined);
+          throw error;
+        }
+      },
+      { durable },
+    );
   }
 
   async close(): Promise<void> {
     this.closed = true;
-    const pool = await this.pool?.catch(() => undefined);
+    for (const pending of [this.pool, this.fastPool]) {
+      const pool = await pending?.catch(() => undefined);
+      await pool?.end().catch(() => undefined);
+    }
     this.pool = undefined;
-    await pool?.end().catch(() => undefined);
+    this.fastPool = undefined;
   }
 
-  private open(): Promise<Pool> {
+  private open(durable: boolean): Promise<Pool> {
     if (this.closed) return Promise.reject(new Error('the ledger is closed'));
-    this.pool ??= import('pg').then(({ default: pg }) => {
-      // 64-bit integers (times in ms, sums of amounts) come back as strings: every reader converts.
-      const pool = new pg.Pool({ ...this.config(), max: POOL_SIZE });
-      // A connection lost while idle (a restart, pg_terminate_backend) is dropped by the pool; the
-      // next piece of work gets a new one.
-      pool.on('error', () => undefined);
-      return pool;
-    });
-    return this.pool;
+    const make = (max: number, onConnect?: string) =>
+      import('pg').then(({ default: pg }) => {
+        // 64-bit integers (times in ms, sums of amounts) come back as strings: every reader converts.
+        const pool = new pg.Pool({ ...this.config(), max });
+        // A connection lost while idle (a restart, pg_terminate_backend) is dropped by the pool; the
+        // next piece of work gets a new one.
+        pool.on('error', () => undefined);
+        // Queued before the connection is handed out, so it runs before any work on it.
+        if (onConnect) pool.on('connect', (client) => void client.query(onConnect).catch(() => undefined));
+        return pool;
+      });
+    if (durable) {
+      this.pool ??= make(POOL_SIZE);
+      return this.pool;
+    }
+    this.fastPool ??= make(FAST_POOL_SIZE, 'SET synchronous_commit = off');
+    return this.fastPool;
   }
 
   private config(): PoolConfig {

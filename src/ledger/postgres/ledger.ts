@@ -198,8 +198,11 @@ export class PostgresLedger implements Ledger {
     const column = <T>(pick: (input: NewTransaction) => T) => group.map(pick);
     const owners = group.map((input) => ownerValues(input.owner));
     const since = group.find((input) => input.batchGuard)?.batchGuard?.since ?? null;
-    // The insert, and for each new row whether it repeats a payment made outside its batch (the
-    // statement's snapshot holds every other commit, not this group's own rows).
+    // The insert, and for each new row whether it repeats a payment made outside its batch, and what
+    // its currency has spent in the last 24 hours with this group's rows (the statement's snapshot
+    // holds every other commit, not this group's own rows, so they are added).
+    const capSince = now - DAILY_WINDOW_MS;
+    const capMinute = Math.floor(capSince / 60_000);
     const inserted = await q.rows(
       `WITH claimed AS (
          INSERT INTO transactions (account, environment, idempotency_key, phone_number, country, currency, amount_minor,
@@ -219,7 +222,14 @@ export class PostgresLedger implements Ledger {
          SELECT 1 FROM transactions t
          WHERE t.phone_number = c.phone_number AND t.currency = c.currency AND t.amount_minor = c.amount_minor
            AND t.account = c.account AND t.environment = c.environment AND t.created_at > $23::bigint
-           AND t.state IN ${SPENT_STATES} AND t.batch_id IS DISTINCT FROM c.batch_id)) AS repeats
+           AND t.state IN ${SPENT_STATES} AND t.batch_id IS DISTINCT FROM c.batch_id)) AS repeats,
+         (SELECT COALESCE(SUM(amount_minor), 0) FROM spend_by_minute s
+           WHERE s.account = c.account AND s.environment = c.environment AND s.currency = c.currency AND s.minute > $24)
+       + (SELECT COALESCE(SUM(amount_minor), 0) FROM transactions t
+           WHERE t.account = c.account AND t.environment = c.environment AND t.currency = c.currency
+             AND t.created_at > $25 AND t.created_at < ($24 + 1) * 60000 AND t.state IN ${SPENT_STATES})
+       + (SELECT COALESCE(SUM(amount_minor), 0) FROM claimed k
+           WHERE k.account = c.account AND k.environment = c.environment AND k.currency = c.currency) AS spent
        FROM claimed c`,
       [
         now,
@@ -240,10 +250,15 @@ export class PostgresLedger implements Ledger {
         column((i) => i.osUser),
         column((i) => i.host),
         since,
+        capMinute,
+        capSince,
       ],
     );
-    // A refusal in the group: decided again row by row, which says which rows and why.
-    if (inserted.some((row) => row.repeats === true)) throw REDECIDE;
+    // A refusal in the group (a repeat, or a currency over its daily cap): decided again row by
+    // row, which says which rows and why.
+    const overCap = (row: Record<string, unknown>) =>
+      Number(row.spent) > (dailyCaps[row.currency as keyof MoneyLimits] ?? Number.POSITIVE_INFINITY);
+    if (inserted.some((row) => row.repeats === true || overCap(row))) throw REDECIDE;
     const scopedKey = (account: unknown, environment: unknown, key: unknown) => JSON.stringify([account, environment, key]);
     const created = new Map(inserted.map((row) => [scopedKey(row.account, row.environment, row.idempotency_key), toTransaction(row)]));
     const held = new Map<string, StoredTransaction>();
@@ -263,28 +278,6 @@ export class PostgresLedger implements Ledger {
       if (!existing) throw new Error('a claimed key has no row');
       return { kind: 'existing', row: existing };
     });
-    // The daily caps of the currencies this group adds to, in one statement, its own rows included.
-    const capped = [...new Set([...created.values()].map((row) => row.currency))].filter(
-      (currency) => dailyCaps[currency as keyof MoneyLimits] !== undefined,
-    );
-    if (capped.length > 0) {
-      const first = group[0] as NewTransaction;
-      const since = now - DAILY_WINDOW_MS;
-      const minute = Math.floor(since / 60_000);
-      const spent = await q.rows<{ currency: string; total: string }>(
-        `SELECT c AS currency,
-           (SELECT COALESCE(SUM(amount_minor), 0) FROM spend_by_minute
-             WHERE account = $1 AND environment = $2 AND currency = c AND minute > $3)
-         + (SELECT COALESCE(SUM(amount_minor), 0) FROM transactions
-             WHERE account = $1 AND environment = $2 AND currency = c
-               AND created_at > $4 AND created_at < ($3 + 1) * 60000 AND state IN ${SPENT_STATES}) AS total
-         FROM unnest($5::text[]) AS c`,
-        [first.account, first.environment, minute, since, capped],
-      );
-      if (spent.some((row) => Number(row.total) > (dailyCaps[row.currency as keyof MoneyLimits] ?? Number.POSITIVE_INFINITY))) {
-        throw REDECIDE;
-      }
-    }
     return outcomes;
   }
 
@@ -379,14 +372,14 @@ export class PostgresLedger implements Ledger {
    */
   async settleMany(items: readonly SettlementItem[]): Promise<void> {
     if (items.length === 0) return;
+    // One row settled twice at once: in order, one at a time (the later may not undo the earlier).
+    const once = new Set(items.map((item) => item.id)).size === items.length;
+    const left = once ? await this.connection.use((q) => settleAll(q, items), { durable: false }) : null;
+    const rest = left === null ? items : items.filter((item) => left.has(item.id));
+    if (rest.length === 0) return;
     await this.connection.transaction(
       async (q) => {
-        // One row settled twice in one commit: in order, one at a time (the later may not undo the earlier).
-        if (new Set(items.map((item) => item.id)).size < items.length) {
-          for (const item of items) await settleNow(q, item.id, item.settlement, item.now, item.events ?? []);
-        } else {
-          await settleAll(q, items);
-        }
+        for (const item of rest) await settleNow(q, item.id, item.settlement, item.now, item.events ?? []);
       },
       { durable: false },
     );
@@ -708,31 +701,36 @@ async function spentSince(q: Query, account: string, environment: Environment, c
  * Settles several rows in a few statements, as settleNow does each: their events in one insert,
  * the rows in one update (an accepted row stays accepted), then what orphan callbacks wait for them.
  */
-async function settleAll(q: Query, items: readonly SettlementItem[]): Promise<void> {
+/**
+ * Settles several rows in one statement, with no transaction around it (a statement is atomic):
+ * their events and their rows (an accepted row stays accepted). Rows whose settling needs more
+ * (an accepted one a status callback is waiting for, an unknown one an orphan callback may settle)
+ * are left out, and their ids returned, for settleNow inside a transaction.
+ */
+async function settleAll(q: Query, items: readonly SettlementItem[]): Promise<Set<number>> {
   const events = items.flatMap((item) => (item.events ?? []).map((event) => ({ id: item.id, now: item.now, ...event })));
   const pick = <T>(read: (item: SettlementItem) => T) => items.map(read);
-  // One statement: the events, the rows (an accepted row stays accepted), and which accepted rows
-  // have a status callback waiting for them (rare: it beat the answer).
-  const settled = await q.rows<{ id: string; state: string; request_id: string | null; now: string; early: boolean }>(
+  const left = await q.rows<{ id: string }>(
     `WITH v AS (
        SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::text[], $8::text[],
          $9::int[], $10::bigint[])
          AS v(id, state, at_status, request_id, discount_currency, discount_units4, error_code, error_message, exit_code, now)
+     ), later AS (
+       SELECT v.id FROM v WHERE v.state = 'unknown' OR (v.state = 'sent' AND v.request_id IS NOT NULL AND EXISTS (
+         SELECT 1 FROM events e WHERE e.transaction_id IS NULL AND e.kind = 'orphan-callback'
+           AND (e.payload::jsonb) ->> 'requestId' = v.request_id))
      ), noted AS (
        INSERT INTO events (transaction_id, kind, at, payload)
-       SELECT * FROM unnest($11::bigint[], $12::text[], $13::bigint[], $14::text[])
+       SELECT * FROM unnest($11::bigint[], $12::text[], $13::bigint[], $14::text[]) AS n(id, kind, at, payload)
+       WHERE n.id NOT IN (SELECT id FROM later)
      ), settled AS (
        UPDATE transactions t SET state = v.state, at_status = v.at_status, request_id = v.request_id,
          discount_currency = v.discount_currency, discount_units4 = v.discount_units4, error_code = v.error_code,
          error_message = v.error_message, exit_code = v.exit_code, updated_at = v.now,
          settled_at = CASE WHEN v.state = 'pending' THEN NULL ELSE v.now END, ${NO_OWNER}
-       FROM v WHERE t.id = v.id AND t.state NOT IN ('sent', 'delivered')
-       RETURNING t.id, t.state, t.request_id, v.now
+       FROM v WHERE t.id = v.id AND t.state NOT IN ('sent', 'delivered') AND v.id NOT IN (SELECT id FROM later)
      )
-     SELECT s.*, (s.state = 'sent' AND s.request_id IS NOT NULL AND EXISTS (
-       SELECT 1 FROM events e WHERE e.transaction_id IS NULL AND e.kind = 'orphan-callback'
-         AND (e.payload::jsonb) ->> 'requestId' = s.request_id)) AS early
-     FROM settled s`,
+     SELECT id FROM later`,
     [
       pick((i) => i.id),
       pick((i) => i.settlement.state),
@@ -750,10 +748,7 @@ async function settleAll(q: Query, items: readonly SettlementItem[]): Promise<vo
       events.map((e) => (typeof e.payload === 'string' ? e.payload : JSON.stringify(e.payload))),
     ],
   );
-  for (const row of settled) {
-    if (row.early) await adoptEarlyCallbacks(q, Number(row.id), row.request_id as string, Number(row.now));
-    if (row.state === 'unknown') await adoptLostCallback(q, Number(row.id), Number(row.now));
-  }
+  return new Set(left.map((row) => Number(row.id)));
 }
 
 async function settleNow(
