@@ -186,12 +186,17 @@ export class PostgresRunPlanner implements RunPlanner {
         [this.run, account, environment],
       );
       for (const { currency, amount } of totals) unsent.set(currency, Number(amount));
-      const repeats = `SELECT DISTINCT ON (f.row) f.row AS planned_row, t.* FROM planned_rows f
-          JOIN transactions t ON t.phone_number = f.phone AND t.currency = f.currency AND t.amount_minor = f.amount
-         WHERE f.run = $1 AND t.account = $2 AND t.environment = $3 AND t.created_at > $4 AND t.state IN ${SPENT_STATES}
+      // LATERAL, so each planned row is one index lookup (see RunRows).
+      const repeats = `SELECT f.row AS planned_row, t.* FROM planned_rows f
+         CROSS JOIN LATERAL (
+           SELECT * FROM transactions t
+           WHERE t.phone_number = f.phone AND t.currency = f.currency AND t.amount_minor = f.amount
+             AND t.account = $2 AND t.environment = $3 AND t.created_at > $4 AND t.state IN ${SPENT_STATES}
+             AND NOT EXISTS (SELECT 1 FROM planned_rows g WHERE g.run = $1 AND g.key = t.idempotency_key)
+           ORDER BY t.created_at DESC LIMIT 1) t
+         WHERE f.run = $1
            AND NOT EXISTS (SELECT 1 FROM transactions x WHERE x.account = $2 AND x.environment = $3 AND x.idempotency_key = f.key)
-           AND NOT EXISTS (SELECT 1 FROM planned_rows g WHERE g.run = $1 AND g.key = t.idempotency_key)
-         ORDER BY f.row, t.created_at DESC`;
+         ORDER BY f.row`;
       const params = [this.run, account, environment, this.since];
       const count = await q.row<{ count: string }>(`SELECT COUNT(*) AS count FROM (${repeats}) r`, params);
       const listed = await q.rows(`${repeats} LIMIT 50`, params);
@@ -235,10 +240,13 @@ export class PostgresRunRows implements RunRows {
     for (;;) {
       const page = await this.connection.use((q) =>
         q.rows(
-          `SELECT r.row AS run_row, t.* FROM run_rows r
-             JOIN transactions t ON t.account = $2 AND t.environment = $3 AND t.idempotency_key = r.key
-            WHERE r.run = $1 AND r.row > $4
-            ORDER BY r.row LIMIT 1000`,
+          // Each row's transaction by its key (LATERAL: one index lookup a row, whatever the planner
+          // believes of a ledger that grew since its statistics were taken).
+          `SELECT r.row AS run_row, t.* FROM (
+             SELECT row, key FROM run_rows WHERE run = $1 AND row > $4 ORDER BY row LIMIT 1000) r
+           CROSS JOIN LATERAL (
+             SELECT * FROM transactions x WHERE x.account = $2 AND x.environment = $3 AND x.idempotency_key = r.key) t
+           ORDER BY r.row`,
           [this.run, scope.account, scope.environment, after],
         ),
       );
