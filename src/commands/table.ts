@@ -273,7 +273,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     arguments: [{ name: '[id]', description: 'a requestId, an idempotency key or a batch id' }],
     options: [
       { flags: '--limit <n>', description: 'how many recent transactions (default 20)', value: 'whole' },
-      { flags: '--since <when>', description: 'only since then: 7d, 24h, 2026-11-01' },
+      { flags: '--since <when>', description: 'only since then: today, yesterday, 2026-11-01 (local days) or 7d, 24h' },
       { flags: '--state <state>', description: 'only in this state', choices: ['pending', 'sent', 'delivered', 'failed', 'unknown'] },
       { flags: '--reference <ref>', description: 'only with this reference' },
       { flags: '--refresh', description: "ask Africa's Talking about transactions that are not final, and record the answer" },
@@ -333,8 +333,8 @@ export const COMMANDS: readonly CommandSpec[] = [
     name: 'stats',
     summary: 'what was sent, delivered and failed, per currency and per day',
     options: [
-      { flags: '--since <when>', description: 'from: 7d, 24h, 2026-11-01' },
-      { flags: '--until <when>', description: 'until (exclusive): 2026-11-30' },
+      { flags: '--since <when>', description: 'from: today, yesterday, 2026-11-01 (local days) or 7d, 24h' },
+      { flags: '--until <when>', description: 'until (exclusive): today, 2026-11-30' },
       { flags: '--currency <code>', description: 'one currency only' },
       ALL_ENVIRONMENTS,
     ],
@@ -355,8 +355,8 @@ export const COMMANDS: readonly CommandSpec[] = [
     name: 'export',
     summary: 'every transaction of a period with its final state, for accounting',
     options: [
-      { flags: '--since <when>', description: 'from: 30d, 2026-11-01' },
-      { flags: '--until <when>', description: 'until (exclusive)' },
+      { flags: '--since <when>', description: 'from: yesterday, 2026-11-01 (local days) or 30d' },
+      { flags: '--until <when>', description: 'until (exclusive): today, 2026-12-01' },
       { flags: '--format <format>', description: 'csv or jsonl (default csv, or jsonl for a .jsonl --output)', choices: ['csv', 'jsonl'] },
       { flags: '--output <file>', description: 'write to a file (mode 0600) instead of stdout' },
       ALL_ENVIRONMENTS,

@@ -2,12 +2,26 @@ import { AirtimeError } from './errors.js';
 
 const UNITS: Record<string, number> = { m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
 
+/** Calendar days by name: how many days before today each starts. */
+const DAYS_BACK = new Map([
+  ['today', 0],
+  ['yesterday', 1],
+]);
+
 /**
- * A moment from what a person types after --since / --until: a duration back from now ("7d",
- * "24h", "30m", "2w"), a local date ("2026-11-01", its midnight in local time) or an ISO date-time.
+ * A moment from what a person types after --since / --until: a calendar day as people name it
+ * ("today", "yesterday", "2026-11-01": the local midnight that starts it), a duration back from
+ * now ("7d", "24h", "30m", "2w") or an ISO date-time. "yesterday" is the calendar day, not the
+ * last 24 hours: `--since yesterday --until today` is the whole of yesterday, whatever the hour.
  */
 export function parseMoment(text: string, now: number, flag = '--since'): number {
   const trimmed = text.trim();
+  const named = DAYS_BACK.get(trimmed.toLowerCase());
+  if (named !== undefined) {
+    const today = new Date(now);
+    // The calendar does the arithmetic, so a day with a daylight-saving change has its true length.
+    return new Date(today.getFullYear(), today.getMonth(), today.getDate() - named).getTime();
+  }
   const duration = /^(\d+)\s*([mhdw])$/.exec(trimmed);
   if (duration) return now - Number(duration[1]) * (UNITS[duration[2] ?? 'd'] ?? 0);
   const day = /^(\d{4})-(\d{2})-(\d{2})$/.exec(trimmed);
@@ -18,7 +32,10 @@ export function parseMoment(text: string, now: number, flag = '--since'): number
     const parsed = Date.parse(trimmed);
     if (!Number.isNaN(parsed)) return parsed;
   }
-  throw new AirtimeError('USAGE', `${flag} ${text}: use a duration like 7d, 24h or 30m, a date like 2026-11-01, or an ISO date-time`);
+  throw new AirtimeError(
+    'USAGE',
+    `${flag} ${text}: use today, yesterday, a date like 2026-11-01, a duration like 7d, 24h or 30m, or an ISO date-time`,
+  );
 }
 
 /** The local calendar day of a moment, "2026-11-27". */

@@ -13,6 +13,7 @@ import {
   parseJson,
   runCli,
   type Sandbox,
+  skewedClock,
   spawnCli,
   waitFor,
   writeUserConfig,
@@ -31,18 +32,6 @@ function host(url: string, emu: Emulator, config: Record<string, unknown> = {}):
 
 function run(args: string[], where: { sandbox: Sandbox; env: NodeJS.ProcessEnv }, extra: NodeJS.ProcessEnv = {}): Promise<CliResult> {
   return runCli(args, { sandbox: where.sandbox, env: { ...where.env, ...extra } });
-}
-
-/** A preload that moves this process's wall clock (Date) by `offsetMs`: a host whose clock is wrong. */
-function skewedClock(sandbox: Sandbox, offsetMs: number): NodeJS.ProcessEnv {
-  const file = join(sandbox.home, 'skew.cjs');
-  writeFileSync(
-    file,
-    `const Real = Date; const offset = ${offsetMs};
-     class Skewed extends Real { constructor(...a) { super(...(a.length ? a : [Real.now() + offset])); } static now() { return Real.now() + offset; } }
-     globalThis.Date = Skewed;`,
-  );
-  return { NODE_OPTIONS: `--require ${file}` };
 }
 
 async function rows(url: string): Promise<Record<string, unknown>[]> {

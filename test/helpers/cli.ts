@@ -129,6 +129,26 @@ export function writeUserConfig(sandbox: Sandbox, config: Record<string, unknown
   return path;
 }
 
+/**
+ * A preload that moves the process's wall clock (Date) by `offsetMs`: a host whose clock is wrong,
+ * or a run at a chosen instant (a day boundary). Monotonic time (performance.now) is left alone.
+ */
+export function skewedClock(sandbox: Sandbox, offsetMs: number): NodeJS.ProcessEnv {
+  const file = join(sandbox.home, `clock-${offsetMs}.cjs`);
+  writeFileSync(
+    file,
+    `const Real = Date; const offset = ${offsetMs};
+     class Skewed extends Real { constructor(...a) { super(...(a.length ? a : [Real.now() + offset])); } static now() { return Real.now() + offset; } }
+     globalThis.Date = Skewed;`,
+  );
+  return { NODE_OPTIONS: `--require ${file}` };
+}
+
+/** The process's wall clock set to `instant` (ms since the epoch) as it starts, and running on from there. */
+export function clockAt(sandbox: Sandbox, instant: number): NodeJS.ProcessEnv {
+  return skewedClock(sandbox, instant - Date.now());
+}
+
 /** Timings that keep retries and timeouts fast in tests. */
 export const FAST = { retryDelay: 0.01, timeout: 1 };
 
