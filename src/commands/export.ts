@@ -20,8 +20,15 @@ export interface ExportOptions {
 /** To a file, written here (mode 0600); to stdout, as records the printer streams. */
 export async function exportTransactions(
   options: ExportOptions,
-  ctx: Pick<Context, 'settings' | 'readLedger' | 'clock'>,
+  ctx: Pick<Context, 'settings' | 'readLedger' | 'clock' | 'flags'>,
 ): Promise<ExportResult> {
+  // An export is many records, not one document: --json used to print CSV without a word, and a
+  // script piping it to jq failed on the first line.
+  if (ctx.flags.json && !options.output) {
+    throw new AirtimeError('USAGE', 'export prints CSV or JSON lines, not one JSON document: use --format jsonl for JSON', {
+      hint: 'with --output FILE, --json reports the file written as one JSON document',
+    });
+  }
   const format = options.format ?? (options.output?.endsWith('.jsonl') ? 'jsonl' : 'csv');
   if (format !== 'csv' && format !== 'jsonl') throw new AirtimeError('USAGE', `--format ${format}: use csv or jsonl`);
   const settings = await ctx.settings();

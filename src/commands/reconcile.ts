@@ -32,8 +32,9 @@ export async function reconcile(options: ReconcileOptions, ctx: Pick<Context, 's
   const ledger = await ctx.ledger(settings);
   const row = await ledger.byKey(username, environment, options.key);
   if (!row) {
-    throw new AirtimeError('NOT_FOUND', `no ${environment} transaction of ${username} has the key ${options.key}`, {
-      hint: 'run `airtime status` to list recent transactions',
+    const whose = environment === 'sandbox' ? 'the sandbox' : `the live account ${username}`;
+    throw new AirtimeError('NOT_FOUND', `the ledger holds no transaction with the key ${options.key} for ${whose}`, {
+      hint: 'run `airtime status` to list recent transactions (keys are kept apart per account and environment)',
     });
   }
   if (FINAL_STATES.includes(row.state)) {

@@ -70,4 +70,14 @@ describe('export', () => {
     expect(error.exitCode).toBe(EXIT.USAGE);
     expect(error.message).toMatch(/^cannot write .*folder\.csv: ENOENT$/);
   });
+
+  it('--json without --output is a usage error naming --format jsonl, before the ledger is read', async () => {
+    const t = testContext({ flags: { json: true } });
+    const error = await failure(exportTransactions({}, t.ctx));
+    expect(error).toMatchObject({ code: 'USAGE', exitCode: EXIT.USAGE });
+    expect(error.message).toContain('use --format jsonl');
+    expect(t.calls.readLedger).toBe(0);
+    // With --output, --json reports the file written.
+    expect(await exportTransactions({ output: join(t.dir, 'x.csv') }, t.ctx)).toMatchObject({ kind: 'file', rows: 0 });
+  });
 });

@@ -68,7 +68,7 @@ describe('reconcile', () => {
     const error = await failure(reconcile({ key: 'live-key', as: 'sent' }, t.ctx));
     expect(error.code).toBe('NOT_FOUND');
     expect(error.exitCode).toBe(EXIT.FAILED);
-    expect(error.message).toBe('no sandbox transaction of sandbox has the key live-key');
+    expect(error.message).toBe('the ledger holds no transaction with the key live-key for the sandbox');
   });
 
   it('--as anything but sent or failed is a usage error before the configuration is read', async () => {

@@ -189,6 +189,9 @@ describe('airtime reconcile', () => {
     const missing = await runCli(['reconcile', 'nope', '--as', 'sent', '--json'], { sandbox, env });
     expect(missing.code).toBe(1);
     expect(parseJson(missing)).toMatchObject({ error: { code: 'NOT_FOUND' } });
+    expect(missing.stderr).toContain('error: the ledger holds no transaction with the key nope for the sandbox\n');
+    const live = await runCli(['reconcile', 'nope', '--as', 'sent'], { sandbox, env: { ...env, AT_USERNAME: 'acme' } });
+    expect(live.stderr).toContain('error: the ledger holds no transaction with the key nope for the live account acme\n');
     const final = await runCli(['reconcile', 'k-fail', '--as', 'sent'], { sandbox, env });
     expect(final.code).toBe(2);
     // Offline: the username is needed (keys are per account), the API key is not.
@@ -240,6 +243,13 @@ describe('airtime export', () => {
     const none = await runCli(['export', '--since', '2099-01-01'], { sandbox, env });
     expect(none.stdout.trim().split('\n')).toHaveLength(1);
   });
+
+  it('--json to stdout is a usage error naming --format jsonl, not CSV printed silently', async () => {
+    const result = await runCli(['export', '--json'], { sandbox, env });
+    expect(result.code).toBe(2);
+    expect(parseJson(result)).toMatchObject({ ok: false, error: { code: 'USAGE', message: expect.stringContaining('--format jsonl') } });
+    expect(result.stderr).toContain('use --format jsonl');
+  });
 });
 
 /** `count` sent sandbox transactions, keys key-1..key-count, written straight into a new ledger. */
@@ -256,6 +266,27 @@ async function seedSentRows(path: string, count: number): Promise<void> {
     await ledger.close();
   }
 }
+
+describe('a pending row', () => {
+  it('gets the hint an unknown row gets: how to settle it', async () => {
+    // What two Ctrl-Cs during a send leave: a pending row whose process is gone.
+    const left = makeSandbox();
+    const { SqliteLedger } = await import('../../src/ledger/sqlite/ledger.js');
+    const ledger = SqliteLedger.open(ledgerPath(left));
+    try {
+      ledger.database.db.exec(`
+        INSERT INTO transactions (account, environment, idempotency_key, phone_number, country, currency, amount_minor,
+          state, created_at, updated_at, os_user, host, owner_pid, owner_host)
+        VALUES ('sandbox', 'sandbox', 'k-pending', '+254712345678', 'KE', 'KES', 5000, 'pending', 1, 1, 'u', 'h', 999999, 'gone');`);
+    } finally {
+      await ledger.close();
+    }
+    const result = await runCli(['status'], { sandbox: left, env: { AT_USERNAME: 'sandbox' } });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('\tpending\t');
+    expect(result.stderr).toContain("pending: check Africa's Talking, then `airtime reconcile <key> --as sent|failed`");
+  });
+});
 
 describe('stats in local time', () => {
   // 22:30 UTC on the 26th and 01:00 UTC on the 27th: two days in London, one in Nairobi (UTC+3).

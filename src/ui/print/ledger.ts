@@ -53,8 +53,12 @@ export function printStatus(result: StatusResult, output: Output): void {
   } else {
     for (const row of rows) output.result(row.join('\t'));
   }
-  if (result.transactions.some((r) => r.state === 'unknown')) {
-    output.info("unknown: check Africa's Talking, then `airtime reconcile <key> --as sent|failed`");
+  // A pending row (a send whose process was killed, or Ctrl-C twice) may have been paid as an
+  // unknown one may: both are settled the same way.
+  const open = (['pending', 'unknown'] as const).filter((state) => result.transactions.some((r) => r.state === state));
+  if (open.length > 0) {
+    const live = open.includes('pending') ? ' (a pending row still being sent settles by itself)' : '';
+    output.info(`${open.join(', ')}: check Africa's Talking, then \`airtime reconcile <key> --as sent|failed\`${live}`);
   }
 }
 
