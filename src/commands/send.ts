@@ -39,8 +39,7 @@ export async function send(options: SendOptions, ctx: SendContext): Promise<Send
   );
   const { phone, amount, currency } = await collectRecipient(options, ctx, settings);
   const recipient = parseRecipient({ phone, amount, currency, country: settings.defaultCountry }, settings.limits.perRecipient);
-  const idempotencyKey = options.key === undefined ? newIdempotencyKey() : parseIdempotencyKey(options.key);
-  const preview = previewOf(recipient, idempotencyKey, settings);
+  const given = options.key === undefined ? undefined : parseIdempotencyKey(options.key);
   const totals = new Map([[recipient.market, recipient.amountMinor]]);
   // An explicit --key is the caller taking charge of idempotency; without one, a repeat of a
   // recent payment is refused, unless --allow-repeat (or the person at the terminal) says it is meant.
@@ -48,8 +47,10 @@ export async function send(options: SendOptions, ctx: SendContext): Promise<Send
   if (options.dryRun) {
     await checkCapsForDryRun(ctx, settings, totals);
     if (guard) await refuseRepeatForDryRun(ctx, settings, recipient, guard);
-    return { kind: 'dry-run', preview, exitCode: EXIT.OK };
+    return { kind: 'dry-run', preview: previewOf(recipient, given ?? null, settings), exitCode: EXIT.OK };
   }
+  const idempotencyKey = given ?? newIdempotencyKey();
+  const preview = previewOf(recipient, idempotencyKey, settings);
   checkRunTotals(totals, settings.limits.perRun);
   const client = await ctx.client(settings);
   // Opened (and proved writable) before anything is sent: an unusable ledger stops the send here.
@@ -173,7 +174,7 @@ function reason(check: () => unknown): string | undefined {
   }
 }
 
-function previewOf(recipient: Recipient, idempotencyKey: string, settings: Settings): SendPreview {
+function previewOf(recipient: Recipient, idempotencyKey: string | null, settings: Settings): SendPreview {
   return {
     phoneNumber: recipient.phoneNumber,
     country: recipient.market.country,

@@ -1,4 +1,4 @@
-import { isCurrencyCode } from '../core/countries.js';
+import { CURRENCY_CODES, isCurrencyCode } from '../core/countries.js';
 import { AirtimeError, EXIT } from '../core/errors.js';
 import { formatMinorOf, formatUnits4 } from '../core/money.js';
 import { localDay, nextLocalDay, parseMoment, startOfLocalDay } from '../core/time.js';
@@ -22,7 +22,10 @@ export async function stats(options: StatsOptions, ctx: Pick<Context, 'settings'
   const now = ctx.clock.now();
   const currency = options.currency?.toUpperCase();
   if (currency !== undefined && !isCurrencyCode(currency)) {
-    throw new AirtimeError('USAGE', `--currency ${options.currency}: not a currency Africa's Talking sells airtime in`);
+    throw new AirtimeError(
+      'USAGE',
+      `--currency ${options.currency}: not a currency Africa's Talking sells airtime in: use one of ${CURRENCY_CODES.join(', ')}`,
+    );
   }
   const filter = {
     environment: options.allEnvironments ? undefined : environmentFor(settings),

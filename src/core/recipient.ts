@@ -1,4 +1,4 @@
-import { type CurrencyCode, isCurrencyCode, type Market, marketByCurrency } from './countries.js';
+import { CURRENCY_CODES, type CurrencyCode, isCurrencyCode, type Market, marketByCurrency } from './countries.js';
 import { AirtimeError } from './errors.js';
 import { checkAmountRange, parseAmount } from './money.js';
 import { parsePhone } from './phone.js';
@@ -49,7 +49,12 @@ export function checkRecipient(input: RecipientInput, perRecipient: MoneyLimits 
   const currency = input.currency?.trim().toUpperCase();
   if (currency !== undefined && currency !== '') {
     if (!isCurrencyCode(currency)) {
-      errors.push(new AirtimeError('CURRENCY_MISMATCH', `${currency} is not a currency Africa's Talking sells airtime in`));
+      errors.push(
+        new AirtimeError(
+          'CURRENCY_MISMATCH',
+          `${currency} is not a currency Africa's Talking sells airtime in: use one of ${CURRENCY_CODES.join(', ')}`,
+        ),
+      );
       market = undefined;
     } else if (market && market.currency !== currency) {
       errors.push(

@@ -9,7 +9,11 @@ export interface SendPreview {
   country: string;
   amount: string;
   currency: string;
-  idempotencyKey: string;
+  /**
+   * The key it is sent under. Null for a dry run without --key: the real send draws a new one,
+   * and showing a random key it will not use invites scripts to record the wrong one.
+   */
+  idempotencyKey: string | null;
   environment: string | null;
 }
 

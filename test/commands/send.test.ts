@@ -37,6 +37,12 @@ describe('send', () => {
     expect(await t.ledger.recent({})).toEqual([]);
   });
 
+  it('a dry run without --key shows no key: the real send draws its own', async () => {
+    const t = testContext();
+    const outcome = await send({ phone: PHONE, amount: '50', dryRun: true }, t.ctx);
+    expect(outcome.kind === 'dry-run' && outcome.preview.idempotencyKey).toBeNull();
+  });
+
   it('a declined confirmation at a terminal sends nothing and exits 130', async () => {
     const t = testContext({ terminal: true, answers: [{ confirmSend: false }] });
     const outcome = await send({ phone: PHONE, amount: '50', key: 'k-2' }, t.ctx);

@@ -71,6 +71,27 @@ describe('airtime send', () => {
     expect(existsSync(ledgerPath(sandbox))).toBe(false); // and no record: a dry run counts for nothing
   });
 
+  it('a dry run shows no key the real send would not use: none without --key, the given one with it', async () => {
+    const emu = await emulator();
+    const sandbox = fastSandbox();
+    const keyless = await runCli(['send', '+254712345678', '50', '--dry-run', '--json'], { sandbox, env: emulatorEnv(emu) });
+    expect(parseJson(keyless)).toMatchObject({ ok: true, dryRun: true, idempotencyKey: null });
+    const human = await runCli(['send', '+254712345678', '50', '--dry-run'], { sandbox, env: emulatorEnv(emu) });
+    expect(human.stdout).toBe('Would send KES 50.00 to +254712345678 (KE) on sandbox, under a new key. Nothing was sent.\n');
+    const keyed = await runCli(['send', '+254712345678', '50', '--dry-run', '--key', 'order-9'], { sandbox, env: emulatorEnv(emu) });
+    expect(keyed.stdout).toContain(', key order-9. Nothing was sent.');
+  });
+
+  it('-c with a code that is no currency lists the ones that are', async () => {
+    const emu = await emulator();
+    const result = await runCli(['send', '+254712345678', '50', '-c', 'XYZ'], { sandbox: fastSandbox(), env: emulatorEnv(emu) });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(
+      "error: XYZ is not a currency Africa's Talking sells airtime in: use one of KES, UGX, TZS, NGN, RWF, MWK, ZMW, ZAR, ETB, GHS, XOF\n",
+    );
+    expect(emu.state().sends).toHaveLength(0);
+  });
+
   it.each([
     [['+254202345678', '50'], 'INVALID_PHONE'],
     [['+234803456789', '100'], 'INVALID_PHONE'],

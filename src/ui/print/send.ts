@@ -19,7 +19,7 @@ export function printSend(outcome: SendOutcome, output: Output): void {
     if (output.flags.json) return output.json({ ok: true, dryRun: true, ...preview });
     return output.result(
       `Would send ${preview.currency} ${preview.amount} to ${preview.phoneNumber} (${preview.country})` +
-        `${preview.environment ? ` on ${preview.environment}` : ''}, key ${preview.idempotencyKey}. Nothing was sent.`,
+        `${preview.environment ? ` on ${preview.environment}` : ''}, ${preview.idempotencyKey === null ? 'under a new key' : `key ${preview.idempotencyKey}`}. Nothing was sent.`,
     );
   }
   printTransaction(outcome.result, output);
