@@ -78,7 +78,8 @@ export function createPrompter(output: Output): Prompter {
       );
       return this.confirm(batch.environment === 'live' ? output.err.bold.red('Send real airtime now?') : 'Send now?', false);
     },
-    secret: (message) => cancellable(async () => (await load()).password({ message, mask: true }, context)),
+    // Nothing echoed, not even a `*` per character: the mask would show the key's length.
+    secret: (message) => cancellable(async () => (await load()).password({ message }, context)),
   };
 }
 

@@ -418,6 +418,9 @@ describe('airtime config at a terminal', () => {
     const result = await done;
     expect(result.code, result.stdout).toBe(0);
     expect(result.stdout).not.toContain(KEY);
+    // The hidden prompt echoes nothing, not even one * per character (the key's length).
+    expect(result.stdout).not.toContain('*'.repeat(KEY.length));
+    expect(result.stdout).toContain('[input is masked]');
     expect(result.stdout).toContain('wrote');
     expect(readJson(projectFile(sandbox))).toEqual({
       username: 'sandbox',
