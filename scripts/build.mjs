@@ -108,6 +108,10 @@ const COMMON = {
   minifySyntax: true,
   minifyWhitespace: true,
   legalComments: 'none',
+  // A map beside each file, which Node reads only once --debug turns source maps on (src/launcher.ts):
+  // a stack trace then names src/…/*.ts lines instead of a minified file's column 724.
+  sourcemap: 'linked',
+  sourcesContent: false,
   define: { __AIRTIME_VERSION__: JSON.stringify(pkg.version) },
   external: EXTERNAL,
   metafile: true,
@@ -281,6 +285,8 @@ async function bundle() {
   if (leaked.length > 0) throw new Error(`the hot path's file holds what should load on demand: ${leaked.join(', ')}`);
   outputs.push(...final.outputFiles);
   inputs['airtime.cjs'] = [...inputsOf(final)];
+  const maps = outputs.filter((output) => output.path.endsWith('.map'));
+  outputs = outputs.filter((output) => !output.path.endsWith('.map'));
   for (const output of outputs) {
     const file = basename(output.path);
     // The loader reads each file as latin1, the cheapest decoding, which equals UTF-8 only for ASCII.
@@ -294,7 +300,7 @@ async function bundle() {
   );
   await rm(`${root}dist`, { recursive: true, force: true });
   await mkdir(`${root}dist`, { recursive: true });
-  for (const output of outputs) await writeFile(output.path, output.contents);
+  for (const output of [...outputs, ...maps]) await writeFile(output.path, output.contents);
   // What each file holds, for test/scripts/build.test.ts and for reading.
   const manifest = Object.fromEntries(Object.entries(hashes).map(([file, hash]) => [file, { hash, inputs: inputs[file].sort() }]));
   await writeFile(`${root}dist/bundles.json`, `${JSON.stringify(manifest, null, 2)}\n`);
@@ -305,6 +311,7 @@ async function bundle() {
     metafile: false,
     minifySyntax: false,
     minifyWhitespace: false,
+    sourcemap: false,
     entryPoints: [`${root}src/launcher.ts`],
     outfile: `${root}dist/launcher.cjs`,
     define: { ...COMMON.define, __AIRTIME_BUNDLES__: JSON.stringify(hashes) },

@@ -11,13 +11,23 @@ declare const __AIRTIME_BUNDLES__: Record<string, string>;
 
 let loader: ((file: string) => unknown) | undefined;
 
+const args = process.argv.slice(2);
+// --debug: stack traces name the TypeScript sources, through the maps beside each bundle. Node
+// reads them only for files loaded after this, and only through its own loader (require), so the
+// code cache, which compiles through vm.Script, stands aside for the run. Other runs read no map.
+const debug = args.includes('--debug');
+if (debug) process.setSourceMapsEnabled(true);
+
 /** Runs a bundle of dist/ once (with cached code where there is some) and returns its exports. */
 export function load(file: string): unknown {
-  loader ??= bundleLoader({ dir: __dirname, hashes: __AIRTIME_BUNDLES__, env: process.env });
+  loader ??= bundleLoader({
+    dir: __dirname,
+    hashes: __AIRTIME_BUNDLES__,
+    env: debug ? { ...process.env, AIRTIME_CODE_CACHE: '0' } : process.env,
+  });
   return loader(file);
 }
 
-const args = process.argv.slice(2);
 if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
   process.stdout.write(`${__AIRTIME_VERSION__}\n`);
 } else {

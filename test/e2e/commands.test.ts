@@ -107,6 +107,22 @@ describe('the command line', () => {
   });
 });
 
+describe('--debug', () => {
+  it('shows the stack trace in the TypeScript sources, not in minified chunks', async () => {
+    const sandbox = makeSandbox();
+    const result = await runCli(['send', '+447911123456', '50', '--debug'], { sandbox });
+    expect(result.code).toBe(2);
+    // The error first, as without --debug; then the stack, mapped to src/.
+    expect(result.stderr).toMatch(/^error: \+447911123456 is not in a country/);
+    expect(result.stderr).toMatch(/\n {4}at parsePhone \(.*\/src\/core\/phone\.ts:\d+:\d+\)\n/);
+    expect(result.stderr).toMatch(/\/src\/commands\/send\.ts:\d+:\d+/);
+    expect(result.stderr).not.toMatch(/chunk|dist\//);
+    // Without --debug, no stack at all.
+    const plain = await runCli(['send', '+447911123456', '50'], { sandbox });
+    expect(plain.stderr).not.toContain(' at ');
+  });
+});
+
 describe('a single send at a terminal', () => {
   it('shows its spinner without colour under NO_COLOR, in colour otherwise', async () => {
     const emu = await emulator({ latencyMs: 300 });
