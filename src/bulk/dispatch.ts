@@ -23,9 +23,12 @@ export interface RunCounts {
   failed: number;
   unknown: number;
   replayed: number;
+  /** Rows not sent because they are invalid (with --skip-invalid) or were refused as they were claimed. */
   skipped: number;
   /** On a shared ledger: rows another process claimed during this run, and sent or is sending. */
   elsewhere: number;
+  /** Valid rows the run never reached: it was interrupted first. */
+  notReached: number;
 }
 
 export interface Progress {
@@ -112,7 +115,16 @@ export async function dispatch(args: DispatchArgs): Promise<DispatchResult> {
     signal: controller.signal,
     beforeRequest: () => limiter.take(),
   };
-  const counts: RunCounts = { done: 0, sent: 0, failed: 0, unknown: 0, replayed: 0, skipped: check.invalidCount, elsewhere: 0 };
+  const counts: RunCounts = {
+    done: 0,
+    sent: 0,
+    failed: 0,
+    unknown: 0,
+    replayed: 0,
+    skipped: check.invalidCount,
+    notReached: 0,
+    elsewhere: 0,
+  };
   // On a shared ledger, a row another process claimed since this run began is that process's:
   // several workers on one batch split its rows. One claimed before is this batch's history, replayed.
   const startedAt = args.clock.now();
@@ -363,7 +375,8 @@ export async function dispatch(args: DispatchArgs): Promise<DispatchResult> {
   }
   if (fatal) throw fatal;
 
-  counts.skipped += Math.max(0, check.validCount - counts.done);
+  // Not skipped (the word for rows that cannot or may not be sent): these are simply still to do.
+  counts.notReached = Math.max(0, check.validCount - counts.done);
   // The sending pass's own verdict on each row (the ledger may have changed since the first pass),
   // and the rows refused as they were claimed: every row of the file is listed, and why.
   const problems = [...(sendingCheck?.invalid ?? check.invalid), ...refused].sort((a, b) => a.row - b.row);

@@ -4,6 +4,7 @@ import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import { csvField } from '../core/csv.js';
 import { AirtimeError, EXIT } from '../core/errors.js';
+import { shellWord } from '../core/text.js';
 import type { LedgerScope } from '../ledger/records.js';
 import type { RunRows } from '../ledger/store.js';
 import { BULK_ROW_FIELDS, type BulkRow, type RowProblem } from '../results/bulk.js';
@@ -12,11 +13,11 @@ import { resultFromRow } from '../results/transaction.js';
 /** The contract's precedence: 130/143 over 5 over 3 over 1 over 0. */
 export function bulkExitCode(
   interrupted: NodeJS.Signals | null,
-  counts: { sent: number; failed: number; unknown: number; skipped: number },
+  counts: { sent: number; failed: number; unknown: number; skipped: number; notReached?: number },
 ): number {
   if (interrupted) return interrupted === 'SIGTERM' ? EXIT.SIGTERM : EXIT.SIGINT;
   if (counts.unknown > 0) return EXIT.UNKNOWN;
-  const notSent = counts.failed + counts.skipped;
+  const notSent = counts.failed + counts.skipped + (counts.notReached ?? 0);
   if (counts.sent > 0 && notSent > 0) return EXIT.PARTIAL;
   if (counts.sent === 0 && notSent > 0) return EXIT.FAILED;
   return EXIT.OK;
@@ -48,8 +49,7 @@ export function resumeCommandFor(options: ResumeFlags, batchId: string): string 
     options.retries !== undefined && `--retries ${options.retries}`,
     options.maxNumRetry !== undefined && `--max-num-retry ${options.maxNumRetry}`,
   ].filter(Boolean);
-  const file = /^[\w./-]+$/.test(options.file) ? options.file : `'${options.file.replace(/'/g, `'\\''`)}'`;
-  return ['airtime send --file', file, '--batch', batchId, '--yes', ...flags].join(' ');
+  return ['airtime send --file', shellWord(options.file), '--batch', batchId, '--yes', ...flags].join(' ');
 }
 
 /** This run's rows in row order, from the ledger (the source of truth), with the invalid ones. */

@@ -240,6 +240,7 @@ async function finish(
       replayed: counts.replayed,
       skipped: counts.skipped,
       ...(run.elsewhere ? { elsewhere: counts.elsewhere } : {}),
+      notReached: counts.notReached,
       totals: Object.fromEntries([...run.accepted].map(([currency, minor]) => [currency, formatMinorOf(currency, minor)])),
       alreadyComplete: !interrupted && counts.replayed === check.validCount && check.validCount > 0,
       interrupted,

@@ -15,3 +15,8 @@ export function printable(text: string, { keepNewlines = false }: { keepNewlines
   const pattern = keepNewlines ? /(?!\n)\p{Cc}/gu : /[\p{Cc}\u2028\u2029]/gu;
   return text.replace(pattern, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
+
+/** A word as a shell reads it back: as it is when it is plain, else single-quoted. */
+export function shellWord(text: string): string {
+  return /^[\w./@%+=:,-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`;
+}

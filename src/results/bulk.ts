@@ -69,9 +69,12 @@ export interface BulkSummary {
   failed: number;
   unknown: number;
   replayed: number;
+  /** Rows that were not sent: invalid (with --skip-invalid), or refused as they were claimed. */
   skipped: number;
   /** On a shared ledger: rows other processes had during this run; undefined on one machine. */
   elsewhere?: number;
+  /** Valid rows an interrupted run never reached; the resume sends them. */
+  notReached: number;
   /** Amounts accepted, per currency (the contract's `totals`). */
   totals: Record<string, string>;
   /** Rows that made no request because the batch was already complete. */

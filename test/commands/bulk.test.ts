@@ -106,6 +106,7 @@ describe('send --file', () => {
       unknown: 0,
       replayed: 0,
       skipped: 0,
+      notReached: 0,
       totals: { KES: '180.00' },
       alreadyComplete: false,
       interrupted: null,
@@ -201,7 +202,8 @@ describe('send --file', () => {
     const outcome = await sendFile({ file: payouts(t), batch: 'payroll-1', yes: true, concurrency: 1 }, t.ctx);
 
     expect(outcome.exitCode).toBe(EXIT.SIGINT);
-    expect(outcome.kind === 'done' && outcome.summary).toMatchObject({ sent: 1, interrupted: 'SIGINT' });
+    // The two rows never reached are not "skipped": that word is for rows that cannot be sent.
+    expect(outcome.kind === 'done' && outcome.summary).toMatchObject({ sent: 1, skipped: 0, notReached: 2, interrupted: 'SIGINT' });
     expect(outcome.kind === 'done' && outcome.summary.resumeCommand).toMatch(/--batch payroll-1/);
     expect(t.at.sends).toHaveLength(1);
     expect((await t.ledger.lookup('payroll-1')).map((r) => [r.requestId, r.state])).toEqual([['ATQid_first', 'sent']]);

@@ -78,6 +78,7 @@ describe('airtime send --file', () => {
       unknown: 0,
       replayed: 0,
       skipped: 0,
+      notReached: 0,
       totals: { KES: '50.00', UGX: '500', TZS: '1000.50', NGN: '100.00', ZAR: '10.00' },
     });
     expect(rowsOf(result)[2]).toEqual({
@@ -164,6 +165,45 @@ describe('airtime send --file', () => {
     expect(emu.state().accepted).toHaveLength(2);
   });
 
+  it('lists refused rows one a line: the first 20, then how many more and the command that shows them all', async () => {
+    const emu = await emulator();
+    const sandbox = fastSandbox();
+    // 7 bad rows among good ones: each on its own line, in full.
+    const seven = csv(sandbox, 'seven.csv', [
+      [phone(1), '10', '', ''],
+      ...Array.from({ length: 7 }, (_, i) => ['+254202345678', '10', '', `bad ${i}`]),
+    ]);
+    const few = await runCli(['send', '--file', seven, '--yes'], { sandbox, env: emulatorEnv(emu) });
+    expect(few.code).toBe(2);
+    const lines = few.stderr.trimEnd().split('\n');
+    expect(lines[0]).toBe('error: 7 of 8 rows are invalid, so nothing was sent:');
+    expect(lines.slice(1, 8)).toEqual(
+      Array.from(
+        { length: 7 },
+        (_, i) =>
+          `  row ${i + 2} (line ${i + 3}): invalid phone number +254202345678: it is a fixed-line number; airtime can only go to a mobile number`,
+      ),
+    );
+    expect(lines.slice(8)).toEqual(['fix them, or pass --skip-invalid to send the valid rows']);
+    expect(few.stderr).not.toContain('…');
+
+    // 25 bad rows: 20 listed, then the rest counted, with the command that lists every one.
+    const many = csv(
+      sandbox,
+      'many.csv',
+      Array.from({ length: 25 }, (_, i) => [phone(i + 1), '1', '', '']),
+    );
+    const refused = await runCli(['send', '--file', many, '--yes'], { sandbox, env: emulatorEnv(emu) });
+    expect(refused.code).toBe(2);
+    const listed = refused.stderr.split('\n').filter((line) => line.startsWith('  row '));
+    expect(listed).toHaveLength(20);
+    expect(listed[19]).toBe('  row 20 (line 21): KES 1.00 is below the KES minimum of KES 5.00');
+    expect(refused.stderr).toContain('\n  and 5 more: `airtime validate --file many.csv`\n');
+    const all = await runCli(['validate', '--file', many], { sandbox });
+    expect(all.stderr.split('\n').filter((line) => line.startsWith('error: row '))).toHaveLength(25);
+    expect(emu.state().sends).toHaveLength(0);
+  });
+
   it('refuses duplicate rows unless they differ by reference or --allow-duplicates is given', async () => {
     const emu = await emulator();
     const sandbox = fastSandbox();
@@ -175,6 +215,7 @@ describe('airtime send --file', () => {
     const refused = await runCli(['send', '--file', file, '--yes', '--json'], { sandbox, env: emulatorEnv(emu) });
     expect(refused.code).toBe(2);
     expect(parseJson(refused)).toMatchObject({ error: { code: 'DUPLICATE_ROWS' }, duplicates: [{ row: 3, firstRow: 1 }] });
+    expect(refused.stderr).toContain('nothing was sent:\n  row 3 repeats row 1\n');
     expect(emu.state().sends).toHaveLength(0);
 
     const distinct = csv(sandbox, 'distinct.csv', [
@@ -257,6 +298,7 @@ describe('airtime send --file', () => {
     const doc = parseJson(refused);
     expect(doc).toMatchObject({ error: { code: 'REPEAT_PAYMENT' } });
     expect((doc.repeats as { row: number }[]).map((r) => r.row)).toEqual([1, 2, 3]);
+    expect(refused.stderr).toMatch(/nothing was sent:\n {2}row 1: KES 10\.00 to \+\d+, already in batch file-[0-9a-f]+\n {2}row 2: /);
     expect(emu.state().sends).toHaveLength(4);
     const renamed = await runCli(['send', '--file', paid, '--batch', 'renamed', '--yes'], { sandbox, env: emulatorEnv(emu) });
     expect(renamed.code).toBe(2);
@@ -614,12 +656,40 @@ describe('bulk sends survive kills, interrupts and each other', () => {
     expect(resume).toBe(`send --file ${file} --batch ctrl-c --yes --concurrency 2`);
     const sentBefore = emu.state().accepted.length;
     expect(sentBefore).toBeLessThan(30);
+    // The rows it never reached are counted as such, not as "skipped" (invalid or refused rows).
+    expect(interrupted.stdout).toContain(`, 0 skipped, ${30 - sentBefore} not reached (`);
     // Nothing was left pending: every dispatched row was settled before the exit.
     expect(readLedger(ledgerPath(sandbox)).filter((r) => r.state === 'pending')).toHaveLength(0);
     const resumed = await runCli([...(resume ?? '').split(' '), '--json'], { sandbox, env: emulatorEnv(emu) });
     expect(resumed.code).toBe(0);
     expect(parseJson(resumed)).toMatchObject({ sent: 30, replayed: sentBefore });
     expectEachOnce(emu, sandbox, 'ctrl-c', 30);
+  });
+
+  it('--json counts the rows an interrupted run never reached as notReached, apart from skipped ones', async () => {
+    const emu = await emulator({ latencyMs: 40 });
+    const sandbox = fastSandbox();
+    // Row 2 is invalid: skipped, with --skip-invalid; the rest are valid.
+    const rows = numbered(20);
+    const file = csv(sandbox, 'cut.csv', [rows[0] ?? [], ['not-a-phone', '10', '', 'bad'], ...rows.slice(1)]);
+    const child = spawnCli(['send', '--file', file, '--batch', 'cut', '--yes', '--skip-invalid', '--concurrency', '1', '--json'], {
+      sandbox,
+      env: emulatorEnv(emu),
+    });
+    const done = collect(child);
+    await waitFor(() => emu.state().accepted.length >= 3, 15_000, 'some rows sent');
+    child.kill('SIGINT');
+    const interrupted = await done;
+    expect(interrupted.code).toBe(130);
+    const sent = emu.state().accepted.length;
+    expect(parseJson(interrupted)).toMatchObject({
+      ok: false,
+      error: { code: 'INTERRUPTED' },
+      total: 21,
+      sent,
+      skipped: 1,
+      notReached: 20 - sent,
+    });
   });
 
   it('a second SIGINT exits 130 at once without waiting for requests in flight; the re-run finishes the batch', async () => {

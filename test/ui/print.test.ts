@@ -231,6 +231,7 @@ describe('printers under --json', () => {
         unknown: 0,
         replayed: 0,
         skipped: 0,
+        notReached: 0,
         totals: {},
         alreadyComplete: false,
         interrupted: null,
@@ -252,6 +253,7 @@ describe('printers under --json', () => {
       unknown: 0,
       replayed: 0,
       skipped: 0,
+      notReached: 0,
       totals: {},
       rows: [bulkRow],
     });

@@ -32,7 +32,7 @@ export async function printBulk(outcome: BulkOutcome, output: Output): Promise<v
 
   const { summary, failures, exitCode } = outcome;
   if (output.flags.json) {
-    const { batchId, total, sent, failed, unknown, replayed, skipped, totals } = summary;
+    const { batchId, total, sent, failed, unknown, replayed, skipped, notReached, totals } = summary;
     // An interrupted run says so the contract's way for failures, so a script can tell it from a
     // run that finished with failed rows, and gets the command that resumes it.
     const error = summary.interrupted
@@ -52,6 +52,7 @@ export async function printBulk(outcome: BulkOutcome, output: Output): Promise<v
       unknown,
       replayed,
       skipped,
+      notReached,
       ...(summary.elsewhere !== undefined && { elsewhere: summary.elsewhere }),
       totals,
     };
@@ -67,6 +68,7 @@ export async function printBulk(outcome: BulkOutcome, output: Output): Promise<v
   output.result(
     `batch ${summary.batchId}: ${c.green(`${summary.sent} sent`)}, ${summary.failed ? c.red(`${summary.failed} failed`) : '0 failed'}, ` +
       `${summary.unknown ? c.yellow(`${summary.unknown} unknown`) : '0 unknown'}, ${summary.replayed} replayed, ${summary.skipped} skipped` +
+      `${summary.notReached ? `, ${summary.notReached} not reached` : ''}` +
       `${summary.elsewhere ? `, ${summary.elsewhere} sent by other processes` : ''} ` +
       `(${money(summary.totals, 'nothing')} accepted) in ${(summary.elapsedMs / 1000).toFixed(1)} s`,
   );
@@ -95,7 +97,7 @@ export async function printBulk(outcome: BulkOutcome, output: Output): Promise<v
   } else if (output.flags.quiet && !output.flags.json && exitCode !== EXIT.OK) {
     // --quiet keeps errors: rows that failed or may have been paid are one, stated once.
     output.error(
-      `batch ${summary.batchId}: ${summary.failed} failed, ${summary.unknown} unknown, ${summary.skipped} skipped of ${summary.total}; see \`airtime status ${summary.batchId}\``,
+      `batch ${summary.batchId}: ${summary.failed} failed, ${summary.unknown} unknown, ${summary.skipped} skipped${summary.notReached ? `, ${summary.notReached} not reached` : ''} of ${summary.total}; see \`airtime status ${summary.batchId}\``,
     );
   }
 }
