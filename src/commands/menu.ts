@@ -51,7 +51,7 @@ async function run(choice: Exclude<Choice, 'quit'>, env: RunEnvironment): Promis
         message: 'Phone number',
         validate: (value) => {
           try {
-            parsePhone(value, settings.defaultCountry);
+            parsePhone(value, settings.defaultCountry, 'prompt');
             return undefined;
           } catch (error) {
             return error instanceof AirtimeError ? error.message : String(error);

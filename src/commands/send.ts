@@ -98,8 +98,11 @@ export async function send(options: SendOptions, ctx: SendContext): Promise<Send
 }
 
 /**
- * Phone, amount and currency from the arguments, or asked for at a terminal, each answer checked
- * as it is typed with the same rules as the arguments; a usage error anywhere else.
+ * Phone and amount from the arguments, or asked for at a terminal in that order, each answer
+ * checked as it is typed with the same rules as the arguments, in words that fit a prompt (no
+ * "pass --country"); a usage error anywhere else. The currency is never asked: the number's country
+ * decides it (each supported country has one), and the amount's question names it. Asking for it
+ * first had people type the amount into it.
  */
 async function collectRecipient(
   options: SendOptions,
@@ -118,17 +121,14 @@ async function collectRecipient(
     options.phone ??
     (await ctx.prompter.text({
       message: `Phone number${country ? ` (national numbers read as ${country})` : ''}`,
-      validate: (value) => reason(() => parsePhone(value, country)),
+      validate: (value) =>
+        reason(() => parsePhone(value, country, 'prompt')) ??
+        // A --currency given with the command must match the number typed.
+        (options.currency === undefined
+          ? undefined
+          : checkRecipient({ phone: value, currency: options.currency, country }).errors[0]?.message),
     }));
   const market = parsePhone(phone, country).market;
-  // The currency follows from the number; asking lets the person see it, and catch a wrong number.
-  const currency =
-    options.currency ??
-    (await ctx.prompter.text({
-      message: 'Currency',
-      default: market.currency,
-      validate: (value) => checkRecipient({ phone, currency: value, country }).errors[0]?.message,
-    }));
   const max = settings.limits.perRecipient[market.currency] ?? defaultMaxMinor(market);
   const amount =
     options.amount ??
@@ -136,7 +136,7 @@ async function collectRecipient(
       message: `Amount in ${market.currency} (${formatMoney(market.floor * 10 ** market.decimals, market)} to ${formatMoney(max, market)})`,
       validate: (value) => reason(() => checkAmountRange(parseAmount(value, market), market, max)),
     }));
-  return { phone, amount, currency };
+  return { phone, amount, currency: options.currency };
 }
 
 /** The payment a repeat is looked for under: this account, this environment. */

@@ -14,14 +14,22 @@ export interface Phone {
 }
 
 const SUPPORTED = MARKETS.map((m) => `${m.country} (+${m.callingCode})`).join(', ');
+/** The same, short enough for a prompt's error line. */
+const COUNTRY_LIST = MARKETS.map((m) => `+${m.callingCode}`).join(', ');
 const ALLOWED_CHARACTERS = /^[+\d\s().-]+$/;
+
+/**
+ * Where the number was typed, which decides what an error may advise: `flags` on a command line or
+ * in a file (pass --country), `prompt` at a question, where no flag can be passed.
+ */
+export type PhoneAdvice = 'flags' | 'prompt';
 
 /**
  * Parses what a person typed into a mobile number of a supported country.
  * `+254712345678`, `+254 712 345 678`, `254712345678` and `00254712345678` are one number;
  * `0712345678` needs `country` (from `--country` or `defaultCountry`).
  */
-export function parsePhone(input: string, country?: string): Phone {
+export function parsePhone(input: string, country?: string, advice: PhoneAdvice = 'flags'): Phone {
   const text = input.trim();
   if (text === '') throw invalid(input, 'a phone number is required, e.g. +254712345678');
   if (text.length > 40 || !ALLOWED_CHARACTERS.test(text)) {
@@ -35,7 +43,8 @@ export function parsePhone(input: string, country?: string): Phone {
     const e164 = `+${text.startsWith('00') ? digits.slice(2) : digits}`;
     const market = MARKETS.find((m) => e164.startsWith(`+${m.callingCode}`));
     if (explicit && !market) {
-      throw new AirtimeError('UNSUPPORTED_COUNTRY', `${text} is not in a country Africa's Talking sells airtime in (${SUPPORTED})`);
+      const where = advice === 'prompt' ? COUNTRY_LIST : SUPPORTED;
+      throw new AirtimeError('UNSUPPORTED_COUNTRY', `${text} is not in a country Africa's Talking sells airtime in (${where})`);
     }
     // Bare digits are read as international first (254712345678); they fall back to a national
     // number without its trunk 0 (712345678 with --country KE) only when that reading fails.
@@ -45,6 +54,9 @@ export function parsePhone(input: string, country?: string): Phone {
     }
   }
   if (!defaultMarket) {
+    if (advice === 'prompt') {
+      throw new AirtimeError('INVALID_PHONE', `${text} has no country code: type it with one, e.g. +254712345678`);
+    }
     throw new AirtimeError('INVALID_PHONE', `${text} has no country code: write it as +254… or pass --country (e.g. --country KE)`, {
       hint: 'set defaultCountry in your config to read national numbers without --country',
     });

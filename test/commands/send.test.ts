@@ -82,25 +82,46 @@ describe('send', () => {
     expect(t.asked).toEqual([]);
   });
 
-  it('at a terminal asks for what is missing, checking each answer, then confirms', async () => {
+  it('at a terminal asks for the phone, then the amount (never the currency), checking each answer, then confirms', async () => {
     const t = testContext({
       terminal: true,
       settings: { defaultCountry: 'KE' },
-      answers: [{ text: '12' }, { text: '0712345678' }, { text: '' }, { text: '2' }, { text: '75' }, { confirmSend: true }],
+      answers: [{ text: '12' }, { text: '0712345678' }, { text: '2' }, { text: '75' }, { confirmSend: true }],
     });
     const outcome = await send({}, t.ctx);
 
     expect(outcome.kind).toBe('sent');
     expect(t.asked.map((q) => [q.kind, q.message.split(' (')[0], q.rejected.length])).toEqual([
       ['text', 'Phone number', 1],
-      ['text', 'Currency', 0],
       ['text', 'Amount in KES', 1],
       ['confirmSend', 'Send it?', 0],
     ]);
     expect(t.asked[0]?.message).toBe('Phone number (national numbers read as KE)');
-    expect(t.asked[1]?.default).toBe('KES');
-    expect(t.asked[2]?.rejected[0]).toMatch(/KES 5\.00/);
+    expect(t.asked[1]?.message).toBe('Amount in KES (KES 5.00 to KES 10000.00)');
+    expect(t.asked[1]?.rejected[0]).toMatch(/KES 5\.00/);
     expect(t.at.sends[0]).toMatchObject({ phoneNumber: PHONE, amount: 'KES 75.00' });
+  });
+
+  it("a prompt's errors say what to type, never a flag that cannot be passed there", async () => {
+    const t = testContext({
+      terminal: true,
+      answers: [
+        { text: '0712345678' },
+        { text: '+447911123456' },
+        { text: '+256701234567' },
+        { text: PHONE },
+        { text: '50' },
+        { confirmSend: false },
+      ],
+    });
+    await send({ currency: 'KES' }, t.ctx);
+    expect(t.asked[0]?.rejected).toEqual([
+      '0712345678 has no country code: type it with one, e.g. +254712345678',
+      "+447911123456 is not in a country Africa's Talking sells airtime in (+254, +256, +255, +234, +250, +265, +260, +27, +251, +233, +225)",
+      // --currency KES was given with the command: the number typed must take it.
+      '+256701234567 is in Uganda, which takes UGX, not KES',
+    ]);
+    expect(t.asked[0]?.rejected.join('\n')).not.toContain('--');
   });
 
   it('a key sent before is replayed from the ledger: one request for two runs', async () => {

@@ -69,6 +69,19 @@ describe('parsePhone rejects what cannot receive airtime', () => {
     expect((caught as AirtimeError).message).toContain(fragment);
   });
 
+  it.each([
+    // input, where it was typed, the whole message
+    ['0712345678', 'flags', '0712345678 has no country code: write it as +254… or pass --country (e.g. --country KE)'],
+    ['0712345678', 'prompt', '0712345678 has no country code: type it with one, e.g. +254712345678'],
+    [
+      '+447911123456',
+      'prompt',
+      "+447911123456 is not in a country Africa's Talking sells airtime in (+254, +256, +255, +234, +250, +265, +260, +27, +251, +233, +225)",
+    ],
+  ] as const)('%j typed at %s reads %j', (input, advice, message) => {
+    expect(() => parsePhone(input, undefined, advice)).toThrow(expect.objectContaining({ message }));
+  });
+
   it('never reads the country code by counting characters: +27 is two digits, +254 three', () => {
     expect(parsePhone('+27821234567').market.currency).toBe('ZAR');
     expect(parsePhone('+254712345678').market.currency).toBe('KES');

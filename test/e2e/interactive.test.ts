@@ -19,7 +19,6 @@ describe('interactive mode', () => {
       { expect: 'What would you like to do?', send: ENTER }, // Send airtime
       { expect: 'Phone number', send: `+254202345678${ENTER}` }, // a Nairobi landline
       { expect: 'fixed-line', send: `${BACKSPACE.repeat(13)}+254712345678${ENTER}` },
-      { expect: 'Currency', send: ENTER }, // the detected KES
       { expect: 'Amount in KES', send: `4${ENTER}` }, // below the floor
       { expect: 'below the KES minimum', send: `${BACKSPACE}50${ENTER}` },
       { expect: 'Send it?', send: `y${ENTER}` },
@@ -32,6 +31,27 @@ describe('interactive mode', () => {
     expect(screen).toContain('Environment  sandbox');
     expect(emu.state().accepted).toHaveLength(1);
     expect(emu.state().accepted[0]).toMatchObject({ phoneNumber: '+254712345678', value: 'KES 50.0000' });
+  });
+
+  it('asks the phone, then the amount in the currency the number decides; its errors fit a prompt', async () => {
+    const emu = await emulator();
+    const sandbox = makeSandbox();
+    writeUserConfig(sandbox, FAST);
+    const result = await interact(['send'], { sandbox, env: emulatorEnv(emu) }, [
+      { expect: 'Phone number', send: `0712345678${ENTER}` }, // national, and no defaultCountry
+      { expect: 'has no country code', send: `${BACKSPACE.repeat(10)}+256701234567${ENTER}` },
+      // Straight to the amount, in Uganda's currency: no question about the currency.
+      { expect: 'Amount in UGX (UGX 50 to UGX 280000)', send: `500${ENTER}` },
+      { expect: 'Send it?', send: `y${ENTER}` },
+      { expect: 'Sent UGX 500 to +256701234567', send: '' },
+    ]);
+    expect(result.code).toBe(0);
+    const screen = plain(result.stdout);
+    expect(screen).toContain('0712345678 has no country code: type it with one, e.g. +254712345678');
+    expect(screen).not.toContain('--country');
+    expect(screen).not.toMatch(/Currency/);
+    expect(screen.indexOf('Phone number')).toBeLessThan(screen.indexOf('Amount in UGX'));
+    expect(emu.state().accepted).toEqual([expect.objectContaining({ phoneNumber: '+256701234567', value: 'UGX 500.0000' })]);
   });
 
   it('says LIVE in the summary before a live send', async () => {
