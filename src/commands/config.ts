@@ -235,14 +235,17 @@ export async function configShow(ctx: Pick<Context, 'settings' | 'flags' | 'env'
   return { values, files: settings.files, exitCode: EXIT.OK };
 }
 
-export async function configPath(ctx: Pick<Context, 'settings' | 'flags' | 'env' | 'cwd'>): Promise<ConfigPathResult> {
-  const options = { cwd: ctx.cwd, env: ctx.env, flags: { config: ctx.flags.config, profile: ctx.flags.profile } };
+export async function configPath(
+  options: { all?: boolean | undefined },
+  ctx: Pick<Context, 'settings' | 'flags' | 'env' | 'cwd'>,
+): Promise<ConfigPathResult> {
+  const search = { cwd: ctx.cwd, env: ctx.env, flags: { config: ctx.flags.config, profile: ctx.flags.profile } };
   // A diagnostic that works when the configuration does not: that is when it is needed most.
   let problem: string | null = null;
   let files: SearchedPlace[] = [];
   let settings: Settings | undefined;
   try {
-    files = searchConfigFiles(options).searched;
+    files = searchConfigFiles(search).searched;
     settings = await ctx.settings();
   } catch (error) {
     if (!(error instanceof AirtimeError)) throw error;
@@ -260,7 +263,14 @@ export async function configPath(ctx: Pick<Context, 'settings' | 'flags' | 'env'
   }
   const shared = /^postgres(ql)?:\/\//i.test(ledger);
   // A shared ledger is not looked for here: `status` or `doctor` connect to it.
-  return { files, ledger: { path: redactLocation(ledger), exists: shared ? null : existsSync(ledger) }, problem, exitCode: EXIT.OK };
+  return {
+    files,
+    userFile: userConfigFile(ctx.env),
+    all: Boolean(options.all),
+    ledger: { path: redactLocation(ledger), exists: shared ? null : existsSync(ledger) },
+    problem,
+    exitCode: EXIT.OK,
+  };
 }
 
 /**

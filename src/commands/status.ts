@@ -16,6 +16,7 @@ export interface StatusOptions {
   wait?: boolean | undefined;
   waitTimeout?: number | undefined;
   allEnvironments?: boolean | undefined;
+  wide?: boolean | undefined;
 }
 
 const STATES: readonly TransactionState[] = ['pending', 'sent', 'delivered', 'failed', 'unknown'];
@@ -66,7 +67,14 @@ export async function status(
       waited = !transactions.some(notFinal);
     }
   }
-  return { transactions, found, id: options.id, waited, exitCode: exitCodeOf(transactions, found, Boolean(options.wait)) };
+  return {
+    transactions,
+    found,
+    id: options.id,
+    waited,
+    wide: Boolean(options.wide),
+    exitCode: exitCodeOf(transactions, found, Boolean(options.wait)),
+  };
 }
 
 /** Not yet known to be delivered or failed: what --wait waits for. */

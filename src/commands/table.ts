@@ -279,6 +279,7 @@ export const COMMANDS: readonly CommandSpec[] = [
       { flags: '--refresh', description: "ask Africa's Talking about transactions that are not final, and record the answer" },
       { flags: '--wait', description: 'poll until every transaction is delivered or failed (exit 0, 1, or 5 if still not final)' },
       { flags: '--wait-timeout <seconds>', description: 'how long --wait waits (default 300)', value: 'positive' },
+      { flags: '--wide', description: 'at a terminal, every column in full instead of fitting its width' },
       ALL_ENVIRONMENTS,
     ],
     examples: [
@@ -297,6 +298,7 @@ export const COMMANDS: readonly CommandSpec[] = [
       wait: input.flag('wait'),
       waitTimeout: input.number('waitTimeout'),
       allEnvironments: input.flag('allEnvironments'),
+      wide: input.flag('wide'),
     }),
     load: async () => {
       const { status } = await import('./status.js');
@@ -545,12 +547,17 @@ amount on one day from two hosts, are reported, not copied twice.`,
   }),
   command({
     name: 'config path',
-    summary: 'the config files searched, in order, which exist and which are read; and the ledger',
-    examples: ['$ airtime config path', `$ airtime config path --json | jq -r '.files[] | select(.loaded) | .path'`],
-    read: () => ({}),
+    summary: 'the config files found, which are read and which are not and why, and the ledger; --all: every place searched',
+    options: [{ flags: '--all', description: 'every place searched, in order, also where no file is' }],
+    examples: [
+      '$ airtime config path',
+      '$ airtime config path --all',
+      `$ airtime config path --json | jq -r '.files[] | select(.loaded) | .path'`,
+    ],
+    read: (input) => ({ all: input.flag('all') }),
     load: async () => {
       const { configPath } = await import('./config.js');
-      return (_options, { ctx }) => configPath(ctx);
+      return (options, { ctx }) => configPath(options, ctx);
     },
     printer: async () => (await configPrinter()).printConfigPath,
   }),

@@ -51,7 +51,12 @@ export interface ConfigShowResult {
 }
 
 export interface ConfigPathResult {
+  /** Every place searched, in order, whether or not a file is there (people see only the files that are, unless --all). */
   files: SearchedPlace[];
+  /** The user config file: the one read, or where `config set` and `config init --global` would write one. */
+  userFile: string;
+  /** --all: people see every place searched, not only the files found. */
+  all: boolean;
   /** The ledger's path, or a shared ledger's URL with its password redacted (`exists` null: not checked). */
   ledger: { path: string; exists: boolean | null };
   /** Why the configuration could not be read, when it could not. */

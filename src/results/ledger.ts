@@ -10,6 +10,8 @@ export interface StatusResult {
   id: string | undefined;
   /** With --wait: whether every transaction reached a final state in time. */
   waited: boolean;
+  /** --wide: the table at a terminal shows every column in full instead of fitting the terminal. */
+  wide: boolean;
   exitCode: number;
 }
 

@@ -52,6 +52,16 @@ export class Output {
     return Boolean(this.streams.stderr.isTTY) && !this.flags.json && !this.flags.quiet && this.streams.env.TERM !== 'dumb';
   }
 
+  /**
+   * How wide stdout's terminal is, for tables that fit it; undefined when stdout is not a terminal
+   * (a pipe or a file gets every column in full). A terminal that reports no width counts as 80.
+   */
+  get columns(): number | undefined {
+    const { stdout } = this.streams;
+    if (!stdout.isTTY) return undefined;
+    return stdout.columns && stdout.columns > 0 ? stdout.columns : 80;
+  }
+
   /** Dates for people on a terminal, ISO-8601 for everything else. */
   get localDates(): boolean {
     return Boolean(this.streams.stdout.isTTY) && !this.flags.json;

@@ -248,13 +248,17 @@ describe('config path', () => {
   it('lists the places searched, which file is read, and the ledger', async () => {
     const t = testContext();
     writeFileSync(projectFile(t), '{}');
-    const result = await configPath(t.ctx);
+    const result = await configPath({}, t.ctx);
 
     expect(result.problem).toBeNull();
     expect(result.exitCode).toBe(EXIT.OK);
     expect(result.files.find((f) => f.path === projectFile(t))).toMatchObject({ kind: 'project', exists: true, loaded: true });
     expect(result.files.filter((f) => f.loaded)).toHaveLength(1);
     expect(result.ledger).toEqual({ path: t.settings.ledgerLocation, exists: false });
+    // Every place searched is in the result; --all only says people see them all too.
+    expect(result.files.filter((f) => !f.exists).length).toBeGreaterThan(10);
+    expect(result).toMatchObject({ all: false, userFile: join(t.ctx.env.XDG_CONFIG_HOME ?? '', 'airtime', 'config.json') });
+    expect(await configPath({ all: true }, t.ctx)).toMatchObject({ all: true, files: result.files });
   });
 
   it('works when the configuration does not: the problem is reported, exit 0', async () => {
@@ -262,7 +266,7 @@ describe('config path', () => {
     t.ctx.settings = async () => {
       throw new AirtimeError('CONFIG_ERROR', 'config key timeout in .airtimerc must be a number above 0 (got "soon")');
     };
-    const result = await configPath(t.ctx);
+    const result = await configPath({}, t.ctx);
     expect(result).toMatchObject({
       problem: 'config key timeout in .airtimerc must be a number above 0 (got "soon")',
       ledger: { path: join(t.ctx.cwd, 'books.db'), exists: false },

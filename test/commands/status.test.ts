@@ -10,9 +10,14 @@ describe('status', () => {
   it('a missing ledger is an empty one: nothing listed, exit 0, nothing created', async () => {
     const t = testContext({ ledger: 'missing' });
     const result = await status({}, t.ctx);
-    expect(result).toEqual({ transactions: [], found: true, id: undefined, waited: false, exitCode: EXIT.OK });
+    expect(result).toEqual({ transactions: [], found: true, id: undefined, waited: false, wide: false, exitCode: EXIT.OK });
     expect(t.calls.ledger).toBe(0);
     expect(t.calls.settings).toEqual([{ overrides: {}, use: 'read' }]);
+  });
+
+  it('--wide is carried to the printer, which then shows every column in full', async () => {
+    const t = testContext();
+    expect(await status({ wide: true }, t.ctx)).toMatchObject({ wide: true });
   });
 
   it('an id nobody has is not found (exit 1)', async () => {

@@ -370,6 +370,32 @@ describe('airtime config path', () => {
     expect(human.stdout).toContain('Ledger:');
   });
 
+  it('shows the files in use (and those found but not read), not the dozens of empty places; --all shows them all', async () => {
+    const sandbox = makeSandbox();
+    writeFileSync(join(sandbox.cwd, '.airtimerc.yaml'), 'username: sandbox\n');
+    writeFileSync(join(sandbox.cwd, 'airtime.config.js'), 'export default {}\n');
+    writeUserConfig(sandbox, { timeout: 5 });
+    const human = await runCli(['config', 'path'], { sandbox });
+    expect(human.code).toBe(0);
+    const places = human.stdout.split('\n').filter((line) => /^ {2}\S/.test(line));
+    expect(places).toEqual([
+      expect.stringMatching(new RegExp(`^ {2}loaded {2}${join(sandbox.cwd, '.airtimerc.yaml')}$`)),
+      expect.stringMatching(new RegExp(`^ {2}exists {2}${join(sandbox.cwd, 'airtime.config.js')} {2}\\(code: not read\\)$`)),
+      expect.stringMatching(new RegExp(`^ {2}loaded {2}${userFile(sandbox)}$`)),
+      expect.stringMatching(/^ {2}- {7}.*ledger\.db$/),
+    ]);
+    const searched = (parseJson(await runCli(['config', 'path', '--json'], { sandbox })).files as unknown[]).length;
+    expect(human.stdout).toContain(`\`airtime config path --all\` lists all ${searched} places searched, in order.`);
+    const all = await runCli(['config', 'path', '--all'], { sandbox });
+    expect(all.stdout.split('\n').filter((line) => /^ {2}\S/.test(line))).toHaveLength(searched + 1);
+    expect(all.stdout).toMatch(new RegExp(`-\\s+${join(sandbox.cwd, 'package.json')}`));
+
+    const empty = makeSandbox();
+    const none = await runCli(['config', 'path'], { sandbox: empty });
+    expect(none.stdout).toContain('No config file: settings come from the environment and the defaults.');
+    expect(none.stdout).toContain(`Your user config would be ${userFile(empty)}`);
+  });
+
   it('lists only the named file with --config, and still answers when the configuration is broken', async () => {
     const sandbox = makeSandbox();
     writeFileSync(join(sandbox.cwd, 'mine.json'), '{"timeout": "soon"}');

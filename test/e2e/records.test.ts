@@ -1,5 +1,5 @@
 // status, stats, reconcile and export over a ledger filled by real sends.
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type Emulator, startEmulator } from '../../src/emulator/server.js';
@@ -7,6 +7,7 @@ import {
   ANSI,
   collect,
   FAST,
+  plain,
   ledgerPath,
   makeSandbox,
   parseJson,
@@ -103,6 +104,64 @@ describe('airtime status', () => {
     expect(result.stdout).toMatch(/CREATED\s+STATE\s+AMOUNT\s+PHONE\s+KEY/);
     expect(result.stdout).toMatch(ANSI);
     expect(result.stdout).toMatch(/\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}/); // local time, not ISO
+  });
+});
+
+describe('the status table fits the terminal', () => {
+  let wide: Sandbox;
+  const reference = 'invoice 2026-11 for the northern region office';
+  let key = '';
+  let requestId = '';
+
+  beforeAll(async () => {
+    wide = makeSandbox();
+    writeUserConfig(wide, FAST);
+    // Keys of 36 characters (UUIDs), a long reference, and an error: lines of 140 and more.
+    for (const amount of ['51', '52']) expect((await runCli(['send', '+254712345671', amount], { sandbox: wide, env })).code).toBe(0);
+    writeFileSync(join(wide.cwd, 'pay.csv'), `phone,amount,reference\n+254712345672,10,${reference}\n`);
+    expect((await runCli(['send', '--file', 'pay.csv', '--yes'], { sandbox: wide, env })).code).toBe(0);
+    const failed = await runCli(['send', '+254712345673', '30'], { sandbox: wide, env: { ...env, AIRTIME_API_URL: disabled.url } });
+    expect(failed.code).toBe(1);
+    const first = (parseJson(await runCli(['status', '--json'], { sandbox: wide, env })).transactions as Record<string, string>[])[1];
+    key = first?.idempotencyKey ?? '';
+    requestId = first?.requestId ?? '';
+    expect(key.length).toBeGreaterThan(30);
+  });
+
+  const screenLines = (text: string) => plain(text).split('\n').filter((line) => line.trim() !== '');
+
+  it.each([80, 120])('at %d columns every line fits, the time, amount and number whole', async (columns) => {
+    const result = await runInTerminal(['status'], { sandbox: wide, env, columns });
+    expect(result.code).toBe(0);
+    const lines = screenLines(result.stdout);
+    for (const line of lines) expect(line.length, line).toBeLessThanOrEqual(columns);
+    expect(lines[0]).toMatch(/^CREATED +STATE +AMOUNT +PHONE +KEY/);
+    expect(lines.some((line) => /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} +failed +KES 30\.00 +\+254712345673 /.test(line))).toBe(true);
+    expect(plain(result.stdout)).toContain(`cut to fit ${columns} columns: --wide shows every column in full`);
+    expect(plain(result.stdout)).not.toContain(key); // cut, in its middle
+    expect(lines.some((line) => line.includes(`${key.slice(0, 4)}`) && line.includes('…'))).toBe(true);
+  });
+
+  it('at 80 columns the requestId and reference give way to the key; at 120 they are shown, cut', async () => {
+    const narrow = screenLines((await runInTerminal(['status'], { sandbox: wide, env, columns: 80 })).stdout);
+    expect(narrow[0]).not.toContain('REQUEST ID');
+    expect(narrow[0]).not.toContain('REFERENCE');
+    const wider = screenLines((await runInTerminal(['status'], { sandbox: wide, env, columns: 120 })).stdout);
+    expect(wider[0]).toMatch(/KEY +REQUEST ID +REFERENCE +ERROR$/);
+    expect(wider.join('\n')).toMatch(/invoice 20.*…/);
+    expect(wider.join('\n')).not.toContain(reference);
+  });
+
+  it('--wide, or a pipe, shows every column in full', async () => {
+    const full = plain((await runInTerminal(['status', '--wide'], { sandbox: wide, env, columns: 80 })).stdout);
+    expect(full).toMatch(/CREATED +STATE +AMOUNT +PHONE +KEY +REQUEST ID +REFERENCE +ERROR/);
+    expect(full).toContain(key);
+    expect(full).toContain(reference);
+    expect(full).not.toContain('cut to fit');
+    const piped = await runCli(['status'], { sandbox: wide, env });
+    expect(piped.stdout).toContain(`\t${key}\t${requestId}\t${reference}\t`);
+    expect(piped.stdout).not.toContain('…');
+    expect(piped.stderr).toBe('');
   });
 });
 

@@ -142,9 +142,9 @@ describe('printers under --json', () => {
   });
 
   it('status: the records; not found, the error', async () => {
-    const found: StatusResult = { transactions: [row], found: true, id: undefined, waited: false, exitCode: 0 };
+    const found: StatusResult = { transactions: [row], found: true, id: undefined, waited: false, wide: false, exitCode: 0 };
     expect(await printed(printStatus, found)).toEqual({ ok: true, transactions: [transactionRecord(row)] });
-    const missing: StatusResult = { transactions: [], found: false, id: 'x', waited: false, exitCode: 1 };
+    const missing: StatusResult = { transactions: [], found: false, id: 'x', waited: false, wide: false, exitCode: 1 };
     expect(await printed(printStatus, missing)).toEqual({
       ok: false,
       error: { code: 'NOT_FOUND', message: 'no transaction has the requestId, key or batch id x' },
@@ -301,11 +301,13 @@ describe('printers under --json', () => {
 
     const path: ConfigPathResult = {
       files: [{ path: '/w/.airtimerc', kind: 'project', exists: true, loaded: true }],
+      userFile: '/c/airtime/config.json',
+      all: false,
       ledger: { path: '/d/ledger.db', exists: false },
       problem: null,
       exitCode: 0,
     };
-    const { exitCode: _pathExit, ...pathRest } = path;
+    const { exitCode: _pathExit, all: _all, ...pathRest } = path;
     expect(await printed(printConfigPath, path)).toEqual({ ok: true, ...pathRest });
   });
 

@@ -82,11 +82,19 @@ export function printConfigShow(result: ConfigShowResult, output: Output): void 
 export function printConfigPath(result: ConfigPathResult, output: Output): void {
   if (result.problem) output.warn(result.problem);
   if (output.flags.json) {
-    const { exitCode: _exitCode, ...document } = result;
+    // Every place searched, whether or not a file is there: a script filters on exists and loaded.
+    const { exitCode: _exitCode, all: _all, ...document } = result;
     output.json({ ok: true, ...document });
     return;
   }
   const c = output.out;
+  // The files that are there, unless --all: most of the places searched hold nothing, and a list
+  // of eighty dashes hides the two lines that matter.
+  const files = result.all ? result.files : result.files.filter((file) => file.exists);
+  if (files.length === 0) {
+    output.result(`No config file: settings come from the environment and the defaults.`);
+    output.result(`Your user config would be ${result.userFile} (\`airtime config set\` writes it).`);
+  }
   const mark = (exists: boolean, loaded: boolean) => (loaded ? c.green('loaded') : exists ? c.yellow('exists') : c.dim('-'.padEnd(6)));
   const headings = {
     explicit: 'Named by --config or AIRTIME_CONFIG, instead of the search:',
@@ -96,7 +104,7 @@ export function printConfigPath(result: ConfigPathResult, output: Output): void 
     beyond: 'Beyond where the search stops (no longer read):',
   };
   let kind = '';
-  for (const file of result.files) {
+  for (const file of files) {
     if (file.kind !== kind) {
       if (kind) output.result('');
       output.result(headings[file.kind]);
@@ -109,6 +117,7 @@ export function printConfigPath(result: ConfigPathResult, output: Output): void 
   output.result('Ledger:');
   const state = result.ledger.exists === null ? c.cyan('shared') : result.ledger.exists ? c.green('exists') : c.dim('-'.padEnd(6));
   output.result(`  ${state}  ${result.ledger.path}`);
+  if (!result.all) output.result(c.dim(`\n\`airtime config path --all\` lists all ${result.files.length} places searched, in order.`));
 }
 
 export function printCompletion(result: CompletionResult, output: Output): void {

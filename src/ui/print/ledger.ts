@@ -8,7 +8,19 @@ import { recordLines, transactionRecord } from '../../results/record.js';
 import { resultFromRow } from '../../results/transaction.js';
 import { writeLines } from '../../streams.js';
 import { type Output, printable } from '../output.js';
+import { type Column, fitTable, tableLine } from '../table.js';
 import { stateColor } from './send.js';
+
+const STATUS_COLUMNS: readonly Column[] = [
+  { header: 'CREATED', fit: 'keep' },
+  { header: 'STATE', fit: 'keep' },
+  { header: 'AMOUNT', fit: 'keep' },
+  { header: 'PHONE', fit: 'keep' },
+  { header: 'KEY', fit: 'middle', min: 12 },
+  { header: 'REQUEST ID', fit: 'middle', min: 12, dropOrder: 1 },
+  { header: 'REFERENCE', fit: 'end', min: 8, dropOrder: 2 },
+  { header: 'ERROR', fit: 'end', min: 12, dropOrder: 3 },
+];
 
 /** Local time for people at a terminal, ISO-8601 (UTC) for everything else. */
 function formatTime(ms: number, output: Output): string {
@@ -38,18 +50,16 @@ export function printStatus(result: StatusResult, output: Output): void {
     printable(row.errorMessage ?? ''),
   ]);
   if (output.streams.stdout.isTTY) {
-    const header = ['CREATED', 'STATE', 'AMOUNT', 'PHONE', 'KEY', 'REQUEST ID', 'REFERENCE', 'ERROR'];
-    const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-    const line = (cells: string[], color = false) =>
-      cells
-        .map((cell, i) => {
-          const padded = cell.padEnd(widths[i] ?? 0);
-          return color && i === 1 ? stateColor(output, cell, padded) : padded;
-        })
-        .join('  ')
-        .trimEnd();
-    output.result(output.out.bold(line(header)));
-    for (const row of rows) output.result(line(row, true));
+    // Fitted to the terminal unless --wide: the time, state, amount and number whole; the key and
+    // the requestId cut in the middle; the reference and error at their end; and at 80 columns the
+    // requestId, reference and error left out, in that order, before the key gets too narrow to read.
+    const table = fitTable(STATUS_COLUMNS, rows, result.wide ? undefined : output.columns);
+    const state = table.shown.indexOf(1);
+    output.result(output.out.bold(tableLine(table.header, table.widths)));
+    for (const row of table.rows) {
+      output.result(tableLine(row, table.widths, (cell, i, padded) => (i === state ? stateColor(output, cell, padded) : padded)));
+    }
+    if (table.cut) output.info(`cut to fit ${output.columns} columns: --wide shows every column in full, as a pipe does`);
   } else {
     for (const row of rows) output.result(row.join('\t'));
   }
