@@ -91,7 +91,7 @@ describe('run', () => {
     expect(streams.stdout.text).toContain(
       "    '') echo 'send validate balance status reconcile stats export serve ledger config completion emulator help' ;;",
     );
-    expect(streams.stdout.text).toContain("    'config') echo 'init set-key show path help' ;;");
+    expect(streams.stdout.text).toContain("    'config') echo 'init set-key get set unset show path help' ;;");
     expect(streams.stdout.text).toContain("    'ledger') echo 'migrate backup help' ;;");
     expect(streams.stdout.text).toContain("    'export --format') echo 'csv jsonl' ;;");
   });

@@ -3,18 +3,23 @@
 // history and `ps`), and airtime only ever writes it to the user config or a key file, both 0600:
 // a project file ends up in git.
 import { existsSync, statSync } from 'node:fs';
-import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
+import { parseSettingKey, parseSettingValue, readForEdit, renderEdit, type SettingKey, settingAt, withSetting } from '../config/edit.js';
 import { insideGitWorkTree, loadSettings, resolveLedgerLocation, type SearchedPlace, searchConfigFiles } from '../config/load.js';
-import { defaultLedgerPath, displayPath, expandPath, PROJECT_PLACES, userConfigDir, userConfigFile } from '../config/places.js';
+import { defaultLedgerPath, displayPath, expandPath, isCodeFile, PROJECT_PLACES, userConfigDir, userConfigFile } from '../config/places.js';
+import { readConfigFile } from '../config/read.js';
 import type { Settings } from '../config/schema.js';
 import { keyCharacterProblem, privateToUser, systemTrust } from '../config/trust.js';
 import { checkConfig, readConfigForUpdate, writeConfigFile, writePrivateFile } from '../config/write.js';
 import { COUNTRY_CODES, CURRENCY_CODES, isCountryCode, MARKETS, marketByCurrency } from '../core/countries.js';
 import { AirtimeError, EXIT } from '../core/errors.js';
-import { redactLocation } from '../core/ledger-location.js';
+import { ledgerKind, locationPassword, redactLocation } from '../core/ledger-location.js';
 import { formatAmount, parseAmount } from '../core/money.js';
 import { defaultMaxMinor } from '../core/recipient.js';
 import type {
+  ConfigEditResult,
+  ConfigGetResult,
   ConfigInitResult,
   ConfigPathResult,
   ConfigShowResult,
@@ -271,6 +276,200 @@ export async function configPath(
     problem,
     exitCode: EXIT.OK,
   };
+}
+
+export interface ConfigKeyOptions {
+  key: string;
+  /** The project file (the one the search finds from here, else .airtimerc here) instead of the user config. */
+  project?: boolean | undefined;
+}
+
+type EditContext = Pick<Context, 'cwd' | 'env' | 'flags' | 'settings'>;
+
+/**
+ * `config get <key>`: the value in use and where it came from, as `config show` has it (with
+ * --profile, the profile's); with --project, what the project file itself says.
+ */
+export async function configGet(options: ConfigKeyOptions, ctx: EditContext): Promise<ConfigGetResult> {
+  const profile = ctx.flags.profile ?? ctx.env.AIRTIME_PROFILE;
+  const key = parseSettingKey(options.key, 'get', profile);
+  const notSet = (where: string) =>
+    new AirtimeError('NOT_FOUND', `${key.name} is not set${where}`, {
+      hint: `\`airtime config set ${key.name} <value>\` sets it`,
+      details: { key: key.name, value: null },
+    });
+  if (options.project) {
+    const path = projectFile(ctx);
+    const values = existsSync(path) ? ((await readConfigFile(path)) ?? {}) : {};
+    const value = settingAt(values as Record<string, unknown>, key.path);
+    if (value === undefined) throw notSet(` in ${path}`);
+    return { key: key.name, value: shownSetting(key.name, value), source: path, exitCode: EXIT.OK };
+  }
+  const settings = await ctx.settings();
+  if (key.name === 'apiKeyFile') {
+    const source = settings.sources.apiKey;
+    if (!source?.startsWith('file ')) throw notSet('');
+    return {
+      key: key.name,
+      value: source.slice('file '.length),
+      source: settings.sources.apiKeyFile ?? 'configuration',
+      exitCode: EXIT.OK,
+    };
+  }
+  const shown = (await configShow(ctx)).values[key.name];
+  if (shown === undefined || shown.value === null) throw notSet('');
+  return { key: key.name, value: shown.value, source: shown.source, exitCode: EXIT.OK };
+}
+
+export interface ConfigSetOptions extends ConfigKeyOptions {
+  value: string;
+}
+
+/**
+ * `config set <key> <value>`: the user config (or --config's file, or with --project the project
+ * file) gets the value, checked as loading checks it (a change loading would refuse is refused
+ * here, nothing written), in the file's own format, mode 0600 (a project file keeps its own).
+ */
+export async function configSet(options: ConfigSetOptions, ctx: EditContext): Promise<ConfigEditResult> {
+  const key = parseSettingKey(options.key, 'set', ctx.flags.profile ?? ctx.env.AIRTIME_PROFILE);
+  const target = editTarget(options, ctx);
+  let value = parseSettingValue(key, options.value);
+  if (key.name === 'ledger' || key.name === 'apiKeyFile') value = storedPath(key.name, String(value), target.path, ctx.cwd);
+  return editSetting(ctx, key, value, target);
+}
+
+/** `config unset <key>`: the key (or a group, `limits.daily`) taken out of the file; nothing when it was not there. */
+export async function configUnset(options: ConfigKeyOptions, ctx: EditContext): Promise<ConfigEditResult> {
+  const key = parseSettingKey(options.key, 'unset', ctx.flags.profile ?? ctx.env.AIRTIME_PROFILE);
+  return editSetting(ctx, key, undefined, editTarget(options, ctx));
+}
+
+async function editSetting(
+  ctx: EditContext,
+  key: SettingKey,
+  value: unknown,
+  target: { path: string; mode: number | undefined },
+): Promise<ConfigEditResult> {
+  const file = await readForEdit(target.path);
+  const previous = settingAt(file.values, key.path);
+  const result: ConfigEditResult = {
+    action: value === undefined ? 'unset' : 'set',
+    key: key.name,
+    profile: key.path[0] === 'profiles' ? (key.path[1] ?? null) : null,
+    file: target.path,
+    value: value === undefined ? null : shownSetting(key.name, value),
+    previous: previous === undefined ? null : shownSetting(key.name, previous),
+    changed: false,
+    warnings: [],
+    exitCode: EXIT.OK,
+  };
+  if (isDeepStrictEqual(previous, value)) return result;
+  const next = withSetting(file.values, key.path, value);
+  const settings = await checkChange(ctx, target.path, next);
+  const text = await renderEdit(file, key.path, value, next);
+  writePrivateFile(target.path, text, target.mode ?? 0o600);
+  result.changed = true;
+  if (settings) result.warnings.push(...warningsAfterEdit(settings, key, target.path, value !== undefined));
+  if (key.name === 'ledger' && typeof value === 'string' && locationPassword(value) !== undefined) {
+    result.warnings.push(`${target.path} now holds the database password: keep it in ~/.pgpass or PGPASSWORD instead, as psql does`);
+  }
+  return result;
+}
+
+/**
+ * What loading says of the file holding `next`: a change that makes loading fail is refused
+ * (exit 2, loading's own words, nothing written). A configuration that already fails the same
+ * way is not this change's doing: the change is made, and the settings are unknown (undefined).
+ */
+async function checkChange(ctx: EditContext, path: string, next: Record<string, unknown>): Promise<Settings | undefined> {
+  const base = { cwd: ctx.cwd, env: ctx.env, flags: { config: ctx.flags.config, profile: ctx.flags.profile } };
+  let before: string | undefined;
+  try {
+    await loadSettings(base);
+  } catch (error) {
+    if (!(error instanceof AirtimeError)) throw error;
+    before = error.message;
+  }
+  try {
+    return await loadSettings({ ...base, pending: { path, values: next } });
+  } catch (error) {
+    if (!(error instanceof AirtimeError)) throw error;
+    if (error.message === before) return undefined;
+    throw new AirtimeError('USAGE', error.message, { hint: `nothing was written${error.hint ? `; ${error.hint}` : ''}` });
+  }
+}
+
+/** What still stands between the value written and the value in use. */
+function warningsAfterEdit(settings: Settings, key: SettingKey, path: string, set: boolean): string[] {
+  const warnings = [...settings.warnings];
+  const refused = settings.refused.find((line) => line.startsWith(path));
+  if (refused) warnings.push(refused);
+  else if (!settings.files.includes(path)) {
+    warnings.push(`${path} is not read from here (read: ${settings.files.join(', ') || 'none'}); run \`airtime config path\``);
+  }
+  // The value written is not the one in use: another source outranks this file.
+  const source = settings.sources[key.name];
+  if (set && source !== undefined && !source.startsWith(path)) {
+    warnings.push(`${key.name} in use comes from ${source}, which takes precedence over ${path}`);
+  }
+  return warnings;
+}
+
+/** Which file a change goes to, and the mode it keeps. */
+function editTarget(options: ConfigKeyOptions, ctx: Pick<Context, 'cwd' | 'env' | 'flags'>): { path: string; mode: number | undefined } {
+  const explicit = ctx.flags.config ?? ctx.env.AIRTIME_CONFIG;
+  if (options.project) {
+    if (explicit !== undefined) {
+      throw new AirtimeError(
+        'USAGE',
+        `--project does not go with ${ctx.flags.config ? '--config' : 'AIRTIME_CONFIG'}: that names the one file read`,
+      );
+    }
+    const path = projectFile(ctx);
+    // A project file keeps its mode (it may be shared on purpose); a new one is private.
+    return { path, mode: existsSync(path) ? statSync(path).mode & 0o777 : undefined };
+  }
+  // The user's own files may hold the key: always 0600.
+  return { path: explicit === undefined ? userConfigFile(ctx.env) : resolve(ctx.cwd, explicit), mode: 0o600 };
+}
+
+/** The project file the search reads from here (the nearest), or .airtimerc here when there is none. */
+function projectFile(ctx: Pick<Context, 'cwd' | 'env'>): string {
+  const { searched } = searchConfigFiles({ cwd: ctx.cwd, env: ctx.env });
+  const found = searched.find(
+    (place) =>
+      place.kind === 'project' && place.exists && !isCodeFile(place.path) && (place.loaded || basename(place.path) !== 'package.json'),
+  );
+  return found?.path ?? join(ctx.cwd, '.airtimerc');
+}
+
+/**
+ * A path typed on the command line as the file should hold it: loading reads a relative path from
+ * the file's folder, so one typed relative to the working directory is stored whole, unless that
+ * is the same folder. A postgres:// URL is kept as written; another URL is refused (exit 2).
+ */
+function storedPath(name: string, typed: string, configPath: string, cwd: string): string {
+  if (name === 'ledger') {
+    try {
+      if (ledgerKind(typed, 'the ledger') === 'postgres') return typed;
+    } catch (error) {
+      if (error instanceof AirtimeError) {
+        throw new AirtimeError('USAGE', error.message, {
+          hint: `${(error.hint ?? '').replace(/; nothing was sent$/, '')}; nothing was written`,
+        });
+      }
+      throw error;
+    }
+  }
+  return storedKeyFilePath(typed, expandPath(typed, cwd), configPath, cwd);
+}
+
+/** A setting as people may see it: the API key as its last 4 characters, a database URL without its password. */
+function shownSetting(name: string, value: unknown): ShownValue['value'] {
+  if (name === 'apiKey') return typeof value === 'string' ? redactKey(value) : '…';
+  if (name === 'ledger' && typeof value === 'string') return redactLocation(value);
+  if (Array.isArray(value)) return value.map(String);
+  return typeof value === 'number' || typeof value === 'string' ? value : JSON.stringify(value);
 }
 
 /**

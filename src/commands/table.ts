@@ -458,8 +458,8 @@ amount on one day from two hosts, are reported, not copied twice.`,
   }),
   {
     name: 'config',
-    summary: 'set up, show and locate the configuration, and store the API key',
-    examples: ['$ airtime config init', '$ airtime config show', '$ airtime config path'],
+    summary: 'set up, change, show and locate the configuration, and store the API key',
+    examples: ['$ airtime config init', '$ airtime config set limits.daily.KES 50000', '$ airtime config show', '$ airtime config path'],
     execute: async () => {
       throw new Error('config runs through its subcommands');
     },
@@ -529,6 +529,58 @@ amount on one day from two hosts, are reported, not copied twice.`,
       return (_options, { ctx }) => configSetKey(ctx);
     },
     printer: async () => (await configPrinter()).printConfigSetKey,
+  }),
+  command({
+    name: 'config get',
+    summary: 'one setting as airtime uses it here (the API key redacted); --project: what the project file says',
+    arguments: [{ name: '<key>', description: 'e.g. timeout, defaultCountry, limits.daily.KES, serve.validationMaxAge' }],
+    options: [{ flags: '--project', description: "the project file's own value, not the one in use" }],
+    examples: ['$ airtime config get timeout', '$ airtime config get limits.daily.KES --json | jq -r .source'],
+    read: (input) => ({ key: input.arg(0) ?? '', project: input.flag('project') }),
+    load: async () => {
+      const { configGet } = await import('./config.js');
+      return (options, { ctx }) => configGet(options, ctx);
+    },
+    printer: async () => (await configPrinter()).printConfigGet,
+  }),
+  command({
+    name: 'config set',
+    summary: 'change one setting in the user config (or --project: the project file), checked as loading checks it',
+    arguments: [
+      { name: '<key>', description: "e.g. timeout, defaultCountry, limits.daily.KES (with --profile NAME: that profile's)" },
+      { name: '<value>', description: 'the new value: a number, an amount, a country, a path or URL; a list with commas' },
+    ],
+    options: [
+      {
+        flags: '--project',
+        description: 'the project file found from here (or .airtimerc here), never for keys a project file may not set',
+      },
+    ],
+    help: 'The API key is never a value here (it would land in shell history and ps): `airtime config set-key` stores it.',
+    examples: [
+      '$ airtime config set limits.daily.KES 50000',
+      '$ airtime config set defaultCountry KE --project',
+      '$ airtime --profile live config set timeout 10',
+    ],
+    read: (input) => ({ key: input.arg(0) ?? '', value: input.arg(1) ?? '', project: input.flag('project') }),
+    load: async () => {
+      const { configSet } = await import('./config.js');
+      return (options, { ctx }) => configSet(options, ctx);
+    },
+    printer: async () => (await configPrinter()).printConfigEdit,
+  }),
+  command({
+    name: 'config unset',
+    summary: 'remove one setting (or a group, limits.daily) from the user config (or --project: the project file)',
+    arguments: [{ name: '<key>', description: 'e.g. timeout, limits.daily.KES, limits.daily, serve' }],
+    options: [{ flags: '--project', description: 'the project file found from here' }],
+    examples: ['$ airtime config unset limits.daily.KES', '$ airtime config unset defaultCountry --project'],
+    read: (input) => ({ key: input.arg(0) ?? '', project: input.flag('project') }),
+    load: async () => {
+      const { configUnset } = await import('./config.js');
+      return (options, { ctx }) => configUnset(options, ctx);
+    },
+    printer: async () => (await configPrinter()).printConfigEdit,
   }),
   command({
     name: 'config show',

@@ -59,6 +59,11 @@ export interface LoadOptions {
   flags?: FlagOverrides;
   /** The file-system seam of the ownership checks (tests play root, or another user). */
   trust?: TrustSeam;
+  /**
+   * A config file as if it held these values (and existed): how `config set` and `config unset`
+   * ask what loading would say of a change before they write it.
+   */
+  pending?: { path: string; values: Raw } | undefined;
 }
 
 /**
@@ -107,7 +112,10 @@ const CONVERT = 'airtime reads only JSON and YAML config files, never code: conv
 export async function findConfigFiles(options: LoadOptions): Promise<FoundConfig> {
   const search = searchConfigFiles(options);
   const files: ConfigFile[] = [];
-  for (const pick of search.picks) files.push({ path: pick.path, kind: pick.kind, values: await layerValues(pick.path) });
+  for (const pick of search.picks) {
+    const values = pick.path === options.pending?.path ? options.pending.values : await layerValues(pick.path);
+    files.push({ path: pick.path, kind: pick.kind, values });
+  }
   return { files, refused: search.refused, warnings: search.warnings, searched: search.searched };
 }
 
@@ -126,13 +134,14 @@ interface Search {
 export function searchConfigFiles(options: LoadOptions): Search {
   const trust = options.trust ?? systemTrust(options.env);
   const found: Search = { picks: [], refused: [], warnings: [], searched: [] };
+  const present = (path: string) => path === options.pending?.path || existsSync(path);
   const note = (path: string, kind: FileKind, loaded: boolean, why?: string) =>
     found.searched.push({ path, kind, exists: true, loaded, ...(why ? { note: why } : {}) });
 
   const explicit = options.flags?.config ?? options.env.AIRTIME_CONFIG;
   if (explicit) {
     const path = resolve(options.cwd, explicit);
-    if (!existsSync(path)) throw new AirtimeError('CONFIG_ERROR', `config file ${explicit} does not exist`);
+    if (!present(path)) throw new AirtimeError('CONFIG_ERROR', `config file ${explicit} does not exist`);
     if (isCodeFile(path)) {
       found.refused.push(`${path} is not read: ${CONVERT}`);
       note(path, 'explicit', false, 'code: not read');
@@ -150,13 +159,13 @@ export function searchConfigFiles(options: LoadOptions): Search {
     let picked = false;
     for (const place of places) {
       const path = join(dir, place);
-      if (picked || !existsSync(path) || (place === 'package.json' && !namesAirtime(path))) {
+      if (picked || !present(path) || (place === 'package.json' && !namesAirtime(path))) {
         found.searched.push({
           path,
           kind,
-          exists: existsSync(path),
+          exists: present(path),
           loaded: false,
-          ...(picked && existsSync(path) ? { note: 'a file above it in this list is read' } : {}),
+          ...(picked && present(path) ? { note: 'a file above it in this list is read' } : {}),
         });
         continue;
       }
@@ -167,7 +176,7 @@ export function searchConfigFiles(options: LoadOptions): Search {
     }
     for (const place of codePlaces) {
       const path = join(dir, place);
-      if (!existsSync(path)) {
+      if (!present(path)) {
         found.searched.push({ path, kind, exists: false, loaded: false });
         continue;
       }
@@ -189,7 +198,7 @@ export function searchConfigFiles(options: LoadOptions): Search {
   for (const dir of bound.beyond) {
     for (const place of [...PROJECT_PLACES, ...PROJECT_CODE_PLACES]) {
       const path = join(dir, place);
-      if (!existsSync(path) || (place === 'package.json' && !namesAirtime(path))) continue;
+      if (!present(path) || (place === 'package.json' && !namesAirtime(path))) continue;
       const stop = bound.stop.reason === 'git' ? `${bound.stop.dir}, the top of its git work tree` : 'your home folder';
       found.warnings.push(
         `${path} is no longer read: the search for a project config stops at ${stop}; move its settings to ${displayPath(userConfigDir(options.env))}/config.json or pass --config ${path}`,

@@ -1,6 +1,6 @@
 // Writing configuration: `airtime config init` and `config set-key`. Files are written only their
 // owner can read (they may hold the key), atomically, and only in a format that can be written back.
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { AirtimeError } from '../core/errors.js';
 import { isCodeFile } from './places.js';
@@ -47,15 +47,17 @@ export function writeConfigFile(path: string, values: Record<string, unknown>): 
 }
 
 /**
- * Writes a file only its owner can read (0600), creating missing folders 0700. The text goes to a
- * new file that is then renamed over the old one, so an existing file with looser permissions ends
- * up 0600 too, and a crash never leaves half a config.
+ * Writes a file only its owner can read (0600, or `mode`), creating missing folders 0700. The text
+ * goes to a new file that is then renamed over the old one, so an existing file with looser
+ * permissions ends up 0600 too, and a crash never leaves half a config.
  */
-export function writePrivateFile(path: string, text: string): void {
+export function writePrivateFile(path: string, text: string, mode = 0o600): void {
   const temp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
   try {
     mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-    writeFileSync(temp, text, { mode: 0o600, flag: 'wx' });
+    writeFileSync(temp, text, { mode, flag: 'wx' });
+    // The umask may have taken bits away from `mode`: set it as asked.
+    chmodSync(temp, mode);
     renameSync(temp, path);
   } catch (error) {
     rmSync(temp, { force: true });

@@ -64,6 +64,33 @@ export interface ConfigPathResult {
   exitCode: number;
 }
 
+/** `config get`: the value in use (or, with --project, the project file's) and where it came from. */
+export interface ConfigGetResult {
+  key: string;
+  /** As `config show` shows it: the API key as its last 4 characters, a URL without its password. */
+  value: ShownValue['value'];
+  source: string;
+  exitCode: number;
+}
+
+/** `config set` and `config unset`: the file changed (or left as it was) and what the key held. */
+export interface ConfigEditResult {
+  action: 'set' | 'unset';
+  key: string;
+  /** The profile whose setting it is (--profile), or null for the top level. */
+  profile: string | null;
+  /** The file written (or that would have been, when nothing changed). */
+  file: string;
+  /** The new value (null for unset), shown as `config get` shows it. */
+  value: ShownValue['value'];
+  /** What the file held before (null: nothing). */
+  previous: ShownValue['value'];
+  /** False when the file already said so: nothing was written. */
+  changed: boolean;
+  warnings: string[];
+  exitCode: number;
+}
+
 export type Shell = 'bash' | 'zsh' | 'fish';
 
 export interface CompletionResult {

@@ -1,10 +1,10 @@
-// `config init`, `config set-key`, `config show` and `config path` in-process: what is asked, what
+// `config init`, `config set-key`, `config get|set|unset`, `config show` and `config path` in-process: what is asked, what
 // is refused, what is written where (each file 0600), and what is shown. They write real files in
 // the test's own folder; the user config folder is the context's XDG_CONFIG_HOME.
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { configInit, configPath, configSetKey, configShow } from '../../src/commands/config.js';
+import { configGet, configInit, configPath, configSet, configSetKey, configShow, configUnset } from '../../src/commands/config.js';
 import { AirtimeError, EXIT } from '../../src/core/errors.js';
 import { API_KEY, failure, type TestContext, testContext } from '../helpers/context.js';
 
@@ -272,5 +272,99 @@ describe('config path', () => {
       ledger: { path: join(t.ctx.cwd, 'books.db'), exists: false },
       exitCode: EXIT.OK,
     });
+  });
+});
+
+describe('config set, get and unset', () => {
+  it('set writes the user config 0600, keeping the other settings, and says what it was', async () => {
+    const t = testContext();
+    mkdirSync(join(t.dir, 'config', 'airtime'), { recursive: true });
+    writeFileSync(userFile(t), '{\n    "username": "acme",\n    "timeout": 30\n}\n', { mode: 0o644 });
+    const result = await configSet({ key: 'timeout', value: '5' }, t.ctx);
+    expect(result).toEqual({
+      action: 'set',
+      key: 'timeout',
+      profile: null,
+      file: userFile(t),
+      value: 5,
+      previous: 30,
+      changed: true,
+      warnings: [],
+      exitCode: EXIT.OK,
+    });
+    // Its own indentation, its key order, and private.
+    expect(readFileSync(userFile(t), 'utf8')).toBe('{\n    "username": "acme",\n    "timeout": 5\n}\n');
+    expect(mode(userFile(t))).toBe(0o600);
+    // The same value again writes nothing.
+    expect(await configSet({ key: 'timeout', value: '5' }, t.ctx)).toMatchObject({ changed: false, previous: 5 });
+  });
+
+  it('unset removes a key, and a group it leaves empty; a key not there changes nothing', async () => {
+    const t = testContext();
+    await configSet({ key: 'limits.daily.KES', value: '50000' }, t.ctx);
+    await configSet({ key: 'rate', value: '2' }, t.ctx);
+    expect(json(userFile(t))).toEqual({ limits: { daily: { KES: 50000 } }, rate: 2 });
+    expect(await configUnset({ key: 'limits.daily.KES' }, t.ctx)).toMatchObject({ changed: true, previous: 50000, value: null });
+    expect(json(userFile(t))).toEqual({ rate: 2 });
+    expect(await configUnset({ key: 'limits.daily' }, t.ctx)).toMatchObject({ changed: false });
+  });
+
+  it("--profile sets the profile's value", async () => {
+    const t = testContext({ flags: { profile: 'live' } });
+    expect(await configSet({ key: 'timeout', value: '10' }, t.ctx)).toMatchObject({ key: 'timeout', profile: 'live' });
+    expect(json(userFile(t))).toEqual({ profiles: { live: { timeout: 10 } } });
+  });
+
+  it('refuses what loading would refuse, in its words, and writes nothing', async () => {
+    const t = testContext();
+    const error = await failure(configSet({ key: 'apiKeyFile', value: join(t.dir, 'missing-key') }, t.ctx));
+    expect(error).toMatchObject({ code: 'USAGE', exitCode: EXIT.USAGE, hint: expect.stringContaining('nothing was written') });
+    expect(error.message).toContain('cannot be read (ENOENT)');
+    expect(existsSync(userFile(t))).toBe(false);
+    expect((await failure(configSet({ key: 'ledger', value: 'sqlite:///x.db' }, t.ctx))).message).toContain(
+      'is neither a file path nor a postgres:// URL',
+    );
+    expect((await failure(configSet({ key: 'apiKey', value: KEY }, t.ctx))).hint).toContain('airtime config set-key');
+    expect(existsSync(userFile(t))).toBe(false);
+  });
+
+  it('--project writes the project file here, and refuses a key a project file may not set', async () => {
+    const t = testContext();
+    expect(await configSet({ key: 'defaultCountry', value: 'ke', project: true }, t.ctx)).toMatchObject({
+      file: projectFile(t),
+      value: 'KE',
+    });
+    expect(json(projectFile(t))).toEqual({ defaultCountry: 'KE' });
+    const error = await failure(configSet({ key: 'ledger', value: 'books.db', project: true }, t.ctx));
+    expect(error.message).toContain('sets ledger, which a project file may not');
+    expect(json(projectFile(t))).toEqual({ defaultCountry: 'KE' });
+    expect(await configGet({ key: 'defaultCountry', project: true }, t.ctx)).toMatchObject({ value: 'KE', source: projectFile(t) });
+  });
+
+  it("a relative path is stored whole (loading reads one from the file's folder); a database URL is shown without its password", async () => {
+    const t = testContext();
+    const stored = await configSet({ key: 'ledger', value: 'books/ledger.db' }, t.ctx);
+    expect(json(userFile(t))).toEqual({ ledger: join(t.ctx.cwd, 'books', 'ledger.db') });
+    expect(stored.value).toBe(join(t.ctx.cwd, 'books', 'ledger.db'));
+    const url = await configSet({ key: 'ledger', value: 'postgres://airtime:s3cret@db.internal/payouts' }, t.ctx);
+    expect(url.value).toBe('postgres://airtime:***@db.internal/payouts');
+    expect(url.warnings).toContainEqual(expect.stringContaining('now holds the database password'));
+    expect(JSON.stringify(url)).not.toContain('s3cret');
+  });
+
+  it('get answers the value in use and where it came from; a key not set is NOT_FOUND (exit 1)', async () => {
+    const t = testContext();
+    t.settings.sources.timeout = '/etc/airtime.json';
+    t.settings.timeoutMs = 12_000;
+    expect(await configGet({ key: 'timeout' }, t.ctx)).toEqual({
+      key: 'timeout',
+      value: 12,
+      source: '/etc/airtime.json',
+      exitCode: EXIT.OK,
+    });
+    expect(await configGet({ key: 'apiKey' }, t.ctx)).toMatchObject({ value: `…${API_KEY.slice(-4)}` });
+    expect(await configGet({ key: 'limits.daily.KES' }, t.ctx)).toMatchObject({ value: '100000.00', source: 'default' });
+    const missing = await failure(configGet({ key: 'rate' }, t.ctx));
+    expect(missing).toMatchObject({ code: 'NOT_FOUND', exitCode: EXIT.FAILED, message: 'rate is not set' });
   });
 });

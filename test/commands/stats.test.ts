@@ -78,7 +78,9 @@ describe('stats', () => {
     const t = testContext();
     const error = await failure(stats({ currency: 'EUR' }, t.ctx));
     expect(error.exitCode).toBe(EXIT.USAGE);
-    expect(error.message).toBe("--currency EUR: not a currency Africa's Talking sells airtime in");
+    expect(error.message).toBe(
+      "--currency EUR: not a currency Africa's Talking sells airtime in: use one of KES, UGX, TZS, NGN, RWF, MWK, ZMW, ZAR, ETB, GHS, XOF",
+    );
   });
 
   it('reads, never writes: the ledger is opened for reading only', async () => {

@@ -92,7 +92,7 @@ _airtime; printf '%s\\n' "\${COMPREPLY[*]}"`,
     expect(complete('airtime', '--json', 'send', '--country', 'K')).toBe('KE');
     expect(complete('airtime', 'send', '--concurrency', '')).toBe('');
     expect(complete('airtime', 'stats', '--currency', 'T')).toBe('TZS');
-    expect(complete('airtime', '--profile', 'config', 'config', 's')).toBe('set-key show');
+    expect(complete('airtime', '--profile', 'config', 'config', 's')).toBe('set-key set show');
     expect(complete('airtime', 'config', 'init', '--key-source', '')).toBe('env file user');
     expect(complete('airtime', 'config', 'init', '--default-country', 'Z')).toBe('ZM ZA');
     expect(complete('airtime', 'completion', '')).toBe('bash zsh fish');
@@ -144,7 +144,7 @@ describe.skipIf(!has('fish'))('the fish script', () => {
     expect(complete('airtime send --dr')).toBe('--dry-run');
     expect(complete('airtime send --currency ')).toBe('ETB GHS KES MWK NGN RWF TZS UGX XOF ZAR ZMW');
     expect(complete('airtime --json config init --default-country Z')).toBe('ZA ZM');
-    expect(complete('airtime --profile live config ')).toBe('help init path set-key show');
+    expect(complete('airtime --profile live config ')).toBe('get help init path set set-key show unset');
     expect(complete('airtime completion ')).toBe('bash fish zsh');
   });
 });

@@ -339,6 +339,89 @@ describe('airtime config show', () => {
   });
 });
 
+describe('airtime config set, get and unset', () => {
+  it('set then get round-trips through the user config, which keeps its mode, its layout and its other settings', async () => {
+    const sandbox = makeSandbox();
+    const path = writeUserConfig(sandbox, { username: 'sandbox', timeout: 30 });
+    const set = await runCli(['config', 'set', 'limits.daily.KES', '50000'], { sandbox });
+    expect(set.code, set.stderr).toBe(0);
+    expect(set.stdout).toBe(`✔ limits.daily.KES = 50000 in ${path}\n`);
+    expect(statSync(path).mode & 0o777).toBe(0o600);
+    expect(readFileSync(path, 'utf8')).toBe(
+      '{\n  "username": "sandbox",\n  "timeout": 30,\n  "limits": {\n    "daily": {\n      "KES": 50000\n    }\n  }\n}',
+    );
+    const get = await runCli(['config', 'get', 'limits.daily.KES'], { sandbox });
+    expect(get).toMatchObject({ code: 0, stdout: '50000.00\n' });
+    expect(parseJson(await runCli(['config', 'get', 'limits.daily.KES', '--json'], { sandbox }))).toEqual({
+      ok: true,
+      key: 'limits.daily.KES',
+      value: '50000.00',
+      source: path,
+    });
+    // What loading makes of a setting: a send over a limit set this way is refused.
+    expect((await runCli(['config', 'set', 'limits.perRecipient.KES', '500'], { sandbox })).code).toBe(0);
+    const over = await runCli(['send', '+254712345678', '600', '--dry-run'], { sandbox, env: { AT_USERNAME: 'sandbox' } });
+    expect(over.code).toBe(2);
+    expect(over.stderr).toContain('above the per-recipient limit of KES 500.00');
+    expect((await runCli(['config', 'unset', 'limits.perRecipient'], { sandbox })).code).toBe(0);
+    const unset = await runCli(['config', 'unset', 'limits.daily.KES'], { sandbox });
+    expect(unset.stdout).toBe(`✔ removed limits.daily.KES from ${path} (was 50000)\n`);
+    expect(readJson(path)).toEqual({ username: 'sandbox', timeout: 30 });
+    expect(statSync(path).mode & 0o777).toBe(0o600);
+    const timeout = await runCli(['config', 'set', 'timeout', '5'], { sandbox });
+    expect(timeout.stdout).toBe(`✔ timeout = 5 in ${path} (was 30)\n`);
+    expect((await runCli(['config', 'get', 'timeout'], { sandbox })).stdout).toBe('5\n');
+  });
+
+  it('a YAML user config keeps its comments', async () => {
+    const sandbox = makeSandbox();
+    const path = join(userDir(sandbox), 'config.yaml');
+    mkdirSync(userDir(sandbox), { recursive: true });
+    writeFileSync(path, '# airtime, for the shop\nusername: sandbox  # until we go live\nlimits:\n  daily:\n    KES: 50000  # a day\n', {
+      mode: 0o600,
+    });
+    expect((await runCli(['config', 'set', 'limits.daily.UGX', '100000'], { sandbox })).code).toBe(0);
+    expect((await runCli(['config', 'set', 'timeout', '12'], { sandbox })).code).toBe(0);
+    expect(readFileSync(path, 'utf8')).toBe(
+      '# airtime, for the shop\nusername: sandbox  # until we go live\nlimits:\n  daily:\n    KES: 50000  # a day\n    UGX: 100000\ntimeout: 12\n',
+    );
+    expect((await runCli(['config', 'get', 'timeout'], { sandbox })).stdout).toBe('12\n');
+    expect(statSync(path).mode & 0o777).toBe(0o600);
+  });
+
+  it('refuses a bad value, the API key, and what a project file may not set, writing nothing', async () => {
+    const sandbox = makeSandbox();
+    const path = writeUserConfig(sandbox, { timeout: 30 });
+    const bad = await runCli(['config', 'set', 'timeout', 'soon'], { sandbox });
+    expect(bad).toMatchObject({ code: 2, stderr: 'error: timeout must be a number above 0 (got "soon")\n' });
+    const key = await runCli(['config', 'set', 'apiKey', 'not-a-real-key-0123456789'], { sandbox });
+    expect(key.code).toBe(2);
+    expect(key.stderr).toContain('config set apiKey is refused: a key on the command line lands in shell history and in ps');
+    expect(key.stderr).toContain('`airtime config set-key`');
+    const url = await runCli(['config', 'set', 'ledger', 'pg://db.internal/payouts'], { sandbox });
+    expect(url.code).toBe(2);
+    expect(url.stderr).toContain('is neither a file path nor a postgres:// URL');
+    const project = await runCli(['config', 'set', 'ledger', 'books.db', '--project'], { sandbox });
+    expect(project.code).toBe(2);
+    expect(project.stderr).toContain('sets ledger, which a project file may not');
+    expect(existsSync(join(sandbox.cwd, '.airtimerc'))).toBe(false);
+    const unknown = await runCli(['config', 'set', 'timout', '5'], { sandbox });
+    expect(unknown.stderr).toMatch(/unknown config key "timout"\nthe keys are username, apiKey, .*timeout/);
+    expect(readJson(path)).toEqual({ timeout: 30 });
+  });
+
+  it('--project writes the project file, and get --project reads it; get of a key not set exits 1', async () => {
+    const sandbox = makeSandbox();
+    const set = await runCli(['config', 'set', 'defaultCountry', 'ke', '--project'], { sandbox });
+    expect(set.stdout).toBe(`✔ defaultCountry = KE in ${join(sandbox.cwd, '.airtimerc')}\n`);
+    expect((await runCli(['validate', '0712345678'], { sandbox })).code).toBe(0);
+    expect((await runCli(['config', 'get', 'defaultCountry', '--project'], { sandbox })).stdout).toBe('KE\n');
+    const missing = await runCli(['config', 'get', 'rate'], { sandbox });
+    expect(missing).toMatchObject({ code: 1, stdout: '' });
+    expect(missing.stderr).toContain('rate is not set');
+  });
+});
+
 describe('airtime config path', () => {
   it('lists the files searched in order, which exist and which are read, and the ledger', async () => {
     const sandbox = makeSandbox();

@@ -7,10 +7,10 @@ import {
   ANSI,
   collect,
   FAST,
-  plain,
   ledgerPath,
   makeSandbox,
   parseJson,
+  plain,
   runCli,
   runInTerminal,
   type Sandbox,
@@ -128,7 +128,10 @@ describe('the status table fits the terminal', () => {
     expect(key.length).toBeGreaterThan(30);
   });
 
-  const screenLines = (text: string) => plain(text).split('\n').filter((line) => line.trim() !== '');
+  const screenLines = (text: string) =>
+    plain(text)
+      .split('\n')
+      .filter((line) => line.trim() !== '');
 
   it.each([80, 120])('at %d columns every line fits, the time, amount and number whole', async (columns) => {
     const result = await runInTerminal(['status'], { sandbox: wide, env, columns });

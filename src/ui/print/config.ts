@@ -1,6 +1,14 @@
 // How `config` and `completion` read.
 import { stripVTControlCharacters } from 'node:util';
-import type { CompletionResult, ConfigInitResult, ConfigPathResult, ConfigShowResult, SetKeyResult } from '../../results/config.js';
+import type {
+  CompletionResult,
+  ConfigEditResult,
+  ConfigGetResult,
+  ConfigInitResult,
+  ConfigPathResult,
+  ConfigShowResult,
+  SetKeyResult,
+} from '../../results/config.js';
 import type { Output } from '../output.js';
 
 export function printConfigInit(result: ConfigInitResult, output: Output): void {
@@ -118,6 +126,40 @@ export function printConfigPath(result: ConfigPathResult, output: Output): void 
   const state = result.ledger.exists === null ? c.cyan('shared') : result.ledger.exists ? c.green('exists') : c.dim('-'.padEnd(6));
   output.result(`  ${state}  ${result.ledger.path}`);
   if (!result.all) output.result(c.dim(`\n\`airtime config path --all\` lists all ${result.files.length} places searched, in order.`));
+}
+
+export function printConfigGet(result: ConfigGetResult, output: Output): void {
+  if (output.flags.json) {
+    output.json({ ok: true, key: result.key, value: result.value, source: result.source });
+    return;
+  }
+  // The value alone, for `$(airtime config get timeout)`; --json has where it came from.
+  output.result(Array.isArray(result.value) ? result.value.join(',') : String(result.value));
+}
+
+export function printConfigEdit(result: ConfigEditResult, output: Output): void {
+  for (const warning of result.warnings) output.warn(warning);
+  if (output.flags.json) {
+    const { exitCode: _exitCode, warnings: _warnings, ...document } = result;
+    output.json({ ok: true, ...document });
+    return;
+  }
+  const shown = (value: ConfigEditResult['value']) => (Array.isArray(value) ? value.join(',') : String(value));
+  const tick = output.out.green('✔');
+  const key = result.profile === null ? result.key : `${result.key} (profile ${result.profile})`;
+  if (result.action === 'set') {
+    output.result(
+      result.changed
+        ? `${tick} ${key} = ${shown(result.value)} in ${result.file}${result.previous === null ? '' : ` (was ${shown(result.previous)})`}`
+        : `${key} is already ${shown(result.value)} in ${result.file}: nothing changed`,
+    );
+  } else {
+    output.result(
+      result.changed
+        ? `${tick} removed ${key} from ${result.file} (was ${shown(result.previous)})`
+        : `${key} is not set in ${result.file}: nothing changed`,
+    );
+  }
 }
 
 export function printCompletion(result: CompletionResult, output: Output): void {
