@@ -38,6 +38,8 @@ interface Exchange {
   httpStatus?: number | undefined;
   /** The body as received (trimmed to 64 KiB), for the ledger. */
   raw?: string | undefined;
+  /** The answer's `Date` header (ms since the epoch): Africa's Talking's clock, for `airtime doctor`. */
+  date?: number | undefined;
 }
 
 /** What one send request came to. */
@@ -133,10 +135,10 @@ export class AtClient {
     const exchange = await this.request('GET', `/version1/user?${query}`, {});
     if (exchange.kind === 'failed') return exchange.answer;
     const common = lookupFailure(exchange.status, exchange.text, exchange.retryAfterMs);
-    if (common) return common;
+    if (common) return { ...common, date: exchange.date };
     const balance = readString(readObject(parseJson(exchange.text), 'UserData'), 'balance');
-    if (balance === undefined) return malformed(exchange);
-    return { kind: 'ok', balance, httpStatus: exchange.status, raw: trimRaw(exchange.text) };
+    if (balance === undefined) return { ...malformed(exchange), date: exchange.date };
+    return { kind: 'ok', balance, httpStatus: exchange.status, raw: trimRaw(exchange.text), date: exchange.date };
   }
 
   private async request(
@@ -144,7 +146,7 @@ export class AtClient {
     path: string,
     init: { body?: string; headers?: Record<string, string> },
   ): Promise<
-    | { kind: 'answered'; status: number; text: string; retryAfterMs: number | undefined }
+    | { kind: 'answered'; status: number; text: string; retryAfterMs: number | undefined; date: number | undefined }
     | { kind: 'failed'; answer: { kind: 'transient'; reached: boolean; reason: string } }
   > {
     const url = `${this.baseUrl}${path}`;
@@ -172,6 +174,7 @@ export class AtClient {
         status: response.status,
         text,
         retryAfterMs: parseRetryAfter(response.headers.get('retry-after')),
+        date: parseHttpDate(response.headers.get('date')),
       };
     } catch (error) {
       const failure = describeNetworkError(error, this.options.timeoutMs);
@@ -366,6 +369,12 @@ function parseRetryAfter(header: string | null): number | undefined {
   if (Number.isFinite(seconds) && seconds >= 0) return Math.round(seconds * 1000);
   const date = Date.parse(header);
   return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
+}
+
+function parseHttpDate(header: string | null): number | undefined {
+  if (header === null) return undefined;
+  const date = Date.parse(header);
+  return Number.isNaN(date) ? undefined : date;
 }
 
 function trimRaw(text: string): string {

@@ -153,5 +153,11 @@ export interface Ledger {
   runPlanner(scope: LedgerScope, since: number): RunPlanner;
   runRows(): RunRows;
 
+  // `airtime doctor`, without writing anything.
+  /** The schema version this ledger is at, and the one this airtime writes (a send migrates to it). */
+  schemaVersion(): Promise<{ version: number; latest: number }>;
+  /** Why this process could not write the ledger (permissions, grants), or null when it can. */
+  writeProblem(): Promise<string | null>;
+
   close(): Promise<void>;
 }

@@ -190,6 +190,21 @@ describe('AtClient.send classifies every answer', () => {
 });
 
 describe('AtClient lookups', () => {
+  it("reads the answer's Date header as Africa's Talking's clock, whatever the answer (doctor compares it)", async () => {
+    const date = { Date: 'Mon, 16 Nov 2026 12:00:00 GMT' };
+    expect(await client(json(200, { UserData: { balance: 'KES 1' } }, date)).at.balance()).toMatchObject({
+      kind: 'ok',
+      date: Date.UTC(2026, 10, 16, 12),
+    });
+    expect(await client(new Response('The supplied authentication is invalid', { status: 401, headers: date })).at.balance()).toMatchObject(
+      {
+        kind: 'auth-failed',
+        date: Date.UTC(2026, 10, 16, 12),
+      },
+    );
+    expect((await client(json(200, { UserData: { balance: 'KES 1' } }, { Date: 'soon' })).at.balance()).date).toBeUndefined();
+  });
+
   it('reads the balance', async () => {
     const { at, calls } = client(json(200, { UserData: { balance: 'KES 1,234.5' } }));
     expect(await at.balance()).toMatchObject({ kind: 'ok', balance: 'KES 1,234.5' });

@@ -42,6 +42,15 @@ describeStores('the ledger', (store) => {
     return () => ledger.close();
   });
 
+  it('answers its schema version, the one this airtime writes, and that this process can write it', async () => {
+    expect(await ledger.schemaVersion()).toEqual({ version: expect.any(Number), latest: expect.any(Number) });
+    const { version, latest } = await ledger.schemaVersion();
+    expect(version).toBe(latest);
+    expect(await ledger.writeProblem()).toBeNull();
+    const { inspectLedger } = await import('../../src/ledger/open.js');
+    expect(await inspectLedger(store.location)).toMatchObject({ kind: store.kind, exists: true, version, latest, problem: null });
+  });
+
   it('claims a key once: the second claim finds the first row', async () => {
     const first = await claim(ledger, tx(), 1000);
     expect(first.kind).toBe('created');

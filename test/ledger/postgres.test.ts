@@ -212,6 +212,30 @@ describePostgres('the shared ledger', () => {
       const refused = await failure(PostgresLedger.open(asRole.toString()));
       expect(refused.message).toMatch(/permission denied/);
       expect(refused.hint).toMatch(/lacks a privilege/);
+      // `airtime doctor` says so without writing: which tables, read from the grants.
+      const reading = await PostgresLedger.openForReading(asRole.toString());
+      expect(await reading?.writeProblem()).toMatch(/^the database user lacks a privilege on events, .*transactions: see the grants/);
+      await reading?.close();
+    } finally {
+      await admin(POSTGRES_URL as string, `DROP OWNED BY ${role}; DROP ROLE ${role}`);
+    }
+  });
+
+  it('says, before the first send, whether this user can create the tables', async () => {
+    const url = await freshSchema();
+    expect(await PostgresLedger.creationProblem(url)).toBeNull();
+    const schema = new URL(url).searchParams.get('options')?.split('=')[1] as string;
+    const role = `airtime_reader_${Math.random().toString(36).slice(2, 10)}`;
+    await admin(POSTGRES_URL as string, `CREATE ROLE ${role} LOGIN; GRANT USAGE ON SCHEMA ${schema} TO ${role}`);
+    try {
+      const asRole = new URL(url);
+      asRole.username = role;
+      expect(await PostgresLedger.creationProblem(asRole.toString())).toBe(
+        `the database user cannot create tables in schema ${schema}: run any airtime command once as its owner`,
+      );
+      const missing = new URL(url);
+      missing.searchParams.set('options', '-c search_path=no_such_schema_here');
+      expect(await PostgresLedger.creationProblem(missing.toString())).toMatch(/names no schema that exists/);
     } finally {
       await admin(POSTGRES_URL as string, `DROP OWNED BY ${role}; DROP ROLE ${role}`);
     }

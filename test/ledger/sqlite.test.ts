@@ -1,4 +1,4 @@
-import { mkdtempSync, statSync } from 'node:fs';
+import { chmodSync, mkdtempSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 // What only the SQLite store does: its file, its pragmas, its migrations, its owners judged from
@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { currentOwner, type Owner, ownerLiveness } from '../../src/ledger/owner.js';
 import type { NewTransaction } from '../../src/ledger/records.js';
+import { sqliteCreateProblem, sqliteWriteProblem } from '../../src/ledger/sqlite/access.js';
 import { SqliteLedger } from '../../src/ledger/sqlite/ledger.js';
 import { MIGRATIONS } from '../../src/ledger/sqlite/schema.js';
 import { claim, rawDatabase } from '../helpers/ledger.js';
@@ -170,5 +171,48 @@ describe('closing the ledger', () => {
     await reader?.close();
     expect(statistics(file)).toBe(false);
     await writer.close();
+  });
+});
+
+describe('whether the ledger could be written, asked without writing (airtime doctor)', () => {
+  const dir = () => mkdtempSync(join(tmpdir(), 'airtime-access-'));
+
+  it.each([
+    ['a new folder under a writable one', (d: string) => join(d, 'books', 'ledger.db'), null],
+    [
+      'a file in the way of its folder',
+      (d: string) => (writeFileSync(join(d, 'books'), 'x'), join(d, 'books', 'ledger.db')),
+      'is not a folder',
+    ],
+    ['under /proc', () => '/proc/self/airtime/ledger.db', 'under /proc or /sys'],
+  ] as const)('a missing ledger in %s: %s', (_where, place, problem) => {
+    const found = sqliteCreateProblem(place(dir()));
+    if (problem === null) expect(found).toBeNull();
+    else expect(found).toContain(problem);
+  });
+
+  it('a ledger it created can be written', async () => {
+    const path = join(dir(), 'ledger.db');
+    const ledger = SqliteLedger.open(path);
+    await ledger.close();
+    expect(sqliteWriteProblem(path)).toBeNull();
+  });
+
+  // root ignores file modes: only a normal user can be refused by them.
+  it.skipIf(process.getuid?.() === 0)('a read-only file, or a folder that cannot be written, cannot', async () => {
+    const folder = dir();
+    const path = join(folder, 'ledger.db');
+    const ledger = SqliteLedger.open(path);
+    await ledger.close();
+    chmodSync(path, 0o400);
+    expect(sqliteWriteProblem(path)).toBe('the file cannot be written (EACCES)');
+    chmodSync(path, 0o600);
+    chmodSync(folder, 0o500);
+    try {
+      expect(sqliteWriteProblem(path)).toBe(`its folder ${folder} cannot be written (EACCES)`);
+      expect(sqliteCreateProblem(join(folder, 'other.db'))).toBe(`its folder ${folder} cannot be written (EACCES)`);
+    } finally {
+      chmodSync(folder, 0o700);
+    }
   });
 });

@@ -134,6 +134,50 @@ export class PostgresLedger implements Ledger {
     return this.connection.shown;
   }
 
+  /** The schema version this airtime writes. */
+  static readonly latestSchema = MIGRATIONS.length;
+
+  async schemaVersion(): Promise<{ version: number; latest: number }> {
+    return { version: await this.connection.use(currentVersion), latest: MIGRATIONS.length };
+  }
+
+  /** The tables and sequences of the schema this user lacks a privilege on (README, "Grant each host only what it uses"). */
+  async writeProblem(): Promise<string | null> {
+    const missing = await this.connection.use((q) =>
+      q.rows<{ name: string }>(
+        `SELECT c.relname AS name FROM pg_class c
+         WHERE c.relnamespace = current_schema()::regnamespace AND (
+           (c.relkind IN ('r', 'p') AND c.relname <> 'airtime_schema' AND NOT (
+             -- one privilege each: with several listed, has_table_privilege answers whether any is held
+             has_table_privilege(c.oid, 'SELECT') AND has_table_privilege(c.oid, 'INSERT')
+             AND has_table_privilege(c.oid, 'UPDATE') AND has_table_privilege(c.oid, 'DELETE')))
+           OR (c.relkind = 'S' AND NOT has_sequence_privilege(c.oid, 'USAGE')))
+         ORDER BY c.relname`,
+      ),
+    );
+    if (missing.length === 0) return null;
+    return `the database user lacks a privilege on ${missing.map((row) => row.name).join(', ')}: see the grants in the README, "Several hosts, one ledger"`;
+  }
+
+  /**
+   * Why the first send could not create the ledger's tables (a ledger nobody has written yet), or
+   * null when it can: it needs CREATE on the URL's schema.
+   */
+  static async creationProblem(url: string): Promise<string | null> {
+    const connection = new PostgresConnection(url);
+    try {
+      const row = await connection.use((q) =>
+        q.row<{ schema: string | null; can: boolean | null }>(
+          `SELECT current_schema() AS schema, has_schema_privilege(current_schema(), 'CREATE') AS can`,
+        ),
+      );
+      if (!row?.schema) return 'the URL names no schema that exists (search_path): create it first';
+      return row.can ? null : `the database user cannot create tables in schema ${row.schema}: run any airtime command once as its owner`;
+    } finally {
+      await connection.close();
+    }
+  }
+
   now(): number {
     return this.clock.now();
   }

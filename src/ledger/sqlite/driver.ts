@@ -148,6 +148,11 @@ export class SqliteDatabase {
     return prepare(this.db, sql);
   }
 
+  /** The schema version (PRAGMA user_version). */
+  get version(): number {
+    return userVersion(this.db);
+  }
+
   /**
    * A write transaction that takes the write lock at once (BEGIN IMMEDIATE), so a second process
    * waits out the busy timeout instead of failing on a lock upgrade. A `Rollback` thrown inside

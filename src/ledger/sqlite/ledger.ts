@@ -22,12 +22,14 @@ import type {
   ValidationDecision,
 } from '../records.js';
 import type { Ledger, Payment, RunPlanner, RunRows } from '../store.js';
+import { sqliteCreateProblem, sqliteWriteProblem } from './access.js';
 import { batchExists, recentPayment, SqliteRunPlanner, SqliteRunRows } from './batches.js';
 import { claimValidation, recordDelivery, recordStatusCallback, recordValidationRefusal } from './callbacks.js';
 import { beginAttempt, claimMany, findRepeat, reconcile, release, settleMany, spentSince, takeOver } from './claims.js';
 import { type OpenOptions, SqliteDatabase } from './driver.js';
 import { aggregate, countPeriod, iterate, lookup, recent } from './reports.js';
 import { getRow, insertEvent, rowByKey } from './rows.js';
+import { MIGRATIONS } from './schema.js';
 
 export class SqliteLedger implements Ledger {
   private constructor(readonly database: SqliteDatabase) {}
@@ -48,6 +50,22 @@ export class SqliteLedger implements Ledger {
   }
 
   readonly shared = false;
+
+  /** The schema version this airtime writes. */
+  static readonly latestSchema = MIGRATIONS.length;
+
+  /** Why a ledger that does not exist yet could not be created at `path`, or null (nothing is created). */
+  static creationProblem(path: string): string | null {
+    return sqliteCreateProblem(path);
+  }
+
+  async schemaVersion(): Promise<{ version: number; latest: number }> {
+    return { version: this.database.read(() => this.database.version), latest: MIGRATIONS.length };
+  }
+
+  async writeProblem(): Promise<string | null> {
+    return sqliteWriteProblem(this.database.path);
+  }
 
   /** One machine, one clock: the host's. */
   now(): number {
