@@ -65,6 +65,8 @@ export const LAZY = {
   'serve.cjs': 'src/commands/serve.ts',
   'emulator.cjs': 'src/commands/emulator.ts',
   'ledger-tools.cjs': 'src/ledger/migrate.ts', // ledger migrate and ledger backup: both stores at once
+  'doctor.cjs': 'src/commands/doctor.ts',
+  'config-edit.cjs': 'src/config/edit.ts', // config get, set and unset
 };
 
 /** Packages never bundled: Node resolves them from node_modules at run time, if they are ever loaded. */

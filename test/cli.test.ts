@@ -89,7 +89,7 @@ describe('run', () => {
     const { streams, running } = cli(['completion', 'bash']);
     expect(await running).toBe(EXIT.OK);
     expect(streams.stdout.text).toContain(
-      "    '') echo 'send validate balance status reconcile stats export serve ledger config completion emulator help' ;;",
+      "    '') echo 'send validate balance status reconcile stats export doctor serve ledger config completion emulator help' ;;",
     );
     expect(streams.stdout.text).toContain("    'config') echo 'init set-key get set unset show path help' ;;");
     expect(streams.stdout.text).toContain("    'ledger') echo 'migrate backup help' ;;");

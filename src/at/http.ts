@@ -1,9 +1,7 @@
 import http from 'node:http';
 import https from 'node:https';
-import { AirtimeError } from '../core/errors.js';
 import type { FetchLike, HttpAnswer } from './client.js';
-
-const PROXY_VARIABLES = ['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy'];
+import { PROXY_VARIABLES, proxyProblem } from './proxy-variables.js';
 
 /**
  * The transport used for Africa's Talking. Without a proxy it is node:http(s) with keep-alive
@@ -20,27 +18,10 @@ export async function createFetch(env: NodeJS.ProcessEnv): Promise<FetchLike> {
     undiciFetch(input, { ...(init as Parameters<typeof undiciFetch>[1]), dispatcher }) as unknown as Promise<HttpAnswer>;
 }
 
-/**
- * A proxy variable that is set must be an http(s) URL with a host: undici's proxy agent throws a
- * bare TypeError on anything else, which reached the user as "unexpected failure … a bug". The
- * value is not repeated: a proxy URL may carry a password.
- */
+/** See proxyProblem: a request never starts with a proxy variable undici would choke on. */
 function checkProxyVariables(env: NodeJS.ProcessEnv): void {
-  for (const name of PROXY_VARIABLES) {
-    const value = env[name];
-    if (!value) continue;
-    let url: URL | undefined;
-    try {
-      url = new URL(value);
-    } catch {
-      url = undefined;
-    }
-    if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:') || url.hostname === '') {
-      throw new AirtimeError('CONFIG_ERROR', `${name} is not a proxy URL: it must look like http://proxy.example:3128`, {
-        hint: `fix or unset ${name}; nothing was sent`,
-      });
-    }
-  }
+  const problem = proxyProblem(env);
+  if (problem) throw problem;
 }
 
 /**

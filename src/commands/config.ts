@@ -5,7 +5,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
-import { parseSettingKey, parseSettingValue, readForEdit, renderEdit, type SettingKey, settingAt, withSetting } from '../config/edit.js';
+import type { SettingKey } from '../config/edit.js';
 import { insideGitWorkTree, loadSettings, resolveLedgerLocation, type SearchedPlace, searchConfigFiles } from '../config/load.js';
 import { defaultLedgerPath, displayPath, expandPath, isCodeFile, PROJECT_PLACES, userConfigDir, userConfigFile } from '../config/places.js';
 import { readConfigFile } from '../config/read.js';
@@ -278,6 +278,9 @@ export async function configPath(
   };
 }
 
+/** Changing a file's settings is loaded only by the commands that do it (a file of its own in dist/). */
+const editing = () => import('../config/edit.js');
+
 export interface ConfigKeyOptions {
   key: string;
   /** The project file (the one the search finds from here, else .airtimerc here) instead of the user config. */
@@ -291,6 +294,7 @@ type EditContext = Pick<Context, 'cwd' | 'env' | 'flags' | 'settings'>;
  * --profile, the profile's); with --project, what the project file itself says.
  */
 export async function configGet(options: ConfigKeyOptions, ctx: EditContext): Promise<ConfigGetResult> {
+  const { parseSettingKey, settingAt } = await editing();
   const profile = ctx.flags.profile ?? ctx.env.AIRTIME_PROFILE;
   const key = parseSettingKey(options.key, 'get', profile);
   const notSet = (where: string) =>
@@ -331,6 +335,7 @@ export interface ConfigSetOptions extends ConfigKeyOptions {
  * here, nothing written), in the file's own format, mode 0600 (a project file keeps its own).
  */
 export async function configSet(options: ConfigSetOptions, ctx: EditContext): Promise<ConfigEditResult> {
+  const { parseSettingKey, parseSettingValue } = await editing();
   const key = parseSettingKey(options.key, 'set', ctx.flags.profile ?? ctx.env.AIRTIME_PROFILE);
   const target = editTarget(options, ctx);
   let value = parseSettingValue(key, options.value);
@@ -340,6 +345,7 @@ export async function configSet(options: ConfigSetOptions, ctx: EditContext): Pr
 
 /** `config unset <key>`: the key (or a group, `limits.daily`) taken out of the file; nothing when it was not there. */
 export async function configUnset(options: ConfigKeyOptions, ctx: EditContext): Promise<ConfigEditResult> {
+  const { parseSettingKey } = await editing();
   const key = parseSettingKey(options.key, 'unset', ctx.flags.profile ?? ctx.env.AIRTIME_PROFILE);
   return editSetting(ctx, key, undefined, editTarget(options, ctx));
 }
@@ -350,6 +356,7 @@ async function editSetting(
   value: unknown,
   target: { path: string; mode: number | undefined },
 ): Promise<ConfigEditResult> {
+  const { readForEdit, renderEdit, settingAt, withSetting } = await editing();
   const file = await readForEdit(target.path);
   const previous = settingAt(file.values, key.path);
   const result: ConfigEditResult = {

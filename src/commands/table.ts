@@ -381,6 +381,18 @@ export const COMMANDS: readonly CommandSpec[] = [
     printer: async () => (await ledgerPrinter()).printExport,
   }),
   command({
+    name: 'doctor',
+    summary: 'check the setup as a send would meet it: config files, credentials, the API, the clock, proxies, the ledger',
+    help: 'Sends nothing and writes nothing. Exit 0 when nothing would stop a send (warnings aside), 4 when something would.',
+    examples: ['$ airtime doctor', `$ airtime doctor --json | jq -r '.checks[] | select(.status == "fail") | .message'`],
+    read: () => ({}),
+    load: async () => {
+      const { doctor } = await import('./doctor.js');
+      return (_options, { ctx }) => doctor(ctx);
+    },
+    printer: async () => (await import('../ui/print/doctor.js')).printDoctor,
+  }),
+  command({
     name: 'serve',
     summary: "receive Africa's Talking's status and validation callbacks (and, with --enable-send, POST /send)",
     options: [

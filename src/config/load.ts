@@ -73,6 +73,13 @@ export interface LoadOptions {
  */
 export type FileKind = 'explicit' | 'user' | 'home' | 'project' | 'beyond';
 
+/** Why a file found is not read, when it is not for its place in the search (else: why it may not be the user's). */
+export const NOTES = {
+  code: 'code: not read',
+  shadowed: 'a file above it in this list is read',
+  beyond: 'beyond where the search stops',
+} as const;
+
 /** A place the search looked at, for `airtime config path`. */
 export interface SearchedPlace {
   path: string;
@@ -144,7 +151,7 @@ export function searchConfigFiles(options: LoadOptions): Search {
     if (!present(path)) throw new AirtimeError('CONFIG_ERROR', `config file ${explicit} does not exist`);
     if (isCodeFile(path)) {
       found.refused.push(`${path} is not read: ${CONVERT}`);
-      note(path, 'explicit', false, 'code: not read');
+      note(path, 'explicit', false, NOTES.code);
       return found;
     }
     found.picks.push({ path, kind: 'explicit' });
@@ -165,7 +172,7 @@ export function searchConfigFiles(options: LoadOptions): Search {
           kind,
           exists: present(path),
           loaded: false,
-          ...(picked && present(path) ? { note: 'a file above it in this list is read' } : {}),
+          ...(picked && present(path) ? { note: NOTES.shadowed } : {}),
         });
         continue;
       }
@@ -181,7 +188,7 @@ export function searchConfigFiles(options: LoadOptions): Search {
         continue;
       }
       found.refused.push(`${path} is not read: ${CONVERT}`);
-      note(path, kind, false, 'code: not read');
+      note(path, kind, false, NOTES.code);
     }
     return picked;
   };
@@ -203,7 +210,7 @@ export function searchConfigFiles(options: LoadOptions): Search {
       found.warnings.push(
         `${path} is no longer read: the search for a project config stops at ${stop}; move its settings to ${displayPath(userConfigDir(options.env))}/config.json or pass --config ${path}`,
       );
-      note(path, 'beyond', false, 'beyond where the search stops');
+      note(path, 'beyond', false, NOTES.beyond);
     }
   }
 

@@ -20,6 +20,7 @@ describe('the command table', () => {
       'reconcile',
       'stats',
       'export',
+      'doctor',
       'serve',
       'ledger',
       'ledger migrate',
