@@ -107,7 +107,7 @@ describe('commandsFor', () => {
     [['send', '--file', 'payouts.csv'], ['send']],
     [
       ['config', 'show'],
-      ['config', 'config init', 'config set-key', 'config show', 'config path'],
+      ['config', 'config init', 'config set-key', 'config get', 'config set', 'config unset', 'config show', 'config path'],
     ],
     [['status', '--state', 'unknown'], ['status']],
   ])('%j builds %j', (argv, expected) => {
