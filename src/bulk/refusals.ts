@@ -21,7 +21,7 @@ export function fileRefusal(
 }
 
 /** How many rows a refusal lists, one a line, before "and N more". */
-export const LISTED_ROWS = 20;
+const LISTED_ROWS = 20;
 
 /**
  * A refusal's rows, one a line (text from the file escaped, so a row stays one line), the first
