@@ -1,7 +1,7 @@
 // Load check of `airtime serve` (issue 7): 2,000 status callbacks, 50 in flight at a time, posted
 // from a second process on loopback to a real serve process over a generated ledger. Every one
 // must land in the ledger (none lost) with a 200 (no error responses). A check with figures for
-// the README, not a timed test: the machines are shared and noisy.
+// docs/performance.md, not a timed test: the machines are shared and noisy.
 
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';

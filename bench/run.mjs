@@ -1,5 +1,5 @@
 // `npm run bench`: every benchmark of the project, in one run. Writes bench/results.json and the
-// table between the bench markers in README.md. Claims are ratios against baselines measured in
+// table between the bench markers in docs/performance.md. Claims are ratios against baselines measured in
 // the same run; absolute times are there for context (the machines are shared and noisy).
 import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -209,13 +209,14 @@ if (only.length === 0) {
   writeFileSync(`${ROOT}bench/results.json`, `${JSON.stringify(results, null, 2)}\n`);
   // In the form Biome keeps it (short arrays on one line), so `npm run lint` stays clean after a run.
   spawnSync(`${ROOT}node_modules/.bin/biome`, ['format', '--write', `${ROOT}bench/results.json`], { stdio: 'ignore' });
-  const readme = readFileSync(`${ROOT}README.md`, 'utf8');
+  const page = `${ROOT}docs/performance.md`;
+  const performance = readFileSync(page, 'utf8');
   const start = '<!-- bench:start -->';
   const end = '<!-- bench:end -->';
-  const a = readme.indexOf(start);
-  const b = readme.indexOf(end);
+  const a = performance.indexOf(start);
+  const b = performance.indexOf(end);
   if (a !== -1 && b > a) {
     const block = `${start}\nMeasured by \`npm run bench\` on ${results.date.slice(0, 10)} (Node ${results.node}; ${results.date}):\n\n${text}\n${end}`;
-    writeFileSync(`${ROOT}README.md`, readme.slice(0, a) + block + readme.slice(b + end.length));
+    writeFileSync(page, performance.slice(0, a) + block + performance.slice(b + end.length));
   }
 }

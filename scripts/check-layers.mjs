@@ -1,6 +1,6 @@
 // `node scripts/check-layers.mjs`: the house rule that imports only point down, checked on every
 // relative import under src/ (type-only imports too: a loop of types still ties two rooms together).
-// Fails on an import cycle and on an import that runs up the layers below (README "Architecture").
+// Fails on an import cycle and on an import that runs up the layers below (docs/architecture.md).
 // A short script rather than dependency-cruiser: the rule is this one table, and dependency-cruiser's
 // current line needs Node 22 (this project runs on 20).
 import { readdirSync, readFileSync } from 'node:fs';
@@ -21,7 +21,7 @@ export const LAYERS = [
 /** Rooms of one floor that must not see each other: printers never run the engines, engines never print. */
 export const APART = [['ui', 'engines']];
 
-/** Where each package may be imported: the one room that speaks to it (README "Architecture"). */
+/** Where each package may be imported: the one room that speaks to it (docs/architecture.md). */
 export const PACKAGE_ROOMS = {
   chalk: ['ui/'],
   ora: ['ui/'],

@@ -110,7 +110,16 @@ try {
   const packed = run('npm', ['pack', '--pack-destination', work, '--json'], { cwd: root });
   const [{ filename, files }] = JSON.parse(packed.stdout.slice(packed.stdout.indexOf('[')));
   const shipped = files.map((f) => f.path);
-  for (const wanted of ['bin/airtime.cjs', 'dist/launcher.cjs', 'dist/airtime.cjs', 'npm-shrinkwrap.json', 'README.md', 'CHANGELOG.md']) {
+  for (const wanted of [
+    'bin/airtime.cjs',
+    'dist/launcher.cjs',
+    'dist/airtime.cjs',
+    'npm-shrinkwrap.json',
+    'README.md',
+    'CHANGELOG.md',
+    'docs/shared-ledger.md',
+    '.airtimerc.example',
+  ]) {
     if (!shipped.includes(wanted)) failures.push(`the package lacks ${wanted}`);
   }
   for (const path of shipped) if (/^(src|test|bench|scripts)\//.test(path)) failures.push(`the package ships ${path}`);

@@ -1,7 +1,7 @@
 // The Africa's Talking Airtime API client: the only code that talks to Africa's Talking.
 // Wire facts: ../shared/docs/africastalking-airtime-api.md. Built on a fetch-shaped transport
 // (./http.ts) rather than the official SDK, which costs 370-400 ms of start-up, has no base-URL or
-// timeout option, and sends an invalid parsed number as `{}` (see the README).
+// timeout option, and sends an invalid parsed number as `{}` (see docs/design.md).
 import { type Environment, environmentOf } from '../core/environment.js';
 import { isLoopbackUrl } from '../core/loopback.js';
 

@@ -113,7 +113,7 @@ async function checkLedger(settings: Settings, add: Add): Promise<void> {
     const ledger = await inspectLedger(settings.ledgerLocation);
     const fix =
       ledger.kind === 'postgres'
-        ? 'grant what the README lists ("Several hosts, one ledger"), or run airtime once as the schema\'s owner'
+        ? 'grant what docs/shared-ledger.md lists ("Grant each host only what it uses"), or run airtime once as the schema\'s owner'
         : 'point the ledger at a file in a folder you can write: AIRTIME_LEDGER, or `airtime config set ledger PATH`';
     if (!ledger.exists) {
       if (ledger.problem) add('ledger', 'fail', `${ledger.location} cannot be created: ${ledger.problem}`, fix);

@@ -2,7 +2,7 @@
 // environment, the chosen profile, the project file, the user's own files, defaults. A project file
 // is what a folder says; it is read only when nobody but the user could have written it, and even
 // then it may not choose the ledger, the key file or (with a live username) the API's address, and
-// may only tighten the user's limits (README "Security").
+// may only tighten the user's limits (docs/security.md).
 import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join, resolve, sep } from 'node:path';

@@ -1,7 +1,7 @@
 // The markets Africa's Talking sells airtime in, with the money rules of each.
 // Floors come from africastalking-airtime-api.md (published integrations; AT has no official
 // table). The per-recipient maximum is documented only for KES (10,000); the others are this
-// project's defaults of roughly the same value (about USD 75), rounded, and listed in the README.
+// project's defaults of roughly the same value (about USD 75), rounded, and listed in docs/send.md.
 
 export type CountryCode = 'KE' | 'UG' | 'TZ' | 'NG' | 'RW' | 'MW' | 'ZM' | 'ZA' | 'ET' | 'GH' | 'CI';
 export type CurrencyCode = 'KES' | 'UGX' | 'TZS' | 'NGN' | 'RWF' | 'MWK' | 'ZMW' | 'ZAR' | 'ETB' | 'GHS' | 'XOF';

@@ -187,7 +187,7 @@ describePostgres('the shared ledger', () => {
     expect((await claim(ledger, tx(), ledger.now(), { KES: 10_000 })).kind).toBe('created');
   });
 
-  it('runs with only the grants the README lists, once the schema is created; without one, says which', async () => {
+  it('runs with only the grants docs/shared-ledger.md lists, once the schema is created; without one, says which', async () => {
     const url = await freshSchema();
     await (await open(url)).close(); // the owner creates (migrates) the schema
     opened.length = 0;
@@ -214,7 +214,7 @@ describePostgres('the shared ledger', () => {
       expect(refused.hint).toMatch(/lacks a privilege/);
       // `airtime doctor` says so without writing: which tables, read from the grants.
       const reading = await PostgresLedger.openForReading(asRole.toString());
-      expect(await reading?.writeProblem()).toMatch(/^the database user lacks a privilege on events, .*transactions: see the grants/);
+      expect(await reading?.writeProblem()).toMatch(/^the database user lacks a privilege on events, .*transactions: see "Grant each host only what it uses"/);
       await reading?.close();
     } finally {
       await admin(POSTGRES_URL as string, `DROP OWNED BY ${role}; DROP ROLE ${role}`);

@@ -1,4 +1,4 @@
-// scripts/build.mjs cuts the CLI into files (README "Design notes"): the hot path in one, each heavy
+// scripts/build.mjs cuts the CLI into files (docs/design.md): the hot path in one, each heavy
 // module in its own, and every module in exactly one of them, so a class is one class everywhere.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -176,7 +176,7 @@ export class PostgresConnection {
       hint: lost
         ? 'the connection to PostgreSQL was lost; a request whose claim was not recorded did not leave: run the same command again when the database is back'
         : code === '42501'
-          ? 'the database user lacks a privilege it needs: see the grants in the README, "Several hosts, one ledger"'
+          ? `the database user lacks a privilege it needs: see "Grant each host only what it uses" in airtime's docs/shared-ledger.md`
           : 'check that PostgreSQL is running and reachable, and the URL, user and database in AIRTIME_LEDGER (or config ledger)',
       cause: error,
     });

@@ -82,7 +82,7 @@ export class PostgresLedger implements Ledger {
     const ledger = new PostgresLedger(new PostgresConnection(url, options.statementTimeoutMs), options.leaseMs ?? LEASE_MS);
     try {
       // A ledger at this version needs no migration, nor the right to create anything: a host may
-      // run with only the grants it uses (README "Several hosts, one ledger").
+      // run with only the grants it uses (docs/shared-ledger.md).
       const current = await ledger.connection.use(currentVersion);
       ledger.checkVersion(current);
       if (current < MIGRATIONS.length) {
@@ -141,7 +141,7 @@ export class PostgresLedger implements Ledger {
     return { version: await this.connection.use(currentVersion), latest: MIGRATIONS.length };
   }
 
-  /** The tables and sequences of the schema this user lacks a privilege on (README, "Grant each host only what it uses"). */
+  /** The tables and sequences of the schema this user lacks a privilege on (docs/shared-ledger.md, "Grant each host only what it uses"). */
   async writeProblem(): Promise<string | null> {
     const missing = await this.connection.use((q) =>
       q.rows<{ name: string }>(
@@ -156,7 +156,7 @@ export class PostgresLedger implements Ledger {
       ),
     );
     if (missing.length === 0) return null;
-    return `the database user lacks a privilege on ${missing.map((row) => row.name).join(', ')}: see the grants in the README, "Several hosts, one ledger"`;
+    return `the database user lacks a privilege on ${missing.map((row) => row.name).join(', ')}: see "Grant each host only what it uses" in airtime's docs/shared-ledger.md`;
   }
 
   /**

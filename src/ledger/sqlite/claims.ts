@@ -27,7 +27,7 @@ import { insertEvent, mustGetRow, NO_OWNER, OWNER_IS, type Row, rowByKey, SET_OW
 /**
  * Claims several keys in one commit (a bulk send claims the rows it is about to send together: one
  * wait for the disk instead of one per row). A new row already counts its first attempt: the
- * request follows at once, and one commit fewer per send matters (README). If the group as a whole
+ * request follows at once, and one commit fewer per send matters (docs/performance.md). If the group as a whole
  * would pass a daily cap or meet a repeat, it is rolled back and the keys are claimed one by one, so
  * exactly the rows that may go get in.
  */

@@ -13,7 +13,7 @@ import { MIGRATIONS } from './schema.js';
  * a power cut may undo the last commits. The ledger runs FULL, and relaxes only the settling commit
  * after an answer: losing that one to a power cut leaves the row `pending`, which a re-run treats as
  * `unknown` (never as unsent), so it costs an `airtime reconcile`, never a second payment. See the
- * README for the measurements.
+ * docs/performance.md for the measurements.
  */
 export type Synchronous = 'FULL' | 'NORMAL';
 
