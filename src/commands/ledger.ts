@@ -41,7 +41,7 @@ export async function backupCommand(options: BackupOptions, ctx: Pick<Context, '
   const settings = await ctx.settings();
   if (ledgerKind(settings.ledgerLocation) === 'postgres') {
     throw new AirtimeError('USAGE', `the ledger is a shared one (${redactLocation(settings.ledgerLocation)}): back it up with pg_dump`, {
-      hint: 'pg_dump --format=custom --file=airtime.dump \'postgres://…\' (see docs/shared-ledger.md)',
+      hint: "pg_dump --format=custom --file=airtime.dump 'postgres://…' (see docs/shared-ledger.md)",
     });
   }
   const to = resolve(ctx.cwd, expandPath(options.file, ctx.cwd));

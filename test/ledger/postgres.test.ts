@@ -214,7 +214,9 @@ describePostgres('the shared ledger', () => {
       expect(refused.hint).toMatch(/lacks a privilege/);
       // `airtime doctor` says so without writing: which tables, read from the grants.
       const reading = await PostgresLedger.openForReading(asRole.toString());
-      expect(await reading?.writeProblem()).toMatch(/^the database user lacks a privilege on events, .*transactions: see "Grant each host only what it uses"/);
+      expect(await reading?.writeProblem()).toMatch(
+        /^the database user lacks a privilege on events, .*transactions: see "Grant each host only what it uses"/,
+      );
       await reading?.close();
     } finally {
       await admin(POSTGRES_URL as string, `DROP OWNED BY ${role}; DROP ROLE ${role}`);
