@@ -3,6 +3,7 @@
 import { Argument, Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { COMMANDS, type CommandSpec, Input, type OptionSpec, type ValueKind } from './commands/table.js';
 import type { Context, GlobalFlags } from './context.js';
+import { HELP_TOPICS } from './results/help.js';
 import type { Streams } from './ui/output.js';
 
 declare const __AIRTIME_VERSION__: string;
@@ -48,9 +49,11 @@ export async function run(argv: string[], streams: Streams, cwd: string): Promis
     .option('--profile <name>', 'use a profile from the config file (AIRTIME_PROFILE)')
     .showSuggestionAfterError(true)
     .configureHelp({ showGlobalOptions: true })
+    // `airtime help` is the table's own command: topics, and `help config init` showing init's help.
+    .helpCommand(false)
     .addHelpText(
       'after',
-      `${helpExamples(ROOT_EXAMPLES)}\n\nRun \`airtime\` alone at a terminal for a guided menu, and \`airtime <command> --help\` for each command.`,
+      `${helpTopics()}${helpExamples(ROOT_EXAMPLES)}\n\nRun \`airtime\` alone at a terminal for a guided menu, \`airtime help <topic>\` for a topic, and \`airtime <command> --help\` (or \`airtime help <command>\`) for each command.`,
     )
     .configureOutput({
       writeOut: (text) => streams.stdout.write(text),
@@ -69,6 +72,8 @@ export async function run(argv: string[], streams: Streams, cwd: string): Promis
     for (const argument of spec.arguments ?? []) {
       const made = new Argument(argument.name, argument.description);
       if (argument.choices) made.choices(argument.choices);
+      // After the choices, so a value kind replaces commander's own check of them (as for options).
+      if (argument.value) made.argParser(PARSERS[argument.value] as (value: string, previous: unknown) => unknown);
       command.addArgument(made);
     }
     for (const option of spec.options ?? []) command.addOption(optionOf(option));
@@ -79,7 +84,7 @@ export async function run(argv: string[], streams: Streams, cwd: string): Promis
     command.action(async (...params: unknown[]) => {
       const invoked = params.at(-1) as Command;
       const ctx = await contextFor(invoked);
-      const input = new Input(invoked.processedArgs as (string | undefined)[], invoked.opts());
+      const input = new Input(invoked.processedArgs as (string | string[] | undefined)[], invoked.opts());
       exitCode = await spec.execute(input, { ctx, program });
     });
   }
@@ -125,6 +130,12 @@ function findSubcommand(program: Command, name: string): Command {
   const found = program.commands.find((command) => command.name() === name);
   if (!found) throw new Error(`the command table names ${name} before its subcommands`);
   return found;
+}
+
+/** The topics of `airtime help <topic>`, listed in `airtime --help` as commander lists commands. */
+function helpTopics(): string {
+  const width = Math.max(...HELP_TOPICS.map((topic) => topic.name.length));
+  return `\nHelp topics:\n${HELP_TOPICS.map((topic) => `  ${topic.name.padEnd(width)}  ${topic.summary}`).join('\n')}\n`;
 }
 
 function helpExamples(examples: readonly string[]): string {
