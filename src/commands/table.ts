@@ -681,10 +681,13 @@ amount on one day from two hosts, are reported, not copied twice.`,
       { flags: '--validation-url <url>', description: 'ask this URL about each recipient before accepting it (the validation callback)' },
       { flags: '--validation-timeout <seconds>', description: 'how long the validation callback may take (default 5)', value: 'positive' },
     ],
+    // Each runs on its own (the examples test runs every one): the last starts the emulator in the
+    // background and reads its first line without waiting for it to exit, as a script would.
     examples: [
-      '$ airtime emulator --port 0',
-      '$ eval "$(airtime emulator | head -n 1)"   # in one shell; then, in another:',
+      '$ airtime emulator                    # in a terminal of its own; first line: AIRTIME_API_URL=http://127.0.0.1:8788',
       '$ AIRTIME_API_URL=http://127.0.0.1:8788 AT_USERNAME=sandbox AT_API_KEY=test airtime send +254712345678 50',
+      `$ airtime emulator --port 0 > emulator.env & \\
+      until [ -s emulator.env ]; do sleep 0.1; done; export "$(head -n 1 emulator.env)"   # from a script, on a free port`,
     ],
     read: (input) => ({
       port: input.number('port') ?? 8788,
