@@ -67,6 +67,7 @@ export const LAZY = {
   'ledger-tools.cjs': 'src/ledger/migrate.ts', // ledger migrate and ledger backup: both stores at once
   'doctor.cjs': 'src/commands/doctor.ts',
   'config-edit.cjs': 'src/config/edit.ts', // config get, set and unset
+  'help.cjs': 'src/commands/help/help.ts', // airtime help: its topics and their printer
 };
 
 /** Packages never bundled: Node resolves them from node_modules at run time, if they are ever loaded. */
@@ -94,6 +95,8 @@ const NEVER_HOT = [
   'src/emulator/',
   'src/ledger/postgres/',
   'src/ledger/sqlite/',
+  'src/commands/help/',
+  'src/ui/print/help.ts',
 ];
 
 /**

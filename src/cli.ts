@@ -3,6 +3,7 @@
 import { Argument, Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { COMMANDS, type CommandSpec, Input, type OptionSpec, type ValueKind } from './commands/table.js';
 import type { Context, GlobalFlags } from './context.js';
+import { HELP_TOPICS } from './results/help.js';
 import type { Streams } from './ui/output.js';
 
 declare const __AIRTIME_VERSION__: string;
@@ -27,6 +28,14 @@ export async function run(argv: string[], streams: Streams, cwd: string): Promis
     return context;
   };
 
+  // The command being parsed when the parser fails: a usage error points at that command's own help.
+  let parsing: Command | undefined;
+  const failingIn = (command: Command) =>
+    command.exitOverride((error) => {
+      parsing = command;
+      throw error;
+    });
+
   const program = new Command('airtime')
     .description("Send mobile airtime through Africa's Talking, and keep a ledger of every transaction.")
     .version(VERSION, '-V, --version', 'print the version')
@@ -40,11 +49,12 @@ export async function run(argv: string[], streams: Streams, cwd: string): Promis
     .option('--profile <name>', 'use a profile from the config file (AIRTIME_PROFILE)')
     .showSuggestionAfterError(true)
     .configureHelp({ showGlobalOptions: true })
+    // `airtime help` is the table's own command: topics, and `help config init` showing init's help.
+    .helpCommand(false)
     .addHelpText(
       'after',
-      `${helpExamples(ROOT_EXAMPLES)}\n\nRun \`airtime\` alone at a terminal for a guided menu, and \`airtime <command> --help\` for each command.`,
+      `${helpTopics()}${helpExamples(ROOT_EXAMPLES)}\n\nRun \`airtime\` alone at a terminal for a guided menu, \`airtime help <topic>\` for a topic, and \`airtime <command> --help\` (or \`airtime help <command>\`) for each command.`,
     )
-    .exitOverride()
     .configureOutput({
       writeOut: (text) => streams.stdout.write(text),
       writeErr: (text) => streams.stderr.write(text),
@@ -54,13 +64,16 @@ export async function run(argv: string[], streams: Streams, cwd: string): Promis
       },
     });
 
+  failingIn(program);
   for (const spec of commandsFor(argv)) {
     const words = spec.name.split(' ');
     const parent = words.length === 1 ? program : findSubcommand(program, words[0] ?? '');
-    const command = parent.command(words.at(-1) ?? spec.name).description(spec.summary);
+    const command = failingIn(parent.command(words.at(-1) ?? spec.name).description(spec.summary));
     for (const argument of spec.arguments ?? []) {
       const made = new Argument(argument.name, argument.description);
       if (argument.choices) made.choices(argument.choices);
+      // After the choices, so a value kind replaces commander's own check of them (as for options).
+      if (argument.value) made.argParser(PARSERS[argument.value] as (value: string, previous: unknown) => unknown);
       command.addArgument(made);
     }
     for (const option of spec.options ?? []) command.addOption(optionOf(option));
@@ -71,7 +84,7 @@ export async function run(argv: string[], streams: Streams, cwd: string): Promis
     command.action(async (...params: unknown[]) => {
       const invoked = params.at(-1) as Command;
       const ctx = await contextFor(invoked);
-      const input = new Input(invoked.processedArgs as (string | undefined)[], invoked.opts());
+      const input = new Input(invoked.processedArgs as (string | string[] | undefined)[], invoked.opts());
       exitCode = await spec.execute(input, { ctx, program });
     });
   }
@@ -87,7 +100,12 @@ export async function run(argv: string[], streams: Streams, cwd: string): Promis
       const { menu } = await import('./commands/menu.js');
       return await menu(ctx, program);
     }
-    await parse(program, argv, () => parserMessage);
+    await parse(
+      program,
+      argv,
+      () => parserMessage,
+      () => parsing ?? program,
+    );
     return exitCode;
   } finally {
     await context?.close();
@@ -114,6 +132,12 @@ function findSubcommand(program: Command, name: string): Command {
   return found;
 }
 
+/** The topics of `airtime help <topic>`, listed in `airtime --help` as commander lists commands. */
+function helpTopics(): string {
+  const width = Math.max(...HELP_TOPICS.map((topic) => topic.name.length));
+  return `\nHelp topics:\n${HELP_TOPICS.map((topic) => `  ${topic.name.padEnd(width)}  ${topic.summary}`).join('\n')}\n`;
+}
+
 function helpExamples(examples: readonly string[]): string {
   return `\nExamples:\n${examples.map((example) => `  ${example}`).join('\n')}`;
 }
@@ -128,18 +152,26 @@ function optionOf(spec: OptionSpec): Option {
   return option;
 }
 
-/** Runs the parser; its own errors (unknown option, bad value) become usage errors, exit 2. */
-async function parse(program: Command, argv: string[], parserMessage: () => string): Promise<void> {
+/**
+ * Runs the parser; its own errors (unknown option, bad value) become usage errors, exit 2, whose
+ * hint names the help of the command that was being parsed.
+ */
+async function parse(program: Command, argv: string[], parserMessage: () => string, parsing: () => Command): Promise<void> {
   try {
     await program.parseAsync(argv, { from: 'user' });
   } catch (error) {
     if (!(error instanceof CommanderError)) throw error;
-    const { usage } = await import('./commands/usage.js');
+    const { commandPath, helpHint, usage } = await import('./commands/usage.js');
     // A command of subcommands given none (`airtime config`) prints its help as an error: exit 2.
     if (error.code === 'commander.help' && error.exitCode !== 0) usage('a subcommand is needed (listed above)');
     if (['commander.helpDisplayed', 'commander.version', 'commander.help'].includes(error.code)) return;
     const message = parserMessage() || error.message;
-    usage(usageMessage(message), usageHint(message));
+    const path = commandPath(parsing());
+    // commander reads "-5" as an option: say what the person most likely meant.
+    const hint = /unknown option '-\d/.test(message)
+      ? `amounts must be positive; ${helpHint(path === 'airtime' ? 'airtime send' : path)}`
+      : helpHint(path);
+    usage(usageMessage(message), hint);
   }
 }
 
@@ -159,12 +191,6 @@ function globalFlags(command: Command): GlobalFlags {
 
 function usageMessage(text: string): string {
   return text.trim().replace(/^error:\s*/, '');
-}
-
-function usageHint(text: string): string {
-  // commander reads "-5" as an option: say what the person most likely meant.
-  if (/unknown option '-\d/.test(text)) return 'amounts must be positive; run `airtime send --help` for usage';
-  return 'run `airtime --help` for usage';
 }
 
 function wholeNumber(value: string): number {

@@ -113,7 +113,7 @@ async function collectRecipient(
   if (missing === undefined) return { phone: options.phone ?? '', amount: options.amount ?? '', currency: options.currency };
   if (!ctx.output.interactive) {
     throw new AirtimeError('USAGE', `missing argument ${missing}`, {
-      hint: 'usage: airtime send <phone> <amount>, e.g. airtime send +254712345678 50',
+      hint: 'usage: airtime send <phone> <amount>, e.g. airtime send +254712345678 50; `airtime send --help` for more',
     });
   }
   const country = settings.defaultCountry;

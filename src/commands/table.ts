@@ -2,6 +2,7 @@
 // options are read, which module runs it and which printer prints it. src/cli.ts builds the parser
 // from it and the guided menu runs commands through it; each module is loaded only when its command
 // runs, so `airtime validate` loads nothing of `send --file`, `serve` or the emulator.
+import { HELP_TOPICS } from '../results/help.js';
 import type { Output } from '../ui/output.js';
 import type { Context } from './context.js';
 
@@ -19,21 +20,31 @@ export interface OptionSpec {
 }
 
 export interface ArgumentSpec {
-  /** '<key>' (required) or '[phone]' (optional). */
+  /** '<key>' (required), '[phone]' (optional) or '[words...]' (any number). */
   name: string;
   description: string;
   choices?: readonly string[];
+  /** How its values are read: after the choices, so 'list' keeps them for --help and completion only. */
+  value?: ValueKind;
 }
 
 /** What the parser read for one run of a command: its arguments and its options, untyped. */
 export class Input {
   constructor(
-    readonly args: readonly (string | undefined)[],
+    /** Each argument's value; a variadic one's ('[topic...]') is a list. */
+    readonly args: readonly (string | readonly string[] | undefined)[],
     private readonly opts: Readonly<Record<string, unknown>>,
   ) {}
 
   arg(index: number): string | undefined {
-    return this.args[index];
+    const value = this.args[index];
+    return typeof value === 'string' ? value : undefined;
+  }
+
+  /** The values of a variadic argument: none when none was given. */
+  words(index: number): string[] {
+    const value = this.args[index];
+    return value === undefined ? [] : typeof value === 'string' ? [value] : [...value];
   }
 
   string(name: string): string | undefined {
@@ -670,10 +681,13 @@ amount on one day from two hosts, are reported, not copied twice.`,
       { flags: '--validation-url <url>', description: 'ask this URL about each recipient before accepting it (the validation callback)' },
       { flags: '--validation-timeout <seconds>', description: 'how long the validation callback may take (default 5)', value: 'positive' },
     ],
+    // Each runs on its own (the examples test runs every one): the last starts the emulator in the
+    // background and reads its first line without waiting for it to exit, as a script would.
     examples: [
-      '$ airtime emulator --port 0',
-      '$ eval "$(airtime emulator | head -n 1)"   # in one shell; then, in another:',
+      '$ airtime emulator                    # in a terminal of its own; first line: AIRTIME_API_URL=http://127.0.0.1:8788',
       '$ AIRTIME_API_URL=http://127.0.0.1:8788 AT_USERNAME=sandbox AT_API_KEY=test airtime send +254712345678 50',
+      `$ airtime emulator --port 0 > emulator.env & \\
+      until [ -s emulator.env ]; do sleep 0.1; done; export "$(head -n 1 emulator.env)"   # from a script, on a free port`,
     ],
     read: (input) => ({
       port: input.number('port') ?? 8788,
@@ -701,6 +715,33 @@ amount on one day from two hosts, are reported, not copied twice.`,
       return (options, { ctx }) => emulator(options, ctx);
     },
     printer: async () => () => {},
+  }),
+  command({
+    name: 'help',
+    summary: `a command's help (airtime help config init), or a topic: ${HELP_TOPICS.map((topic) => topic.name).join(', ')}`,
+    arguments: [
+      {
+        name: '[topic...]',
+        description: 'a topic, or a command and its subcommand',
+        // For --help and completion: the topics, then the commands (a getter: the table is not there yet).
+        get choices() {
+          const commands = COMMANDS.filter((spec) => !spec.name.includes(' ')).map((spec) => spec.name);
+          return [...new Set([...HELP_TOPICS.map((topic) => topic.name), ...commands])];
+        },
+        value: 'list',
+      },
+    ],
+    examples: [
+      '$ airtime help exit-codes',
+      '$ airtime help config init',
+      `$ airtime help config --json | jq -r '.keys[] | select(.environment) | .environment'`,
+    ],
+    read: (input) => ({ words: input.words(0) }),
+    load: async () => {
+      const { help } = await import('./help/help.js');
+      return ({ words }, { ctx, program }) => Promise.resolve(help(words, ctx, program as import('commander').Command));
+    },
+    printer: async () => (await import('./help/help.js')).printHelp,
   }),
 ];
 

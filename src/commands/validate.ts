@@ -15,7 +15,7 @@ export interface ValidateOptions {
 export async function validate(options: ValidateOptions, ctx: Pick<Context, 'settings'>): Promise<ValidateResult> {
   if (options.phone === undefined) {
     throw new AirtimeError('USAGE', 'missing argument <phone>', {
-      hint: 'usage: airtime validate <phone> [amount], e.g. airtime validate +254712345678 50',
+      hint: 'usage: airtime validate <phone> [amount], e.g. airtime validate +254712345678 50; `airtime validate --help` for more',
     });
   }
   const settings = await ctx.settings({ country: options.country });

@@ -12,7 +12,7 @@ import { AirtimeError } from '../core/errors.js';
 import { formatAmount } from '../core/money.js';
 import { isCodeFile } from './places.js';
 import { formatOf, readConfigFile } from './read.js';
-import { KEYS, type KeySpec, LIMIT_KINDS, parseLimit, type Raw, SERVE_KEYS } from './schema.js';
+import { KEYS, type KeySpec, LIMIT_KINDS, LIMIT_SUMMARIES, type LimitKind, parseLimit, type Raw, SERVE_KEYS } from './schema.js';
 
 /** A setting as `config get|set|unset` names it (`timeout`, `limits.daily.KES`, `serve.validationMaxAge`). */
 export interface SettingKey {
@@ -65,7 +65,7 @@ export function parseSettingKey(text: string, action: 'get' | 'set' | 'unset', p
       );
     }
     name = ['limits', kind, code].filter((part) => part !== undefined).join('.');
-    spec = code === undefined ? undefined : { check: () => undefined, project: 'tighten' };
+    spec = code === undefined ? undefined : { check: () => undefined, project: 'tighten', summary: LIMIT_SUMMARIES[kind as LimitKind] };
   } else if (top === 'serve') {
     const [key, ...extra] = rest;
     if (extra.length > 0 || (key !== undefined && !Object.hasOwn(SERVE_KEYS, key))) throw unknown();

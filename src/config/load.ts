@@ -299,13 +299,9 @@ export async function loadSettings(options: LoadOptions): Promise<Settings> {
 
   const envLayer: Layer = { values: {}, source: 'environment', baseDir: options.cwd, trusted: true };
   const envSources: Record<string, string> = {};
-  for (const [variable, key] of [
-    ['AT_USERNAME', 'username'],
-    ['AT_API_KEY', 'apiKey'],
-    ['AIRTIME_API_URL', 'apiUrl'],
-    ['AIRTIME_LEDGER', 'ledger'],
-  ] as const) {
-    const value = env[variable];
+  // The variables that set a key are the schema's: `airtime help environment` lists the same ones.
+  for (const [key, { env: variable }] of Object.entries(KEYS)) {
+    const value = variable === undefined ? undefined : env[variable];
     if (value === undefined || value === '') continue;
     envLayer.values[key] = value;
     envSources[key] = `environment ${variable}`;
@@ -330,9 +326,9 @@ export async function loadSettings(options: LoadOptions): Promise<Settings> {
     if (fallback !== undefined) sources[key] = 'default';
     return { value: fallback };
   };
-  const flag = <T>(key: string, value: T | undefined, name: string): T | undefined => {
+  const flag = <T>(key: string, value: T | undefined): T | undefined => {
     if (value === undefined) return undefined;
-    sources[key] = `flag --${name}`;
+    sources[key] = `flag ${KEYS[key]?.flag ?? key}`;
     return value;
   };
 
@@ -398,15 +394,15 @@ export async function loadSettings(options: LoadOptions): Promise<Settings> {
       : defaultLedgerPath(env);
   if (typeof ledger.value !== 'string') sources.ledger = 'default';
 
-  const country = flag('defaultCountry', flags.country, 'country') ?? (pick('defaultCountry').value as string | undefined);
+  const country = flag('defaultCountry', flags.country) ?? (pick('defaultCountry').value as string | undefined);
   const countryProblem = flags.country === undefined ? undefined : KEYS.defaultCountry?.check(flags.country);
   if (countryProblem !== undefined) throw new AirtimeError('UNSUPPORTED_COUNTRY', `--country ${flags.country}: use ${countryProblem}`);
 
-  const retries = flag('retries', flags.retries, 'retries') ?? (pick('retries').value as number);
-  const timeout = flag('timeout', flags.timeout, 'timeout') ?? (pick('timeout').value as number);
-  const maxNumRetry = flag('maxNumRetry', flags.maxNumRetry, 'max-num-retry') ?? (pick('maxNumRetry').value as number | undefined);
-  const concurrency = flag('concurrency', flags.concurrency, 'concurrency') ?? (pick('concurrency').value as number);
-  const rate = flag('rate', flags.rate, 'rate') ?? (pick('rate').value as number | undefined);
+  const retries = flag('retries', flags.retries) ?? (pick('retries').value as number);
+  const timeout = flag('timeout', flags.timeout) ?? (pick('timeout').value as number);
+  const maxNumRetry = flag('maxNumRetry', flags.maxNumRetry) ?? (pick('maxNumRetry').value as number | undefined);
+  const concurrency = flag('concurrency', flags.concurrency) ?? (pick('concurrency').value as number);
+  const rate = flag('rate', flags.rate) ?? (pick('rate').value as number | undefined);
 
   return {
     username: username.value as string | undefined,

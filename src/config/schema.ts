@@ -1,6 +1,6 @@
 // What a config file may hold: every key with its type, its default, and what a project file (a
-// folder the user happens to stand in) may do with it. One table, read by loading, by `config init`
-// and by the documentation tests.
+// folder the user happens to stand in) may do with it. One table, read by loading, by `config init`,
+// by `airtime help config` and `airtime help environment`, and by the documentation tests.
 import { type CountryCode, isCountryCode, isCurrencyCode, marketByCurrency } from '../core/countries.js';
 import { AirtimeError } from '../core/errors.js';
 import { parseAmount } from '../core/money.js';
@@ -65,11 +65,26 @@ export type Check = (value: unknown) => string | undefined;
  */
 export type ProjectRule = 'allowed' | 'forbidden' | 'user-config-folder' | 'sandbox-only' | 'tighten';
 
+/** What each rule lets a project file do, as `airtime help config` says it. */
+export const PROJECT_RULES: Readonly<Record<ProjectRule, string>> = {
+  allowed: 'may set it',
+  forbidden: 'may not set it (exit 4 naming the file): only your user config or the environment',
+  'user-config-folder': 'may name only a file inside your user config folder, owned by you and readable by nobody else',
+  'sandbox-only': 'may set it only with the username sandbox (else exit 4)',
+  tighten: 'may only tighten yours: a looser value is ignored, with a warning',
+};
+
 export interface KeySpec {
   check: Check;
   /** The default, in the unit the file uses (seconds, currency units); undefined for none. */
   default?: number;
   project: ProjectRule;
+  /** What it is, in a line: `airtime help config` prints it. */
+  summary: string;
+  /** The environment variable that sets it, over every config file. */
+  env?: string;
+  /** The flag that sets it for one run, over the environment: as --help writes it. */
+  flag?: string;
 }
 
 const isString: Check = (v) => (typeof v === 'string' && v.trim() !== '' ? undefined : 'a non-empty string');
@@ -101,32 +116,122 @@ const isStringList: Check = (v) => (Array.isArray(v) && v.every((item) => typeof
 
 /** Every key a config file may hold; anything else is warned about. */
 export const KEYS: Record<string, KeySpec> = {
-  username: { check: isString, project: 'allowed' },
-  apiKey: { check: isString, project: 'allowed' },
-  apiKeyFile: { check: isString, project: 'user-config-folder' },
-  apiUrl: { check: isUrl, project: 'sandbox-only' },
-  defaultCountry: { check: isCountry, project: 'allowed' },
-  ledger: { check: isString, project: 'forbidden' },
-  retryDelay: { check: isNonNegative, default: 1, project: 'allowed' },
-  timeout: { check: isPositive, default: 30, project: 'allowed' },
-  duplicateWindow: { check: isWindow, default: 300, project: 'tighten' },
-  repeatWindow: { check: isNonNegative, default: 900, project: 'tighten' },
-  retries: { check: isCount, default: 3, project: 'allowed' },
-  maxNumRetry: { check: isRetryCount, project: 'allowed' },
-  concurrency: { check: isConcurrency, default: 4, project: 'allowed' },
-  rate: { check: isPositive, project: 'allowed' },
-  limits: { check: isObject, project: 'tighten' },
-  serve: { check: isObject, project: 'allowed' },
-  profiles: { check: isObject, project: 'allowed' },
+  username: {
+    check: isString,
+    project: 'allowed',
+    env: 'AT_USERNAME',
+    summary: 'the Africa\'s Talking username; exactly "sandbox" selects the sandbox, any other name is live',
+  },
+  apiKey: {
+    check: isString,
+    project: 'allowed',
+    env: 'AT_API_KEY',
+    summary: 'the API key; best in AT_API_KEY, a key file or the user config (0600), never in a file git can see',
+  },
+  apiKeyFile: {
+    check: isString,
+    project: 'user-config-folder',
+    summary: "a file holding the API key (a relative path is read from the config file's folder)",
+  },
+  apiUrl: {
+    check: isUrl,
+    project: 'sandbox-only',
+    env: 'AIRTIME_API_URL',
+    summary: "the API's base URL instead of the username's host, e.g. the emulator's; plain http only to this machine",
+  },
+  defaultCountry: {
+    check: isCountry,
+    project: 'allowed',
+    flag: '--country',
+    summary: 'the country of national numbers such as 0712345678; without it they are refused',
+  },
+  ledger: {
+    check: isString,
+    project: 'forbidden',
+    env: 'AIRTIME_LEDGER',
+    summary: 'where transactions are recorded: a SQLite file, or a postgres:// URL for a ledger several hosts share',
+  },
+  retryDelay: {
+    check: isNonNegative,
+    default: 1,
+    project: 'allowed',
+    summary: 'seconds before the first retry of a transient failure, doubling for each further one (with jitter)',
+  },
+  timeout: { check: isPositive, default: 30, project: 'allowed', flag: '--timeout', summary: 'seconds per request (fractions allowed)' },
+  duplicateWindow: {
+    check: isWindow,
+    default: 300,
+    project: 'tighten',
+    summary: "Africa's Talking's duplicate window in seconds (at most 300): a key is resent automatically only inside it",
+  },
+  repeatWindow: {
+    check: isNonNegative,
+    default: 900,
+    project: 'tighten',
+    summary: 'seconds during which a send without --key refuses to pay the same number, amount and currency again (0: off)',
+  },
+  retries: {
+    check: isCount,
+    default: 3,
+    project: 'allowed',
+    flag: '--retries',
+    summary: 'retries after the first attempt for transient failures',
+  },
+  maxNumRetry: {
+    check: isRetryCount,
+    project: 'allowed',
+    flag: '--max-num-retry',
+    summary: "passed to Africa's Talking as maxNumRetry, its own delivery retries (1 or more; none: its default)",
+  },
+  concurrency: {
+    check: isConcurrency,
+    default: 4,
+    project: 'allowed',
+    flag: '--concurrency',
+    summary: 'bulk sends: requests in flight at once',
+  },
+  rate: {
+    check: isPositive,
+    project: 'allowed',
+    flag: '--rate',
+    summary: 'bulk sends: at most this many requests per second (none: as fast as the concurrency allows)',
+  },
+  limits: { check: isObject, project: 'tighten', summary: 'amounts per currency, in its unit: perRecipient, perRun and daily (below)' },
+  serve: {
+    check: isObject,
+    project: 'allowed',
+    summary: "airtime serve's validation rules: validationMaxAge and allowedSourceIps (below)",
+  },
+  profiles: {
+    check: isObject,
+    project: 'allowed',
+    summary: "named sets of these keys, one chosen with --profile NAME or AIRTIME_PROFILE, over the files' own",
+  },
 };
 
 export const CONFIG_KEYS = Object.keys(KEYS);
 export const LIMIT_KINDS = ['perRecipient', 'perRun', 'daily'] as const;
 export type LimitKind = (typeof LIMIT_KINDS)[number];
 
+/** What each of `limits` holds, per currency, as `airtime help config` says it. */
+export const LIMIT_SUMMARIES: Readonly<Record<LimitKind, string>> = {
+  perRecipient: 'most one recipient may get in one send',
+  perRun: 'most one run (a single send, or a whole file) may send',
+  daily: 'most sent in any 24 hours (pending, sent, delivered and unknown count), per account and environment',
+};
+
 export const SERVE_KEYS: Record<string, KeySpec> = {
-  validationMaxAge: { check: isPositive, default: 600, project: 'tighten' },
-  allowedSourceIps: { check: isStringList, project: 'tighten' },
+  validationMaxAge: {
+    check: isPositive,
+    default: 600,
+    project: 'tighten',
+    summary: 'seconds a transaction may be old and still be approved by the validation callback',
+  },
+  allowedSourceIps: {
+    check: isStringList,
+    project: 'tighten',
+    summary: 'when set, the validation callback approves only sends whose sourceIpAddress is one of these (none: any)',
+  },
 };
 
 /** Checks one file's (or profile's) values: exit 4 naming the key for a wrong type; unknown keys are warnings. */

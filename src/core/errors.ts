@@ -35,7 +35,8 @@ export type ErrorCode =
   | 'NOT_FOUND'
   | 'INTERRUPTED';
 
-const EXIT_BY_CODE: Record<ErrorCode, number> = {
+/** The exit code each error code ends a command with (`exitCode` may override it: see AirtimeErrorOptions). */
+export const EXIT_BY_CODE: Readonly<Record<ErrorCode, number>> = {
   USAGE: EXIT.USAGE,
   INVALID_PHONE: EXIT.USAGE,
   INVALID_AMOUNT: EXIT.USAGE,
@@ -61,6 +62,30 @@ const EXIT_BY_CODE: Record<ErrorCode, number> = {
 
 export function exitCodeFor(code: ErrorCode): number {
   return EXIT_BY_CODE[code];
+}
+
+/**
+ * What each exit code means, in the contract's words: `airtime help exit-codes` prints it beside the
+ * error codes that lead to each (errorCodesOf), so the help cannot drift from the codes.
+ */
+export const EXIT_MEANINGS: Readonly<Record<keyof typeof EXIT, string>> = {
+  OK: 'success: every recipient accepted (or replayed from the ledger), or the lookup or check succeeded',
+  FAILED: "the send failed and nothing was sent (rejected by Africa's Talking, or unreachable after retries); or a lookup found nothing",
+  USAGE: 'usage or validation error: bad arguments, file or input, or a cap or a guard refused it; nothing was sent',
+  PARTIAL: 'partial: a bulk send where some rows were accepted and others failed, were skipped or were not reached',
+  CONFIG:
+    'configuration or authentication error: missing credentials, bad config, an unusable ledger, HTTP 401 (`airtime doctor` says what to fix)',
+  UNKNOWN:
+    "outcome unknown: a request reached, or may have reached, Africa's Talking and no answer came back; the ledger holds it as unknown until it is settled",
+  SIGINT: 'interrupted by Ctrl-C (SIGINT), or cancelled at a prompt, after the ledger is consistent',
+  SIGTERM: 'interrupted by SIGTERM, after the ledger is consistent (serve and the emulator exit 0 on SIGINT or SIGTERM)',
+};
+
+/** The error codes a command ends with this exit code for: EXIT_BY_CODE's, and INTERRUPTED by SIGTERM for 143. */
+export function errorCodesOf(exitCode: number): ErrorCode[] {
+  const codes = (Object.keys(EXIT_BY_CODE) as ErrorCode[]).filter((code) => EXIT_BY_CODE[code] === exitCode);
+  // A run a scheduler stops is INTERRUPTED like a Ctrl-C, with SIGTERM's code (`exitCode` overrides).
+  return exitCode === EXIT.SIGTERM ? [...codes, 'INTERRUPTED'] : codes;
 }
 
 export interface AirtimeErrorOptions {

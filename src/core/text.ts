@@ -20,3 +20,43 @@ export function printable(text: string, { keepNewlines = false }: { keepNewlines
 export function shellWord(text: string): string {
   return /^[\w./@%+=:,-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`;
 }
+
+/**
+ * The candidates a mistyped word most likely meant, the way commander suggests a command (its
+ * suggestSimilar is not part of its public API): the fewest edits, at most 3, counting a swap of
+ * two neighbours as one, and more alike than not (over 40% of the longer word unchanged).
+ */
+export function closestWords(word: string, candidates: readonly string[]): string[] {
+  let best = 3;
+  let found: string[] = [];
+  for (const candidate of new Set(candidates)) {
+    if (candidate.length <= 1) continue;
+    const distance = editDistance(word, candidate);
+    const length = Math.max(word.length, candidate.length);
+    if ((length - distance) / length <= 0.4) continue;
+    if (distance < best) {
+      best = distance;
+      found = [candidate];
+    } else if (distance === best) found.push(candidate);
+  }
+  return found.sort((a, b) => a.localeCompare(b));
+}
+
+/** Edits from one word to another: insertions, deletions, substitutions, and swaps of neighbours. */
+function editDistance(a: string, b: string): number {
+  if (Math.abs(a.length - b.length) > 3) return Math.max(a.length, b.length);
+  const width = b.length + 1;
+  const d = new Array<number>((a.length + 1) * width).fill(0);
+  const at = (i: number, j: number) => d[i * width + j] as number;
+  for (let i = 0; i <= a.length; i += 1) d[i * width] = i;
+  for (let j = 0; j <= b.length; j += 1) d[j] = j;
+  for (let i = 1; i <= a.length; i += 1) {
+    for (let j = 1; j <= b.length; j += 1) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let value = Math.min(at(i - 1, j) + 1, at(i, j - 1) + 1, at(i - 1, j - 1) + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) value = Math.min(value, at(i - 2, j - 2) + 1);
+      d[i * width + j] = value;
+    }
+  }
+  return at(a.length, b.length);
+}

@@ -35,6 +35,7 @@ describe('the command table', () => {
       'config path',
       'completion',
       'emulator',
+      'help',
     ]);
     expect(() => findCommand('deploy')).toThrowError('no command deploy in the table');
   });
@@ -110,6 +111,19 @@ describe('the command table', () => {
     expect(t.stdout()).toContain('Next: export AT_API_KEY in your shell');
   });
 
+  it('help reads its words, and answers a topic without the parser', async () => {
+    const t = testContext({ flags: { json: true } });
+    const code = await findCommand('help').execute(new Input([['exit-codes']], {}), { ctx: t.ctx, program: null });
+    expect(code).toBe(EXIT.OK);
+    expect(JSON.parse(t.stdout())).toMatchObject({
+      ok: true,
+      topic: 'exit-codes',
+      codes: expect.arrayContaining([
+        { exitCode: 4, meaning: expect.any(String), errorCodes: ['MISSING_CREDENTIALS', 'CONFIG_ERROR', 'LEDGER_ERROR', 'AUTH_FAILED'] },
+      ]),
+    });
+  });
+
   it("completion hands the parser's program to the command", async () => {
     const t = testContext();
     await expect(findCommand('completion').execute(new Input(['ksh'], {}), { ctx: t.ctx, program: null })).rejects.toMatchObject({
@@ -127,5 +141,11 @@ describe('Input', () => {
     expect([input.flag('on'), input.flag('off'), input.flag('missing')]).toEqual([true, false, undefined]);
     expect([input.list('many'), input.list('text')]).toEqual([['1', '2'], undefined]);
     expect([input.has('off'), input.has('missing')]).toEqual([true, false]);
+  });
+
+  it("reads a variadic argument's values as words", () => {
+    const input = new Input([['config', 'init'], 'a'], {});
+    expect([input.words(0), input.words(1), input.words(2)]).toEqual([['config', 'init'], ['a'], []]);
+    expect(input.arg(0)).toBeUndefined();
   });
 });

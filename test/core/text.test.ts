@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { printable, shellWord } from '../../src/core/text.js';
+import { closestWords, printable, shellWord } from '../../src/core/text.js';
 
 describe('shellWord', () => {
   it.each([
@@ -24,5 +24,27 @@ describe('printable', () => {
     ['line\u2028sep', false, 'line\\u2028sep'],
   ])('%j (keepNewlines %s) is shown as %j', (text, keepNewlines, shown) => {
     expect(printable(text, { keepNewlines })).toBe(shown);
+  });
+});
+
+describe('closestWords', () => {
+  const words = ['send', 'serve', 'status', 'stats', 'config', 'exit-codes', 'environment', 'emulator'];
+  it.each([
+    ['sned', ['send']],
+    ['sttus', ['status']],
+    ['serv', ['serve']],
+    ['exit-code', ['exit-codes']],
+    ['enviroment', ['environment']],
+    ['stat', ['stats']],
+    ['sen', ['send']],
+    ['xyz', []],
+    ['configuration', []],
+  ])('%j suggests %j', (word, expected) => {
+    expect(closestWords(word, words)).toEqual(expected);
+  });
+
+  it('gives every candidate equally close, sorted', () => {
+    expect(closestWords('sta', ['stats', 'state', 'stay'])).toEqual(['stay']);
+    expect(closestWords('stat', ['stats', 'state'])).toEqual(['state', 'stats']);
   });
 });
