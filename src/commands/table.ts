@@ -686,8 +686,8 @@ amount on one day from two hosts, are reported, not copied twice.`,
     examples: [
       '$ airtime emulator                    # in a terminal of its own; first line: AIRTIME_API_URL=http://127.0.0.1:8788',
       '$ AIRTIME_API_URL=http://127.0.0.1:8788 AT_USERNAME=sandbox AT_API_KEY=test airtime send +254712345678 50',
-      `$ airtime emulator --port 0 > emulator.env & \\
-      until [ -s emulator.env ]; do sleep 0.1; done; export "$(head -n 1 emulator.env)"   # from a script, on a free port`,
+      `$ airtime emulator --port 0 > emulator.log 2>&1 & \\
+      until [ -s emulator.log ]; do sleep 0.1; done; export "$(head -n 1 emulator.log)"   # from a script, on a free port`,
     ],
     read: (input) => ({
       port: input.number('port') ?? 8788,
