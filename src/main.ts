@@ -1,6 +1,9 @@
 // The process: run the command line, and the one place that ends the process with a code.
-// (dist/launcher.cjs calls `main`, after answering --version on its own.)
-import { run } from './cli.js';
+// (dist/launcher.cjs calls `main`, after answering --version on its own.) A common command line is
+// read from the command table alone (src/commands/argv.ts); commander (src/cli.ts) is loaded for
+// every other, and reads it whole.
+import { type ReadLine, readArgv } from './commands/argv.js';
+import { createContext } from './context.js';
 import type { Streams } from './ui/output.js';
 
 export async function main(argv: string[]): Promise<never> {
@@ -22,7 +25,8 @@ export async function main(argv: string[]): Promise<never> {
 
   let exitCode: number;
   try {
-    exitCode = await run(argv, streams, process.cwd());
+    const line = readArgv(argv);
+    exitCode = line ? await runLine(line, streams, process.cwd()) : await (await import('./cli.js')).run(argv, streams, process.cwd());
   } catch (error) {
     exitCode = await report(error, argv, streams);
   }
@@ -31,6 +35,16 @@ export async function main(argv: string[]): Promise<never> {
   // process.exit would drop what is queued (a bulk send's --json document, an export).
   await Promise.all([streams.stdout, streams.stderr].map(drained));
   process.exit(exitCode);
+}
+
+/** Runs a command line read without commander, as commander's action for it would (src/cli.ts). */
+export async function runLine({ spec, input, flags }: ReadLine, streams: Streams, cwd: string): Promise<number> {
+  const ctx = createContext(streams, flags, cwd);
+  try {
+    return await spec.execute(input, { ctx, program: undefined });
+  } finally {
+    await ctx.close();
+  }
 }
 
 function drained(stream: NodeJS.WritableStream & { writableLength?: number; destroyed?: boolean }): Promise<void> {
