@@ -4,24 +4,27 @@
 // every other, and reads it whole.
 import { type ReadLine, readArgv } from './commands/argv.js';
 import { createContext } from './context.js';
+import { directStdio } from './stdio.js';
 import type { Streams } from './ui/output.js';
 
 export async function main(argv: string[]): Promise<never> {
   const streams: Streams = {
-    stdout: process.stdout,
-    stderr: process.stderr,
+    // Written straight to the descriptor where it is a pipe or a file (src/stdio.ts).
+    stdout: directStdio(1, () => {
+      // A reader that stops early (`airtime export | head`) closes the pipe: that is the reader's choice,
+      // not a failure of ours. Writes are then dropped, and the command ends with its own exit code.
+      process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+        if (error.code !== 'EPIPE') throw error;
+      });
+      return process.stdout;
+    }),
+    stderr: directStdio(2, () => process.stderr),
     // Node makes process.stdin when it is first read: a command that reads no input never opens it.
     get stdin() {
       return process.stdin;
     },
     env: process.env,
   };
-
-  // A reader that stops early (`airtime export | head`) closes the pipe: that is the reader's choice,
-  // not a failure of ours. Writes are then dropped, and the command ends with its own exit code.
-  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
-    if (error.code !== 'EPIPE') throw error;
-  });
 
   let exitCode: number;
   try {
