@@ -195,6 +195,35 @@ const lazyChildProcess = {
   },
 };
 
+/**
+ * chalk's supports-color asks node:tty, as chalk loads, whether stdout and stderr are terminals, and
+ * node:tty loads node:net: a cost to every command whose output is a pipe or a file. Its isatty
+ * is answered from fstat first: a pipe or a file is no terminal, and only a character device is
+ * asked of node:tty. (airtime's own colour decision is src/ui/color.ts; chalk's is kept as it was.)
+ */
+const lazyTty = {
+  name: 'airtime-lazy-tty',
+  setup(build) {
+    build.onLoad({ filter: /[\\/]chalk[\\/]source[\\/]vendor[\\/]supports-color[\\/]index\.js$/ }, async (args) => {
+      const text = await readFile(args.path, 'utf8');
+      const eager = "import tty from 'node:tty';";
+      if (!text.includes(eager)) throw new Error(`chalk's supports-color no longer loads tty as ${eager}: review this plugin`);
+      const lazy = `import { fstatSync } from 'node:fs';
+const tty = {
+  isatty(fd) {
+    try {
+      if (!fstatSync(fd).isCharacterDevice()) return false;
+    } catch {
+      return false;
+    }
+    return require('node:tty').isatty(fd);
+  },
+};`;
+      return { contents: text.replace(eager, lazy), loader: 'js' };
+    });
+  },
+};
+
 const exportsBySource = new Map();
 
 /** The names an ES module exports, or undefined for a CommonJS one. */
@@ -236,7 +265,7 @@ async function bundle() {
     ...COMMON,
     stdin: offering([], HOT_MAIN),
     outfile: `${root}dist/airtime.cjs`,
-    plugins: [lazyChildProcess, splitter('airtime.cjs')],
+    plugins: [lazyChildProcess, lazyTty, splitter('airtime.cjs')],
   });
   const hot = { file: 'airtime.cjs', inputs: inputsOf(probe), taken: new Set() };
   const sharedSources = new Set();
@@ -281,7 +310,7 @@ async function bundle() {
     ...COMMON,
     stdin: offering(hot.taken, HOT_MAIN),
     outfile: `${root}dist/airtime.cjs`,
-    plugins: [lazyChildProcess, splitter('airtime.cjs')],
+    plugins: [lazyChildProcess, lazyTty, splitter('airtime.cjs')],
   });
   const leaked = [...inputsOf(final)].filter((input) => NEVER_HOT.some((part) => input.includes(part)));
   if (leaked.length > 0) throw new Error(`the hot path's file holds what should load on demand: ${leaked.join(', ')}`);
