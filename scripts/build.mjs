@@ -71,8 +71,10 @@ export const LAZY = {
 
 /** Packages never bundled: Node resolves them from node_modules at run time, if they are ever loaded. */
 const EXTERNAL = [
-  // a native addon
-  'better-sqlite3',
+  // how better-sqlite3 finds its native addon, used only where it is not where npm puts it, and its
+  // package.json, resolved to find its folder (see nativeSqlite)
+  'bindings',
+  'better-sqlite3/package.json',
   // cosmiconfig's optional loaders for .ts/.cjs config files, never reached (code configs are refused)
   'typescript',
   'import-fresh',
@@ -224,6 +226,36 @@ const tty = {
   },
 };
 
+/**
+ * better-sqlite3's JavaScript is bundled into sqlite.cjs: loaded by Node it is a dozen files to
+ * resolve, read and compile at every run (~8 ms of `airtime status`), where sqlite.cjs runs from
+ * the code cache. Its native addon stays in node_modules, found from better-sqlite3's own folder
+ * where npm puts it (build/Release: prebuild-install, or node-gyp --release), else by `bindings`
+ * as before, told the folder (it would look for it from the caller's file, now in dist/).
+ */
+const nativeSqlite = {
+  name: 'airtime-sqlite-addon',
+  setup(build) {
+    build.onLoad({ filter: /[\\/]better-sqlite3[\\/]lib[\\/]database\.js$/ }, async (args) => {
+      const text = await readFile(args.path, 'utf8');
+      const found = "require('bindings')('better_sqlite3.node')";
+      if (!text.includes(found)) throw new Error(`better-sqlite3 no longer finds its addon as ${found}: review this plugin`);
+      const loader = `
+function loadAddon() {
+  const root = path.dirname(require.resolve('better-sqlite3/package.json'));
+  try {
+    return require(path.join(root, 'build', 'Release', 'better_sqlite3.node'));
+  } catch (error) {
+    if (error.code !== 'MODULE_NOT_FOUND') throw error;
+  }
+  return require(require.resolve('bindings', { paths: [root] }))({ bindings: 'better_sqlite3.node', module_root: root });
+}
+`;
+      return { contents: `${text.replace(found, 'loadAddon()')}${loader}`, loader: 'js' };
+    });
+  },
+};
+
 const exportsBySource = new Map();
 
 /** The names an ES module exports, or undefined for a CommonJS one. */
@@ -294,7 +326,7 @@ async function bundle() {
         ...COMMON,
         entryPoints: [entryOf(source)],
         outfile: `${root}dist/${file}`,
-        plugins: [splitter(file, providers)],
+        plugins: [nativeSqlite, splitter(file, providers)],
       });
       for (const input of inputsOf(result)) {
         if (owners.has(input)) twice.add(input);
