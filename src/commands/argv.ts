@@ -39,8 +39,11 @@ const NEEDS_PROGRAM = new Set(['completion']);
 /** What this reader knows of an option or an argument; a spec with anything more is left to commander. */
 const OPTION_KEYS = new Set(['flags', 'description', 'value', 'choices', 'default', 'required']);
 const ARGUMENT_KEYS = new Set(['name', 'description', 'choices']);
-/** '-c, --currency <code>', '--yes', '--no-input': a short flag or none, a long one, and a required value or none. */
-const FLAGS = /^(?:(-[^-\s,]), )?(--[a-z][a-z0-9-]*)(?: <[^<>\s]+>)?$/i;
+/**
+ * '-c, --currency <code>', '--yes', '--no-input': a short flag or none, a long one, and one required
+ * value or none (not '[n]', optional, nor '<ids...>', variadic).
+ */
+const FLAGS = /^(?:(-[A-Za-z]), )?(--[A-Za-z][A-Za-z0-9-]*)(?: <[^<>\s]*[^<>\s.]>)?$/;
 const ARGUMENT = /^(?:<[\w-]+>|\[[\w-]+\])$/;
 
 interface Flag {

@@ -139,6 +139,8 @@ describe('readArgv leaves to commander what it does not fully understand', () =>
     expect(lines([spec({ arguments: [{ name: '[id]', description: '', value: 'whole' } as never] })])).toBeUndefined();
     expect(lines([spec({ arguments: [{ name: '[id...]', description: '' }] })])).toBeUndefined();
     expect(lines([spec({ options: [{ flags: '--limit [n]', description: '' }] })])).toBeUndefined();
+    expect(lines([spec({ options: [{ flags: '--ids <id...>', description: '' }] })])).toBeUndefined();
+    expect(lines([spec({ options: [{ flags: '-l,--limit <n>', description: '' }] })])).toBeUndefined();
     expect(lines([spec({ options: [{ flags: '--wide', description: '', hidden: true } as never] })])).toBeUndefined();
     expect(lines([spec({ options: [{ flags: '--wide', description: '', value: 'whole' }] })])).toBeUndefined();
   });
