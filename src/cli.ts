@@ -25,7 +25,7 @@ export async function run(argv: string[], streams: Streams, cwd: string): Promis
   let parserMessage = '';
   const contextFor = async (command: Command): Promise<Context> => {
     const { createContext } = await import('./context.js');
-    context ??= createContext(streams, globalFlags(command), cwd);
+    context ??= await createContext(streams, globalFlags(command), cwd);
     return context;
   };
 

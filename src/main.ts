@@ -42,7 +42,7 @@ export async function main(argv: string[]): Promise<never> {
 
 /** Runs a command line read without commander, as commander's action for it would (src/cli.ts). */
 export async function runLine({ spec, input, flags }: ReadLine, streams: Streams, cwd: string): Promise<number> {
-  const ctx = createContext(streams, flags, cwd);
+  const ctx = await createContext(streams, flags, cwd);
   try {
     return await spec.execute(input, { ctx, program: undefined });
   } finally {
@@ -65,7 +65,7 @@ async function report(error: unknown, argv: string[], streams: Streams): Promise
   ]);
   // The parser may have failed before the flags were read, so they are read from argv here.
   const has = (flag: string) => argv.includes(flag);
-  const output = new Output(streams, {
+  const output = await Output.open(streams, {
     json: has('--json'),
     quiet: has('-q') || has('--quiet'),
     verbose: false,
