@@ -12,7 +12,7 @@ function category({ url, functionName }) {
   if (functionName === '(garbage collector)') return 'garbage collection';
   if (functionName === '(program)' || functionName === '(idle)') return "V8 and Node's native code";
   if (url.endsWith('dist/airtime.cjs')) return "airtime's own code: the parser, the rules, phone metadata, output";
-  if (url.endsWith('dist/launcher.cjs') || url === 'node:zlib') return 'the launcher, and the CRC of the code cache';
+  if (url.endsWith('dist/launcher.cjs')) return 'the launcher, and the check of the code cache';
   if (url === 'node:vm') return "V8 reading airtime's cached code (vm.Script)";
   if (url.includes('internal/bootstrap/realm')) return "compiling Node's built-in modules as they load";
   if (url.includes('internal/modules/')) return "Node's module loader (bin, launcher, createRequire)";

@@ -72,8 +72,10 @@ export const LAZY = {
 
 /** Packages never bundled: Node resolves them from node_modules at run time, if they are ever loaded. */
 const EXTERNAL = [
-  // a native addon
-  'better-sqlite3',
+  // how better-sqlite3 finds its native addon, used only where it is not where npm puts it, and its
+  // package.json, resolved to find its folder (see nativeSqlite)
+  'bindings',
+  'better-sqlite3/package.json',
   // cosmiconfig's optional loaders for .ts/.cjs config files, never reached (code configs are refused)
   'typescript',
   'import-fresh',
@@ -198,6 +200,65 @@ const lazyChildProcess = {
   },
 };
 
+/**
+ * chalk's supports-color asks node:tty, as chalk loads, whether stdout and stderr are terminals, and
+ * node:tty loads node:net: a cost to every command whose output is a pipe or a file. Its isatty
+ * is answered from fstat first: a pipe or a file is no terminal, and only a character device is
+ * asked of node:tty. (airtime's own colour decision is src/ui/color.ts; chalk's is kept as it was.)
+ */
+const lazyTty = {
+  name: 'airtime-lazy-tty',
+  setup(build) {
+    build.onLoad({ filter: /[\\/]chalk[\\/]source[\\/]vendor[\\/]supports-color[\\/]index\.js$/ }, async (args) => {
+      const text = await readFile(args.path, 'utf8');
+      const eager = "import tty from 'node:tty';";
+      if (!text.includes(eager)) throw new Error(`chalk's supports-color no longer loads tty as ${eager}: review this plugin`);
+      const lazy = `import { fstatSync } from 'node:fs';
+const tty = {
+  isatty(fd) {
+    try {
+      if (!fstatSync(fd).isCharacterDevice()) return false;
+    } catch {
+      return false;
+    }
+    return require('node:tty').isatty(fd);
+  },
+};`;
+      return { contents: text.replace(eager, lazy), loader: 'js' };
+    });
+  },
+};
+
+/**
+ * better-sqlite3's JavaScript is bundled into sqlite.cjs: loaded by Node it is a dozen files to
+ * resolve, read and compile at every run (~8 ms of `airtime status`), where sqlite.cjs runs from
+ * the code cache. Its native addon stays in node_modules, found from better-sqlite3's own folder
+ * where npm puts it (build/Release: prebuild-install, or node-gyp --release), else by `bindings`
+ * as before, told the folder (it would look for it from the caller's file, now in dist/).
+ */
+const nativeSqlite = {
+  name: 'airtime-sqlite-addon',
+  setup(build) {
+    build.onLoad({ filter: /[\\/]better-sqlite3[\\/]lib[\\/]database\.js$/ }, async (args) => {
+      const text = await readFile(args.path, 'utf8');
+      const found = "require('bindings')('better_sqlite3.node')";
+      if (!text.includes(found)) throw new Error(`better-sqlite3 no longer finds its addon as ${found}: review this plugin`);
+      const loader = `
+function loadAddon() {
+  const root = path.dirname(require.resolve('better-sqlite3/package.json'));
+  try {
+    return require(path.join(root, 'build', 'Release', 'better_sqlite3.node'));
+  } catch (error) {
+    if (error.code !== 'MODULE_NOT_FOUND') throw error;
+  }
+  return require(require.resolve('bindings', { paths: [root] }))({ bindings: 'better_sqlite3.node', module_root: root });
+}
+`;
+      return { contents: `${text.replace(found, 'loadAddon()')}${loader}`, loader: 'js' };
+    });
+  },
+};
+
 const exportsBySource = new Map();
 
 /** The names an ES module exports, or undefined for a CommonJS one. */
@@ -239,7 +300,7 @@ async function bundle() {
     ...COMMON,
     stdin: offering([], HOT_MAIN),
     outfile: `${root}dist/airtime.cjs`,
-    plugins: [lazyChildProcess, splitter('airtime.cjs')],
+    plugins: [lazyChildProcess, lazyTty, splitter('airtime.cjs')],
   });
   const hot = { file: 'airtime.cjs', inputs: inputsOf(probe), taken: new Set() };
   const sharedSources = new Set();
@@ -268,7 +329,7 @@ async function bundle() {
         ...COMMON,
         entryPoints: [entryOf(source)],
         outfile: `${root}dist/${file}`,
-        plugins: [splitter(file, providers)],
+        plugins: [nativeSqlite, splitter(file, providers)],
       });
       for (const input of inputsOf(result)) {
         if (owners.has(input)) twice.add(input);
@@ -284,7 +345,7 @@ async function bundle() {
     ...COMMON,
     stdin: offering(hot.taken, HOT_MAIN),
     outfile: `${root}dist/airtime.cjs`,
-    plugins: [lazyChildProcess, splitter('airtime.cjs')],
+    plugins: [lazyChildProcess, lazyTty, splitter('airtime.cjs')],
   });
   const leaked = [...inputsOf(final)].filter((input) => NEVER_HOT.some((part) => input.includes(part)));
   if (leaked.length > 0) throw new Error(`the hot path's file holds what should load on demand: ${leaked.join(', ')}`);

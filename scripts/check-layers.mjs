@@ -14,7 +14,7 @@ export const LAYERS = [
   ['ui', ['ui/']],
   ['engines', ['transaction.ts', 'bulk/', 'server/']],
   ['results', ['results/']],
-  ['adapters', ['at/', 'ledger/', 'config/', 'emulator/', 'signals.ts', 'streams.ts']],
+  ['adapters', ['at/', 'ledger/', 'config/', 'emulator/', 'signals.ts', 'streams.ts', 'stdio.ts']],
   ['core', ['core/']],
 ];
 

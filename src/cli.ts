@@ -1,7 +1,9 @@
 // Builds the commander program from the command table (src/commands/table.ts), parses argv, runs
 // the one command asked for, and returns its exit code for src/main.ts.
 import { Argument, Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { COMMANDS, type CommandSpec, Input, type OptionSpec, type ValueKind } from './commands/table.js';
+import { globalFlagsOf } from './commands/argv.js';
+import { COMMANDS, type CommandSpec, Input, type OptionSpec, PROGRAM_OPTIONS, type ValueKind } from './commands/table.js';
+import { InvalidValue, VALUE_PARSERS } from './commands/values.js';
 import type { Context, GlobalFlags } from './context.js';
 import { HELP_TOPICS } from './results/help.js';
 import type { Streams } from './ui/output.js';
@@ -24,7 +26,7 @@ export async function run(argv: string[], streams: Streams, cwd: string): Promis
   let parserMessage = '';
   const contextFor = async (command: Command): Promise<Context> => {
     const { createContext } = await import('./context.js');
-    context ??= createContext(streams, globalFlags(command), cwd);
+    context ??= await createContext(streams, globalFlags(command), cwd);
     return context;
   };
 
@@ -38,15 +40,9 @@ export async function run(argv: string[], streams: Streams, cwd: string): Promis
 
   const program = new Command('airtime')
     .description("Send mobile airtime through Africa's Talking, and keep a ledger of every transaction.")
-    .version(VERSION, '-V, --version', 'print the version')
-    .option('--json', 'print exactly one JSON document on stdout')
-    .option('-q, --quiet', 'print nothing but errors')
-    .option('-v, --verbose', "show the HTTP exchange with Africa's Talking (secrets redacted)")
-    .option('--no-color', 'no colour, even on a terminal')
-    .option('--no-input', 'never prompt; a missing value is an error')
-    .option('--debug', 'show stack traces')
-    .option('--config <path>', 'use this config file instead of searching (AIRTIME_CONFIG)')
-    .option('--profile <name>', 'use a profile from the config file (AIRTIME_PROFILE)')
+    .version(VERSION, '-V, --version', 'print the version');
+  for (const option of PROGRAM_OPTIONS) program.addOption(optionOf(option));
+  program
     .showSuggestionAfterError(true)
     .configureHelp({ showGlobalOptions: true })
     // `airtime help` is the table's own command: topics, and `help config init` showing init's help.
@@ -176,64 +172,25 @@ async function parse(program: Command, argv: string[], parserMessage: () => stri
 }
 
 function globalFlags(command: Command): GlobalFlags {
-  const all = command.optsWithGlobals<Record<string, unknown>>();
-  return {
-    json: Boolean(all.json),
-    quiet: Boolean(all.quiet),
-    verbose: Boolean(all.verbose),
-    color: all.color !== false,
-    input: all.input !== false,
-    debug: Boolean(all.debug),
-    config: all.config as string | undefined,
-    profile: all.profile as string | undefined,
-  };
+  return globalFlagsOf(command.optsWithGlobals<Record<string, unknown>>());
 }
 
 function usageMessage(text: string): string {
   return text.trim().replace(/^error:\s*/, '');
 }
 
-function wholeNumber(value: string): number {
-  if (!/^\d+$/.test(value)) throw new InvalidArgumentError('expected a whole number, 0 or more.');
-  return Number(value);
-}
-
-const PARSERS: Record<ValueKind, (value: string, previous?: unknown) => unknown> = {
-  whole: wholeNumber,
-  /** maxNumRetry 0 would ask Africa's Talking for no retries of its own, which no one means. */
-  maxNumRetry: (value) => {
-    const number = wholeNumber(value);
-    if (number === 0) throw new InvalidArgumentError("0 is refused: omit the flag for Africa's Talking's default.");
-    return number;
-  },
-  positive: (value) => {
-    const number = Number(value);
-    if (!/^\d*\.?\d+$/.test(value) || !(number > 0)) throw new InvalidArgumentError('expected a number above 0.');
-    return number;
-  },
-  nonNegative: (value) => {
-    if (!/^\d*\.?\d+$/.test(value)) throw new InvalidArgumentError('expected a number, 0 or more.');
-    return Number(value);
-  },
-  concurrency: (value) => {
-    const number = wholeNumber(value);
-    if (number < 1 || number > 64) throw new InvalidArgumentError('expected a whole number from 1 to 64.');
-    return number;
-  },
-  fraction: (value) => {
-    const number = Number(value);
-    if (!/^\d*\.?\d+$/.test(value) || number > 1) throw new InvalidArgumentError('expected a number from 0 to 1.');
-    return number;
-  },
-  port: (value) => {
-    const number = wholeNumber(value);
-    if (number > 65535) throw new InvalidArgumentError('expected a port from 0 to 65535.');
-    return number;
-  },
-  /** Any text: choices shown in --help and completion, checked by the command (it explains a refusal best). */
-  text: String,
-  /** A repeatable option: every value given, in order. */
-  list: (value, previous) => [...((previous as string[] | undefined) ?? []), value],
-};
+/** The value kinds' readers, their refusals in commander's form (it names the flag and the value). */
+const PARSERS = Object.fromEntries(
+  Object.entries(VALUE_PARSERS).map(([kind, parse]) => [
+    kind,
+    (value: string, previous?: unknown) => {
+      try {
+        return parse(value, previous);
+      } catch (error) {
+        throw error instanceof InvalidValue ? new InvalidArgumentError(error.message) : error;
+      }
+    },
+  ]),
+) as Record<ValueKind, (value: string, previous?: unknown) => unknown>;
 
 export type { CommandSpec };

@@ -13,8 +13,8 @@ import { createPrompter } from './ui/prompt.js';
 
 export type { Context, GlobalFlags };
 
-export function createContext(streams: Streams, flags: GlobalFlags, cwd: string): Context {
-  const output = new Output(streams, flags);
+export async function createContext(streams: Streams, flags: GlobalFlags, cwd: string): Promise<Context> {
+  const output = await Output.open(streams, flags);
   let loaded: Promise<Settings> | undefined;
   let warnedRefused = false;
   const opened: Ledger[] = [];

@@ -5,6 +5,7 @@
 // file through `load` when a command first needs it (scripts/build.mjs turns their import() into
 // calls of it).
 import { bundleLoader } from './code-cache.js';
+import { directStdio } from './stdio.js';
 
 declare const __AIRTIME_VERSION__: string;
 declare const __AIRTIME_BUNDLES__: Record<string, string>;
@@ -29,7 +30,7 @@ export function load(file: string): unknown {
 }
 
 if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
-  process.stdout.write(`${__AIRTIME_VERSION__}\n`);
+  directStdio(1, () => process.stdout).write(`${__AIRTIME_VERSION__}\n`);
 } else {
   const { main } = load('airtime.cjs') as { main(argv: string[]): Promise<never> };
   void main(args);

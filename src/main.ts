@@ -1,12 +1,24 @@
 // The process: run the command line, and the one place that ends the process with a code.
-// (dist/launcher.cjs calls `main`, after answering --version on its own.)
-import { run } from './cli.js';
+// (dist/launcher.cjs calls `main`, after answering --version on its own.) A common command line is
+// read from the command table alone (src/commands/argv.ts); commander (src/cli.ts) is loaded for
+// every other, and reads it whole.
+import { type ReadLine, readArgv } from './commands/argv.js';
+import { createContext } from './context.js';
+import { directStdio } from './stdio.js';
 import type { Streams } from './ui/output.js';
 
 export async function main(argv: string[]): Promise<never> {
   const streams: Streams = {
-    stdout: process.stdout,
-    stderr: process.stderr,
+    // Written straight to the descriptor where it is a pipe or a file (src/stdio.ts).
+    stdout: directStdio(1, () => {
+      // A reader that stops early (`airtime export | head`) closes the pipe: that is the reader's choice,
+      // not a failure of ours. Writes are then dropped, and the command ends with its own exit code.
+      process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+        if (error.code !== 'EPIPE') throw error;
+      });
+      return process.stdout;
+    }),
+    stderr: directStdio(2, () => process.stderr),
     // Node makes process.stdin when it is first read: a command that reads no input never opens it.
     get stdin() {
       return process.stdin;
@@ -14,15 +26,10 @@ export async function main(argv: string[]): Promise<never> {
     env: process.env,
   };
 
-  // A reader that stops early (`airtime export | head`) closes the pipe: that is the reader's choice,
-  // not a failure of ours. Writes are then dropped, and the command ends with its own exit code.
-  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
-    if (error.code !== 'EPIPE') throw error;
-  });
-
   let exitCode: number;
   try {
-    exitCode = await run(argv, streams, process.cwd());
+    const line = readArgv(argv);
+    exitCode = line ? await runLine(line, streams, process.cwd()) : await (await import('./cli.js')).run(argv, streams, process.cwd());
   } catch (error) {
     exitCode = await report(error, argv, streams);
   }
@@ -31,6 +38,16 @@ export async function main(argv: string[]): Promise<never> {
   // process.exit would drop what is queued (a bulk send's --json document, an export).
   await Promise.all([streams.stdout, streams.stderr].map(drained));
   process.exit(exitCode);
+}
+
+/** Runs a command line read without commander, as commander's action for it would (src/cli.ts). */
+export async function runLine({ spec, input, flags }: ReadLine, streams: Streams, cwd: string): Promise<number> {
+  const ctx = await createContext(streams, flags, cwd);
+  try {
+    return await spec.execute(input, { ctx, program: undefined });
+  } finally {
+    await ctx.close();
+  }
 }
 
 function drained(stream: NodeJS.WritableStream & { writableLength?: number; destroyed?: boolean }): Promise<void> {
@@ -48,7 +65,7 @@ async function report(error: unknown, argv: string[], streams: Streams): Promise
   ]);
   // The parser may have failed before the flags were read, so they are read from argv here.
   const has = (flag: string) => argv.includes(flag);
-  const output = new Output(streams, {
+  const output = await Output.open(streams, {
     json: has('--json'),
     quiet: has('-q') || has('--quiet'),
     verbose: false,

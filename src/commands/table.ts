@@ -750,3 +750,15 @@ export function findCommand(name: string): CommandSpec {
   if (!found) throw new Error(`no command ${name} in the table`);
   return found;
 }
+
+/** The program's own options, before or after the command's: src/cli.ts gives them to commander. */
+export const PROGRAM_OPTIONS: readonly OptionSpec[] = [
+  { flags: '--json', description: 'print exactly one JSON document on stdout' },
+  { flags: '-q, --quiet', description: 'print nothing but errors' },
+  { flags: '-v, --verbose', description: "show the HTTP exchange with Africa's Talking (secrets redacted)" },
+  { flags: '--no-color', description: 'no colour, even on a terminal' },
+  { flags: '--no-input', description: 'never prompt; a missing value is an error' },
+  { flags: '--debug', description: 'show stack traces' },
+  { flags: '--config <path>', description: 'use this config file instead of searching (AIRTIME_CONFIG)' },
+  { flags: '--profile <name>', description: 'use a profile from the config file (AIRTIME_PROFILE)' },
+];

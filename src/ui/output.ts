@@ -1,9 +1,11 @@
 // Where everything the user sees goes. stdout carries the result (human text, or exactly one JSON
 // document with --json); stderr carries progress, warnings and errors. Colour is decided for
 // each stream on its own.
-import { Chalk, type ChalkInstance } from 'chalk';
+import type { ChalkInstance } from 'chalk';
 import { printable as escapeControl } from '../core/text.js';
-import { colorLevel } from './color.js';
+import { type ColorLevel, colorLevel } from './color.js';
+
+type ChalkClass = typeof import('chalk').Chalk;
 
 export interface Streams {
   stdout: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
@@ -29,16 +31,25 @@ export class Output {
   /** Colours for stderr text. */
   readonly err: ChalkInstance;
 
+  /**
+   * An Output for these streams, loading chalk only when one of them is to be coloured: chalk builds
+   * every style it has as it loads (~2 ms of a command's start-up), and a run whose output is a pipe
+   * or a file colours nothing.
+   */
+  static async open(streams: Streams, flags: OutputFlags): Promise<Output> {
+    const coloured = levelsOf(streams, flags).some((level) => level > 0);
+    return new Output(streams, flags, coloured ? (await import('chalk')).Chalk : undefined);
+  }
+
+  /** `chalk` is needed when a stream is to be coloured (Output.open gives it). */
   constructor(
     readonly streams: Streams,
     readonly flags: OutputFlags,
+    chalk?: ChalkClass,
   ) {
-    this.out = new Chalk({
-      level: colorLevel({ isTTY: Boolean(streams.stdout.isTTY), env: streams.env, allowed: flags.color && !flags.json }),
-    });
-    this.err = new Chalk({
-      level: colorLevel({ isTTY: Boolean(streams.stderr.isTTY), env: streams.env, allowed: flags.color && !flags.json }),
-    });
+    const [out, err] = levelsOf(streams, flags);
+    this.out = painter(out, chalk);
+    this.err = painter(err, chalk);
   }
 
   /** Prompts only when a person is there to answer: both ends a terminal, and neither --no-input nor CI. */
@@ -106,6 +117,48 @@ export class Output {
     if (hint) this.streams.stderr.write(`${this.err.dim(printable(hint))}\n`);
   }
 }
+
+function levelsOf(streams: Streams, flags: OutputFlags): [ColorLevel, ColorLevel] {
+  const allowed = flags.color && !flags.json;
+  return [
+    colorLevel({ isTTY: Boolean(streams.stdout.isTTY), env: streams.env, allowed }),
+    colorLevel({ isTTY: Boolean(streams.stderr.isTTY), env: streams.env, allowed }),
+  ];
+}
+
+function painter(level: ColorLevel, chalk: ChalkClass | undefined): ChalkInstance {
+  if (level === 0) return LEVEL_ZERO;
+  if (!chalk) throw new Error('a coloured Output needs chalk: make it with Output.open');
+  return new chalk({ level });
+}
+
+/**
+ * What chalk is at level 0, without loading it: each style, however chained, gives back its text
+ * as chalk does (one argument as a string, several joined by spaces), and `visible` text is dropped
+ * (chalk shows it only where it colours).
+ */
+function levelZero(visible: boolean): ChalkInstance {
+  const paint = (...text: unknown[]): string => (!visible ? '' : text.length === 1 ? `${text[0]}` : text.join(' '));
+  const self: ChalkInstance = new Proxy(paint, {
+    get(_paint, property) {
+      if (property === 'level') return 0;
+      // Not a thenable, and nothing behind a symbol: only style names lead on.
+      if (typeof property !== 'string' || property === 'then') return undefined;
+      if (property === 'visible') return visible ? hidden() : self;
+      return MODELS.has(property) ? () => self : self;
+    },
+  }) as unknown as ChalkInstance;
+  return self;
+}
+
+/** chalk's styles that take a colour and give a style. */
+const MODELS = new Set(['rgb', 'hex', 'ansi256', 'bgRgb', 'bgHex', 'bgAnsi256']);
+let invisible: ChalkInstance | undefined;
+const hidden = (): ChalkInstance => {
+  invisible ??= levelZero(false);
+  return invisible;
+};
+const LEVEL_ZERO = levelZero(true);
 
 /**
  * Notes and errors quote what came from outside (a file's cells, a callback's fields, an HTTP
