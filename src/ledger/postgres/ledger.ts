@@ -604,21 +604,34 @@ export class PostgresLedger implements Ledger {
     return row !== undefined;
   }
 
-  async recentPayment(
+  async recentPayments(
     scope: LedgerScope,
-    payment: Omit<Payment, 'account' | 'environment'>,
+    payments: readonly Omit<Payment, 'account' | 'environment'>[],
     since: number,
-  ): Promise<StoredTransaction | undefined> {
-    const row = await this.connection.use((q) =>
-      q.row(
-        `SELECT * FROM transactions
-         WHERE phone_number = $1 AND currency = $2 AND amount_minor = $3 AND created_at > $4
-           AND account = $5 AND environment = $6 AND state IN ${SPENT_STATES}
-         ORDER BY created_at DESC LIMIT 1`,
-        [payment.phoneNumber, payment.currency, payment.amountMinor, since, scope.account, scope.environment],
+  ): Promise<(StoredTransaction | undefined)[]> {
+    if (payments.length === 0) return [];
+    // One statement for all of them, each one index lookup (LATERAL), in the order asked.
+    const rows = await this.connection.use((q) =>
+      q.rows(
+        `SELECT p.n AS asked, t.* FROM unnest($1::text[], $2::text[], $3::bigint[]) WITH ORDINALITY AS p(phone, currency, amount, n)
+         CROSS JOIN LATERAL (
+           SELECT * FROM transactions t
+           WHERE t.phone_number = p.phone AND t.currency = p.currency AND t.amount_minor = p.amount AND t.created_at > $4
+             AND t.account = $5 AND t.environment = $6 AND t.state IN ${SPENT_STATES}
+           ORDER BY t.created_at DESC LIMIT 1) t`,
+        [
+          payments.map((p) => p.phoneNumber),
+          payments.map((p) => p.currency),
+          payments.map((p) => p.amountMinor),
+          since,
+          scope.account,
+          scope.environment,
+        ],
       ),
     );
-    return row && toTransaction(row);
+    const found: (StoredTransaction | undefined)[] = payments.map(() => undefined);
+    for (const row of rows) found[Number(row.asked) - 1] = toTransaction(row);
+    return found;
   }
 
   runPlanner(scope: LedgerScope, since: number): RunPlanner {
