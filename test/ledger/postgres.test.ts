@@ -241,3 +241,36 @@ describePostgres('the shared ledger', () => {
     }
   });
 });
+
+describePostgres('key lookups on a table the planner knows nothing of', () => {
+  it('take the unique index on (account, environment, key), never a scan of the account', async () => {
+    const url = await freshSchema();
+    const ledger = await open(url);
+    // 3,000 rows and no statistics: a new ledger before autovacuum has been round, or a server without it.
+    await admin(
+      url,
+      `INSERT INTO transactions (account, environment, idempotency_key, phone_number, country, currency, amount_minor, state,
+         attempts, created_at, updated_at, os_user, host)
+       SELECT 'sandbox', 'sandbox', 'k' || i, '+2547' || lpad(i::text, 8, '0'), 'KE', 'KES', 1000, 'sent', 1, i, i, 'u', 'h'
+       FROM generate_series(1, 3000) AS i`,
+    );
+    expect(await admin(url, "SELECT reltuples FROM pg_class WHERE oid = 'transactions'::regclass")).toEqual([{ reltuples: -1 }]);
+    const { keyedRow } = await import('../../src/ledger/postgres/rows.js');
+    const plan = (sql: string) =>
+      admin<{ 'QUERY PLAN': string }>(url, `EXPLAIN ${sql}`).then((rows) => rows.map((r) => r['QUERY PLAN']).join('\n'));
+    const one = await plan(`SELECT * FROM ${keyedRow("'sandbox'", "'sandbox'", "'k17'")} t`);
+    const many = await plan(
+      `SELECT t.* FROM unnest(ARRAY['k1', 'k2']) AS k(key) CROSS JOIN LATERAL ${keyedRow("'sandbox'", "'sandbox'", 'k.key')} t`,
+    );
+    for (const text of [one, many]) {
+      expect(text).toContain('transactions_account_environment_idempotency_key_key');
+      expect(text).not.toContain('transactions_caps');
+    }
+    // And the answers are the keys' rows, nothing else.
+    expect((await ledger.byKey('sandbox', 'sandbox', 'k17'))?.phoneNumber).toBe('+254700000017');
+    expect(await ledger.byKey('sandbox', 'sandbox', 'k170000')).toBeUndefined();
+    expect(await ledger.byKey('sandbox', 'sandbox', 'k')).toBeUndefined();
+    const found = await ledger.byKeys('sandbox', 'sandbox', ['k2999', 'k1', 'nope', 'k10']);
+    expect([...found.keys()].sort()).toEqual(['k1', 'k10', 'k2999']);
+  });
+});

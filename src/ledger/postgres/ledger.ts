@@ -38,7 +38,7 @@ import type { Ledger, Payment, RunPlanner, RunRows } from '../store.js';
 import { adoptEarlyCallbacks, adoptLostCallback, claimValidation, recordDelivery, recordStatusCallback } from './callbacks.js';
 import { DatabaseClock, DB_NOW_MS, PostgresConnection, type Query, Rollback } from './connection.js';
 import { aggregate, countPeriod, iterate, lookup, PostgresRunPlanner, PostgresRunRows, recent } from './reports.js';
-import { getRow, insertEvent, mustGetRow, NO_OWNER, rowByKey } from './rows.js';
+import { getRow, insertEvent, keyedRow, mustGetRow, NO_OWNER, rowByKey } from './rows.js';
 import { MIGRATIONS } from './schema.js';
 
 /** A group of claims rolled back to be decided again one by one, which says which rows and why. */
@@ -308,8 +308,8 @@ export class PostgresLedger implements Ledger {
     const held = new Map<string, StoredTransaction>();
     if (created.size < group.length) {
       const rows = await q.rows(
-        `SELECT t.* FROM transactions t JOIN unnest($1::text[], $2::text[], $3::text[]) AS k(account, environment, key)
-           ON t.account = k.account AND t.environment = k.environment AND t.idempotency_key = k.key`,
+        `SELECT t.* FROM unnest($1::text[], $2::text[], $3::text[]) AS k(account, environment, key)
+           CROSS JOIN LATERAL ${keyedRow('k.account', 'k.environment', 'k.key')} t`,
         [column((i) => i.account), column((i) => i.environment), column((i) => i.idempotencyKey)],
       );
       for (const row of rows) held.set(scopedKey(row.account, row.environment, row.idempotency_key), toTransaction(row));
@@ -462,7 +462,7 @@ export class PostgresLedger implements Ledger {
 
   async byKeys(account: string, environment: Environment, keys: readonly string[]): Promise<Map<string, StoredTransaction>> {
     const rows = await this.connection.use((q) =>
-      q.rows('SELECT * FROM transactions WHERE account = $1 AND environment = $2 AND idempotency_key = ANY($3::text[])', [
+      q.rows(`SELECT t.* FROM unnest($3::text[]) AS k(key) CROSS JOIN LATERAL ${keyedRow('$1', '$2', 'k.key')} t`, [
         account,
         environment,
         keys,
