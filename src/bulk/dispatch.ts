@@ -221,66 +221,62 @@ export async function dispatch(args: DispatchArgs): Promise<DispatchResult> {
 
   // Rows wait in `ready`; they are claimed in the ledger a group at a time (one commit, one wait
   // for the disk, for up to `concurrency` rows) into `claimed`, from which each request leaves as
-  // soon as a slot frees. A row claimed but not yet sent when the process dies is recovered like
-  // any pending row: resent under its key inside the duplicate window, which counts from its claim.
+  // soon as a slot frees. The next group is claimed as soon as the last one has all left, while
+  // its requests are in flight, so the claim's round trips and its wait for the disk are not spent
+  // with the slots idle (a shared ledger answers over the network): at most one group waits,
+  // claimed, for slots, as before. Every request still leaves only after its own claim has
+  // committed. A row claimed but not yet sent when the process dies is recovered like any pending
+  // row: resent under its key inside the duplicate window, which counts from its claim; one the
+  // run stops before sending is given back.
   const ready: ValidRow[] = [];
   const claimed: { row: ValidRow; request: TransactionRequest; claim: ClaimOutcome }[] = [];
   let wakeScan: (() => void) | undefined;
   let pumpScheduled = false;
-  let pumping: Promise<void> | undefined;
-  let pumpAgain = false;
-  const fill = async () => {
-    do {
-      pumpAgain = false;
-      while (!controller.signal.aborted && inFlight.size < args.concurrency) {
-        if (claimed.length === 0) {
-          if (ready.length === 0) break;
-          const group = ready.splice(0, args.concurrency);
-          try {
-            const known = await prefetchedKeys(
-              ledger,
-              scope,
-              group.map((row) => baseKey(row, batchId)),
-            );
-            const requests = await Promise.all(group.map((row) => requestFor(row, known)));
-            // A key the ledger already holds needs no claim (it would find the same row): only new
-            // keys are claimed, so workers sharing a batch do not queue on each other's claims.
-            const held = requests.map((request) => known.found.get(request.idempotencyKey));
-            const fresh = requests.filter((_, i) => held[i] === undefined);
-            const claims = fresh.length > 0 ? await claimTransactions(fresh, deps) : [];
-            let next = 0;
-            requests.forEach((request, i) => {
-              const row = held[i];
-              const claim: ClaimOutcome | undefined = row ? { kind: 'existing', row } : claims[next++];
-              if (claim) claimed.push({ row: group[i] as ValidRow, request, claim });
-            });
-          } catch (error) {
-            fatal ??= error;
-            controller.abort();
-            break;
-          }
-        }
-        const next = claimed.shift();
-        if (!next) break;
-        const task: Promise<void> = sendRow(next.row, next.request, next.claim).finally(() => {
-          inFlight.delete(task);
-          schedulePump();
-        });
-        inFlight.add(task);
-      }
-    } while (pumpAgain && !controller.signal.aborted);
-    wakeScan?.();
+  let claiming: Promise<void> | undefined;
+  const claimGroup = async () => {
+    const group = ready.splice(0, args.concurrency);
+    const known = await prefetchedKeys(
+      ledger,
+      scope,
+      group.map((row) => baseKey(row, batchId)),
+    );
+    const requests = await Promise.all(group.map((row) => requestFor(row, known)));
+    // A key the ledger already holds needs no claim (it would find the same row): only new
+    // keys are claimed, so workers sharing a batch do not queue on each other's claims.
+    const held = requests.map((request) => known.found.get(request.idempotencyKey));
+    const fresh = requests.filter((_, i) => held[i] === undefined);
+    const claims = fresh.length > 0 ? await claimTransactions(fresh, deps) : [];
+    let next = 0;
+    requests.forEach((request, i) => {
+      const row = held[i];
+      const claim: ClaimOutcome | undefined = row ? { kind: 'existing', row } : claims[next++];
+      if (claim) claimed.push({ row: group[i] as ValidRow, request, claim });
+    });
   };
   const pump = () => {
     pumpScheduled = false;
-    // One pump at a time: a second request for one while it claims is taken up by it.
-    if (pumping) {
-      pumpAgain = true;
-      return;
+    while (!controller.signal.aborted && inFlight.size < args.concurrency) {
+      const next = claimed.shift();
+      if (!next) break;
+      const task: Promise<void> = sendRow(next.row, next.request, next.claim).finally(() => {
+        inFlight.delete(task);
+        schedulePump();
+      });
+      inFlight.add(task);
     }
-    pumping = fill().finally(() => {
-      pumping = undefined;
-    });
+    // One claim at a time, and one group ahead at most.
+    if (!claiming && !controller.signal.aborted && ready.length > 0 && claimed.length === 0) {
+      claiming = claimGroup()
+        .catch((error: unknown) => {
+          fatal ??= error;
+          controller.abort();
+        })
+        .finally(() => {
+          claiming = undefined;
+          schedulePump();
+        });
+    }
+    wakeScan?.();
   };
   const schedulePump = () => {
     if (pumpScheduled) return;
@@ -342,22 +338,27 @@ export async function dispatch(args: DispatchArgs): Promise<DispatchResult> {
     // The file is read; send what is still waiting, then wait for the last answers.
     for (;;) {
       const waiting = (ready.length > 0 || claimed.length > 0) && !controller.signal.aborted;
-      if (!waiting && inFlight.size === 0 && !pumping) break;
-      if (pumping) await pumping;
-      else if (waiting && inFlight.size < args.concurrency) {
+      if (!waiting && inFlight.size === 0 && !claiming) break;
+      // Each request and each claim pumps again as it ends; otherwise pump now.
+      const busy = claiming ? [...inFlight, claiming] : [...inFlight];
+      if (busy.length === 0 || (claimed.length > 0 && inFlight.size < args.concurrency)) {
         schedulePump();
         await new Promise<void>((resolve) => setImmediate(resolve));
-      } else if (inFlight.size > 0) {
-        await Promise.race(inFlight);
+      } else {
+        await Promise.race(busy);
       }
     }
     await finishElsewhere();
   } catch (error) {
-    if (error !== INTERRUPTED) fatal ??= error;
+    if (error !== INTERRUPTED) {
+      fatal ??= error;
+      // Nothing more is claimed or sent.
+      controller.abort();
+    }
   } finally {
     // In-flight requests finish (each bounded by the timeout), their answers are written, and rows
     // claimed but never sent are given back: the ledger is left with nothing pending.
-    await pumping;
+    await claiming;
     await Promise.allSettled([...inFlight]);
     try {
       await store.flush();
