@@ -110,6 +110,18 @@ describePostgres('the shared ledger', () => {
     expect(await admin(url, 'SELECT count(*)::int AS n FROM transactions')).toEqual([{ n: 2 }]);
   });
 
+  it('decides a daily cap across connections for groups too: of six groups of three racing for a cap that fits seven rows, seven get in', async () => {
+    const url = await freshSchema();
+    const hosts = await Promise.all(Array.from({ length: 6 }, () => open(url)));
+    const now = hosts[0]?.now() ?? 0;
+    const group = (host: number) =>
+      [0, 1, 2].map((i) => tx({ idempotencyKey: `h${host}-${i}`, phoneNumber: `+25471234${host}00${i}`, batchId: 'b', rowNumber: i + 1 }));
+    const outcomes = (await Promise.all(hosts.map((host, i) => host.claimMany(group(i), now, { KES: 35_000 })))).flat();
+    expect(outcomes.filter((o) => o.kind === 'created')).toHaveLength(7);
+    expect(outcomes.filter((o) => o.kind === 'over-cap')).toHaveLength(11);
+    expect(await admin(url, 'SELECT count(*)::int AS n FROM transactions')).toEqual([{ n: 7 }]);
+  });
+
   it('gives up on a statement stuck behind a lock instead of hanging, with LEDGER_ERROR', async () => {
     const url = await freshSchema();
     const ledger = await open(url, { statementTimeoutMs: 300 });
@@ -132,6 +144,39 @@ describePostgres('the shared ledger', () => {
     // Nothing was claimed; the ledger works again once the lock is gone.
     expect(await ledger.byKey('sandbox', 'sandbox', 'k1')).toBeUndefined();
     expect((await claim(ledger, tx(), ledger.now(), { KES: 10_000 })).kind).toBe('created');
+  });
+
+  it('a group claim stuck behind the lock gives up the same way, its transaction rolled back, and its connection is usable after', async () => {
+    const url = await freshSchema();
+    const ledger = await open(url, { statementTimeoutMs: 300 });
+    const group = [1, 2, 3].map((i) => tx({ idempotencyKey: `g${i}`, phoneNumber: `+25471234500${i}` }));
+    const pg = (await import('pg')).default;
+    const blocker = new pg.Client({ connectionString: url });
+    await blocker.connect();
+    try {
+      await blocker.query('BEGIN');
+      await blocker.query(`SELECT pg_advisory_xact_lock(hashtextextended('airtime-claim:' || $1, 0))`, [
+        JSON.stringify(['sandbox', 'sandbox', 'KES']),
+      ]);
+      // More failures than the pool has connections: none may be left inside a transaction.
+      for (let attempt = 0; attempt < 10; attempt += 1) {
+        const error = await failure(ledger.claimMany(group, ledger.now(), { KES: 100_000 }));
+        expect(error.code).toBe('LEDGER_ERROR');
+        expect(error.message).toMatch(/statement timeout/);
+      }
+    } finally {
+      await blocker.query('ROLLBACK');
+      await blocker.end();
+    }
+    expect(await admin(url, 'SELECT count(*)::int AS n FROM transactions')).toEqual([{ n: 0 }]);
+    const outcomes = await ledger.claimMany(group, ledger.now(), { KES: 100_000 });
+    expect(outcomes.map((o) => o.kind)).toEqual(['created', 'created', 'created']);
+    expect(
+      await admin(
+        url,
+        "SELECT count(*)::int AS n FROM pg_stat_activity WHERE state LIKE 'idle in transaction%' AND application_name LIKE 'airtime/%'",
+      ),
+    ).toEqual([{ n: 0 }]);
   });
 
   it('names the host, never the password, when the server refuses or is not there', async () => {
