@@ -82,6 +82,8 @@ export interface DispatchResult {
 }
 
 const INTERRUPTED = Symbol('interrupted');
+/** Rows a worker on a shared ledger claims at a time, at least (see dispatch). */
+export const SHARED_CLAIM_ROWS = 16;
 /** How often rows another process holds are looked at again, at the end of a run. */
 const ELSEWHERE_POLL_MS = 100;
 
@@ -220,7 +222,7 @@ export async function dispatch(args: DispatchArgs): Promise<DispatchResult> {
   };
 
   // Rows wait in `ready`; they are claimed in the ledger a group at a time (one commit, one wait
-  // for the disk, for up to `concurrency` rows) into `claimed`, from which each request leaves as
+  // for the disk, for `groupSize` rows) into `claimed`, from which each request leaves as
   // soon as a slot frees. The next group is claimed as soon as the last one has all left, while
   // its requests are in flight, so the claim's round trips and its wait for the disk are not spent
   // with the slots idle (a shared ledger answers over the network): at most one group waits,
@@ -229,29 +231,53 @@ export async function dispatch(args: DispatchArgs): Promise<DispatchResult> {
   // row: resent under its key inside the duplicate window, which counts from its claim; one the
   // run stops before sending is given back.
   const ready: ValidRow[] = [];
+  /**
+   * Rows claimed in one commit: `concurrency` of them; on a shared ledger at least
+   * SHARED_CLAIM_ROWS, so workers sharing a batch meet in the ledger (a claim, the cap's lock, a
+   * look at what the others took) once for that many rows, whatever their concurrency.
+   */
+  const groupSize = ledger.shared ? Math.max(args.concurrency, SHARED_CLAIM_ROWS) : args.concurrency;
+  /** Rows read ahead of the sends, and looked up together before a claim. */
+  const lookahead = groupSize * 4;
   const claimed: { row: ValidRow; request: TransactionRequest; claim: ClaimOutcome }[] = [];
   let wakeScan: (() => void) | undefined;
   let pumpScheduled = false;
   let claiming: Promise<void> | undefined;
   const claimGroup = async () => {
-    const group = ready.splice(0, args.concurrency);
+    // The keys of the rows read ahead, in one query. A key the ledger already holds needs no
+    // claim (it would find the same row): its row goes straight on, and the group is the next
+    // `concurrency` rows whose keys nobody holds. Workers sharing a batch walk the same rows, so a
+    // worker finds the rows the others claimed since it last looked several groups at a time,
+    // rather than one query (and one claim that finds them held) a group.
+    const window = ready.slice(0, lookahead);
     const known = await prefetchedKeys(
       ledger,
       scope,
-      group.map((row) => baseKey(row, batchId)),
+      window.map((row) => baseKey(row, batchId)),
     );
-    const requests = await Promise.all(group.map((row) => requestFor(row, known)));
-    // A key the ledger already holds needs no claim (it would find the same row): only new
-    // keys are claimed, so workers sharing a batch do not queue on each other's claims.
-    const held = requests.map((request) => known.found.get(request.idempotencyKey));
-    const fresh = requests.filter((_, i) => held[i] === undefined);
-    const claims = fresh.length > 0 ? await claimTransactions(fresh, deps) : [];
+    const taken: { row: ValidRow; request: TransactionRequest; held: StoredTransaction | undefined }[] = [];
+    let fresh = 0;
+    for (const row of window) {
+      if (fresh === groupSize) break;
+      const request = await requestFor(row, known);
+      const held = known.found.get(request.idempotencyKey);
+      taken.push({ row, request, held });
+      if (!held) fresh += 1;
+    }
+    // Only this function takes rows from `ready` (one claim at a time); the scan adds at its end.
+    ready.splice(0, taken.length);
+    const claims =
+      fresh > 0
+        ? await claimTransactions(
+            taken.filter((t) => !t.held).map((t) => t.request),
+            deps,
+          )
+        : [];
     let next = 0;
-    requests.forEach((request, i) => {
-      const row = held[i];
-      const claim: ClaimOutcome | undefined = row ? { kind: 'existing', row } : claims[next++];
-      if (claim) claimed.push({ row: group[i] as ValidRow, request, claim });
-    });
+    for (const { row, request, held } of taken) {
+      const claim: ClaimOutcome | undefined = held ? { kind: 'existing', row: held } : claims[next++];
+      if (claim) claimed.push({ row, request, claim });
+    }
   };
   const pump = () => {
     pumpScheduled = false;
@@ -328,7 +354,7 @@ export async function dispatch(args: DispatchArgs): Promise<DispatchResult> {
         ready.push(row);
         schedulePump();
         // Enough read ahead to claim the next group while the current one is being sent.
-        while (ready.length >= args.concurrency * 2 && !controller.signal.aborted) {
+        while (ready.length >= lookahead && !controller.signal.aborted) {
           await new Promise<void>((resolve) => {
             wakeScan = resolve;
           });
