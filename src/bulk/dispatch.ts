@@ -223,13 +223,13 @@ export async function dispatch(args: DispatchArgs): Promise<DispatchResult> {
 
   // Rows wait in `ready`; they are claimed in the ledger a group at a time (one commit, one wait
   // for the disk, for `groupSize` rows) into `claimed`, from which each request leaves as
-  // soon as a slot frees. The next group is claimed as soon as the last one has all left, while
-  // its requests are in flight, so the claim's round trips and its wait for the disk are not spent
-  // with the slots idle (a shared ledger answers over the network): at most one group waits,
-  // claimed, for slots, as before. Every request still leaves only after its own claim has
-  // committed. A row claimed but not yet sent when the process dies is recovered like any pending
-  // row: resent under its key inside the duplicate window, which counts from its claim; one the
-  // run stops before sending is given back.
+  // soon as a slot frees. The next group is claimed while requests are in flight, so the claim's
+  // round trips and its wait for the disk are not spent with the slots idle: on one machine as
+  // soon as the last group has all left (at most one group waits, claimed, for slots, as before);
+  // on a shared ledger, which answers over the network, when one round of sends is left waiting.
+  // Every request still leaves only after its own claim has committed. A row claimed but not yet
+  // sent when the process dies is recovered like any pending row: resent under its key inside the
+  // duplicate window, which counts from its claim; one the run stops before sending is given back.
   const ready: ValidRow[] = [];
   /**
    * Rows claimed in one commit: `concurrency` of them; on a shared ledger at least
@@ -239,6 +239,8 @@ export async function dispatch(args: DispatchArgs): Promise<DispatchResult> {
   const groupSize = ledger.shared ? Math.max(args.concurrency, SHARED_CLAIM_ROWS) : args.concurrency;
   /** Rows read ahead of the sends, and looked up together before a claim. */
   const lookahead = groupSize * 4;
+  /** The next group is claimed when no more than this many claimed rows wait for a slot. */
+  const refill = ledger.shared ? args.concurrency : 0;
   const claimed: { row: ValidRow; request: TransactionRequest; claim: ClaimOutcome }[] = [];
   let wakeScan: (() => void) | undefined;
   let pumpScheduled = false;
@@ -290,8 +292,8 @@ export async function dispatch(args: DispatchArgs): Promise<DispatchResult> {
       });
       inFlight.add(task);
     }
-    // One claim at a time, and one group ahead at most.
-    if (!claiming && !controller.signal.aborted && ready.length > 0 && claimed.length === 0) {
+    // One claim at a time.
+    if (!claiming && !controller.signal.aborted && ready.length > 0 && claimed.length <= refill) {
       claiming = claimGroup()
         .catch((error: unknown) => {
           fatal ??= error;
