@@ -248,7 +248,7 @@ export async function dispatch(args: DispatchArgs): Promise<DispatchResult> {
   const claimGroup = async () => {
     // The keys of the rows read ahead, in one query. A key the ledger already holds needs no
     // claim (it would find the same row): its row goes straight on, and the group is the next
-    // `concurrency` rows whose keys nobody holds. Workers sharing a batch walk the same rows, so a
+    // `groupSize` rows whose keys nobody holds. Workers sharing a batch walk the same rows, so a
     // worker finds the rows the others claimed since it last looked several groups at a time,
     // rather than one query (and one claim that finds them held) a group.
     const window = ready.slice(0, lookahead);
