@@ -82,6 +82,8 @@ export interface DispatchResult {
 }
 
 const INTERRUPTED = Symbol('interrupted');
+/** Rows a worker on a shared ledger claims at a time, at least (see dispatch). */
+export const SHARED_CLAIM_ROWS = 16;
 /** How often rows another process holds are looked at again, at the end of a run. */
 const ELSEWHERE_POLL_MS = 100;
 
@@ -220,67 +222,89 @@ export async function dispatch(args: DispatchArgs): Promise<DispatchResult> {
   };
 
   // Rows wait in `ready`; they are claimed in the ledger a group at a time (one commit, one wait
-  // for the disk, for up to `concurrency` rows) into `claimed`, from which each request leaves as
-  // soon as a slot frees. A row claimed but not yet sent when the process dies is recovered like
-  // any pending row: resent under its key inside the duplicate window, which counts from its claim.
+  // for the disk, for `groupSize` rows) into `claimed`, from which each request leaves as
+  // soon as a slot frees. The next group is claimed while requests are in flight, so the claim's
+  // round trips and its wait for the disk are not spent with the slots idle: on one machine as
+  // soon as the last group has all left (at most one group waits, claimed, for slots, as before);
+  // on a shared ledger, which answers over the network, when one round of sends is left waiting.
+  // Every request still leaves only after its own claim has committed. A row claimed but not yet
+  // sent when the process dies is recovered like any pending row: resent under its key inside the
+  // duplicate window, which counts from its claim; one the run stops before sending is given back.
   const ready: ValidRow[] = [];
+  /**
+   * Rows claimed in one commit: `concurrency` of them; on a shared ledger at least
+   * SHARED_CLAIM_ROWS, so workers sharing a batch meet in the ledger (a claim, the cap's lock, a
+   * look at what the others took) once for that many rows, whatever their concurrency.
+   */
+  const groupSize = ledger.shared ? Math.max(args.concurrency, SHARED_CLAIM_ROWS) : args.concurrency;
+  /** Rows read ahead of the sends, and looked up together before a claim. */
+  const lookahead = groupSize * 4;
+  /** The next group is claimed when no more than this many claimed rows wait for a slot. */
+  const refill = ledger.shared ? args.concurrency : 0;
   const claimed: { row: ValidRow; request: TransactionRequest; claim: ClaimOutcome }[] = [];
   let wakeScan: (() => void) | undefined;
   let pumpScheduled = false;
-  let pumping: Promise<void> | undefined;
-  let pumpAgain = false;
-  const fill = async () => {
-    do {
-      pumpAgain = false;
-      while (!controller.signal.aborted && inFlight.size < args.concurrency) {
-        if (claimed.length === 0) {
-          if (ready.length === 0) break;
-          const group = ready.splice(0, args.concurrency);
-          try {
-            const known = await prefetchedKeys(
-              ledger,
-              scope,
-              group.map((row) => baseKey(row, batchId)),
-            );
-            const requests = await Promise.all(group.map((row) => requestFor(row, known)));
-            // A key the ledger already holds needs no claim (it would find the same row): only new
-            // keys are claimed, so workers sharing a batch do not queue on each other's claims.
-            const held = requests.map((request) => known.found.get(request.idempotencyKey));
-            const fresh = requests.filter((_, i) => held[i] === undefined);
-            const claims = fresh.length > 0 ? await claimTransactions(fresh, deps) : [];
-            let next = 0;
-            requests.forEach((request, i) => {
-              const row = held[i];
-              const claim: ClaimOutcome | undefined = row ? { kind: 'existing', row } : claims[next++];
-              if (claim) claimed.push({ row: group[i] as ValidRow, request, claim });
-            });
-          } catch (error) {
-            fatal ??= error;
-            controller.abort();
-            break;
-          }
-        }
-        const next = claimed.shift();
-        if (!next) break;
-        const task: Promise<void> = sendRow(next.row, next.request, next.claim).finally(() => {
-          inFlight.delete(task);
-          schedulePump();
-        });
-        inFlight.add(task);
-      }
-    } while (pumpAgain && !controller.signal.aborted);
-    wakeScan?.();
+  let claiming: Promise<void> | undefined;
+  const claimGroup = async () => {
+    // The keys of the rows read ahead, in one query. A key the ledger already holds needs no
+    // claim (it would find the same row): its row goes straight on, and the group is the next
+    // `groupSize` rows whose keys nobody holds. Workers sharing a batch walk the same rows, so a
+    // worker finds the rows the others claimed since it last looked several groups at a time,
+    // rather than one query (and one claim that finds them held) a group.
+    const window = ready.slice(0, lookahead);
+    const known = await prefetchedKeys(
+      ledger,
+      scope,
+      window.map((row) => baseKey(row, batchId)),
+    );
+    const taken: { row: ValidRow; request: TransactionRequest; held: StoredTransaction | undefined }[] = [];
+    let fresh = 0;
+    for (const row of window) {
+      if (fresh === groupSize) break;
+      const request = await requestFor(row, known);
+      const held = known.found.get(request.idempotencyKey);
+      taken.push({ row, request, held });
+      if (!held) fresh += 1;
+    }
+    // Only this function takes rows from `ready` (one claim at a time); the scan adds at its end.
+    ready.splice(0, taken.length);
+    const claims =
+      fresh > 0
+        ? await claimTransactions(
+            taken.filter((t) => !t.held).map((t) => t.request),
+            deps,
+          )
+        : [];
+    let next = 0;
+    for (const { row, request, held } of taken) {
+      const claim: ClaimOutcome | undefined = held ? { kind: 'existing', row: held } : claims[next++];
+      if (claim) claimed.push({ row, request, claim });
+    }
   };
   const pump = () => {
     pumpScheduled = false;
-    // One pump at a time: a second request for one while it claims is taken up by it.
-    if (pumping) {
-      pumpAgain = true;
-      return;
+    while (!controller.signal.aborted && inFlight.size < args.concurrency) {
+      const next = claimed.shift();
+      if (!next) break;
+      const task: Promise<void> = sendRow(next.row, next.request, next.claim).finally(() => {
+        inFlight.delete(task);
+        schedulePump();
+      });
+      inFlight.add(task);
     }
-    pumping = fill().finally(() => {
-      pumping = undefined;
-    });
+    // One claim at a time.
+    if (!claiming && !controller.signal.aborted && ready.length > 0 && claimed.length <= refill) {
+      claiming = claimGroup()
+        .catch((error: unknown) => {
+          fatal ??= error;
+          controller.abort();
+        })
+        .finally(() => {
+          claiming = undefined;
+          schedulePump();
+        });
+    }
+    wakeScan?.();
   };
   const schedulePump = () => {
     if (pumpScheduled) return;
@@ -332,7 +356,7 @@ export async function dispatch(args: DispatchArgs): Promise<DispatchResult> {
         ready.push(row);
         schedulePump();
         // Enough read ahead to claim the next group while the current one is being sent.
-        while (ready.length >= args.concurrency * 2 && !controller.signal.aborted) {
+        while (ready.length >= lookahead && !controller.signal.aborted) {
           await new Promise<void>((resolve) => {
             wakeScan = resolve;
           });
@@ -342,22 +366,27 @@ export async function dispatch(args: DispatchArgs): Promise<DispatchResult> {
     // The file is read; send what is still waiting, then wait for the last answers.
     for (;;) {
       const waiting = (ready.length > 0 || claimed.length > 0) && !controller.signal.aborted;
-      if (!waiting && inFlight.size === 0 && !pumping) break;
-      if (pumping) await pumping;
-      else if (waiting && inFlight.size < args.concurrency) {
+      if (!waiting && inFlight.size === 0 && !claiming) break;
+      // Each request and each claim pumps again as it ends; otherwise pump now.
+      const busy = claiming ? [...inFlight, claiming] : [...inFlight];
+      if (busy.length === 0 || (claimed.length > 0 && inFlight.size < args.concurrency)) {
         schedulePump();
         await new Promise<void>((resolve) => setImmediate(resolve));
-      } else if (inFlight.size > 0) {
-        await Promise.race(inFlight);
+      } else {
+        await Promise.race(busy);
       }
     }
     await finishElsewhere();
   } catch (error) {
-    if (error !== INTERRUPTED) fatal ??= error;
+    if (error !== INTERRUPTED) {
+      fatal ??= error;
+      // Nothing more is claimed or sent.
+      controller.abort();
+    }
   } finally {
     // In-flight requests finish (each bounded by the timeout), their answers are written, and rows
     // claimed but never sent are given back: the ledger is left with nothing pending.
-    await pumping;
+    await claiming;
     await Promise.allSettled([...inFlight]);
     try {
       await store.flush();

@@ -81,6 +81,9 @@ export function recordedKeys(ledger: Pick<Ledger, 'byKey'>, scope: LedgerScope) 
   return (key: string) => ledger.byKey(scope.account, scope.environment, key);
 }
 
+/** Rows a re-run's plan keys together. */
+const PLAN_ROWS = 500;
+
 /**
  * Running a batch again: reads the file once more, each row under the key it would be sent with,
  * to find what the ledger has not recorded (what this run sends) and which of those rows repeat a
@@ -99,26 +102,45 @@ export async function planRun(args: {
 }): Promise<{ unsent: Map<Market, number>; repeatCount: number; repeats: RepeatMatch[] }> {
   const { ledger, scope, batchId, input } = args;
   const planner = ledger.runPlanner(scope, args.since);
+  // Rows are keyed PLAN_ROWS at a time, their first keys looked up in one query (a shared ledger
+  // answers over the network: one round trip a row would be most of a re-run's planning).
+  let waiting: ValidRow[] = [];
+  const plan = async () => {
+    const rows = waiting;
+    waiting = [];
+    if (rows.length === 0) return;
+    const known = await prefetchedKeys(
+      ledger,
+      scope,
+      rows.map((row) => baseKey(row, batchId)),
+    );
+    for (const row of rows) {
+      await planner.add({
+        row: row.row,
+        key: await keyForRow(row, batchId, known, scope, args.retryFailed, args.now),
+        phoneNumber: row.recipient.phoneNumber,
+        currency: row.recipient.market.currency,
+        amountMinor: row.recipient.amountMinor,
+      });
+    }
+  };
   await checkFile(input.source, input.format, {
     name: input.name,
     country: args.country,
     perRecipient: args.perRecipient,
     recordedKey: recordedKeys(ledger, scope),
-    onValidRow: async (row) =>
-      planner.add({
-        row: row.row,
-        key: await keyForRow(row, batchId, ledger, scope, args.retryFailed, args.now),
-        phoneNumber: row.recipient.phoneNumber,
-        currency: row.recipient.market.currency,
-        amountMinor: row.recipient.amountMinor,
-      }),
+    onValidRow: async (row) => {
+      waiting.push(row);
+      if (waiting.length >= PLAN_ROWS) await plan();
+    },
   });
-  const plan = await planner.finish();
+  await plan();
+  const result = await planner.finish();
   const unsent = new Map<Market, number>();
-  for (const [currency, minor] of plan.unsent) {
+  for (const [currency, minor] of result.unsent) {
     const market = marketByCurrency(currency);
     if (market) unsent.set(market, minor);
   }
-  const repeats = plan.repeats.map(({ row, match }) => repeatMatch(row, match));
-  return { unsent, repeatCount: plan.repeatCount, repeats };
+  const repeats = result.repeats.map(({ row, match }) => repeatMatch(row, match));
+  return { unsent, repeatCount: result.repeatCount, repeats };
 }

@@ -1,6 +1,6 @@
-// The ledger as a bulk send uses it: answers that arrive in the same turn of the event loop are
-// settled in one commit. Everything else goes straight to the ledger, after any settlement still
-// waiting, so nothing reads the ledger behind its own writes.
+// The ledger as a bulk send uses it: answers are settled many in one commit. Everything else goes
+// straight to the ledger, after any settlement still waiting or being written, so nothing reads
+// the ledger behind its own writes.
 import { AirtimeError } from '../core/errors.js';
 import type { MoneyLimits } from '../core/recipient.js';
 import type { Owner } from '../ledger/owner.js';
@@ -9,36 +9,60 @@ import type { Ledger } from '../ledger/store.js';
 import type { TransactionStore } from '../transaction.js';
 
 /**
- * A settlement waits at most until the next turn of the event loop (setImmediate): a kill in that
- * gap leaves the row pending, which a re-run resends under its key, as a kill a moment before the
- * answer arrived would.
+ * Answers are written one batch at a time: those that arrive while a write is in flight go in the
+ * next, as soon as it ends (on a shared ledger a write is a round trip, and one statement for many
+ * rows costs little more than for one). A settlement waits at most for the write before it, or
+ * until the next turn of the event loop: a kill in that gap leaves the row pending, which a re-run
+ * resends under its key, as a kill a moment before the answer arrived would.
  */
 export class BatchingStore implements TransactionStore {
   private queue: SettlementItem[] = [];
   private scheduled = false;
-  /** A ledger error from a deferred flush, raised at the next use of the store. */
+  /** The write in flight, if any. */
+  private writing: Promise<void> | undefined;
+  /** A ledger error from a write nobody was waiting for, raised at the next use of the store. */
   private failure: unknown;
 
   constructor(private readonly ledger: Ledger) {}
 
   async settleMany(items: readonly SettlementItem[]): Promise<void> {
     this.queue.push(...items);
-    if (!this.scheduled) {
-      this.scheduled = true;
-      setImmediate(() => {
-        this.flush().catch((error: unknown) => {
-          this.failure ??= error;
-        });
-      });
-    }
+    if (this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      // A write in flight takes what waits when it ends.
+      if (!this.writing) void this.writeQueued();
+    });
   }
 
-  /** Writes the settlements waiting; a ledger error here stops the batch (LEDGER_ERROR). */
+  /**
+   * Writes the settlements waiting, after the write in flight: nothing reads the ledger behind
+   * this run's own answers. A ledger error here stops the batch (LEDGER_ERROR).
+   */
   async flush(): Promise<void> {
-    this.scheduled = false;
+    while (this.writing) await this.writing;
+    if (this.failure === undefined) await this.writeQueued();
     if (this.failure !== undefined) throw this.failure;
+  }
+
+  /** Writes what waits; when that ends, what arrived meanwhile. Failures are kept, for flush. */
+  private writeQueued(): Promise<void> {
     const items = this.queue.splice(0);
-    if (items.length === 0) return;
+    if (items.length === 0 || this.failure !== undefined) return Promise.resolve();
+    const writing = this.write(items)
+      .catch((error: unknown) => {
+        this.failure ??= error;
+      })
+      .finally(() => {
+        if (this.writing === writing) this.writing = undefined;
+        if (this.queue.length > 0) void this.writeQueued();
+      });
+    this.writing = writing;
+    return writing;
+  }
+
+  private async write(items: SettlementItem[]): Promise<void> {
     try {
       await this.ledger.settleMany(items);
     } catch (error) {

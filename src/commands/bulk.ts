@@ -12,7 +12,8 @@ import { dispatch } from '../bulk/dispatch.js';
 import { type Input, openInput } from '../bulk/input.js';
 import { planRun, recordedKeys } from '../bulk/keys.js';
 import { batchRows, bulkExitCode, resumeCommandFor, writeReport } from '../bulk/outcome.js';
-import { fileRefusal, refuseBadFile, repeatMatch, repeatPayment } from '../bulk/refusals.js';
+import { fileRefusal, refuseBadFile, repeatPayment } from '../bulk/refusals.js';
+import { RecentPaymentScan } from '../bulk/repeats.js';
 import { batchIdFromContent, parseBatchName } from '../core/batch.js';
 import type { Market } from '../core/countries.js';
 import { AirtimeError, EXIT } from '../core/errors.js';
@@ -117,23 +118,18 @@ export async function sendFile(options: BulkOptions, ctx: BulkContext): Promise<
     const environment = environmentFor(settings);
     const scope: LedgerScope | undefined = settings.username && environment ? { account: settings.username, environment } : undefined;
     const readLedger = scope ? await ctx.readLedger(settings) : null;
-    const repeats: RepeatMatch[] = [];
-    let repeatCount = 0;
     const since = ctx.clock.now() - REPEAT_PAYMENT_WINDOW_MS;
+    const scan = readLedger && scope ? new RecentPaymentScan(readLedger, scope, since) : null;
     const check = await checkFile(input.source, input.format, {
       name: input.name,
       country: settings.defaultCountry,
       perRecipient: settings.limits.perRecipient,
       recordedKey: readLedger && scope ? recordedKeys(readLedger, scope) : undefined,
-      onValidRow: async (row) => {
-        if (!readLedger || !scope) return;
-        const { phoneNumber, market, amountMinor } = row.recipient;
-        const match = await readLedger.recentPayment(scope, { phoneNumber, currency: market.currency, amountMinor }, since);
-        if (!match) return;
-        repeatCount += 1;
-        if (repeats.length < 50) repeats.push(repeatMatch(row.row, match));
-      },
+      onValidRow: scan ? (row) => scan.add(row) : undefined,
     });
+    await scan?.flush();
+    const repeats: RepeatMatch[] = scan?.listed ?? [];
+    const repeatCount = scan?.count ?? 0;
     refuseBadFile(check, options);
     const batchId = batchName ?? batchIdFromContent(check.sha256);
     // A dry run of a new batch answers whether it would go, caps included; a batch run before

@@ -144,12 +144,16 @@ export interface Ledger {
 
   // Bulk sends.
   batchExists(scope: LedgerScope, batchId: string): Promise<boolean>;
-  /** The most recent payment of this scope since `since` of this phone, amount and currency (REPEAT_PAYMENT). */
-  recentPayment(
+  /**
+   * For each payment, the most recent payment of this scope since `since` of its phone, amount and
+   * currency (REPEAT_PAYMENT), in the order asked: a new file's rows are looked up hundreds at a
+   * time (a shared ledger answers over the network).
+   */
+  recentPayments(
     scope: LedgerScope,
-    payment: Omit<Payment, 'account' | 'environment'>,
+    payments: readonly Omit<Payment, 'account' | 'environment'>[],
     since: number,
-  ): Promise<StoredTransaction | undefined>;
+  ): Promise<(StoredTransaction | undefined)[]>;
   runPlanner(scope: LedgerScope, since: number): RunPlanner;
   runRows(): RunRows;
 

@@ -58,6 +58,56 @@ describe('BatchingStore', () => {
     await ledger.close();
   });
 
+  it('writes one batch at a time: answers that arrive during a write go in the next, and flush waits for both', async () => {
+    const writes: number[][] = [];
+    let release: () => void = () => undefined;
+    const slow = {
+      settleMany: async (items: readonly { id: number }[]) => {
+        writes.push(items.map((item) => item.id));
+        await new Promise<void>((resolve) => {
+          release = resolve;
+        });
+      },
+    } as unknown as Ledger;
+    const store = new BatchingStore(slow);
+    const turn = () => new Promise((resolve) => setImmediate(resolve));
+    await store.settleMany([{ id: 1, settlement: SENT, now: 2 }]);
+    await turn();
+    expect(writes).toEqual([[1]]); // written at the end of the turn
+    for (const id of [2, 3, 4]) {
+      await store.settleMany([{ id, settlement: SENT, now: 2 }]);
+      await turn();
+    }
+    expect(writes).toEqual([[1]]); // the first write is still in flight
+    let flushed = false;
+    const flushing = store.flush().then(() => {
+      flushed = true;
+    });
+    release();
+    await turn();
+    expect(writes).toEqual([[1], [2, 3, 4]]); // together, once the first has ended
+    expect(flushed).toBe(false);
+    release();
+    await flushing;
+    expect(flushed).toBe(true);
+  });
+
+  it('raises the failure of a write that was already in flight when the run flushes at its end', async () => {
+    let fail: (error: Error) => void = () => undefined;
+    const failing = {
+      settleMany: () =>
+        new Promise<void>((_, reject) => {
+          fail = reject;
+        }),
+    } as unknown as Ledger;
+    const store = new BatchingStore(failing);
+    await store.settleMany([{ id: 1, settlement: SENT, now: 2 }]);
+    await new Promise((resolve) => setImmediate(resolve)); // the write has left
+    const flushing = store.flush().catch((error: unknown) => error);
+    fail(new AirtimeError('LEDGER_ERROR', 'the connection was lost'));
+    expect(await flushing).toMatchObject({ code: 'LEDGER_ERROR', message: expect.stringContaining('the connection was lost') });
+  });
+
   it("says Africa's Talking answered when the answers cannot be recorded, and how to go on safely", async () => {
     // A ledger whose write fails the way a full disk makes it fail.
     const full = {

@@ -3,6 +3,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
+import { rowKey } from '../../src/core/batch.js';
 import type { Emulator } from '../../src/emulator/server.js';
 import {
   type CliResult,
@@ -100,6 +101,48 @@ describePostgres('a fleet on one PostgreSQL ledger', () => {
     const status = parseJson(await runCli(['status', 'fleet', '--json'], workers[0] as { sandbox: Sandbox; env: NodeJS.ProcessEnv }));
     expect((status.transactions as unknown[]).length).toBe(rows);
   }, 150_000);
+
+  it('a worker takes the rows nobody holds, in file order, 16 to a claim, and leaves the rows other workers took to them', async () => {
+    const url = await freshSchema();
+    const emu = await emulator();
+    const worker = host(url, emu);
+    expect((await runCli(['send', '+254712345678', '50', '--key', 'seed', '--yes'], worker)).code).toBe(0);
+    const phone = (row: number) => `+2547${String(30_000_000 + row).padStart(8, '0')}`;
+    const rows = Array.from({ length: 40 }, (_, i) => i + 1);
+    writeFileSync(join(worker.sandbox.cwd, 'split.csv'), `phone,amount\n${rows.map((row) => `${phone(row)},10`).join('\n')}\n`);
+    // Rows 1-8 and 20-30 were paid by other workers of the batch while this one ran (created after it began).
+    const others = rows.filter((row) => row <= 8 || (row >= 20 && row <= 30));
+    const key = (row: number) =>
+      rowKey('split', { phoneNumber: phone(row), amountMinor: 1000, currency: 'KES', reference: null, occurrence: 1 });
+    await admin(
+      url,
+      `INSERT INTO transactions (account, environment, idempotency_key, phone_number, country, currency, amount_minor, batch_id,
+         row_number, state, at_status, request_id, attempts, first_attempt_at, created_at, updated_at, os_user, host)
+       SELECT 'sandbox', 'sandbox', k.key, k.phone, 'KE', 'KES', 1000, 'split', k.row, 'sent', 'Sent', 'ATQid_other_' || k.row, 1,
+         $1, $1, $1, 'u', 'other-host'
+       FROM unnest($2::text[], $3::text[], $4::int[]) AS k(key, phone, row)`,
+      [Date.now() + 3_600_000, others.map(key), others.map(phone), others],
+    );
+    const result = await runCli(
+      ['send', '--file', join(worker.sandbox.cwd, 'split.csv'), '--batch', 'split', '--yes', '--json', '--concurrency', '2'],
+      worker,
+    );
+    expect(result.code).toBe(0);
+    expect(parseJson(result)).toMatchObject({ total: 40, sent: 21, elsewhere: 19, replayed: 0 });
+    // Its own rows, claimed in file order past the others', 16 rows to a claim (rows of one claim share its time).
+    const mine = await admin<{ row_number: number; created_at: string }>(
+      url,
+      "SELECT row_number, created_at FROM transactions WHERE batch_id = 'split' AND host <> 'other-host' ORDER BY id",
+    );
+    expect(mine.map((r) => r.row_number)).toEqual(rows.filter((row) => !others.includes(row)));
+    const claims = [...new Set(mine.map((r) => r.created_at))];
+    expect(claims.length).toBeLessThanOrEqual(2);
+    expect(mine.filter((r) => r.created_at === claims[0]).length).toBeGreaterThanOrEqual(16);
+    // Nobody else's row was sent again; each of its own once.
+    const paid = emu.acceptancesByKey();
+    expect(others.filter((row) => paid.has(key(row)))).toEqual([]);
+    expect(rows.filter((row) => !others.includes(row)).every((row) => paid.get(key(row)) === 1)).toBe(true);
+  }, 60_000);
 
   it('two serve replicas behind one URL: 2,000 status callbacks at 50 at a time, none lost; 30 validations of one send, one Validated', async () => {
     const url = await freshSchema();

@@ -110,6 +110,18 @@ describePostgres('the shared ledger', () => {
     expect(await admin(url, 'SELECT count(*)::int AS n FROM transactions')).toEqual([{ n: 2 }]);
   });
 
+  it('decides a daily cap across connections for groups too: of six groups of three racing for a cap that fits seven rows, seven get in', async () => {
+    const url = await freshSchema();
+    const hosts = await Promise.all(Array.from({ length: 6 }, () => open(url)));
+    const now = hosts[0]?.now() ?? 0;
+    const group = (host: number) =>
+      [0, 1, 2].map((i) => tx({ idempotencyKey: `h${host}-${i}`, phoneNumber: `+25471234${host}00${i}`, batchId: 'b', rowNumber: i + 1 }));
+    const outcomes = (await Promise.all(hosts.map((host, i) => host.claimMany(group(i), now, { KES: 35_000 })))).flat();
+    expect(outcomes.filter((o) => o.kind === 'created')).toHaveLength(7);
+    expect(outcomes.filter((o) => o.kind === 'over-cap')).toHaveLength(11);
+    expect(await admin(url, 'SELECT count(*)::int AS n FROM transactions')).toEqual([{ n: 7 }]);
+  });
+
   it('gives up on a statement stuck behind a lock instead of hanging, with LEDGER_ERROR', async () => {
     const url = await freshSchema();
     const ledger = await open(url, { statementTimeoutMs: 300 });
@@ -132,6 +144,39 @@ describePostgres('the shared ledger', () => {
     // Nothing was claimed; the ledger works again once the lock is gone.
     expect(await ledger.byKey('sandbox', 'sandbox', 'k1')).toBeUndefined();
     expect((await claim(ledger, tx(), ledger.now(), { KES: 10_000 })).kind).toBe('created');
+  });
+
+  it('a group claim stuck behind the lock gives up the same way, its transaction rolled back, and its connection is usable after', async () => {
+    const url = await freshSchema();
+    const ledger = await open(url, { statementTimeoutMs: 300 });
+    const group = [1, 2, 3].map((i) => tx({ idempotencyKey: `g${i}`, phoneNumber: `+25471234500${i}` }));
+    const pg = (await import('pg')).default;
+    const blocker = new pg.Client({ connectionString: url });
+    await blocker.connect();
+    try {
+      await blocker.query('BEGIN');
+      await blocker.query(`SELECT pg_advisory_xact_lock(hashtextextended('airtime-claim:' || $1, 0))`, [
+        JSON.stringify(['sandbox', 'sandbox', 'KES']),
+      ]);
+      // More failures than the pool has connections: none may be left inside a transaction.
+      for (let attempt = 0; attempt < 10; attempt += 1) {
+        const error = await failure(ledger.claimMany(group, ledger.now(), { KES: 100_000 }));
+        expect(error.code).toBe('LEDGER_ERROR');
+        expect(error.message).toMatch(/statement timeout/);
+      }
+    } finally {
+      await blocker.query('ROLLBACK');
+      await blocker.end();
+    }
+    expect(await admin(url, 'SELECT count(*)::int AS n FROM transactions')).toEqual([{ n: 0 }]);
+    const outcomes = await ledger.claimMany(group, ledger.now(), { KES: 100_000 });
+    expect(outcomes.map((o) => o.kind)).toEqual(['created', 'created', 'created']);
+    expect(
+      await admin(
+        url,
+        "SELECT count(*)::int AS n FROM pg_stat_activity WHERE state LIKE 'idle in transaction%' AND application_name LIKE 'airtime/%'",
+      ),
+    ).toEqual([{ n: 0 }]);
   });
 
   it('names the host, never the password, when the server refuses or is not there', async () => {
@@ -241,5 +286,38 @@ describePostgres('the shared ledger', () => {
     } finally {
       await admin(POSTGRES_URL as string, `DROP OWNED BY ${role}; DROP ROLE ${role}`);
     }
+  });
+});
+
+describePostgres('key lookups on a table the planner knows nothing of', () => {
+  it('take the unique index on (account, environment, key), never a scan of the account', async () => {
+    const url = await freshSchema();
+    const ledger = await open(url);
+    // 3,000 rows and no statistics: a new ledger before autovacuum has been round, or a server without it.
+    await admin(
+      url,
+      `INSERT INTO transactions (account, environment, idempotency_key, phone_number, country, currency, amount_minor, state,
+         attempts, created_at, updated_at, os_user, host)
+       SELECT 'sandbox', 'sandbox', 'k' || i, '+2547' || lpad(i::text, 8, '0'), 'KE', 'KES', 1000, 'sent', 1, i, i, 'u', 'h'
+       FROM generate_series(1, 3000) AS i`,
+    );
+    expect(await admin(url, "SELECT reltuples FROM pg_class WHERE oid = 'transactions'::regclass")).toEqual([{ reltuples: -1 }]);
+    const { keyedRow } = await import('../../src/ledger/postgres/rows.js');
+    const plan = (sql: string) =>
+      admin<{ 'QUERY PLAN': string }>(url, `EXPLAIN ${sql}`).then((rows) => rows.map((r) => r['QUERY PLAN']).join('\n'));
+    const one = await plan(`SELECT * FROM ${keyedRow("'sandbox'", "'sandbox'", "'k17'")} t`);
+    const many = await plan(
+      `SELECT t.* FROM unnest(ARRAY['k1', 'k2']) AS k(key) CROSS JOIN LATERAL ${keyedRow("'sandbox'", "'sandbox'", 'k.key')} t`,
+    );
+    for (const text of [one, many]) {
+      expect(text).toContain('transactions_account_environment_idempotency_key_key');
+      expect(text).not.toContain('transactions_caps');
+    }
+    // And the answers are the keys' rows, nothing else.
+    expect((await ledger.byKey('sandbox', 'sandbox', 'k17'))?.phoneNumber).toBe('+254700000017');
+    expect(await ledger.byKey('sandbox', 'sandbox', 'k170000')).toBeUndefined();
+    expect(await ledger.byKey('sandbox', 'sandbox', 'k')).toBeUndefined();
+    const found = await ledger.byKeys('sandbox', 'sandbox', ['k2999', 'k1', 'nope', 'k10']);
+    expect([...found.keys()].sort()).toEqual(['k1', 'k10', 'k2999']);
   });
 });

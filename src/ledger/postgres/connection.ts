@@ -101,11 +101,7 @@ export class PostgresConnection {
     return this.use(
       async (query) => {
         try {
-          // The transaction's advisory locks are taken with BEGIN, in one round trip (the simple
-          // query protocol runs several statements; the names are quoted literals, never raw text).
-          const lock = (name: string) => `SELECT pg_advisory_xact_lock(hashtextextended(${quoteLiteral(name)}, 0))`;
-          const begin = ['BEGIN', ...(durable ? [] : ['SET LOCAL synchronous_commit = off']), ...[...locks].sort().map(lock)];
-          await query.run(begin.join('; '));
+          await query.run(beginWith(locks, durable));
           const result = await work(query);
           await query.run('COMMIT');
           return result;
@@ -118,6 +114,37 @@ export class PostgresConnection {
       },
       { durable },
     );
+  }
+
+  /**
+   * One statement in a transaction of its own, in one round trip: BEGIN with its advisory locks,
+   * the statement and COMMIT are written to the server together (node-postgres's pipeline mode),
+   * so a lock is held for the time the server takes, never while an answer travels to this
+   * process and the next statement travels back. The statement decides everything itself: COMMIT
+   * follows whatever it returns, and a statement that fails leaves its transaction aborted, which
+   * that COMMIT rolls back. Durable: the rows come back once the commit is on the server's disk.
+   */
+  statement<T = Record<string, unknown>>(
+    sql: string,
+    params: readonly unknown[],
+    options: { locks?: readonly string[] } = {},
+  ): Promise<T[]> {
+    return this.use(async (query) => {
+      // All three are sent before the first answer is read; each is awaited, so a failure of one
+      // is never left unheard, and the first is the one reported.
+      const answers = await Promise.allSettled([
+        query.run(beginWith(options.locks ?? [], true)),
+        query.rows<T>(sql, params),
+        query.run('COMMIT'),
+      ]);
+      const failed = answers.find((answer) => answer.status === 'rejected');
+      if (failed) {
+        // Whatever failed, nothing of the transaction is left open on the connection.
+        await query.run('ROLLBACK').catch(() => undefined);
+        throw failed.reason;
+      }
+      return (answers[1] as PromiseFulfilledResult<T[]>).value;
+    });
   }
 
   async close(): Promise<void> {
@@ -135,7 +162,9 @@ export class PostgresConnection {
     const make = (max: number, onConnect?: string) =>
       import('pg').then(({ default: pg }) => {
         // 64-bit integers (times in ms, sums of amounts) come back as strings: every reader converts.
-        const pool = new pg.Pool({ ...this.config(), max });
+        // Pipeline mode: a query is written as soon as it is made, so statement() sends its three
+        // at once; work that awaits each query in turn runs exactly as without it.
+        const pool = new pg.Pool({ ...this.config(), max, pipeline: true });
         // A connection lost while idle (a restart, pg_terminate_backend) is dropped by the pool; the
         // next piece of work gets a new one.
         pool.on('error', () => undefined);
@@ -181,6 +210,16 @@ export class PostgresConnection {
       cause: error,
     });
   }
+}
+
+/**
+ * BEGIN, and the transaction's advisory locks, in one round trip (the simple query protocol runs
+ * several statements; the names are quoted literals, never raw text), sorted so that every host
+ * takes them in one order.
+ */
+function beginWith(locks: readonly string[], durable: boolean): string {
+  const lock = (name: string) => `SELECT pg_advisory_xact_lock(hashtextextended(${quoteLiteral(name)}, 0))`;
+  return ['BEGIN', ...(durable ? [] : ['SET LOCAL synchronous_commit = off']), ...[...locks].sort().map(lock)].join('; ');
 }
 
 /** A string as an SQL literal (E'…' when it holds a backslash), as libpq's PQescapeLiteral quotes it. */

@@ -38,11 +38,8 @@ import type { Ledger, Payment, RunPlanner, RunRows } from '../store.js';
 import { adoptEarlyCallbacks, adoptLostCallback, claimValidation, recordDelivery, recordStatusCallback } from './callbacks.js';
 import { DatabaseClock, DB_NOW_MS, PostgresConnection, type Query, Rollback } from './connection.js';
 import { aggregate, countPeriod, iterate, lookup, PostgresRunPlanner, PostgresRunRows, recent } from './reports.js';
-import { getRow, insertEvent, mustGetRow, NO_OWNER, rowByKey } from './rows.js';
+import { getRow, insertEvent, keyedRow, mustGetRow, NO_OWNER, rowByKey } from './rows.js';
 import { MIGRATIONS } from './schema.js';
-
-/** A group of claims rolled back to be decided again one by one, which says which rows and why. */
-const REDECIDE = new Rollback<null>(null);
 
 /** How long a lease outlives its last renewal; renewed every third of it while the process runs. */
 export const LEASE_MS = 30_000;
@@ -211,70 +208,86 @@ export class PostgresLedger implements Ledger {
   // Claims and settlements.
 
   async claimMany(inputs: readonly NewTransaction[], now: number, dailyCaps: MoneyLimits = {}): Promise<ClaimOutcome[]> {
-    const claim = (group: readonly NewTransaction[]) =>
-      this.connection.transaction(
-        async (q) => {
-          if (group.length > 1) return this.insertGroup(q, group, now, dailyCaps);
-          return [await this.insertClaim(q, group[0] as NewTransaction, now, dailyCaps)];
-        },
-        { locks: claimLocks(group, dailyCaps) },
-      );
-    try {
-      return await claim(inputs);
-    } catch (error) {
-      if (!(error instanceof Rollback)) throw error;
-      if (error !== REDECIDE) return [error.answer as ClaimOutcome];
-    }
-    // The group as a whole met a cap or a repeat: claim the keys one by one, so exactly the rows
-    // that may go get in.
+    // A group of claims (a bulk send's next rows) in one statement; a single send's guard, one by one.
+    const decided = inputs.length > 1 && !inputs.some((input) => input.repeatGuard) ? await this.claimGroup(inputs, now, dailyCaps) : [];
+    // A row the group left undecided (the group met a cap or a repeat, or another process claimed
+    // the key meanwhile) is claimed alone, in order, which says which rows and why: exactly the
+    // rows that may go get in.
     const outcomes: ClaimOutcome[] = [];
-    for (const input of inputs) outcomes.push(...(await this.claimMany([input], now, dailyCaps)));
+    for (const [i, input] of inputs.entries()) outcomes.push(decided[i] ?? (await this.claimOne(input, now, dailyCaps)));
     return outcomes;
   }
 
+  private async claimOne(input: NewTransaction, now: number, dailyCaps: MoneyLimits): Promise<ClaimOutcome> {
+    try {
+      return await this.connection.transaction((q) => this.insertClaim(q, input, now, dailyCaps), {
+        locks: claimLocks([input], dailyCaps),
+      });
+    } catch (error) {
+      if (error instanceof Rollback) return error.answer as ClaimOutcome;
+      throw error;
+    }
+  }
+
   /**
-   * A group of claims (a bulk send's next rows) in a few statements, whatever its size: one insert,
-   * one read of the keys already held, one check of the batch guard, one sum per capped currency.
-   * Any refusal rolls the group back, and the caller claims its keys one by one.
+   * A group of claims in one statement, whatever its size, sent with its BEGIN (and the cap's
+   * lock) and its COMMIT in one round trip (PostgresConnection.statement): the lock is held for
+   * the time the server takes, never for a round trip to this process. The statement decides before
+   * it inserts: the rows of the group whose keys nobody holds are inserted only if none of them
+   * repeats a payment made outside its batch and no currency goes over its daily cap with them
+   * (the statement's snapshot, taken after the lock, holds every other claim committed before).
+   * Rows held already are answered as such. Any other row (the group was refused, or its key was
+   * claimed by another process since the snapshot) is left undecided, for claimOne.
    */
-  private async insertGroup(q: Query, group: readonly NewTransaction[], now: number, dailyCaps: MoneyLimits): Promise<ClaimOutcome[]> {
-    if (group.some((input) => input.repeatGuard)) throw REDECIDE; // a single send's guard: one by one
+  private async claimGroup(group: readonly NewTransaction[], now: number, dailyCaps: MoneyLimits): Promise<(ClaimOutcome | undefined)[]> {
     const column = <T>(pick: (input: NewTransaction) => T) => group.map(pick);
     const owners = group.map((input) => ownerValues(input.owner));
     const since = group.find((input) => input.batchGuard)?.batchGuard?.since ?? null;
-    // The insert, and for each new row whether it repeats a payment made outside its batch, and what
-    // its currency has spent in the last 24 hours with this group's rows (the statement's snapshot
-    // holds every other commit, not this group's own rows, so they are added).
     const capSince = now - DAILY_WINDOW_MS;
     const capMinute = Math.floor(capSince / 60_000);
-    const inserted = await q.rows(
-      `WITH claimed AS (
+    const caps = Object.entries(dailyCaps).filter((entry): entry is [string, number] => entry[1] !== undefined);
+    const rows = await this.connection.statement(
+      `WITH v AS (
+         SELECT * FROM unnest($4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::bigint[], $11::text[],
+           $12::text[], $13::int[], $14::int[], $15::int[], $16::text[], $17::text[], $18::bigint[], $19::bigint[],
+           $20::bigint[], $21::text[], $22::text[]) WITH ORDINALITY
+           AS v(account, environment, key, phone, country, currency, amount, batch, reference, row, max_num_retry,
+             o1, o2, o3, o4, o5, o6, os_user, host, n)
+       ), held AS (
+         SELECT v.n AS asked, h.* FROM v CROSS JOIN LATERAL ${keyedRow('v.account', 'v.environment', 'v.key')} h
+       ), fresh AS (
+         SELECT v.* FROM v WHERE v.n NOT IN (SELECT asked FROM held)
+       ), refused AS (
+         -- A new row repeating a payment made outside its batch since the batch was planned…
+         SELECT 1 FROM fresh f WHERE $23::bigint IS NOT NULL AND EXISTS (
+           SELECT 1 FROM transactions t
+           WHERE t.phone_number = f.phone AND t.currency = f.currency AND t.amount_minor = f.amount
+             AND t.account = f.account AND t.environment = f.environment AND t.created_at > $23::bigint
+             AND t.state IN ${SPENT_STATES} AND t.batch_id IS DISTINCT FROM f.batch)
+         UNION ALL
+         -- …or a currency whose last 24 hours, with the group's new rows, go over its cap.
+         SELECT 1 FROM (SELECT account, environment, currency, SUM(amount) AS amount FROM fresh GROUP BY account, environment, currency) g
+           JOIN unnest($26::text[], $27::bigint[]) AS c(currency, cap) ON c.currency = g.currency
+         WHERE g.amount
+           + (SELECT COALESCE(SUM(amount_minor), 0) FROM spend_by_minute s
+               WHERE s.account = g.account AND s.environment = g.environment AND s.currency = g.currency AND s.minute > $24)
+           + (SELECT COALESCE(SUM(amount_minor), 0) FROM transactions t
+               WHERE t.account = g.account AND t.environment = g.environment AND t.currency = g.currency
+                 AND t.created_at > $25 AND t.created_at < ($24 + 1) * 60000 AND t.state IN ${SPENT_STATES}) > c.cap
+       ), claimed AS (
          INSERT INTO transactions (account, environment, idempotency_key, phone_number, country, currency, amount_minor,
            batch_id, reference, row_number, state, max_num_retry, attempts, first_attempt_at, created_at, updated_at,
            ${OWNER_COLUMNS.join(', ')}, owner_token, lease_expires_at, os_user, host)
-         SELECT v.account, v.environment, v.key, v.phone, v.country, v.currency, v.amount, v.batch, v.reference, v.row,
-           'pending', v.max_num_retry, 1, $1, $1, $1, v.o1, v.o2, v.o3, v.o4, v.o5, v.o6, $2, ${DB_NOW_MS} + $3, v.os_user, v.host
-         FROM unnest($4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::bigint[], $11::text[],
-           $12::text[], $13::int[], $14::int[], $15::int[], $16::text[], $17::text[], $18::bigint[], $19::bigint[],
-           $20::bigint[], $21::text[], $22::text[])
-           AS v(account, environment, key, phone, country, currency, amount, batch, reference, row, max_num_retry,
-             o1, o2, o3, o4, o5, o6, os_user, host)
+         SELECT f.account, f.environment, f.key, f.phone, f.country, f.currency, f.amount, f.batch, f.reference, f.row,
+           'pending', f.max_num_retry, 1, $1, $1, $1, f.o1, f.o2, f.o3, f.o4, f.o5, f.o6, $2, ${DB_NOW_MS} + $3, f.os_user, f.host
+         FROM fresh f WHERE NOT EXISTS (SELECT 1 FROM refused)
+         ORDER BY f.n
          ON CONFLICT (account, environment, idempotency_key) DO NOTHING
          RETURNING *
        )
-       SELECT c.*, ($23::bigint IS NOT NULL AND EXISTS (
-         SELECT 1 FROM transactions t
-         WHERE t.phone_number = c.phone_number AND t.currency = c.currency AND t.amount_minor = c.amount_minor
-           AND t.account = c.account AND t.environment = c.environment AND t.created_at > $23::bigint
-           AND t.state IN ${SPENT_STATES} AND t.batch_id IS DISTINCT FROM c.batch_id)) AS repeats,
-         (SELECT COALESCE(SUM(amount_minor), 0) FROM spend_by_minute s
-           WHERE s.account = c.account AND s.environment = c.environment AND s.currency = c.currency AND s.minute > $24)
-       + (SELECT COALESCE(SUM(amount_minor), 0) FROM transactions t
-           WHERE t.account = c.account AND t.environment = c.environment AND t.currency = c.currency
-             AND t.created_at > $25 AND t.created_at < ($24 + 1) * 60000 AND t.state IN ${SPENT_STATES})
-       + (SELECT COALESCE(SUM(amount_minor), 0) FROM claimed k
-           WHERE k.account = c.account AND k.environment = c.environment AND k.currency = c.currency) AS spent
-       FROM claimed c`,
+       SELECT NULL::bigint AS asked, c.* FROM claimed c
+       UNION ALL
+       SELECT * FROM held`,
       [
         now,
         this.token,
@@ -296,33 +309,24 @@ export class PostgresLedger implements Ledger {
         since,
         capMinute,
         capSince,
+        caps.map(([currency]) => currency),
+        caps.map(([, cap]) => cap),
       ],
+      { locks: claimLocks(group, dailyCaps) },
     );
-    // A refusal in the group (a repeat, or a currency over its daily cap): decided again row by
-    // row, which says which rows and why.
-    const overCap = (row: Record<string, unknown>) =>
-      Number(row.spent) > (dailyCaps[row.currency as keyof MoneyLimits] ?? Number.POSITIVE_INFINITY);
-    if (inserted.some((row) => row.repeats === true || overCap(row))) throw REDECIDE;
     const scopedKey = (account: unknown, environment: unknown, key: unknown) => JSON.stringify([account, environment, key]);
-    const created = new Map(inserted.map((row) => [scopedKey(row.account, row.environment, row.idempotency_key), toTransaction(row)]));
-    const held = new Map<string, StoredTransaction>();
-    if (created.size < group.length) {
-      const rows = await q.rows(
-        `SELECT t.* FROM transactions t JOIN unnest($1::text[], $2::text[], $3::text[]) AS k(account, environment, key)
-           ON t.account = k.account AND t.environment = k.environment AND t.idempotency_key = k.key`,
-        [column((i) => i.account), column((i) => i.environment), column((i) => i.idempotencyKey)],
-      );
-      for (const row of rows) held.set(scopedKey(row.account, row.environment, row.idempotency_key), toTransaction(row));
+    const created = new Map<string, StoredTransaction>();
+    const held = new Map<number, StoredTransaction>();
+    for (const row of rows) {
+      if (row.asked === null) created.set(scopedKey(row.account, row.environment, row.idempotency_key), toTransaction(row));
+      else held.set(Number(row.asked), toTransaction(row));
     }
-    const outcomes = group.map((input): ClaimOutcome => {
-      const key = scopedKey(input.account, input.environment, input.idempotencyKey);
-      const row = created.get(key);
-      if (row) return { kind: 'created', row };
-      const existing = held.get(key);
-      if (!existing) throw new Error('a claimed key has no row');
-      return { kind: 'existing', row: existing };
+    return group.map((input, i): ClaimOutcome | undefined => {
+      const existing = held.get(i + 1);
+      if (existing) return { kind: 'existing', row: existing };
+      const row = created.get(scopedKey(input.account, input.environment, input.idempotencyKey));
+      return row && { kind: 'created', row };
     });
-    return outcomes;
   }
 
   private async insertClaim(q: Query, input: NewTransaction, now: number, dailyCaps: MoneyLimits): Promise<ClaimOutcome> {
@@ -462,7 +466,7 @@ export class PostgresLedger implements Ledger {
 
   async byKeys(account: string, environment: Environment, keys: readonly string[]): Promise<Map<string, StoredTransaction>> {
     const rows = await this.connection.use((q) =>
-      q.rows('SELECT * FROM transactions WHERE account = $1 AND environment = $2 AND idempotency_key = ANY($3::text[])', [
+      q.rows(`SELECT t.* FROM unnest($3::text[]) AS k(key) CROSS JOIN LATERAL ${keyedRow('$1', '$2', 'k.key')} t`, [
         account,
         environment,
         keys,
@@ -604,21 +608,34 @@ export class PostgresLedger implements Ledger {
     return row !== undefined;
   }
 
-  async recentPayment(
+  async recentPayments(
     scope: LedgerScope,
-    payment: Omit<Payment, 'account' | 'environment'>,
+    payments: readonly Omit<Payment, 'account' | 'environment'>[],
     since: number,
-  ): Promise<StoredTransaction | undefined> {
-    const row = await this.connection.use((q) =>
-      q.row(
-        `SELECT * FROM transactions
-         WHERE phone_number = $1 AND currency = $2 AND amount_minor = $3 AND created_at > $4
-           AND account = $5 AND environment = $6 AND state IN ${SPENT_STATES}
-         ORDER BY created_at DESC LIMIT 1`,
-        [payment.phoneNumber, payment.currency, payment.amountMinor, since, scope.account, scope.environment],
+  ): Promise<(StoredTransaction | undefined)[]> {
+    if (payments.length === 0) return [];
+    // One statement for all of them, each one index lookup (LATERAL), in the order asked.
+    const rows = await this.connection.use((q) =>
+      q.rows(
+        `SELECT p.n AS asked, t.* FROM unnest($1::text[], $2::text[], $3::bigint[]) WITH ORDINALITY AS p(phone, currency, amount, n)
+         CROSS JOIN LATERAL (
+           SELECT * FROM transactions t
+           WHERE t.phone_number = p.phone AND t.currency = p.currency AND t.amount_minor = p.amount AND t.created_at > $4
+             AND t.account = $5 AND t.environment = $6 AND t.state IN ${SPENT_STATES}
+           ORDER BY t.created_at DESC LIMIT 1) t`,
+        [
+          payments.map((p) => p.phoneNumber),
+          payments.map((p) => p.currency),
+          payments.map((p) => p.amountMinor),
+          since,
+          scope.account,
+          scope.environment,
+        ],
       ),
     );
-    return row && toTransaction(row);
+    const found: (StoredTransaction | undefined)[] = payments.map(() => undefined);
+    for (const row of rows) found[Number(row.asked) - 1] = toTransaction(row);
+    return found;
   }
 
   runPlanner(scope: LedgerScope, since: number): RunPlanner {

@@ -13,6 +13,7 @@ import {
 } from '../records.js';
 import type { PlannedRow, RunPlan, RunPlanner, RunRows } from '../store.js';
 import type { PostgresConnection, Query } from './connection.js';
+import { keyedRow } from './rows.js';
 
 export async function lookup(q: Query, id: string, environment?: Environment): Promise<StoredTransaction[]> {
   const rows = await q.rows(
@@ -180,8 +181,7 @@ export class PostgresRunPlanner implements RunPlanner {
       const unsent = new Map<string, number>();
       const totals = await q.rows<{ currency: string; amount: string }>(
         `SELECT f.currency, SUM(f.amount) AS amount FROM planned_rows f
-         WHERE f.run = $1 AND NOT EXISTS (
-           SELECT 1 FROM transactions t WHERE t.account = $2 AND t.environment = $3 AND t.idempotency_key = f.key)
+         WHERE f.run = $1 AND NOT EXISTS (SELECT 1 FROM ${keyedRow('$2', '$3', 'f.key')} t)
          GROUP BY f.currency`,
         [this.run, account, environment],
       );
@@ -195,7 +195,7 @@ export class PostgresRunPlanner implements RunPlanner {
              AND NOT EXISTS (SELECT 1 FROM planned_rows g WHERE g.run = $1 AND g.key = t.idempotency_key)
            ORDER BY t.created_at DESC LIMIT 1) t
          WHERE f.run = $1
-           AND NOT EXISTS (SELECT 1 FROM transactions x WHERE x.account = $2 AND x.environment = $3 AND x.idempotency_key = f.key)
+           AND NOT EXISTS (SELECT 1 FROM ${keyedRow('$2', '$3', 'f.key')} x)
          ORDER BY f.row`;
       const params = [this.run, account, environment, this.since];
       const count = await q.row<{ count: string }>(`SELECT COUNT(*) AS count FROM (${repeats}) r`, params);
@@ -241,11 +241,10 @@ export class PostgresRunRows implements RunRows {
       const page = await this.connection.use((q) =>
         q.rows(
           // Each row's transaction by its key (LATERAL: one index lookup a row, whatever the planner
-          // believes of a ledger that grew since its statistics were taken).
+          // believes of a ledger that grew since its statistics were taken, see keyedRow).
           `SELECT r.row AS run_row, t.* FROM (
              SELECT row, key FROM run_rows WHERE run = $1 AND row > $4 ORDER BY row LIMIT 1000) r
-           CROSS JOIN LATERAL (
-             SELECT * FROM transactions x WHERE x.account = $2 AND x.environment = $3 AND x.idempotency_key = r.key) t
+           CROSS JOIN LATERAL ${keyedRow('$2', '$3', 'r.key')} t
            ORDER BY r.row`,
           [this.run, scope.account, scope.environment, after],
         ),

@@ -18,12 +18,23 @@ export async function mustGetRow(q: Query, id: number): Promise<StoredTransactio
   return row;
 }
 
+/**
+ * The row holding a key, as a subquery (LATERAL, or on its own), each of the three an SQL
+ * expression: one descent of the unique index on (account, environment, idempotency_key), whatever
+ * the planner knows of the table. Asked as "the first key from this one on", which only that index
+ * answers in order, then kept if it is the key. With three plain equalities, a table never analyzed
+ * (a new ledger before autovacuum has been round; a server running without it) is planned on the
+ * (account, environment, currency, created_at) index, which finds the key by reading every row of
+ * the account: each lookup then costs the size of the ledger.
+ */
+export function keyedRow(account: string, environment: string, key: string): string {
+  return `(SELECT * FROM (SELECT * FROM transactions x
+     WHERE x.account = ${account} AND x.environment = ${environment} AND x.idempotency_key >= ${key}
+     ORDER BY x.idempotency_key LIMIT 1) y WHERE y.idempotency_key = ${key})`;
+}
+
 export async function rowByKey(q: Query, account: string, environment: Environment, key: string): Promise<StoredTransaction | undefined> {
-  const row = await q.row('SELECT * FROM transactions WHERE account = $1 AND environment = $2 AND idempotency_key = $3', [
-    account,
-    environment,
-    key,
-  ]);
+  const row = await q.row(`SELECT * FROM ${keyedRow('$1', '$2', '$3')} t`, [account, environment, key]);
   return row && toTransaction(row);
 }
 

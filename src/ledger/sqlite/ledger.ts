@@ -198,12 +198,12 @@ export class SqliteLedger implements Ledger {
     return batchExists(this.database, scope, batchId);
   }
 
-  async recentPayment(
+  async recentPayments(
     scope: LedgerScope,
-    payment: Omit<Payment, 'account' | 'environment'>,
+    payments: readonly Omit<Payment, 'account' | 'environment'>[],
     since: number,
-  ): Promise<StoredTransaction | undefined> {
-    return recentPayment(this.database, scope, payment, since);
+  ): Promise<(StoredTransaction | undefined)[]> {
+    return payments.map((payment) => recentPayment(this.database, scope, payment, since));
   }
 
   runPlanner(scope: LedgerScope, since: number): RunPlanner {
