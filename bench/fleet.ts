@@ -9,28 +9,10 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
+import { BIN, cleanEnv, SERVER, sql, withSchema } from './shared-ledger.js';
 
-// This file runs bundled into bench/tmp/ (see bench/build.mjs).
-const ROOT = new URL('../../', import.meta.url).pathname;
-const BIN = `${ROOT}bin/airtime.cjs`;
-const SERVER = process.env.AIRTIME_BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const ROWS = Number(process.env.BENCH_FLEET_ROWS ?? 4000);
 const LATENCY_MS = 50;
-
-async function sql(url: string, text: string): Promise<void> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    await client.query(text);
-  } finally {
-    await client.end();
-  }
-}
-
-function env(extra: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  return { PATH: process.env.PATH, LANG: 'C.UTF-8', ...extra };
-}
 
 function exited(args: string[], environment: NodeJS.ProcessEnv, cwd: string): Promise<{ code: number | null; stdout: string }> {
   return new Promise((resolve) => {
@@ -49,7 +31,7 @@ export async function fleetBench() {
     [BIN, 'emulator', '--port', '0', '--latency', String(LATENCY_MS), '--balance', 'KES 100000000', '--quiet'],
     {
       stdio: ['ignore', 'pipe', 'ignore'],
-      env: env({}),
+      env: cleanEnv({}),
     },
   );
   try {
@@ -66,14 +48,12 @@ export async function fleetBench() {
       const schema = `airtime_bench_${randomBytes(5).toString('hex')}`;
       await sql(SERVER, `CREATE SCHEMA ${schema}`);
       schemas.push(schema);
-      const ledger = new URL(SERVER);
-      ledger.searchParams.set('options', `-c search_path=${schema}`);
-      const environment = env({
+      const environment = cleanEnv({
         HOME: dir,
         AIRTIME_API_URL: url,
         AT_USERNAME: 'sandbox',
         AT_API_KEY: 'bench-key',
-        AIRTIME_LEDGER: ledger.toString(),
+        AIRTIME_LEDGER: withSchema(SERVER, schema),
       });
       // The ledger created first, so the workers start together rather than queue on the migration.
       await exited(['send', '+254711000001', '10', '--key', `setup-${name}`, '--yes'], environment, dir);

@@ -9,35 +9,10 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
+import { BIN, cleanEnv, SERVER, sql, withSchema } from './shared-ledger.js';
 import { generateLedger } from './stats-million.js';
 
-// This file runs bundled into bench/tmp/ (see bench/build.mjs).
-const ROOT = new URL('../../', import.meta.url).pathname;
-const BIN = `${ROOT}bin/airtime.cjs`;
-const SERVER = process.env.AIRTIME_BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
-
-function withSchema(url: string, schema: string): string {
-  const parsed = new URL(url);
-  parsed.searchParams.set('options', `-c search_path=${schema}`);
-  return parsed.toString();
-}
-
-async function sql(url: string, text: string): Promise<void> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    await client.query(text);
-  } finally {
-    await client.end();
-  }
-}
-
-function cleanEnv(extra: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  return { PATH: process.env.PATH, LANG: 'C.UTF-8', ...extra };
-}
 
 async function startEmulator(): Promise<{ url: string; stop: () => void }> {
   const child = spawn(process.execPath, [BIN, 'emulator', '--port', '0', '--balance', 'KES 100000000', '--quiet'], {
